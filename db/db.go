@@ -1,0 +1,155 @@
+// Package db opens Usher's SQLite database, migrates it, and implements the
+// stores the domain packages declare.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/usherhq/usher/internal/errs"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is a SQLite database with one writer connection and a pool of readers.
+// A single writer (with BEGIN IMMEDIATE) means concurrent requests queue for
+// the write lock inside the process instead of failing with SQLITE_BUSY.
+type DB struct {
+	W *sql.DB // writes, one connection
+	R *sql.DB // reads, several connections (WAL lets them run beside the writer)
+}
+
+// FileName is the database file inside the data folder.
+const FileName = "usher.db"
+
+func dsn(path string, txlock string) string {
+	q := url.Values{}
+	// Pragmas in the DSN reach every pooled connection.
+	for _, p := range []string{"foreign_keys(1)", "busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", txlock)
+	return "file:" + filepath.ToSlash(path) + "?" + q.Encode()
+}
+
+// Open opens (creating if needed) the database in dataDir. It does not migrate.
+func Open(dataDir string) (*DB, error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating data folder %s: %w", dataDir, err)
+	}
+	path := filepath.Join(dataDir, FileName)
+	w, err := sql.Open("sqlite", dsn(path, "immediate"))
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxIdleTime(0)
+	r, err := sql.Open("sqlite", dsn(path, "deferred"))
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	d := &DB{W: w, R: r}
+	if err := w.Ping(); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	return d, nil
+}
+
+// Close closes both pools.
+func (d *DB) Close() error { return errors.Join(d.R.Close(), d.W.Close()) }
+
+// Migrate applies every pending migration, each in its own transaction.
+func (d *DB) Migrate(ctx context.Context) ([]string, error) {
+	p, err := provider(d)
+	if err != nil {
+		return nil, err
+	}
+	res, err := p.Up(ctx)
+	var done []string
+	for _, r := range res {
+		done = append(done, r.Source.Path)
+	}
+	if err != nil {
+		return done, fmt.Errorf("migrating database: %w", err)
+	}
+	return done, nil
+}
+
+// Version is the newest applied migration.
+func (d *DB) Version(ctx context.Context) (int64, error) {
+	p, err := provider(d)
+	if err != nil {
+		return 0, err
+	}
+	return p.GetDBVersion(ctx)
+}
+
+func provider(d *DB) (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(goose.DialectSQLite3, d.W, sub)
+}
+
+// tx runs fn in a write transaction, committing when it returns nil.
+func (d *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	t, err := d.W.BeginTx(ctx, nil)
+	if err != nil {
+		return errs.Wrap(err, "begin")
+	}
+	if err := fn(t); err != nil {
+		t.Rollback()
+		return err
+	}
+	return errs.Wrap(t.Commit(), "commit")
+}
+
+// unix and fromUnix store times as Unix seconds; zero time is NULL.
+func unix(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.Unix()
+}
+
+func fromUnix(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.Unix(n.Int64, 0).UTC()
+}
+
+// isUnique reports whether err is a UNIQUE constraint violation.
+func isUnique(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// notFound turns sql.ErrNoRows into a NotFound error with msg.
+func notFound(err error, msg string, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return errs.E(errs.NotFound, "%s", msg)
+	}
+	return errs.Wrap(err, what)
+}

@@ -1,0 +1,353 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"time"
+
+	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/invitations"
+	"github.com/usherhq/usher/internal/mail"
+	"github.com/usherhq/usher/internal/spaces"
+	"github.com/usherhq/usher/internal/users"
+)
+
+// InvitationStore implements invitations.Store.
+type InvitationStore struct{ db *DB }
+
+// NewInvitationStore returns the invitations store.
+func NewInvitationStore(d *DB) *InvitationStore { return &InvitationStore{db: d} }
+
+var _ invitations.Store = (*InvitationStore)(nil)
+
+const invCols = `id, coalesce(user_id, 0), email, coalesce(invited_by, 0), inviter_name, token_nonce, state, created_at, sent_at, expires_at, ended_at, renewal_requested_at`
+
+func scanInvitation(r scanner) (invitations.Invitation, error) {
+	var i invitations.Invitation
+	var created, sent, expires int64
+	var ended, renewal sql.NullInt64
+	err := r.Scan(&i.ID, &i.UserID, &i.Email, &i.InvitedBy, &i.InviterName, &i.Nonce, &i.State, &created, &sent, &expires, &ended, &renewal)
+	i.CreatedAt, i.SentAt, i.ExpiresAt = time.Unix(created, 0).UTC(), time.Unix(sent, 0).UTC(), time.Unix(expires, 0).UTC()
+	i.EndedAt, i.RenewalRequestedAt = fromUnix(ended), fromUnix(renewal)
+	return i, err
+}
+
+// one reads a single invitation and its offered roles.
+func oneInvitation(ctx context.Context, q querier, where string, args ...any) (invitations.Invitation, error) {
+	inv, err := scanInvitation(q.QueryRowContext(ctx, `SELECT `+invCols+` FROM invitations WHERE `+where, args...))
+	if err != nil {
+		return inv, notFound(err, "There is no such invitation.", "reading invitation")
+	}
+	offered, err := grantsOf(ctx, q, `SELECT r.invitation_id, r.space_id, sp.kind, sp.name, r.role FROM invitation_roles r JOIN spaces sp ON sp.id = r.space_id WHERE r.invitation_id IN `, []int64{inv.ID})
+	inv.Offered = offered[inv.ID]
+	return inv, err
+}
+
+func (s *InvitationStore) ByID(ctx context.Context, id int64) (invitations.Invitation, error) {
+	return oneInvitation(ctx, s.db.R, `id = ?`, id)
+}
+
+func (s *InvitationStore) PendingFor(ctx context.Context, userID int64) (invitations.Invitation, error) {
+	return oneInvitation(ctx, s.db.R, `user_id = ? AND state = 'pending'`, userID)
+}
+
+func (s *InvitationStore) ByTokenHash(ctx context.Context, hash []byte) (invitations.Invitation, error) {
+	return oneInvitation(ctx, s.db.R, `token_hash = ?`, hash)
+}
+
+func (s *InvitationStore) Create(ctx context.Context, c invitations.Create, compose invitations.Compose) (invitations.Invitation, error) {
+	var inv invitations.Invitation
+	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE email = ?`, c.Email))
+		var userID int64
+		switch {
+		case err == sql.ErrNoRows:
+			res, err := tx.ExecContext(ctx, `INSERT INTO users (email, name, created_at, invite_expires_at) VALUES (?, ?, ?, ?)`, c.Email, c.Name, c.Now.Unix(), c.ExpiresAt.Unix())
+			if err != nil {
+				return errs.Wrap(err, "creating invited user")
+			}
+			userID, _ = res.LastInsertId()
+		case err != nil:
+			return errs.Wrap(err, "reading user")
+		default:
+			return &invitations.Existing{User: u, Status: u.StatusAt(c.Now)}
+		}
+		inv, err = insertInvitation(ctx, tx, userID, c, compose)
+		return err
+	})
+	return inv, err
+}
+
+func insertInvitation(ctx context.Context, tx *sql.Tx, userID int64, c invitations.Create, compose invitations.Compose) (invitations.Invitation, error) {
+	res, err := tx.ExecContext(ctx, `
+		INSERT INTO invitations (user_id, email, invited_by, inviter_name, token_nonce, token_hash, state, created_at, sent_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
+		userID, c.Email, c.InvitedBy, c.InviterName, c.Nonce, c.TokenHash, c.Now.Unix(), c.Now.Unix(), c.ExpiresAt.Unix())
+	if isUnique(err) {
+		return invitations.Invitation{}, errs.E(errs.Conflict, "%s already has a pending invitation.", c.Email)
+	}
+	if err != nil {
+		return invitations.Invitation{}, errs.Wrap(err, "creating invitation")
+	}
+	id, _ := res.LastInsertId()
+	for _, g := range c.Offered {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO invitation_roles (invitation_id, space_id, role) VALUES (?, ?, ?)`, id, g.SpaceID, g.Role); err != nil {
+			if isUnique(err) {
+				return invitations.Invitation{}, errs.FieldError("roles", "Offer one role per space.")
+			}
+			return invitations.Invitation{}, errs.Wrap(err, "offering role")
+		}
+	}
+	kind := invitations.EvInvited
+	if c.Supersedes != 0 {
+		kind = invitations.EvRenewed
+	}
+	if err := addEvent(ctx, tx, id, c.Now, c.InvitedBy, c.InviterName, kind, ""); err != nil {
+		return invitations.Invitation{}, err
+	}
+	inv, err := oneInvitation(ctx, tx, `id = ?`, id)
+	if err != nil {
+		return inv, err
+	}
+	return inv, enqueue(ctx, tx, compose(inv), c.Now)
+}
+
+func (s *InvitationStore) Renew(ctx context.Context, c invitations.Create, compose invitations.Compose) (invitations.Invitation, error) {
+	var inv invitations.Invitation
+	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		var userID int64
+		err := tx.QueryRowContext(ctx, `
+			UPDATE invitations SET state = 'superseded', ended_at = ?, ended_by = ?
+			WHERE id = ? AND state = 'pending' AND expires_at <= ?
+			RETURNING user_id`, c.Now.Unix(), c.InvitedBy, c.Supersedes, c.Now.Unix()).Scan(&userID)
+		if err == sql.ErrNoRows {
+			return errs.E(errs.Conflict, "The invitation for %s has changed meanwhile (someone else may have acted on it). Reload the page to see where it stands.", c.Email)
+		}
+		if err != nil {
+			return errs.Wrap(err, "superseding invitation")
+		}
+		inv, err = insertInvitation(ctx, tx, userID, c, compose)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET superseded_by = ? WHERE id = ?`, inv.ID, c.Supersedes); err != nil {
+			return errs.Wrap(err, "linking invitations")
+		}
+		return setUserExpiry(ctx, tx, userID, c.ExpiresAt)
+	})
+	return inv, err
+}
+
+func setUserExpiry(ctx context.Context, tx *sql.Tx, userID int64, expires time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE users SET invite_expires_at = ? WHERE id = ?`, unix(expires), userID)
+	return errs.Wrap(err, "updating user expiry")
+}
+
+func (s *InvitationStore) Resend(ctx context.Context, id int64, actor users.User, now, notAfter, expires time.Time, msg mail.Outgoing) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		var userID, sent int64
+		err := tx.QueryRowContext(ctx, `SELECT user_id, sent_at FROM invitations WHERE id = ? AND state = 'pending' AND expires_at > ?`, id, now.Unix()).Scan(&userID, &sent)
+		if err == sql.ErrNoRows {
+			return errs.E(errs.Conflict, "The invitation for %s has changed meanwhile (someone else may have acted on it). Reload the page to see where it stands.", msg.To)
+		}
+		if err != nil {
+			return errs.Wrap(err, "reading invitation")
+		}
+		if sent > notAfter.Unix() {
+			return errs.E(errs.TooMany, "sent moments ago")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET sent_at = ?, expires_at = ?, reminded_at = NULL WHERE id = ?`, now.Unix(), expires.Unix(), id); err != nil {
+			return errs.Wrap(err, "resending")
+		}
+		if err := setUserExpiry(ctx, tx, userID, expires); err != nil {
+			return err
+		}
+		if err := addEvent(ctx, tx, id, now, actor.ID, actor.DisplayName(), invitations.EvResent, ""); err != nil {
+			return err
+		}
+		return enqueue(ctx, tx, msg, now)
+	})
+}
+
+func (s *InvitationStore) Cancel(ctx context.Context, id int64, actor users.User, now time.Time) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		var userID int64
+		err := tx.QueryRowContext(ctx, `UPDATE invitations SET state = 'cancelled', ended_at = ?, ended_by = ? WHERE id = ? AND state = 'pending' RETURNING coalesce(user_id, 0)`,
+			now.Unix(), actor.ID, id).Scan(&userID)
+		if err == sql.ErrNoRows {
+			return errs.E(errs.Conflict, "This invitation is no longer pending (someone else may have acted on it). Reload the page to see where it stands.")
+		}
+		if err != nil {
+			return errs.Wrap(err, "cancelling")
+		}
+		if err := addEvent(ctx, tx, id, now, actor.ID, actor.DisplayName(), invitations.EvCancelled, ""); err != nil {
+			return err
+		}
+		return endInvitee(ctx, tx, userID)
+	})
+}
+
+// endInvitee removes a user who never accepted once their invitation ends;
+// one who did accept keeps their account, without an expiry.
+func endInvitee(ctx context.Context, tx *sql.Tx, userID int64) error {
+	if userID == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ? AND activated_at IS NULL`, userID); err != nil {
+		return errs.Wrap(err, "removing invitee")
+	}
+	return setUserExpiry(ctx, tx, userID, time.Time{})
+}
+
+func (s *InvitationStore) RemoveRoles(ctx context.Context, id int64, spaceIDs []int64, actor users.User, now time.Time) (bool, error) {
+	var cancelled bool
+	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		inv, err := oneInvitation(ctx, tx, `id = ? AND state = 'pending'`, id)
+		if errs.Is(err, errs.NotFound) {
+			return errs.E(errs.Conflict, "This invitation is no longer pending (someone else may have acted on it). Reload the page to see where it stands.")
+		}
+		if err != nil {
+			return err
+		}
+		remove := map[int64]bool{}
+		for _, sid := range spaceIDs {
+			remove[sid] = true
+		}
+		left := 0
+		for _, g := range inv.Offered {
+			if !remove[g.SpaceID] {
+				left++
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM invitation_roles WHERE invitation_id = ? AND space_id = ?`, id, g.SpaceID); err != nil {
+				return errs.Wrap(err, "removing role")
+			}
+			if err := addEvent(ctx, tx, id, now, actor.ID, actor.DisplayName(), invitations.EvRoleRemoved, spaces.Describe([]spaces.Grant{g})); err != nil {
+				return err
+			}
+		}
+		if left > 0 {
+			return nil
+		}
+		cancelled = true
+		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET state = 'cancelled', ended_at = ?, ended_by = ? WHERE id = ?`, now.Unix(), actor.ID, id); err != nil {
+			return errs.Wrap(err, "cancelling")
+		}
+		if err := addEvent(ctx, tx, id, now, actor.ID, actor.DisplayName(), invitations.EvCancelled, "no roles left"); err != nil {
+			return err
+		}
+		return endInvitee(ctx, tx, inv.UserID)
+	})
+	return cancelled, err
+}
+
+func (s *InvitationStore) Accept(ctx context.Context, id int64, name, hash string, grants []spaces.Grant, now time.Time) (users.User, error) {
+	var u users.User
+	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		var userID int64
+		err := tx.QueryRowContext(ctx, `
+			UPDATE invitations SET state = 'accepted', ended_at = ?
+			WHERE id = ? AND state = 'pending' AND expires_at > ? AND user_id IS NOT NULL
+			RETURNING user_id`, now.Unix(), id, now.Unix()).Scan(&userID)
+		if err == sql.ErrNoRows {
+			return errs.E(errs.Conflict, "This invitation can no longer be accepted.")
+		}
+		if err != nil {
+			return errs.Wrap(err, "accepting")
+		}
+		res, err := tx.ExecContext(ctx, `
+			UPDATE users SET name = ?, password_hash = ?, activated_at = ?, invite_expires_at = NULL, session_version = session_version + 1
+			WHERE id = ? AND deactivated_at IS NULL AND activated_at IS NULL`, name, hash, now.Unix(), userID)
+		if err != nil {
+			return errs.Wrap(err, "activating user")
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errs.E(errs.Conflict, "This invitation can no longer be accepted.")
+		}
+		for _, g := range grants {
+			if _, err := tx.ExecContext(ctx, `
+				INSERT INTO role_grants (user_id, space_id, role, granted_at, granted_by)
+				SELECT ?, ?, ?, ?, invited_by FROM invitations WHERE id = ?
+				ON CONFLICT (user_id, space_id) DO UPDATE SET role = excluded.role`, userID, g.SpaceID, g.Role, now.Unix(), id); err != nil {
+				return errs.Wrap(err, "granting role")
+			}
+		}
+		if err := addEvent(ctx, tx, id, now, userID, name, invitations.EvAccepted, spaces.Describe(grants)); err != nil {
+			return err
+		}
+		u, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, userID))
+		return errs.Wrap(err, "reading user")
+	})
+	return u, err
+}
+
+func (s *InvitationStore) RequestRenewal(ctx context.Context, id int64, now time.Time, msg mail.Outgoing) (bool, error) {
+	var asked bool
+	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE invitations SET renewal_requested_at = ? WHERE id = ? AND state = 'pending' AND renewal_requested_at IS NULL`, now.Unix(), id)
+		if err != nil {
+			return errs.Wrap(err, "requesting renewal")
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		asked = true
+		if err := addEvent(ctx, tx, id, now, 0, "", invitations.EvRenewalRequested, ""); err != nil {
+			return err
+		}
+		if msg.To == "" {
+			return nil // the inviter is gone: the row still shows the request
+		}
+		return enqueue(ctx, tx, msg, now)
+	})
+	return asked, err
+}
+
+func (s *InvitationStore) Events(ctx context.Context, id int64) ([]invitations.Event, error) {
+	rows, err := s.db.R.QueryContext(ctx, `SELECT at, actor_name, kind, detail FROM invitation_events WHERE invitation_id = ? ORDER BY id`, id)
+	if err != nil {
+		return nil, errs.Wrap(err, "reading history")
+	}
+	defer rows.Close()
+	var out []invitations.Event
+	for rows.Next() {
+		var e invitations.Event
+		var at int64
+		if err := rows.Scan(&at, &e.ActorName, &e.Kind, &e.Detail); err != nil {
+			return nil, errs.Wrap(err, "reading history")
+		}
+		e.At = time.Unix(at, 0).UTC()
+		out = append(out, e)
+	}
+	return out, errs.Wrap(rows.Err(), "reading history")
+}
+
+func addEvent(ctx context.Context, tx querier, invID int64, at time.Time, actorID int64, actorName string, kind invitations.EventKind, detail string) error {
+	var actor any
+	if actorID != 0 {
+		actor = actorID
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO invitation_events (invitation_id, at, actor_id, actor_name, kind, detail) VALUES (?, ?, ?, ?, ?, ?)`,
+		invID, at.Unix(), actor, actorName, kind, detail)
+	return errs.Wrap(err, "recording history")
+}
+
+// enqueue writes msg to the outbox in the caller's transaction. A key seen
+// before means the same action already enqueued it: nothing is added.
+func enqueue(ctx context.Context, tx querier, msg mail.Outgoing, now time.Time) error {
+	payload, err := json.Marshal(msg.Payload)
+	if err != nil {
+		return errs.Wrap(err, "encoding message")
+	}
+	var inv any
+	if msg.InvitationID != 0 {
+		inv = msg.InvitationID
+	}
+	_, err = tx.ExecContext(ctx, `
+		INSERT INTO outbox (idempotency_key, kind, recipient, invitation_id, payload, state, next_attempt_at, created_at)
+		VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)
+		ON CONFLICT (idempotency_key) DO NOTHING`,
+		msg.Key, msg.Kind, msg.To, inv, string(payload), now.Unix(), now.Unix())
+	return errs.Wrap(err, "queueing email")
+}

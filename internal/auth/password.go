@@ -1,0 +1,113 @@
+// Package auth holds the rules for secrets: password hashing and checking,
+// invitation link tokens, and the keys behind them.
+package auth
+
+import (
+	"bufio"
+	"context"
+	_ "embed"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/alexedwards/argon2id"
+
+	"github.com/usherhq/usher/internal/errs"
+)
+
+const (
+	MinPasswordLen = 12   // characters
+	MaxPasswordLen = 1024 // bytes accepted before hashing
+)
+
+// OWASP's argon2id parameters: 19 MiB, 2 iterations, 1 lane.
+var params = &argon2id.Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+
+//go:embed common-passwords.txt
+var commonList string
+
+var common = sync.OnceValue(func() map[string]struct{} {
+	m := make(map[string]struct{}, 512)
+	sc := bufio.NewScanner(strings.NewReader(commonList))
+	for sc.Scan() {
+		// Shorter entries are refused by length already; keep only the rest.
+		if w := strings.TrimSpace(sc.Text()); utf8.RuneCountInString(w) >= MinPasswordLen && !strings.HasPrefix(w, "#") {
+			m[strings.ToLower(w)] = struct{}{}
+		}
+	}
+	return m
+})
+
+// CheckNewPassword says what is wrong with a password someone wants to set:
+// too short, too long or too common. No composition rules (NIST 800-63B).
+func CheckNewPassword(pw string) error {
+	switch {
+	case len(pw) > MaxPasswordLen:
+		return errs.FieldError("password", "Use at most %d characters.", MaxPasswordLen)
+	case utf8.RuneCountInString(pw) < MinPasswordLen:
+		return errs.FieldError("password", "Use at least %d characters. A few unrelated words make a strong password that is easy to remember.", MinPasswordLen)
+	}
+	if _, ok := common()[strings.ToLower(pw)]; ok {
+		return errs.FieldError("password", "This password is one of the most commonly used, so it is easy to guess. Choose another.")
+	}
+	return nil
+}
+
+// Hasher hashes and verifies passwords, allowing only a few argon2id runs at
+// once so a burst of sign-ins cannot exhaust memory (19 MiB each).
+type Hasher struct{ slots chan struct{} }
+
+// NewHasher allows n concurrent hashes.
+func NewHasher(n int) *Hasher {
+	if n < 1 {
+		n = 1
+	}
+	return &Hasher{slots: make(chan struct{}, n)}
+}
+
+func (h *Hasher) acquire(ctx context.Context) error {
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return errs.Wrap(ctx.Err(), "waiting to hash a password")
+	}
+}
+
+// Hash returns the PHC-encoded argon2id hash of pw.
+func (h *Hasher) Hash(ctx context.Context, pw string) (string, error) {
+	if err := h.acquire(ctx); err != nil {
+		return "", err
+	}
+	defer func() { <-h.slots }()
+	s, err := argon2id.CreateHash(pw, params)
+	return s, errs.Wrap(err, "hashing password")
+}
+
+// dummyHash is verified against when there is no user, so that sign-in takes
+// the same time whether or not the email exists.
+var dummyHash = sync.OnceValue(func() string {
+	s, _ := argon2id.CreateHash("usher-dummy-password", params)
+	return s
+})
+
+// Verify reports whether pw matches hash. An empty hash (no such user, or
+// no password yet) still costs one argon2id run and returns false.
+func (h *Hasher) Verify(ctx context.Context, pw, hash string) (bool, error) {
+	if len(pw) > MaxPasswordLen {
+		return false, nil
+	}
+	if err := h.acquire(ctx); err != nil {
+		return false, err
+	}
+	defer func() { <-h.slots }()
+	if hash == "" {
+		_, _ = argon2id.ComparePasswordAndHash(pw, dummyHash())
+		return false, nil
+	}
+	ok, err := argon2id.ComparePasswordAndHash(pw, hash)
+	if err != nil {
+		return false, errs.Wrap(err, "verifying password")
+	}
+	return ok, nil
+}

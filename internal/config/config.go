@@ -1,0 +1,166 @@
+// Package config reads Usher's settings from flags and the environment and
+// validates them before anything starts.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config holds every setting of `usher serve`.
+type Config struct {
+	Addr         string
+	DataDir      string
+	BaseURL      *url.URL
+	SMTPURL      *url.URL // nil: the built-in mailbox
+	MailFrom     *mail.Address
+	InviteTTL    time.Duration
+	RemindBefore time.Duration // 0: no automatic reminder
+	// Secrets from the environment; empty means "generate into the data folder".
+	SessionSecret string
+	LinkSecret    string
+}
+
+// Secure reports whether links and cookies are served over https.
+func (c *Config) Secure() bool { return c.BaseURL.Scheme == "https" }
+
+// setting describes one setting: its flag, its variable, its default.
+type setting struct {
+	flag, env, def, usage string
+}
+
+var settings = []setting{
+	{"addr", "USHER_ADDR", "localhost:8080", "listen address"},
+	{"data-dir", "USHER_DATA_DIR", "./data", "data folder (database, generated secrets)"},
+	{"base-url", "USHER_BASE_URL", "", "public base URL for links in emails (default http:// + listen address)"},
+	{"smtp-url", "USHER_SMTP_URL", "", "SMTP server, smtp://user:pass@host:587 or smtps://… (default: built-in mailbox)"},
+	{"mail-from", "USHER_MAIL_FROM", "Usher <no-reply@localhost>", "sender of emails"},
+	{"invite-ttl", "USHER_INVITE_TTL", "168h", "how long an invitation link stays valid (Go duration)"},
+	{"remind-before", "USHER_REMIND_BEFORE", "", "send one automatic reminder this long before expiry (Go duration; default off)"},
+	{"session-secret", "USHER_SESSION_SECRET", "", "session cookie key (default: generated into the data folder)"},
+	{"link-secret", "USHER_LINK_SECRET", "", "key behind invitation links (default: generated into the data folder)"},
+}
+
+// Flags registers every setting on fs and returns a function that builds the
+// validated Config once fs has been parsed. A flag wins over its variable.
+func Flags(fs *flag.FlagSet, getenv func(string) string) func() (*Config, error) {
+	values := make(map[string]*string, len(settings))
+	for _, s := range settings {
+		def := s.def
+		if v := getenv(s.env); v != "" {
+			def = v
+		}
+		values[s.env] = fs.String(s.flag, def, s.usage+" ["+s.env+"]")
+	}
+	return func() (*Config, error) {
+		raw := make(map[string]string, len(values))
+		for k, v := range values {
+			raw[k] = strings.TrimSpace(*v)
+		}
+		return parse(raw)
+	}
+}
+
+// DataDir registers only the data folder setting, for commands that need no more.
+func DataDir(fs *flag.FlagSet, getenv func(string) string) *string {
+	def := "./data"
+	if v := getenv("USHER_DATA_DIR"); v != "" {
+		def = v
+	}
+	return fs.String("data-dir", def, "data folder [USHER_DATA_DIR]")
+}
+
+func parse(raw map[string]string) (*Config, error) {
+	var c Config
+	var errs []error
+	bad := func(env, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", env, fmt.Sprintf(format, args...)))
+	}
+
+	c.Addr = raw["USHER_ADDR"]
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
+		bad("USHER_ADDR", "%q is not a host:port listen address (example: localhost:8080)", c.Addr)
+	}
+
+	c.DataDir = raw["USHER_DATA_DIR"]
+	if c.DataDir == "" {
+		bad("USHER_DATA_DIR", "must not be empty")
+	} else {
+		c.DataDir = filepath.Clean(c.DataDir)
+	}
+
+	base := raw["USHER_BASE_URL"]
+	if base == "" {
+		base = "http://" + c.Addr
+	}
+	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		bad("USHER_BASE_URL", "%q is not an http(s) URL such as https://usher.example.com", base)
+	} else {
+		u.Path = strings.TrimRight(u.Path, "/")
+		c.BaseURL = u
+	}
+
+	if s := raw["USHER_SMTP_URL"]; s != "" {
+		u, err := url.Parse(s)
+		switch {
+		case err != nil:
+			bad("USHER_SMTP_URL", "is not a URL (example: smtp://user:pass@mail.example.com:587)")
+		case u.Scheme != "smtp" && u.Scheme != "smtps":
+			bad("USHER_SMTP_URL", "scheme must be smtp:// or smtps://, not %q", u.Scheme)
+		case u.Hostname() == "":
+			bad("USHER_SMTP_URL", "has no host (example: smtp://user:pass@mail.example.com:587)")
+		default:
+			if tls := u.Query().Get("tls"); tls != "" && tls != "required" && tls != "opportunistic" {
+				bad("USHER_SMTP_URL", "tls=%q: use tls=required or leave it out", tls)
+			}
+			c.SMTPURL = u
+		}
+	}
+
+	if a, err := mail.ParseAddress(raw["USHER_MAIL_FROM"]); err != nil {
+		bad("USHER_MAIL_FROM", "%q is not an address such as Usher <no-reply@example.com>", raw["USHER_MAIL_FROM"])
+	} else {
+		c.MailFrom = a
+	}
+
+	c.InviteTTL = duration(raw, "USHER_INVITE_TTL", bad)
+	if c.InviteTTL <= 0 && raw["USHER_INVITE_TTL"] != "" {
+		bad("USHER_INVITE_TTL", "must be positive")
+	} else if c.InviteTTL < time.Minute && c.InviteTTL > 0 {
+		bad("USHER_INVITE_TTL", "%s is too short; use at least 1m", c.InviteTTL)
+	}
+	if raw["USHER_REMIND_BEFORE"] != "" {
+		c.RemindBefore = duration(raw, "USHER_REMIND_BEFORE", bad)
+		if c.RemindBefore < 0 || (c.InviteTTL > 0 && c.RemindBefore >= c.InviteTTL) {
+			bad("USHER_REMIND_BEFORE", "must be positive and shorter than USHER_INVITE_TTL (%s)", c.InviteTTL)
+		}
+	}
+
+	c.SessionSecret = raw["USHER_SESSION_SECRET"]
+	c.LinkSecret = raw["USHER_LINK_SECRET"]
+	for _, env := range []string{"USHER_SESSION_SECRET", "USHER_LINK_SECRET"} {
+		if v := raw[env]; v != "" && len(v) < 32 {
+			bad(env, "must be at least 32 characters (for example the output of `openssl rand -hex 32`)")
+		}
+	}
+
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("invalid settings:\n  %w", errors.Join(errs...))
+	}
+	return &c, nil
+}
+
+func duration(raw map[string]string, env string, bad func(string, string, ...any)) time.Duration {
+	d, err := time.ParseDuration(raw[env])
+	if err != nil {
+		bad(env, "%q is not a duration such as 168h or 30m", raw[env])
+	}
+	return d
+}

@@ -1,0 +1,82 @@
+// Package errs defines the error codes the whole application speaks, so the
+// web layer can map any domain failure to a status and a sentence without
+// matching on error strings.
+package errs
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code classifies an error for the edge that reports it.
+type Code string
+
+const (
+	Invalid      Code = "invalid"      // the input is wrong; the message says how
+	NotFound     Code = "not_found"    // nothing there, or nothing the caller may see
+	Conflict     Code = "conflict"     // the action does not fit the current state
+	Forbidden    Code = "forbidden"    // signed in, but not allowed
+	Unauthorized Code = "unauthorized" // not signed in
+	TooMany      Code = "too_many"     // rate limited; the message says when to retry
+	Internal     Code = "internal"     // a bug or an outage; details stay in the log
+)
+
+// Error is a domain error with a user-facing message.
+type Error struct {
+	Code    Code
+	Message string // safe to show to the user
+	Field   string // the form field the message is about, if any
+	Err     error  // the cause, for the log only
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// E builds an Error with a formatted message.
+func E(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// FieldError is an Invalid error about one form field.
+func FieldError(field, format string, args ...any) *Error {
+	return &Error{Code: Invalid, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// Wrap marks an unexpected failure as Internal, keeping the cause for the log.
+func Wrap(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return &Error{Code: Internal, Message: "Something went wrong on our side. Please try again in a moment.", Err: fmt.Errorf("%s: %w", what, err)}
+}
+
+// CodeOf returns the code of err, or Internal for errors without one.
+func CodeOf(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Internal
+}
+
+// MessageOf returns the user-facing sentence of err.
+func MessageOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.Message != "" {
+		return e.Message
+	}
+	return "Something went wrong on our side. Please try again in a moment."
+}
+
+// Is reports whether err carries code.
+func Is(err error, code Code) bool { return err != nil && CodeOf(err) == code }

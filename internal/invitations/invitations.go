@@ -1,0 +1,140 @@
+// Package invitations holds the life of an invitation: invite, resend, send
+// a new one, cancel, remove roles, accept.
+package invitations
+
+import (
+	"context"
+	"time"
+
+	"github.com/usherhq/usher/internal/mail"
+	"github.com/usherhq/usher/internal/spaces"
+	"github.com/usherhq/usher/internal/users"
+)
+
+// State is where an invitation is in its life. A pending invitation whose
+// expiry has passed is expired; that is computed, never stored.
+type State string
+
+const (
+	Pending    State = "pending"
+	Accepted   State = "accepted"
+	Cancelled  State = "cancelled"
+	Superseded State = "superseded"
+)
+
+// LinkPurpose keeps invitation links apart from any other kind of link.
+const LinkPurpose = "usher invitation link v1"
+
+// ResendCooldown is how long after a send the same link can be sent again.
+const ResendCooldown = time.Minute
+
+// Invitation is an offer of role grants to an email address.
+type Invitation struct {
+	ID                 int64
+	UserID             int64 // 0 once the user was deleted
+	Email              string
+	InvitedBy          int64
+	InviterName        string
+	Nonce              []byte
+	State              State
+	CreatedAt          time.Time
+	SentAt             time.Time
+	ExpiresAt          time.Time
+	EndedAt            time.Time
+	RenewalRequestedAt time.Time
+	Offered            []spaces.Grant
+}
+
+// ExpiredAt reports whether a pending invitation has passed its expiry.
+func (i Invitation) ExpiredAt(now time.Time) bool {
+	return i.State == Pending && !now.Before(i.ExpiresAt)
+}
+
+// Event is one line of an invitation's history.
+type Event struct {
+	At        time.Time
+	ActorName string
+	Kind      EventKind
+	Detail    string
+}
+
+// EventKind names what happened.
+type EventKind string
+
+const (
+	EvInvited          EventKind = "invited"
+	EvResent           EventKind = "resent"
+	EvReminded         EventKind = "reminded"
+	EvRenewed          EventKind = "renewed" // superseded by a new invitation
+	EvDelivered        EventKind = "delivered"
+	EvDeliveryFailed   EventKind = "delivery_failed"
+	EvCaptured         EventKind = "captured"
+	EvCancelled        EventKind = "cancelled"
+	EvAccepted         EventKind = "accepted"
+	EvRoleRemoved      EventKind = "role_removed"
+	EvRenewalRequested EventKind = "renewal_requested"
+)
+
+// Actor is the signed-in administrator doing something.
+type Actor struct {
+	User   users.User
+	Access *spaces.Access
+}
+
+// Create is what the store needs to write a new invitation.
+type Create struct {
+	Email       string
+	Name        string
+	InvitedBy   int64
+	InviterName string
+	Nonce       []byte
+	TokenHash   []byte
+	Offered     []spaces.Grant
+	Now         time.Time
+	ExpiresAt   time.Time
+	Kind        mail.Kind // Invitation, or NewInvitation with Supersedes
+	Supersedes  int64  // for a new invitation after expiry
+}
+
+// Compose builds the email of a new invitation once its row exists.
+type Compose func(inv Invitation) mail.Outgoing
+
+// Existing is the error for inviting an address that is already known: the
+// page offers to resend a pending invitation, or links to the user.
+type Existing struct {
+	User   users.User
+	Status users.Status
+}
+
+func (e *Existing) Error() string { return "already known: " + e.User.Email }
+
+// Store is what the invitations service needs from storage. Every write is
+// one transaction that checks the state it expects, so two administrators
+// acting on the same row cannot both succeed; the outbox message is part of
+// the same transaction.
+type Store interface {
+	// Create writes a user (if new), the invitation, its roles, its history
+	// and its email. An address with a pending invitation fails with
+	// *Existing; an active or deactivated one too.
+	Create(ctx context.Context, c Create, msg Compose) (Invitation, error)
+	ByID(ctx context.Context, id int64) (Invitation, error)
+	PendingFor(ctx context.Context, userID int64) (Invitation, error)
+	ByTokenHash(ctx context.Context, hash []byte) (Invitation, error)
+	// Resend restarts a pending, unexpired invitation's expiry from now if
+	// its last send was at or before notAfter, and enqueues the reminder.
+	Resend(ctx context.Context, id int64, actor users.User, now, notAfter, expires time.Time, msg mail.Outgoing) error
+	// Renew supersedes an expired invitation with c, in one step.
+	Renew(ctx context.Context, c Create, msg Compose) (Invitation, error)
+	// Cancel ends a pending invitation; a user who never accepted goes.
+	Cancel(ctx context.Context, id int64, actor users.User, now time.Time) error
+	// RemoveRoles drops offered roles from a pending invitation, cancelling
+	// it when none remain. It reports whether it cancelled.
+	RemoveRoles(ctx context.Context, id int64, spaceIDs []int64, actor users.User, now time.Time) (cancelled bool, err error)
+	// Accept turns a pending, unexpired invitation into an active user with
+	// exactly the grants given, once.
+	Accept(ctx context.Context, id int64, name, hash string, grants []spaces.Grant, now time.Time) (users.User, error)
+	// RequestRenewal marks an expired invitation as asked about, once, and
+	// enqueues msg to the inviter. It reports false when already asked.
+	RequestRenewal(ctx context.Context, id int64, now time.Time, msg mail.Outgoing) (bool, error)
+	Events(ctx context.Context, id int64) ([]Event, error)
+}

@@ -1,0 +1,385 @@
+package invitations
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/usherhq/usher/internal/auth"
+	"github.com/usherhq/usher/internal/clock"
+	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/mail"
+	"github.com/usherhq/usher/internal/spaces"
+	"github.com/usherhq/usher/internal/users"
+)
+
+// Service carries out what administrators and invitees do with invitations.
+type Service struct {
+	store   Store
+	users   *users.Service
+	links   *auth.Links
+	hasher  *auth.Hasher
+	clock   clock.Clock
+	ttl     time.Duration
+	baseURL string
+}
+
+// NewService wires the invitations service. baseURL is the public address
+// links are built on (never the request's Host header).
+func NewService(store Store, us *users.Service, links *auth.Links, hasher *auth.Hasher, clk clock.Clock, ttl time.Duration, baseURL string) *Service {
+	return &Service{store: store, users: us, links: links, hasher: hasher, clock: clk, ttl: ttl, baseURL: baseURL}
+}
+
+// TTL is how long a link stays valid after it is sent.
+func (s *Service) TTL() time.Duration { return s.ttl }
+
+// LinkFor is the accept page address for an invitation's nonce.
+func (s *Service) LinkFor(nonce []byte) string {
+	return s.baseURL + "/invite/" + s.links.Token(LinkPurpose, nonce)
+}
+
+// InviteInput is what the Invite user form sends for one address.
+type InviteInput struct {
+	Email   string
+	Name    string
+	Offered []spaces.Grant
+}
+
+// Invite sends a new invitation. An address already known fails with
+// *Existing, so nothing is ever sent twice for one person.
+func (s *Service) Invite(ctx context.Context, actor Actor, in InviteInput) (Invitation, error) {
+	email, err := users.ParseEmail("email", in.Email)
+	if err != nil {
+		return Invitation{}, err
+	}
+	name, err := users.CleanName("name", in.Name, false)
+	if err != nil {
+		return Invitation{}, err
+	}
+	if err := s.checkOffer(actor, in.Offered); err != nil {
+		return Invitation{}, err
+	}
+	return s.create(ctx, actor, Create{Email: email, Name: name, Offered: in.Offered, Kind: mail.Invitation})
+}
+
+func (s *Service) checkOffer(actor Actor, offered []spaces.Grant) error {
+	if len(offered) == 0 {
+		return errs.FieldError("roles", "Choose at least one role to offer.")
+	}
+	if !actor.Access.MayOfferAll(offered) {
+		return errs.E(errs.Forbidden, "You can only offer roles in spaces you administer.")
+	}
+	return nil
+}
+
+func (s *Service) create(ctx context.Context, actor Actor, c Create) (Invitation, error) {
+	now := s.clock.Now()
+	nonce := auth.NewNonce()
+	c.InvitedBy = actor.User.ID
+	c.InviterName = actor.User.DisplayName()
+	c.Nonce = nonce
+	c.TokenHash = auth.TokenHash(LinkPurpose, s.links.Token(LinkPurpose, nonce))
+	c.Now = now
+	c.ExpiresAt = now.Add(s.ttl)
+	account, err := s.users.Account(ctx)
+	if err != nil {
+		return Invitation{}, err
+	}
+	compose := func(inv Invitation) mail.Outgoing {
+		return s.outgoing(c.Kind, "send:"+strconv.FormatInt(inv.ID, 10), inv, account.Name, c.Name)
+	}
+	if c.Supersedes != 0 {
+		return s.store.Renew(ctx, c, compose)
+	}
+	return s.store.Create(ctx, c, compose)
+}
+
+func (s *Service) outgoing(kind mail.Kind, key string, inv Invitation, accountName, inviteeName string) mail.Outgoing {
+	return mail.Outgoing{
+		Key:          key,
+		Kind:         kind,
+		To:           inv.Email,
+		InvitationID: inv.ID,
+		Payload: mail.Payload{
+			AccountName:  accountName,
+			InviterName:  inv.InviterName,
+			InviteeName:  inviteeName,
+			InviteeEmail: inv.Email,
+			Roles:        spaces.Describe(inv.Offered),
+			ExpiresAt:    inv.ExpiresAt,
+		},
+	}
+}
+
+// pendingFor loads the user's pending invitation, as far as actor may see it.
+func (s *Service) pendingFor(ctx context.Context, actor Actor, userID int64) (users.User, Invitation, error) {
+	u, err := s.users.Get(ctx, userID)
+	if err != nil {
+		return u, Invitation{}, err
+	}
+	inv, err := s.store.PendingFor(ctx, userID)
+	if errs.Is(err, errs.NotFound) {
+		return u, inv, errs.E(errs.Conflict, "%s has no pending invitation.", u.Email)
+	}
+	if err != nil {
+		return u, inv, err
+	}
+	if !actor.Access.MayOfferAll(inv.Offered) {
+		// Invitations outside the actor's spaces do not exist for them.
+		return u, inv, errs.E(errs.NotFound, "There is no such invitation.")
+	}
+	if !u.DeactivatedAt.IsZero() {
+		return u, inv, errs.E(errs.Conflict, "%s is deactivated. Activate the user before acting on their invitation.", u.Email)
+	}
+	return u, inv, nil
+}
+
+// Link returns the invitation link of a user's pending, unexpired invitation
+// (the one that was emailed).
+func (s *Service) Link(ctx context.Context, actor Actor, userID int64) (string, users.User, error) {
+	u, inv, err := s.pendingFor(ctx, actor, userID)
+	if err != nil {
+		return "", u, err
+	}
+	if inv.ExpiredAt(s.clock.Now()) {
+		return "", u, errs.E(errs.Conflict, "The invitation for %s has expired, so its link no longer works. Send a new invitation instead.", u.Email)
+	}
+	return s.LinkFor(inv.Nonce), u, nil
+}
+
+// Resend emails the same link again and restarts its expiry from now.
+func (s *Service) Resend(ctx context.Context, actor Actor, userID int64) (users.User, error) {
+	u, inv, err := s.pendingFor(ctx, actor, userID)
+	if err != nil {
+		return u, err
+	}
+	now := s.clock.Now()
+	if inv.ExpiredAt(now) {
+		return u, errs.E(errs.Conflict, "The invitation for %s has expired. Send a new invitation instead.", u.Email)
+	}
+	if wait := inv.SentAt.Add(ResendCooldown).Sub(now); wait > 0 {
+		return u, cooldownError(u.Email, wait)
+	}
+	account, err := s.users.Account(ctx)
+	if err != nil {
+		return u, err
+	}
+	expires := now.Add(s.ttl)
+	sent := inv
+	sent.ExpiresAt = expires
+	msg := s.outgoing(mail.Reminder, fmt.Sprintf("resend:%d:%d", inv.ID, now.Unix()), sent, account.Name, u.Name)
+	err = s.store.Resend(ctx, inv.ID, actor.User, now, now.Add(-ResendCooldown), expires, msg)
+	if errs.Is(err, errs.TooMany) {
+		// Another administrator resent it a moment ago.
+		return u, cooldownError(u.Email, ResendCooldown)
+	}
+	return u, err
+}
+
+func cooldownError(email string, wait time.Duration) error {
+	secs := int(wait.Round(time.Second) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	unit := "seconds"
+	if secs == 1 {
+		unit = "second"
+	}
+	return errs.E(errs.TooMany, "The invitation to %s was sent moments ago. You can resend it in %d %s.", email, secs, unit)
+}
+
+// Renew sends a new invitation after the old one expired: a new link and a
+// new expiry; the old link stops working at once.
+func (s *Service) Renew(ctx context.Context, actor Actor, userID int64) (users.User, error) {
+	u, inv, err := s.pendingFor(ctx, actor, userID)
+	if err != nil {
+		return u, err
+	}
+	if !inv.ExpiredAt(s.clock.Now()) {
+		return u, errs.E(errs.Conflict, "The invitation for %s has not expired yet. Resend it instead.", u.Email)
+	}
+	_, err = s.create(ctx, actor, Create{Email: inv.Email, Name: u.Name, Offered: inv.Offered, Kind: mail.NewInvitation, Supersedes: inv.ID})
+	return u, err
+}
+
+// Cancel ends a user's pending invitation.
+func (s *Service) Cancel(ctx context.Context, actor Actor, userID int64) (users.User, error) {
+	u, inv, err := s.pendingFor(ctx, actor, userID)
+	if err != nil {
+		return u, err
+	}
+	return u, s.store.Cancel(ctx, inv.ID, actor.User, s.clock.Now())
+}
+
+// AcceptView is what the accept page shows for a link.
+type AcceptView struct {
+	Invitation  Invitation
+	AccountName string
+	Link        LinkState
+	Name        string // the invitee's name as the inviter typed it
+}
+
+// LinkState is what a link is good for now.
+type LinkState string
+
+const (
+	LinkValid    LinkState = "valid"
+	LinkExpired  LinkState = "expired"
+	LinkInvalid  LinkState = "invalid" // cancelled, superseded, or the user deactivated
+	LinkAccepted LinkState = "accepted"
+)
+
+// ErrNoSuchLink answers every token that matches nothing.
+var ErrNoSuchLink = errs.E(errs.NotFound, "This invitation link is not valid. Check that you copied the whole link from the email.")
+
+// Lookup finds what a link points to. Opening the page never consumes the
+// link: mail scanners fetch links before people do.
+func (s *Service) Lookup(ctx context.Context, token string) (AcceptView, error) {
+	if !auth.WellFormed(token) {
+		return AcceptView{}, ErrNoSuchLink
+	}
+	inv, err := s.store.ByTokenHash(ctx, auth.TokenHash(LinkPurpose, token))
+	if errs.Is(err, errs.NotFound) {
+		return AcceptView{}, ErrNoSuchLink
+	}
+	if err != nil {
+		return AcceptView{}, err
+	}
+	account, err := s.users.Account(ctx)
+	if err != nil {
+		return AcceptView{}, err
+	}
+	v := AcceptView{Invitation: inv, AccountName: account.Name}
+	switch {
+	case inv.State == Accepted:
+		v.Link = LinkAccepted
+	case inv.State != Pending:
+		v.Link = LinkInvalid
+	case inv.ExpiredAt(s.clock.Now()):
+		v.Link = LinkExpired
+	default:
+		v.Link = LinkValid
+	}
+	if inv.UserID != 0 {
+		u, err := s.users.Get(ctx, inv.UserID)
+		if err != nil {
+			return v, err
+		}
+		v.Name = u.Name
+		if !u.DeactivatedAt.IsZero() && v.Link != LinkAccepted {
+			v.Link = LinkInvalid
+		}
+	}
+	return v, nil
+}
+
+// AcceptInput is the accept form. It carries no email, role or space:
+// those come from the invitation alone.
+type AcceptInput struct {
+	Name     string
+	Password string
+}
+
+// Accept sets the invitee's name and password and grants the roles still
+// on the invitation that its inviter can still grant. It succeeds once.
+func (s *Service) Accept(ctx context.Context, token string, in AcceptInput) (users.User, error) {
+	v, err := s.Lookup(ctx, token)
+	if err != nil {
+		return users.User{}, err
+	}
+	if err := linkUsable(v.Link); err != nil {
+		return users.User{}, err
+	}
+	name, err := users.CleanName("name", in.Name, true)
+	if err != nil {
+		return users.User{}, err
+	}
+	if err := auth.CheckNewPassword(in.Password); err != nil {
+		return users.User{}, err
+	}
+	grants, err := s.grantable(ctx, v.Invitation)
+	if err != nil {
+		return users.User{}, err
+	}
+	hash, err := s.hasher.Hash(ctx, in.Password)
+	if err != nil {
+		return users.User{}, err
+	}
+	u, err := s.store.Accept(ctx, v.Invitation.ID, name, hash, grants, s.clock.Now())
+	if errs.Is(err, errs.Conflict) {
+		// Someone else's post, or a cancel, got there first: say which.
+		if again, lerr := s.Lookup(ctx, token); lerr == nil {
+			if uerr := linkUsable(again.Link); uerr != nil {
+				return users.User{}, uerr
+			}
+		}
+	}
+	return u, err
+}
+
+func linkUsable(l LinkState) error {
+	switch l {
+	case LinkAccepted:
+		return errs.E(errs.Conflict, "This invitation has already been accepted. Sign in with your email and password.")
+	case LinkExpired:
+		return errs.E(errs.Conflict, "This invitation has expired. Ask for a new invitation.")
+	case LinkInvalid:
+		return errs.E(errs.Conflict, "This invitation is no longer valid. Ask the person who invited you for a new one.")
+	}
+	return nil
+}
+
+// grantable keeps the offered roles the inviter can still grant now: an
+// inviter who lost their rights meanwhile does not pass them on.
+func (s *Service) grantable(ctx context.Context, inv Invitation) ([]spaces.Grant, error) {
+	refuse := errs.E(errs.Conflict, "The person who invited you can no longer grant these roles. Ask an administrator for a new invitation.")
+	if inv.InvitedBy == 0 {
+		return nil, refuse
+	}
+	inviter, err := s.users.Get(ctx, inv.InvitedBy)
+	if errs.Is(err, errs.NotFound) {
+		return nil, refuse
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !inviter.DeactivatedAt.IsZero() {
+		return nil, refuse
+	}
+	access, err := s.users.Access(ctx, inviter)
+	if err != nil {
+		return nil, err
+	}
+	var keep []spaces.Grant
+	for _, g := range inv.Offered {
+		if access.MayOffer(g.SpaceID, g.Role) {
+			keep = append(keep, g)
+		}
+	}
+	if len(keep) == 0 {
+		return nil, refuse
+	}
+	return keep, nil
+}
+
+// History lists what happened to the user's newest invitation.
+func (s *Service) History(ctx context.Context, actor Actor, invitationID int64) (Invitation, []Event, error) {
+	inv, err := s.store.ByID(ctx, invitationID)
+	if err != nil {
+		return inv, nil, err
+	}
+	if !actor.Access.MayOfferAll(inv.Offered) {
+		return inv, nil, errs.E(errs.NotFound, "There is no such invitation.")
+	}
+	ev, err := s.store.Events(ctx, invitationID)
+	return inv, ev, err
+}
+
+// IsExisting unpacks the error Invite returns for a known address.
+func IsExisting(err error) (*Existing, bool) {
+	var e *Existing
+	ok := errors.As(err, &e)
+	return e, ok
+}

@@ -1,0 +1,105 @@
+// Package mail is the outbox and the sender: actions enqueue messages in
+// their own transaction, and a background worker delivers them.
+package mail
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// Kind is which message an action sends.
+type Kind string
+
+const (
+	Invitation     Kind = "invitation"      // the first invitation
+	Reminder       Kind = "reminder"        // a resend: the same link again
+	NewInvitation  Kind = "new_invitation"  // a new link after the old one expired
+	RenewalRequest Kind = "renewal_request" // an invitee asks their inviter for a new link
+)
+
+// HasLink reports whether the message carries the invitation link.
+func (k Kind) HasLink() bool { return k != RenewalRequest }
+
+// Payload is everything a message says except the link, which is derived
+// when the message is rendered so that it never rests in the database.
+type Payload struct {
+	AccountName  string    `json:"account_name"`
+	InviterName  string    `json:"inviter_name"`
+	InviteeName  string    `json:"invitee_name,omitempty"`
+	InviteeEmail string    `json:"invitee_email"`
+	Roles        string    `json:"roles"`
+	ExpiresAt    time.Time `json:"expires_at"`
+	UsersURL     string    `json:"users_url,omitempty"` // renewal requests: where the inviter acts
+}
+
+// Outgoing is a message an action asks to send.
+type Outgoing struct {
+	Key          string // unique per action: a repeated action enqueues nothing
+	Kind         Kind
+	To           string
+	InvitationID int64
+	Payload      Payload
+}
+
+// State is where a message is in its life.
+type State string
+
+const (
+	Queued   State = "queued"   // waiting for (another) attempt
+	Sent     State = "sent"     // the SMTP server accepted it
+	Failed   State = "failed"   // given up: rejected for good, or retried too long
+	Captured State = "captured" // no SMTP configured: kept for the built-in mailbox
+)
+
+// Message is a row of the outbox.
+type Message struct {
+	ID            int64
+	Kind          Kind
+	To            string
+	InvitationID  int64
+	Payload       Payload
+	State         State
+	Attempts      int
+	NextAttemptAt time.Time
+	LastError     string
+	CreatedAt     time.Time
+	SentAt        time.Time
+	LinkNonce     []byte // of the invitation, to derive the link at send time
+}
+
+// Rendered is a message's subject and bodies.
+type Rendered struct {
+	Subject string
+	Text    string
+	HTML    string
+}
+
+// Renderer writes the bodies of a message. link is empty for kinds without one.
+type Renderer interface {
+	Render(kind Kind, p Payload, link string) (Rendered, error)
+}
+
+// HeaderSafe removes what could end a header line, so that no name or
+// account name can add a header or a recipient.
+func HeaderSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\r' || r == '\n' || r == 0 || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// Store is what the sender needs from the outbox.
+type Store interface {
+	// Due returns up to limit queued messages whose time has come.
+	Due(ctx context.Context, now time.Time, limit int) ([]Message, error)
+	// NextDue is when the next queued message is due (zero if none).
+	NextDue(ctx context.Context) (time.Time, error)
+	// Record stores the outcome of one attempt: the new state, the next
+	// attempt time (for Queued) and the server's reply.
+	Record(ctx context.Context, id int64, at time.Time, state State, next time.Time, reply string) error
+	Recent(ctx context.Context, limit int) ([]Message, error)
+	Get(ctx context.Context, id int64) (Message, error)
+}

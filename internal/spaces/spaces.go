@@ -1,0 +1,191 @@
+// Package spaces holds the places people are invited to and the roles they
+// hold there, and decides who administers what.
+package spaces
+
+import (
+	"strings"
+)
+
+// Kind is what sort of place a space is.
+type Kind string
+
+const (
+	Account     Kind = "account"
+	Unit        Kind = "unit"
+	WaitingArea Kind = "waiting_area"
+	MeetingRoom Kind = "meeting_room"
+)
+
+// Label is the kind's name as users read it.
+func (k Kind) Label() string {
+	switch k {
+	case Account:
+		return "Account"
+	case Unit:
+		return "Organisational unit"
+	case WaitingArea:
+		return "Waiting area"
+	case MeetingRoom:
+		return "Meeting room"
+	}
+	return string(k)
+}
+
+// Role is what a user may do in a space.
+type Role string
+
+const (
+	Admin  Role = "admin"
+	Member Role = "member"
+)
+
+// ParseRole accepts the stored form of a role.
+func ParseRole(s string) (Role, bool) {
+	switch Role(s) {
+	case Admin, Member:
+		return Role(s), true
+	}
+	return "", false
+}
+
+// Label is the role's name as users read it.
+func (r Role) Label() string {
+	if r == Admin {
+		return "Administrator"
+	}
+	return "Member"
+}
+
+// rank orders roles so that nobody grants above their own.
+func (r Role) rank() int {
+	if r == Admin {
+		return 2
+	}
+	return 1
+}
+
+// Space is a place inside the account; the account itself is the top space.
+type Space struct {
+	ID       int64
+	Kind     Kind
+	ParentID int64 // 0 for the account
+	Name     string
+}
+
+// Grant is a role on a space, held by a user or offered by an invitation.
+type Grant struct {
+	SpaceID   int64
+	SpaceKind Kind
+	SpaceName string
+	Role      Role
+}
+
+// Describe reads a set of grants the way the users list shows them:
+// "Administrator of Sales, Member of Room 4"; a role on the account itself
+// is just "Administrator".
+func Describe(grants []Grant) string {
+	parts := make([]string, 0, len(grants))
+	for _, g := range grants {
+		if g.SpaceKind == Account {
+			parts = append(parts, g.Role.Label())
+		} else {
+			parts = append(parts, g.Role.Label()+" of "+g.SpaceName)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Tree is every space of the account, enough to answer who administers what.
+type Tree struct {
+	byID     map[int64]Space
+	children map[int64][]int64
+	rootID   int64
+}
+
+// NewTree indexes spaces.
+func NewTree(all []Space) *Tree {
+	t := &Tree{byID: make(map[int64]Space, len(all)), children: map[int64][]int64{}}
+	for _, s := range all {
+		t.byID[s.ID] = s
+		if s.Kind == Account {
+			t.rootID = s.ID
+		} else {
+			t.children[s.ParentID] = append(t.children[s.ParentID], s.ID)
+		}
+	}
+	return t
+}
+
+// Root is the account space.
+func (t *Tree) Root() Space { return t.byID[t.rootID] }
+
+// Get returns the space with id.
+func (t *Tree) Get(id int64) (Space, bool) {
+	s, ok := t.byID[id]
+	return s, ok
+}
+
+// Access is what one user may administer, derived from their grants.
+type Access struct {
+	UserID       int64
+	AccountAdmin bool
+	admin        map[int64]bool // spaces administered, children included
+	roles        map[int64]Role // the user's own grants, per space
+}
+
+// AccessFor works out what a user holding grants may administer: an
+// Administrator of the account administers everything; of a unit, the unit
+// and everything under it.
+func AccessFor(userID int64, grants []Grant, t *Tree) *Access {
+	a := &Access{UserID: userID, admin: map[int64]bool{}, roles: map[int64]Role{}}
+	var mark func(id int64)
+	mark = func(id int64) {
+		a.admin[id] = true
+		for _, c := range t.children[id] {
+			mark(c)
+		}
+	}
+	for _, g := range grants {
+		a.roles[g.SpaceID] = g.Role
+		if g.Role != Admin {
+			continue
+		}
+		if g.SpaceID == t.rootID {
+			a.AccountAdmin = true
+		}
+		mark(g.SpaceID)
+	}
+	return a
+}
+
+// IsAdmin reports whether the user administers any space at all.
+func (a *Access) IsAdmin() bool { return len(a.admin) > 0 }
+
+// Administers reports whether the user administers space id.
+func (a *Access) Administers(id int64) bool { return a.admin[id] }
+
+// MayOffer reports whether the user may offer role on space id: they must
+// administer the space, and nobody offers a role above their own there.
+// Administering a space (directly or through a parent) is the top role.
+func (a *Access) MayOffer(id int64, role Role) bool {
+	return a.admin[id] && role.rank() <= Admin.rank()
+}
+
+// MayOfferAll reports whether every grant is one the user may offer.
+func (a *Access) MayOfferAll(grants []Grant) bool {
+	for _, g := range grants {
+		if !a.MayOffer(g.SpaceID, g.Role) {
+			return false
+		}
+	}
+	return true
+}
+
+// AdministeredIDs lists the spaces the user administers.
+func (a *Access) AdministeredIDs() []int64 {
+	ids := make([]int64, 0, len(a.admin))
+	for id := range a.admin {
+		ids = append(ids, id)
+	}
+	return ids
+}

@@ -1,0 +1,297 @@
+// Package users holds the people of the account: who they are, their
+// status, and signing in.
+package users
+
+import (
+	"context"
+	"time"
+
+	"github.com/usherhq/usher/internal/auth"
+	"github.com/usherhq/usher/internal/clock"
+	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/spaces"
+)
+
+// Status is what the users list shows for a row.
+type Status string
+
+const (
+	Active      Status = "active"
+	Invited     Status = "invited"
+	Expired     Status = "expired"
+	Deactivated Status = "deactivated"
+)
+
+// Label is the status as the users list writes it.
+func (s Status) Label() string {
+	switch s {
+	case Active:
+		return "Active"
+	case Invited:
+		return "Invited"
+	case Expired:
+		return "Invitation expired"
+	case Deactivated:
+		return "Deactivated"
+	}
+	return string(s)
+}
+
+// User is a person known by email.
+type User struct {
+	ID              int64
+	Email           string
+	Name            string
+	PasswordHash    string // empty until they accept an invitation
+	CreatedAt       time.Time
+	ActivatedAt     time.Time // zero until they accept
+	DeactivatedAt   time.Time // zero unless deactivated
+	InviteExpiresAt time.Time // expiry of the pending invitation, if any
+	SessionVersion  int64
+}
+
+// StatusAt is the user's status at now: expiry needs no background job.
+func (u User) StatusAt(now time.Time) Status {
+	switch {
+	case !u.DeactivatedAt.IsZero():
+		return Deactivated
+	case !u.ActivatedAt.IsZero():
+		return Active
+	case now.Before(u.InviteExpiresAt):
+		return Invited
+	default:
+		return Expired
+	}
+}
+
+// StatusBeforeDeactivation is the status activating the user restores.
+func (u User) StatusBeforeDeactivation(now time.Time) Status {
+	u.DeactivatedAt = time.Time{}
+	return u.StatusAt(now)
+}
+
+// DisplayName is the name, or the email when there is none.
+func (u User) DisplayName() string {
+	if u.Name != "" {
+		return u.Name
+	}
+	return u.Email
+}
+
+// Invite summarises a row's pending invitation for the list.
+type Invite struct {
+	ID               int64
+	CreatedAt        time.Time // first sent
+	SentAt           time.Time // last sent (resend restarts the expiry)
+	ExpiresAt        time.Time
+	InviterName      string
+	Offered          []spaces.Grant
+	Delivery         Delivery
+	RenewalRequested bool
+}
+
+// Delivery is what became of the newest email about an invitation.
+type Delivery struct {
+	State string // "queued", "sent", "failed", "captured", or "" for none
+	Error string // the server's reply when it failed
+}
+
+// Listed is one row of the users list.
+type Listed struct {
+	User
+	Grants []spaces.Grant
+	Invite *Invite // nil unless an invitation is pending
+}
+
+// Sort names an order of the users list.
+type Sort string
+
+const (
+	ByName    Sort = "name"
+	ByEmail   Sort = "email"
+	ByStatus  Sort = "status"
+	ByCreated Sort = "created"
+)
+
+// ListFilter selects a page of the users list.
+type ListFilter struct {
+	Status   Status // "" for all
+	Query    string // name or email contains
+	Sort     Sort
+	Desc     bool
+	Page     int // from 1
+	PerPage  int
+	Now      time.Time
+	SpaceIDs []int64 // nil: the whole account; else only users with roles or invitations there
+}
+
+// ListPage is one page of users and the counts behind the tabs.
+type ListPage struct {
+	Rows   []Listed
+	Total  int // rows matching the filter, all pages
+	Counts map[Status]int
+	All    int
+}
+
+// SetupInput is what the first-run page asks for.
+type SetupInput struct {
+	AccountName string
+	Email       string
+	Name        string
+	Password    string
+}
+
+// Store is what the users service needs from storage.
+type Store interface {
+	HasAccountAdmin(ctx context.Context) (bool, error)
+	// CreateAccountAdmin creates the account (when accountName is set and
+	// there is none) and an active account administrator. It fails with
+	// Conflict when firstOnly is set and an account administrator exists,
+	// or when the email is taken.
+	CreateAccountAdmin(ctx context.Context, accountName, email, name, hash string, now time.Time, firstOnly bool) (User, error)
+	ByID(ctx context.Context, id int64) (User, error)
+	ByEmail(ctx context.Context, email string) (User, error)
+	Grants(ctx context.Context, userID int64) ([]spaces.Grant, error)
+	Spaces(ctx context.Context) ([]spaces.Space, error)
+	List(ctx context.Context, f ListFilter) (ListPage, error)
+	BumpSessionVersion(ctx context.Context, userID int64) error
+}
+
+// Service carries out what people do with users.
+type Service struct {
+	store  Store
+	hasher *auth.Hasher
+	clock  clock.Clock
+}
+
+// NewService wires the users service.
+func NewService(store Store, hasher *auth.Hasher, clk clock.Clock) *Service {
+	return &Service{store: store, hasher: hasher, clock: clk}
+}
+
+// NeedsSetup reports whether the first-run page is still open.
+func (s *Service) NeedsSetup(ctx context.Context) (bool, error) {
+	ok, err := s.store.HasAccountAdmin(ctx)
+	return !ok, err
+}
+
+// Setup creates the account and its first administrator. It works only
+// while no account administrator exists.
+func (s *Service) Setup(ctx context.Context, in SetupInput) (User, error) {
+	account, err := CleanName("account", in.AccountName, true)
+	if err != nil {
+		return User{}, errs.FieldError("account", "Enter the name of your organisation.")
+	}
+	return s.createAdmin(ctx, account, in.Email, in.Name, in.Password, true)
+}
+
+// CreateAdmin adds an active account administrator (the `usher admin
+// create` command). accountName names the account if there is none yet.
+func (s *Service) CreateAdmin(ctx context.Context, accountName, email, name, password string) (User, error) {
+	return s.createAdmin(ctx, accountName, email, name, password, false)
+}
+
+func (s *Service) createAdmin(ctx context.Context, account, email, name, password string, firstOnly bool) (User, error) {
+	email, err := ParseEmail("email", email)
+	if err != nil {
+		return User{}, err
+	}
+	if name, err = CleanName("name", name, true); err != nil {
+		return User{}, err
+	}
+	if err := auth.CheckNewPassword(password); err != nil {
+		return User{}, err
+	}
+	hash, err := s.hasher.Hash(ctx, password)
+	if err != nil {
+		return User{}, err
+	}
+	return s.store.CreateAccountAdmin(ctx, account, email, name, hash, s.clock.Now(), firstOnly)
+}
+
+// ErrBadCredentials is the one answer to any failed sign-in, so that it
+// reveals nothing about which emails exist.
+var ErrBadCredentials = errs.E(errs.Unauthorized, "The email or password is not right. Check both and try again.")
+
+// Authenticate checks an email and password. Unknown emails, users who have
+// not set a password and deactivated users all get ErrBadCredentials after
+// the same amount of hashing work.
+func (s *Service) Authenticate(ctx context.Context, email, password string) (User, error) {
+	addr, perr := ParseEmail("email", email)
+	var u User
+	var err error
+	if perr == nil {
+		u, err = s.store.ByEmail(ctx, addr)
+		if err != nil && !errs.Is(err, errs.NotFound) {
+			return User{}, err
+		}
+	}
+	ok, verr := s.hasher.Verify(ctx, password, u.PasswordHash)
+	if verr != nil {
+		return User{}, verr
+	}
+	if !ok || u.ID == 0 || !u.DeactivatedAt.IsZero() {
+		return User{}, ErrBadCredentials
+	}
+	return u, nil
+}
+
+// Get returns the user with id.
+func (s *Service) Get(ctx context.Context, id int64) (User, error) { return s.store.ByID(ctx, id) }
+
+// Access works out what u may administer.
+func (s *Service) Access(ctx context.Context, u User) (*spaces.Access, error) {
+	grants, err := s.store.Grants(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.store.Spaces(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return spaces.AccessFor(u.ID, grants, spaces.NewTree(all)), nil
+}
+
+// Grants lists the roles u holds.
+func (s *Service) Grants(ctx context.Context, u User) ([]spaces.Grant, error) {
+	return s.store.Grants(ctx, u.ID)
+}
+
+// Account is the top space (its name is shown in the header and emails).
+func (s *Service) Account(ctx context.Context) (spaces.Space, error) {
+	all, err := s.store.Spaces(ctx)
+	if err != nil {
+		return spaces.Space{}, err
+	}
+	root := spaces.NewTree(all).Root()
+	if root.ID == 0 {
+		return root, errs.E(errs.NotFound, "The account has not been set up yet.")
+	}
+	return root, nil
+}
+
+// PerPage is the users list's page size.
+const PerPage = 50
+
+// List returns a page of the users list as seen by access.
+func (s *Service) List(ctx context.Context, access *spaces.Access, f ListFilter) (ListPage, error) {
+	if !access.IsAdmin() {
+		return ListPage{}, errs.E(errs.Forbidden, "Only administrators can see the users list.")
+	}
+	if !access.AccountAdmin {
+		f.SpaceIDs = access.AdministeredIDs()
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	if f.PerPage <= 0 {
+		f.PerPage = PerPage
+	}
+	f.Now = s.clock.Now()
+	return s.store.List(ctx, f)
+}
+
+// EndSessions signs the user out everywhere.
+func (s *Service) EndSessions(ctx context.Context, userID int64) error {
+	return s.store.BumpSessionVersion(ctx, userID)
+}
