@@ -286,6 +286,16 @@ func (s *UserStore) List(ctx context.Context, f users.ListFilter) (users.ListPag
 	return page, nil
 }
 
+func (s *UserStore) Listed(ctx context.Context, id int64) (users.Listed, error) {
+	u, err := s.ByID(ctx, id)
+	if err != nil {
+		return users.Listed{}, err
+	}
+	rows := []users.Listed{{User: u}}
+	err = s.fillRows(ctx, rows, []int64{id})
+	return rows[0], err
+}
+
 // fillRows adds each row's grants and pending invitation, in two queries
 // for the whole page.
 func (s *UserStore) fillRows(ctx context.Context, rows []users.Listed, ids []int64) error {

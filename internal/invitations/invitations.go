@@ -93,7 +93,7 @@ type Create struct {
 	Now         time.Time
 	ExpiresAt   time.Time
 	Kind        mail.Kind // Invitation, or NewInvitation with Supersedes
-	Supersedes  int64  // for a new invitation after expiry
+	Supersedes  int64     // for a new invitation after expiry
 }
 
 // Compose builds the email of a new invitation once its row exists.

@@ -213,6 +213,21 @@ func (s *Service) Cancel(ctx context.Context, actor Actor, userID int64) (users.
 	return u, s.store.Cancel(ctx, inv.ID, actor.User, s.clock.Now())
 }
 
+// RemoveRoles takes roles (by space) off a user's pending invitation, as
+// Manage invitation does. Taking the last one cancels the invitation, and a
+// user who never accepted leaves the list; it reports whether that happened.
+func (s *Service) RemoveRoles(ctx context.Context, actor Actor, userID int64, spaceIDs []int64) (users.User, bool, error) {
+	u, inv, err := s.pendingFor(ctx, actor, userID)
+	if err != nil {
+		return u, false, err
+	}
+	if len(spaceIDs) == 0 {
+		return u, false, errs.FieldError("roles", "Choose the roles to remove.")
+	}
+	cancelled, err := s.store.RemoveRoles(ctx, inv.ID, spaceIDs, actor.User, s.clock.Now())
+	return u, cancelled, err
+}
+
 // AcceptView is what the accept page shows for a link.
 type AcceptView struct {
 	Invitation  Invitation
@@ -377,9 +392,44 @@ func (s *Service) History(ctx context.Context, actor Actor, invitationID int64) 
 	return inv, ev, err
 }
 
+// PendingFor returns a user's pending invitation.
+func (s *Service) PendingFor(ctx context.Context, userID int64) (Invitation, error) {
+	return s.store.PendingFor(ctx, userID)
+}
+
 // IsExisting unpacks the error Invite returns for a known address.
 func IsExisting(err error) (*Existing, bool) {
 	var e *Existing
 	ok := errors.As(err, &e)
 	return e, ok
+}
+
+// RequestRenewal is the expired page's "Ask for a new invitation": it
+// emails the administrator who sent the invitation, once per invitation.
+func (s *Service) RequestRenewal(ctx context.Context, token string) error {
+	v, err := s.Lookup(ctx, token)
+	if err != nil {
+		return err
+	}
+	if v.Link != LinkExpired {
+		return errs.E(errs.Conflict, "Only an expired invitation can be renewed this way.")
+	}
+	inv := v.Invitation
+	msg := mail.Outgoing{Key: "renewal:" + strconv.FormatInt(inv.ID, 10), Kind: mail.RenewalRequest, InvitationID: inv.ID}
+	if inv.InvitedBy != 0 {
+		if inviter, err := s.users.Get(ctx, inv.InvitedBy); err == nil && inviter.DeactivatedAt.IsZero() {
+			msg.To = inviter.Email
+			msg.Payload = mail.Payload{
+				AccountName:  v.AccountName,
+				InviterName:  inviter.DisplayName(),
+				InviteeName:  v.Name,
+				InviteeEmail: inv.Email,
+				Roles:        spaces.Describe(inv.Offered),
+				ExpiresAt:    inv.ExpiresAt,
+				UsersURL:     s.baseURL + "/settings/users?status=expired",
+			}
+		}
+	}
+	_, err = s.store.RequestRenewal(ctx, inv.ID, s.clock.Now(), msg)
+	return err
 }

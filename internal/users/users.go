@@ -154,6 +154,8 @@ type Store interface {
 	Grants(ctx context.Context, userID int64) ([]spaces.Grant, error)
 	Spaces(ctx context.Context) ([]spaces.Space, error)
 	List(ctx context.Context, f ListFilter) (ListPage, error)
+	// Listed is one user as a row of the list.
+	Listed(ctx context.Context, id int64) (Listed, error)
 	BumpSessionVersion(ctx context.Context, userID int64) error
 }
 
@@ -289,6 +291,40 @@ func (s *Service) List(ctx context.Context, access *spaces.Access, f ListFilter)
 	}
 	f.Now = s.clock.Now()
 	return s.store.List(ctx, f)
+}
+
+// Row returns one user as the list shows them, if access may see them.
+func (s *Service) Row(ctx context.Context, access *spaces.Access, id int64) (Listed, error) {
+	l, err := s.store.Listed(ctx, id)
+	if err != nil {
+		return l, err
+	}
+	if !Visible(access, l) {
+		return Listed{}, errs.E(errs.NotFound, "There is no such user. They may have been deleted.")
+	}
+	return l, nil
+}
+
+// Visible reports whether access may see a user: account administrators see
+// everyone; space administrators see people with a role, or a pending
+// offer, in a space they administer.
+func Visible(access *spaces.Access, l Listed) bool {
+	if access.AccountAdmin {
+		return true
+	}
+	for _, g := range l.Grants {
+		if access.Administers(g.SpaceID) {
+			return true
+		}
+	}
+	if l.Invite != nil {
+		for _, g := range l.Invite.Offered {
+			if access.Administers(g.SpaceID) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // EndSessions signs the user out everywhere.

@@ -1,0 +1,308 @@
+// Command usher runs the Usher invitation admin app.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/usherhq/usher/db"
+	"github.com/usherhq/usher/internal/auth"
+	"github.com/usherhq/usher/internal/clock"
+	"github.com/usherhq/usher/internal/config"
+	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/invitations"
+	"github.com/usherhq/usher/internal/mail"
+	"github.com/usherhq/usher/internal/users"
+	"github.com/usherhq/usher/views/emails"
+	"github.com/usherhq/usher/web"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "usher:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `Usher: invite people to your account and manage their invitations.
+
+Usage:
+  usher [serve] [flags]                          run the web app (the default)
+  usher admin create --email E --name N [flags]  add an account administrator
+  usher migrate [flags]                          bring the database up to date
+  usher version                                  print the version
+
+Run "usher serve -h" for the settings; each flag has an environment variable.
+`
+
+// run is the whole program, callable from tests.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, getenv, stdout, stderr)
+	case "admin":
+		if len(args) == 0 || args[0] != "create" {
+			return errors.New(`unknown admin command: use "usher admin create --email E --name N"`)
+		}
+		return adminCreate(ctx, args[1:], getenv, stdin, stdout, stderr)
+	case "migrate":
+		return migrate(ctx, args, getenv, stdout, stderr)
+	case "version":
+		fmt.Fprintf(stdout, "usher %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	fs.SetOutput(stderr)
+	return fs.Parse(args)
+}
+
+// openDB opens and migrates the database in dataDir.
+func openDB(ctx context.Context, dataDir string, log *slog.Logger) (*db.DB, error) {
+	d, err := db.Open(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	applied, err := d.Migrate(ctx)
+	for _, m := range applied {
+		log.Info("migration applied", "file", m)
+	}
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("usher migrate", flag.ContinueOnError)
+	dataDir := config.DataDir(fs, getenv)
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	d, err := openDB(ctx, *dataDir, newLogger(stderr))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	v, err := d.Version(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "database is at version %d\n", v)
+	return nil
+}
+
+func adminCreate(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("usher admin create", flag.ContinueOnError)
+	dataDir := config.DataDir(fs, getenv)
+	email := fs.String("email", "", "the administrator's email (required)")
+	name := fs.String("name", "", "the administrator's name (required)")
+	account := fs.String("account", "", "the account's name, if it has not been set up yet")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	if *email == "" || *name == "" {
+		return errors.New("--email and --name are required")
+	}
+	password := getenv("USHER_ADMIN_PASSWORD")
+	if password == "" {
+		var err error
+		if password, err = promptPassword(stdin, stderr); err != nil {
+			return err
+		}
+	}
+	d, err := openDB(ctx, *dataDir, newLogger(stderr))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	us := users.NewService(db.NewUserStore(d), auth.NewHasher(1), clock.Real{})
+	u, err := us.CreateAdmin(ctx, *account, *email, *name, password)
+	if err != nil {
+		if errs.CodeOf(err) != errs.Internal {
+			return errors.New(errs.MessageOf(err))
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "Created account administrator %s <%s>.\n", u.Name, u.Email)
+	return nil
+}
+
+// promptPassword asks twice on a terminal, without echo; from a pipe it
+// reads one line.
+func promptPassword(stdin io.Reader, stderr io.Writer) (string, error) {
+	f, ok := stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		b, err := io.ReadAll(io.LimitReader(stdin, auth.MaxPasswordLen+2))
+		if err != nil {
+			return "", err
+		}
+		pw := strings.TrimRight(string(b), "\r\n")
+		if pw == "" {
+			return "", errors.New("no password: set USHER_ADMIN_PASSWORD or type it at the prompt")
+		}
+		return pw, nil
+	}
+	fmt.Fprint(stderr, "Password (at least 12 characters): ")
+	a, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(stderr)
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprint(stderr, "Same password again: ")
+	b, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(stderr)
+	if err != nil {
+		return "", err
+	}
+	if string(a) != string(b) {
+		return "", errors.New("the two passwords differ")
+	}
+	return string(a), nil
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	started := time.Now()
+	fs := flag.NewFlagSet("usher serve", flag.ContinueOnError)
+	build := config.Flags(fs, getenv)
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	cfg, err := build()
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr)
+
+	d, err := openDB(ctx, cfg.DataDir, log)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	sessionKey, err := auth.Secret(cfg.DataDir, "session", cfg.SessionSecret)
+	if err != nil {
+		return err
+	}
+	linkKey, err := auth.Secret(cfg.DataDir, "link", cfg.LinkSecret)
+	if err != nil {
+		return err
+	}
+
+	clk := clock.Real{}
+	hasher := auth.NewHasher(runtime.NumCPU())
+	us := users.NewService(db.NewUserStore(d), hasher, clk)
+	invs := invitations.NewService(db.NewInvitationStore(d), us, auth.NewLinks(linkKey), hasher, clk, cfg.InviteTTL, cfg.BaseURL.String())
+
+	outbox := db.NewOutboxStore(d)
+	renderer := emails.Renderer{}
+	var transport mail.Transport = mail.Mailbox{}
+	var mailbox web.Mailbox = outbox
+	if cfg.SMTPURL != nil {
+		smtp, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
+		if err != nil {
+			return err
+		}
+		transport, mailbox = smtp, nil
+		log.Info("email goes out through SMTP", "server", smtp.String())
+	} else {
+		log.Info("no SMTP configured: emails are kept in the built-in mailbox at /dev/mailbox")
+	}
+	sender := mail.NewSender(outbox, transport, renderer, invs.LinkFor, clk, log)
+
+	setupToken := ""
+	if need, err := us.NeedsSetup(ctx); err != nil {
+		return err
+	} else if need {
+		setupToken = randomToken()
+	}
+
+	srv := web.New(web.Deps{
+		Config: cfg, Users: us, Invitations: invs, Mailbox: mailbox, Renderer: renderer,
+		Notify: sender.Notify, SessionKey: sessionKey, SetupToken: setupToken, Clock: clk, Log: log,
+	})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("USHER_ADDR: cannot listen on %s: %w", cfg.Addr, err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+
+	senderDone := make(chan struct{})
+	senderCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
+	go func() {
+		defer close(senderDone)
+		sender.Run(senderCtx)
+	}()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- hs.Serve(ln) }()
+
+	log.Info("usher is listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "version", version, "startup_ms", time.Since(started).Milliseconds())
+	if setupToken != "" {
+		fmt.Fprintf(stdout, "\nUsher is not set up yet. Open this one-time link to create the account and its first administrator:\n\n    %s/setup/%s\n\n", cfg.BaseURL.String(), setupToken)
+	}
+
+	select {
+	case err := <-serveErr:
+		stopSender()
+		<-senderDone
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests and the email being sent")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err = hs.Shutdown(shutdownCtx)
+	stopSender()
+	<-senderDone
+	log.Info("stopped")
+	return err
+}
+
+func randomToken() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

@@ -1,0 +1,196 @@
+// Usher's small script: menu buttons, copying links, confirmation dialogs
+// and dismissible banners. Everything here enhances pages that already
+// work without JavaScript. No inline script anywhere (the CSP forbids it).
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  // ---- Menu buttons (WAI-ARIA menu button pattern) ----
+  let lastMenuButton = null;
+
+  function items(menu) {
+    return Array.from(menu.querySelectorAll('[role="menuitem"]:not([disabled])'));
+  }
+  function menuOf(button) {
+    return document.getElementById(button.getAttribute("aria-controls"));
+  }
+  function openMenu(button, focus) {
+    closeMenus();
+    const menu = menuOf(button);
+    if (!menu) return;
+    menu.hidden = false;
+    button.setAttribute("aria-expanded", "true");
+    lastMenuButton = button;
+    // Open upwards when there is no room below (last rows of the page).
+    const r = button.getBoundingClientRect();
+    menu.classList.toggle("menu-up", window.innerHeight - r.bottom < menu.offsetHeight + 16);
+    const list = items(menu);
+    if (list.length) (focus === "last" ? list[list.length - 1] : list[0]).focus();
+  }
+  function closeMenus(returnFocus) {
+    document.querySelectorAll('[data-menu-button][aria-expanded="true"]').forEach(function (b) {
+      b.setAttribute("aria-expanded", "false");
+      const m = menuOf(b);
+      if (m) m.hidden = true;
+      if (returnFocus) b.focus();
+    });
+  }
+
+  document.addEventListener("click", function (e) {
+    const button = e.target.closest("[data-menu-button]");
+    if (button) {
+      e.preventDefault();
+      if (button.getAttribute("aria-expanded") === "true") closeMenus(true);
+      else openMenu(button, "first");
+      return;
+    }
+    if (!e.target.closest('[role="menu"]')) closeMenus(false);
+  });
+
+  document.addEventListener("keydown", function (e) {
+    const button = e.target.closest("[data-menu-button]");
+    if (button && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
+      e.preventDefault();
+      openMenu(button, e.key === "ArrowUp" ? "last" : "first");
+      return;
+    }
+    const menu = e.target.closest('[role="menu"]');
+    if (!menu) {
+      if (e.key === "Escape") closeMenus(true);
+      return;
+    }
+    const list = items(menu);
+    const i = list.indexOf(document.activeElement);
+    switch (e.key) {
+      case "ArrowDown":
+        e.preventDefault();
+        list[(i + 1) % list.length].focus();
+        break;
+      case "ArrowUp":
+        e.preventDefault();
+        list[(i - 1 + list.length) % list.length].focus();
+        break;
+      case "Home":
+        e.preventDefault();
+        list[0].focus();
+        break;
+      case "End":
+        e.preventDefault();
+        list[list.length - 1].focus();
+        break;
+      case "Escape":
+        e.preventDefault();
+        closeMenus(true);
+        break;
+      case "Tab":
+        closeMenus(false);
+        break;
+    }
+  });
+
+  // ---- Banner ----
+  function banner(kind, message, link) {
+    const slot = document.getElementById("banner");
+    if (!slot) return;
+    const tpl = document.getElementById("banner-template");
+    const node = tpl.content.firstElementChild.cloneNode(true);
+    node.classList.add("banner-" + kind);
+    node.querySelector("[data-banner-text]").textContent = message;
+    if (link) {
+      const field = node.querySelector("[data-banner-link]");
+      field.hidden = false;
+      const input = field.querySelector("input");
+      input.value = link;
+      slot.replaceChildren(node);
+      input.focus();
+      input.select();
+      return;
+    }
+    slot.replaceChildren(node);
+  }
+
+  document.addEventListener("click", function (e) {
+    const close = e.target.closest("[data-dismiss]");
+    if (close) {
+      const b = close.closest(".banner");
+      if (b) b.remove();
+    }
+  });
+
+  // ---- Copy invitation link ----
+  document.addEventListener("submit", function (e) {
+    const form = e.target.closest("form[data-copy-link]");
+    if (!form) return;
+    e.preventDefault();
+    const returnTo = lastMenuButton;
+    closeMenus(false);
+    fetch(form.action, {
+      method: "POST",
+      headers: { Accept: "application/json" },
+      body: new URLSearchParams(new FormData(form)),
+      credentials: "same-origin",
+    })
+      .then(function (r) {
+        return r.json().then(function (body) {
+          return { ok: r.ok, body: body };
+        });
+      })
+      .then(function (res) {
+        if (!res.ok) {
+          banner("error", res.body.message);
+          return;
+        }
+        const fallback = function () {
+          banner("info", "Copy this invitation link:", res.body.link);
+        };
+        if (!navigator.clipboard || !window.isSecureContext) return fallback();
+        navigator.clipboard.writeText(res.body.link).then(function () {
+          banner("success", res.body.message);
+          if (returnTo) returnTo.focus();
+        }, fallback);
+      })
+      .catch(function () {
+        banner("error", "The link could not be fetched. Check your connection and try again.");
+      });
+  });
+
+  // ---- Confirmation dialogs ----
+  // A confirmation page is fetched by htmx into #dialog-slot; show it modal.
+  document.addEventListener("htmx:afterSettle", function (e) {
+    const slot = document.getElementById("dialog-slot");
+    if (!slot || e.detail.target !== slot) return;
+    const dialog = slot.querySelector("dialog");
+    if (!dialog) return;
+    closeMenus(false);
+    const opener = lastMenuButton;
+    dialog.addEventListener("close", function () {
+      slot.replaceChildren();
+      if (opener && document.body.contains(opener)) opener.focus();
+      else {
+        const main = document.getElementById("main");
+        if (main) main.focus();
+      }
+    });
+    dialog.showModal();
+  });
+  // Close the dialog once its form has done its work.
+  document.addEventListener("htmx:afterRequest", function (e) {
+    const dialog = e.target.closest && e.target.closest("dialog");
+    if (dialog && e.detail.successful && e.target.tagName === "FORM") dialog.close();
+  });
+  document.addEventListener("click", function (e) {
+    const c = e.target.closest("[data-close-dialog]");
+    if (c) {
+      e.preventDefault();
+      c.closest("dialog").close();
+    }
+  });
+  // An error answer still carries its banner: let htmx swap it.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    const status = e.detail.xhr.status;
+    if (status >= 400 && status < 500) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
+  });
+})();

@@ -1,0 +1,127 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/invitations"
+	"github.com/usherhq/usher/internal/spaces"
+	"github.com/usherhq/usher/views/pages/accept"
+)
+
+// lookupLink finds a link's invitation, counting garbage tokens against the
+// client's address so that guessing is slow.
+func (s *Server) lookupLink(c echo.Context) (invitations.AcceptView, error) {
+	v, err := s.Invitations.Lookup(c.Request().Context(), c.Param("token"))
+	if errs.Is(err, errs.NotFound) {
+		if lerr := check(s.limits.badToken, c.RealIP()); lerr != nil {
+			return v, lerr
+		}
+	}
+	return v, err
+}
+
+func (s *Server) acceptView(c echo.Context, v invitations.AcceptView) (accept.View, error) {
+	titles := map[invitations.LinkState]string{
+		invitations.LinkValid:    "Join " + v.AccountName,
+		invitations.LinkExpired:  "Invitation expired",
+		invitations.LinkAccepted: "Invitation accepted",
+		invitations.LinkInvalid:  "Invitation no longer valid",
+	}
+	sh, err := s.shell(c, titles[v.Link], "")
+	if err != nil {
+		return accept.View{}, err
+	}
+	token := c.Param("token")
+	return accept.View{
+		Shell:       sh,
+		State:       string(v.Link),
+		Action:      "/invite/" + token,
+		RenewalURL:  "/invite/" + token + "/renewal",
+		AccountName: v.AccountName,
+		InviterName: v.Invitation.InviterName,
+		Email:       v.Invitation.Email,
+		Roles:       describeOffer(v.Invitation),
+		Name:        v.Name,
+		RenewalSent: !v.Invitation.RenewalRequestedAt.IsZero(),
+	}, nil
+}
+
+func describeOffer(inv invitations.Invitation) string {
+	return spaces.Describe(inv.Offered)
+}
+
+// acceptForm shows the page for a link. It never consumes the link: mail
+// scanners open links before people do.
+func (s *Server) acceptForm(c echo.Context) error {
+	v, err := s.lookupLink(c)
+	if err != nil {
+		return err
+	}
+	view, err := s.acceptView(c, v)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, accept.Page(view))
+}
+
+// accept takes the form. Only name and password are read: email, roles and
+// spaces come from the invitation alone, whatever else is posted.
+func (s *Server) accept(c echo.Context) error {
+	if err := check(s.limits.accept, c.RealIP()); err != nil {
+		return err
+	}
+	if cur := currentOf(c); cur != nil {
+		// Never accept into someone else's session: sign them out first.
+		sess := s.session(c)
+		s.clearUser(sess)
+		if err := s.saveSession(c, sess); err != nil {
+			return err
+		}
+		c.Set(currentKey, nil)
+	}
+	in := invitations.AcceptInput{Name: c.FormValue("name"), Password: c.FormValue("password")}
+	u, err := s.Invitations.Accept(c.Request().Context(), c.Param("token"), in)
+	if err != nil {
+		v, lerr := s.lookupLink(c)
+		if lerr != nil {
+			return lerr
+		}
+		view, verr := s.acceptView(c, v)
+		if verr != nil {
+			return verr
+		}
+		if list, fields, ok := formErrors(err); ok {
+			view.Errors, view.Field, view.Name = list, fields, in.Name
+			return s.render(c, http.StatusUnprocessableEntity, accept.Page(view))
+		}
+		if errs.CodeOf(err) != errs.Conflict {
+			return err
+		}
+		// The link changed under the form: show what it is now.
+		if view.State == string(invitations.LinkValid) {
+			view.State, view.Message = string(invitations.LinkInvalid), errs.MessageOf(err)
+		}
+		return s.render(c, http.StatusConflict, accept.Page(view))
+	}
+	if err := s.signIn(c, u); err != nil {
+		return err
+	}
+	if err := s.flash(c, success("Welcome, %s. Your account is ready.", u.DisplayName())); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/profile")
+}
+
+func (s *Server) requestRenewal(c echo.Context) error {
+	if err := check(s.limits.accept, c.RealIP()); err != nil {
+		return err
+	}
+	if err := s.Invitations.RequestRenewal(c.Request().Context(), c.Param("token")); err != nil {
+		return err
+	}
+	s.Notify()
+	return c.Redirect(http.StatusSeeOther, "/invite/"+c.Param("token"))
+}

@@ -1,0 +1,173 @@
+package web
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/users"
+	"github.com/usherhq/usher/views/components"
+	authviews "github.com/usherhq/usher/views/pages/auth"
+)
+
+func (s *Server) home(c echo.Context) error {
+	cur := currentOf(c)
+	switch {
+	case cur != nil && cur.Access.IsAdmin():
+		return c.Redirect(http.StatusSeeOther, "/settings/users")
+	case cur != nil:
+		return c.Redirect(http.StatusSeeOther, "/profile")
+	}
+	need, err := s.Users.NeedsSetup(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	if need {
+		sh, err := s.shell(c, "Not set up yet", "")
+		if err != nil {
+			return err
+		}
+		return s.render(c, http.StatusOK, authviews.NotSetUpPage(sh))
+	}
+	return c.Redirect(http.StatusSeeOther, "/login")
+}
+
+// setupAllowed answers 404 unless setup is pending and the token is the
+// one printed on the console.
+func (s *Server) setupAllowed(c echo.Context) error {
+	token := c.Param("token")
+	if s.SetupToken == "" || subtle.ConstantTimeCompare([]byte(token), []byte(s.SetupToken)) != 1 {
+		return errs.E(errs.NotFound, "This setup link is not valid. Use the link that usher serve printed on its console.")
+	}
+	need, err := s.Users.NeedsSetup(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	if !need {
+		return errs.E(errs.NotFound, "Usher is already set up. Sign in instead.")
+	}
+	return nil
+}
+
+func (s *Server) setupForm(c echo.Context) error {
+	if err := s.setupAllowed(c); err != nil {
+		return err
+	}
+	return s.renderSetup(c, http.StatusOK, authviews.Setup{})
+}
+
+func (s *Server) renderSetup(c echo.Context, status int, v authviews.Setup) error {
+	sh, err := s.shell(c, "Set up Usher", "")
+	if err != nil {
+		return err
+	}
+	v.Shell = sh
+	v.Action = "/setup/" + c.Param("token")
+	c.Response().Header().Set("Referrer-Policy", "no-referrer")
+	return s.render(c, status, authviews.SetupPage(v))
+}
+
+func (s *Server) setup(c echo.Context) error {
+	if err := s.setupAllowed(c); err != nil {
+		return err
+	}
+	in := users.SetupInput{
+		AccountName: c.FormValue("account"),
+		Email:       c.FormValue("email"),
+		Name:        c.FormValue("name"),
+		Password:    c.FormValue("password"),
+	}
+	u, err := s.Users.Setup(c.Request().Context(), in)
+	if err != nil {
+		if list, fields, ok := formErrors(err); ok {
+			return s.renderSetup(c, http.StatusUnprocessableEntity, authviews.Setup{Account: in.AccountName, Email: in.Email, Name: in.Name, Errors: list, Field: fields})
+		}
+		return err
+	}
+	s.Log.Info("setup complete", "admin", u.Email)
+	if err := s.signIn(c, u); err != nil {
+		return err
+	}
+	if err := s.flash(c, success("Welcome to Usher, %s. Invite the people you work with.", u.DisplayName())); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/settings/users")
+}
+
+// formErrors turns an Invalid error about a field into what a form shows.
+func formErrors(err error) ([]components.FieldError, components.FieldErrors, bool) {
+	var e *errs.Error
+	if !asError(err, &e) || e.Code != errs.Invalid || e.Field == "" {
+		return nil, nil, false
+	}
+	return []components.FieldError{{Field: e.Field, Message: e.Message}}, components.FieldErrors{e.Field: e.Message}, true
+}
+
+func (s *Server) loginForm(c echo.Context) error {
+	if currentOf(c) != nil {
+		return c.Redirect(http.StatusSeeOther, "/")
+	}
+	return s.renderLogin(c, http.StatusOK, authviews.Login{Next: c.QueryParam("next")})
+}
+
+func (s *Server) renderLogin(c echo.Context, status int, v authviews.Login) error {
+	sh, err := s.shell(c, "Sign in", "")
+	if err != nil {
+		return err
+	}
+	v.Shell = sh
+	return s.render(c, status, authviews.LoginPage(v))
+}
+
+func (s *Server) login(c echo.Context) error {
+	email := strings.TrimSpace(c.FormValue("email"))
+	next := safeNext(c.FormValue("next"))
+	v := authviews.Login{Email: email, Next: next}
+	if err := check(s.limits.loginIP, c.RealIP()); err != nil {
+		v.Error = errs.MessageOf(err)
+		return s.renderLogin(c, http.StatusTooManyRequests, v)
+	}
+	if err := check(s.limits.loginEmail, strings.ToLower(email)); err != nil {
+		v.Error = errs.MessageOf(err)
+		return s.renderLogin(c, http.StatusTooManyRequests, v)
+	}
+	u, err := s.Users.Authenticate(c.Request().Context(), email, c.FormValue("password"))
+	if errs.Is(err, errs.Unauthorized) {
+		v.Error = errs.MessageOf(err)
+		return s.renderLogin(c, http.StatusUnauthorized, v)
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.signIn(c, u); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, next)
+}
+
+// safeNext keeps the after-sign-in redirect on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+// logout ends every session of the user, not only this browser's.
+func (s *Server) logout(c echo.Context) error {
+	if cur := currentOf(c); cur != nil {
+		if err := s.Users.EndSessions(c.Request().Context(), cur.User.ID); err != nil {
+			return err
+		}
+	}
+	sess := s.session(c)
+	s.clearUser(sess)
+	sess.Options.MaxAge = -1
+	if err := s.saveSession(c, sess); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/login")
+}

@@ -1,0 +1,224 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/invitations"
+	"github.com/usherhq/usher/internal/spaces"
+	"github.com/usherhq/usher/internal/users"
+	"github.com/usherhq/usher/views/components"
+	userviews "github.com/usherhq/usher/views/pages/users"
+)
+
+func actor(c echo.Context) invitations.Actor {
+	cur := currentOf(c)
+	return invitations.Actor{User: cur.User, Access: cur.Access}
+}
+
+func (s *Server) inviteForm(c echo.Context) error {
+	return s.renderInvite(c, http.StatusOK, userviews.InviteForm{})
+}
+
+func (s *Server) renderInvite(c echo.Context, status int, v userviews.InviteForm) error {
+	sh, err := s.shell(c, "Invite user", "users")
+	if err != nil {
+		return err
+	}
+	v.Shell = sh
+	return s.render(c, status, userviews.InvitePage(v))
+}
+
+func (s *Server) invite(c echo.Context) error {
+	ctx := c.Request().Context()
+	cur := currentOf(c)
+	v := userviews.InviteForm{Email: c.FormValue("email"), Name: c.FormValue("name"), Role: c.FormValue("role")}
+	role, ok := spaces.ParseRole(v.Role)
+	if !ok {
+		v.Errors = []components.FieldError{{Field: "role", Message: "Choose a role: Member or Administrator."}}
+		v.Field = components.FieldErrors{"role": v.Errors[0].Message}
+		return s.renderInvite(c, http.StatusUnprocessableEntity, v)
+	}
+	offered := []spaces.Grant{{SpaceID: cur.Account.ID, SpaceKind: spaces.Account, SpaceName: cur.Account.Name, Role: role}}
+	inv, err := s.Invitations.Invite(ctx, actor(c), invitations.InviteInput{Email: v.Email, Name: v.Name, Offered: offered})
+	if ex, ok := invitations.IsExisting(err); ok {
+		now := s.Clock.Now()
+		// A double click: the first click's invitation is the one we see.
+		if p, perr := s.Invitations.PendingFor(ctx, ex.User.ID); perr == nil && p.InvitedBy == cur.User.ID && now.Sub(p.CreatedAt) < doubleSubmitWindow && p.SentAt.Equal(p.CreatedAt) {
+			return s.invited(c, ex.User.Email)
+		}
+		id := strconv.FormatInt(ex.User.ID, 10)
+		v.Existing = &userviews.Existing{
+			Email:     ex.User.Email,
+			Status:    ex.Status.Label(),
+			Pending:   ex.Status == users.Invited,
+			ResendURL: "/settings/users/" + id + "/resend",
+			UserHref:  listURL(ex.User.Email, "", 1),
+		}
+		if v.Existing.Pending {
+			if p, perr := s.Invitations.PendingFor(ctx, ex.User.ID); perr == nil {
+				v.Existing.SentAt = components.Ago(now, p.SentAt)
+			}
+		}
+		return s.renderInvite(c, http.StatusConflict, v)
+	}
+	if err != nil {
+		if list, fields, ok := formErrors(err); ok {
+			v.Errors, v.Field = list, fields
+			return s.renderInvite(c, http.StatusUnprocessableEntity, v)
+		}
+		return err
+	}
+	s.Notify()
+	return s.invited(c, inv.Email)
+}
+
+// doubleSubmitWindow is how soon a second identical invite counts as the
+// same click.
+const doubleSubmitWindow = 10 * time.Second
+
+func (s *Server) invited(c echo.Context, email string) error {
+	if err := s.flash(c, success("Invitation sent to %s.", email)); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/settings/users")
+}
+
+func userID(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errs.E(errs.NotFound, "There is no such user.")
+	}
+	return id, nil
+}
+
+// rowAfter renders the row of user id as it is now (nil when the user has
+// left the list) with banner b.
+func (s *Server) rowAfter(c echo.Context, id int64, b components.Banner) error {
+	cur := currentOf(c)
+	var row *userviews.Row
+	l, err := s.Users.Row(c.Request().Context(), cur.Access, id)
+	switch {
+	case err == nil:
+		r := s.row(l, s.Clock.Now(), returnTo(c.FormValue("return")))
+		row = &r
+	case !errs.Is(err, errs.NotFound):
+		return err
+	}
+	return s.done(c, userviews.RowUpdate(row, b), b)
+}
+
+// rowAction runs one of the row's invitation actions and answers with the
+// row and a banner. A refused action changes nothing and says why, in the
+// same banner: inline with htmx, as a flash without.
+func (s *Server) rowAction(c echo.Context, act func(id int64) (users.User, error), banner func(u users.User) components.Banner) error {
+	id, err := userID(c)
+	if err != nil {
+		return err
+	}
+	u, err := act(id)
+	if err != nil {
+		if isHTMX(c) || errs.CodeOf(err) == errs.Internal || errs.CodeOf(err) == errs.NotFound {
+			return err
+		}
+		if ferr := s.flash(c, components.Banner{Kind: "error", Message: errs.MessageOf(err)}); ferr != nil {
+			return ferr
+		}
+		return c.Redirect(http.StatusSeeOther, returnTo(c.FormValue("return")))
+	}
+	s.Notify()
+	return s.rowAfter(c, id, banner(u))
+}
+
+func (s *Server) resend(c echo.Context) error {
+	return s.rowAction(c,
+		func(id int64) (users.User, error) { return s.Invitations.Resend(c.Request().Context(), actor(c), id) },
+		func(u users.User) components.Banner { return success("Invitation resent to %s.", u.Email) })
+}
+
+func (s *Server) renew(c echo.Context) error {
+	return s.rowAction(c,
+		func(id int64) (users.User, error) { return s.Invitations.Renew(c.Request().Context(), actor(c), id) },
+		func(u users.User) components.Banner { return success("A new invitation was sent to %s.", u.Email) })
+}
+
+func (s *Server) cancel(c echo.Context) error {
+	return s.rowAction(c,
+		func(id int64) (users.User, error) { return s.Invitations.Cancel(c.Request().Context(), actor(c), id) },
+		func(u users.User) components.Banner { return success("Invitation for %s cancelled.", u.Email) })
+}
+
+func (s *Server) cancelConfirm(c echo.Context) error {
+	id, err := userID(c)
+	if err != nil {
+		return err
+	}
+	l, err := s.Users.Row(c.Request().Context(), currentOf(c).Access, id)
+	if err != nil {
+		return err
+	}
+	v := userviews.Confirm{
+		Heading: "Cancel the invitation for " + l.Email + "?",
+		Body:    "The invitation link stops working at once.",
+		Action:  "/settings/users/" + strconv.FormatInt(id, 10) + "/cancel",
+		Confirm: "Cancel invitation",
+		Keep:    "Keep invitation",
+		Target:  "user-" + strconv.FormatInt(id, 10),
+		Return:  returnTo(c.QueryParam("return")),
+	}
+	if l.ActivatedAt.IsZero() {
+		v.Body += " " + l.Email + " has never joined, so they leave the users list."
+	}
+	if isHTMX(c) {
+		return s.render(c, http.StatusOK, userviews.ConfirmDialog(v))
+	}
+	sh, err := s.shell(c, "Cancel invitation", "users")
+	if err != nil {
+		return err
+	}
+	v.Shell = sh
+	return s.render(c, http.StatusOK, userviews.ConfirmPage(v))
+}
+
+// copyLink reveals a pending invitation's link: as JSON for the script that
+// puts it on the clipboard, or on a page to copy by hand.
+func (s *Server) copyLink(c echo.Context) error {
+	id, err := userID(c)
+	if err != nil {
+		return err
+	}
+	link, u, err := s.Invitations.Link(c.Request().Context(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	if c.Request().Header.Get("Accept") == "application/json" {
+		return c.JSON(http.StatusOK, map[string]string{"link": link, "message": "Invitation link copied."})
+	}
+	sh, err := s.shell(c, "Invitation link", "users")
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, userviews.LinkPage(userviews.Link{Shell: sh, Email: u.Email, Link: link, Return: returnTo(c.FormValue("return"))}))
+}
+
+// userActions is the no-JavaScript page behind a row's ••• link.
+func (s *Server) userActions(c echo.Context) error {
+	id, err := userID(c)
+	if err != nil {
+		return err
+	}
+	l, err := s.Users.Row(c.Request().Context(), currentOf(c).Access, id)
+	if err != nil {
+		return err
+	}
+	sh, err := s.shell(c, "Actions for "+l.Email, "users")
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, userviews.ActionsPage(userviews.Actions{Shell: sh, Row: s.row(l, s.Clock.Now(), returnTo(c.QueryParam("return")))}))
+}

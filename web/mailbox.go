@@ -1,0 +1,80 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/mail"
+	"github.com/usherhq/usher/views/pages/mailbox"
+)
+
+func (s *Server) mailbox(c echo.Context) error {
+	msgs, err := s.Mailbox.Recent(c.Request().Context(), 200)
+	if err != nil {
+		return err
+	}
+	sh, err := s.shell(c, "Mailbox", "mailbox")
+	if err != nil {
+		return err
+	}
+	v := mailbox.List{Shell: sh, Now: s.Clock.Now()}
+	for _, m := range msgs {
+		r, err := s.renderMessage(m)
+		if err != nil {
+			return err
+		}
+		v.Items = append(v.Items, mailbox.Item{ID: m.ID, To: m.To, Subject: r.Subject, At: m.CreatedAt, State: string(m.State)})
+	}
+	return s.render(c, http.StatusOK, mailbox.ListPage(v))
+}
+
+func (s *Server) renderMessage(m mail.Message) (mail.Rendered, error) {
+	link := ""
+	if m.Kind.HasLink() && len(m.LinkNonce) > 0 {
+		link = s.Invitations.LinkFor(m.LinkNonce)
+	}
+	r, err := s.Renderer.Render(m.Kind, m.Payload, link)
+	return r, errs.Wrap(err, "rendering email")
+}
+
+func (s *Server) mailboxItem(c echo.Context) (mail.Message, mail.Rendered, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return mail.Message{}, mail.Rendered{}, errs.E(errs.NotFound, "There is no such email.")
+	}
+	m, err := s.Mailbox.Get(c.Request().Context(), id)
+	if err != nil {
+		return m, mail.Rendered{}, err
+	}
+	r, err := s.renderMessage(m)
+	return m, r, err
+}
+
+func (s *Server) mailboxMessage(c echo.Context) error {
+	m, r, err := s.mailboxItem(c)
+	if err != nil {
+		return err
+	}
+	sh, err := s.shell(c, r.Subject, "mailbox")
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, mailbox.MessagePage(mailbox.Message{
+		Shell: sh, ID: m.ID, To: m.To, From: s.Config.MailFrom.String(), Subject: r.Subject, At: m.CreatedAt, Text: r.Text,
+	}))
+}
+
+// mailboxHTML serves an email's HTML part for the sandboxed frame, with a
+// policy that lets it style itself but run nothing.
+func (s *Server) mailboxHTML(c echo.Context) error {
+	_, r, err := s.mailboxItem(c)
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox")
+	return c.HTMLBlob(http.StatusOK, []byte(r.HTML))
+}

@@ -1,0 +1,123 @@
+package web
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/usherhq/usher/internal/errs"
+)
+
+const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+	"form-action 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+
+func setSecurityHeaders(h http.Header, secure bool) {
+	h.Set("Content-Security-Policy", csp)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+	if secure {
+		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+	}
+}
+
+// securityHeaders puts the headers on every response, error pages and
+// htmx fragments included.
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		setSecurityHeaders(c.Response().Header(), s.Config.Secure())
+		return next(c)
+	}
+}
+
+// noReferrer keeps a token in the URL from leaking to other sites.
+func noReferrer(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cache-Control", "no-store")
+		return next(c)
+	}
+}
+
+// recoverPanics turns a panic into a 500 page and a log line with the stack.
+func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				s.Log.Error("panic", "path", c.Path(), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				err = errs.Wrap(fmt.Errorf("panic: %v", r), "handling request")
+			}
+		}()
+		return next(c)
+	}
+}
+
+// logRequests writes one structured line per request. Paths that hold a
+// token are logged with the token cut out.
+func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := s.Clock.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		path := c.Request().URL.Path
+		if strings.HasPrefix(path, "/invite/") || strings.HasPrefix(path, "/setup/") {
+			path = c.Path()
+		}
+		level := slog.LevelInfo
+		if c.Response().Status >= 500 {
+			level = slog.LevelError
+		}
+		if path != "/healthz" && !strings.HasPrefix(path, "/static/") {
+			s.Log.Log(c.Request().Context(), level, "request", "method", c.Request().Method, "path", path,
+				"status", c.Response().Status, "ms", s.Clock.Now().Sub(start).Milliseconds(), "ip", c.RealIP())
+		}
+		return nil
+	}
+}
+
+// signedIn sends people who are not signed in to the sign-in page.
+func (s *Server) signedIn(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if currentOf(c) == nil {
+			return errs.E(errs.Unauthorized, "Sign in to continue.")
+		}
+		return next(c)
+	}
+}
+
+// adminOnly refuses people who administer nothing. Which rows and spaces an
+// administrator may touch is checked again by each action.
+func (s *Server) adminOnly(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !currentOf(c).Access.IsAdmin() {
+			return errs.E(errs.Forbidden, "Only administrators can manage users. Your own details are on your profile page.")
+		}
+		return next(c)
+	}
+}
+
+func (s *Server) accountAdminOnly(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !currentOf(c).Access.AccountAdmin {
+			return errs.E(errs.Forbidden, "Only account administrators can open this page.")
+		}
+		return next(c)
+	}
+}
+
+func (s *Server) mailboxOn(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if s.Mailbox == nil {
+			return errs.E(errs.NotFound, "The built-in mailbox is off because email is sent through SMTP.")
+		}
+		return next(c)
+	}
+}

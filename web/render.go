@@ -1,0 +1,73 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/views/components"
+	"github.com/usherhq/usher/views/layouts"
+)
+
+// render writes a component with status. It renders into a buffer first, so
+// a failed render never sends half a page with a 200.
+func (s *Server) render(c echo.Context, status int, page templ.Component) error {
+	var buf bytes.Buffer
+	if err := page.Render(c.Request().Context(), &buf); err != nil {
+		return errs.Wrap(err, "rendering page")
+	}
+	c.Response().Header().Add("Vary", "HX-Request")
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// isHTMX reports whether the request came from htmx (wants a fragment).
+func isHTMX(c echo.Context) bool {
+	return c.Request().Header.Get("HX-Request") == "true"
+}
+
+// shell is the page frame for the current request, with any flash banner.
+func (s *Server) shell(c echo.Context, title, nav string) (layouts.Shell, error) {
+	sh := layouts.Shell{Title: title, Nav: nav, Mailbox: s.Mailbox != nil}
+	if cur := currentOf(c); cur != nil {
+		sh.AccountName = cur.Account.Name
+		sh.UserName = cur.User.DisplayName()
+		sh.IsAdmin = cur.Access.IsAdmin()
+		sh.AccountAdmin = cur.Access.AccountAdmin
+	} else if acc, err := s.Users.Account(c.Request().Context()); err == nil {
+		sh.AccountName = acc.Name
+	}
+	b, err := s.takeFlash(c)
+	sh.Banner = b
+	return sh, err
+}
+
+// done ends a row action: with htmx, the new row and the banner in place;
+// without, a flash and a redirect back to where the post came from.
+func (s *Server) done(c echo.Context, row templ.Component, b components.Banner) error {
+	if isHTMX(c) {
+		return s.render(c, http.StatusOK, row)
+	}
+	if err := s.flash(c, b); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, returnTo(c.FormValue("return")))
+}
+
+// returnTo accepts only a path inside the users list, so the "return"
+// field can never send anyone to another site.
+func returnTo(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.IsAbs() || u.Host != "" || !strings.HasPrefix(u.Path, "/settings/users") || strings.HasPrefix(raw, "//") {
+		return "/settings/users"
+	}
+	return u.RequestURI()
+}
+
+func success(format string, a ...any) components.Banner {
+	return components.Banner{Kind: "success", Message: sprintf(format, a...)}
+}

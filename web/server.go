@@ -1,0 +1,125 @@
+// Package web is the HTTP edge: routes, middleware, sessions and the
+// handlers that turn requests into calls on the domain services.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/usherhq/usher/internal/clock"
+	"github.com/usherhq/usher/internal/config"
+	"github.com/usherhq/usher/internal/invitations"
+	"github.com/usherhq/usher/internal/mail"
+	"github.com/usherhq/usher/internal/users"
+	"github.com/usherhq/usher/static"
+)
+
+// Mailbox is what the built-in mailbox page reads.
+type Mailbox interface {
+	Recent(ctx context.Context, limit int) ([]mail.Message, error)
+	Get(ctx context.Context, id int64) (mail.Message, error)
+}
+
+// Deps is everything the web layer needs.
+type Deps struct {
+	Config      *config.Config
+	Users       *users.Service
+	Invitations *invitations.Service
+	Mailbox     Mailbox       // nil when SMTP is configured
+	Renderer    mail.Renderer // renders mailbox messages
+	Notify      func()        // wakes the email sender after an action
+	SessionKey  []byte
+	SetupToken  string // the one-time first-run link's secret
+	Clock       clock.Clock
+	Log         *slog.Logger
+}
+
+// Server holds the wired application.
+type Server struct {
+	Deps
+	echo     *echo.Echo
+	sessions *sessionStore
+	limits   *limiters
+}
+
+// New builds the server and its routes.
+func New(d Deps) *Server {
+	if d.Notify == nil {
+		d.Notify = func() {}
+	}
+	s := &Server{Deps: d, echo: echo.New(), sessions: newSessionStore(d.SessionKey, d.Config.Secure(), d.Clock), limits: newLimiters(d.Clock)}
+	e := s.echo
+	e.HideBanner, e.HidePort = true, true
+	// No proxy is trusted: the client address is the connection's.
+	e.IPExtractor = echo.ExtractIPDirect()
+	e.HTTPErrorHandler = s.handleError
+	e.Pre(middleware.RemoveTrailingSlash())
+	e.Use(s.recoverPanics, s.securityHeaders, s.logRequests, middleware.BodyLimit("64K"), s.loadSession)
+	s.routes()
+	return s
+}
+
+// Handler is the whole application as an http.Handler, with cross-site
+// form posts refused before any handler runs.
+func (s *Server) Handler() http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		setSecurityHeaders(w.Header(), s.Config.Secure())
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = w.Write([]byte("This request came from another site, so it was refused. Go back to Usher and try again from there.\n"))
+	}))
+	return cop.Handler(s.echo)
+}
+
+func (s *Server) routes() {
+	e := s.echo
+	fileServer := http.StripPrefix("/static/", http.FileServerFS(static.FS))
+	e.GET("/static/*", echo.WrapHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("v") != "" {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		}
+		fileServer.ServeHTTP(w, r)
+	})))
+	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	e.GET("/", s.home)
+
+	e.GET("/setup/:token", s.setupForm)
+	e.POST("/setup/:token", s.setup)
+	e.GET("/login", s.loginForm)
+	e.POST("/login", s.login)
+	e.POST("/logout", s.logout)
+
+	e.GET("/invite/:token", s.acceptForm, noReferrer)
+	e.POST("/invite/:token", s.accept, noReferrer)
+	e.POST("/invite/:token/renewal", s.requestRenewal, noReferrer)
+
+	e.GET("/profile", s.profile, s.signedIn)
+
+	admin := e.Group("/settings", s.signedIn, s.adminOnly)
+	admin.GET("/users", s.usersList)
+	admin.GET("/users/invite", s.inviteForm)
+	admin.POST("/users/invite", s.invite)
+	admin.GET("/users/:id/actions", s.userActions)
+	admin.POST("/users/:id/link", s.copyLink, noReferrer)
+	admin.POST("/users/:id/resend", s.resend)
+	admin.POST("/users/:id/renew", s.renew)
+	admin.GET("/users/:id/cancel", s.cancelConfirm)
+	admin.POST("/users/:id/cancel", s.cancel)
+
+	dev := e.Group("/dev", s.signedIn, s.accountAdminOnly, s.mailboxOn)
+	dev.GET("/mailbox", s.mailbox)
+	dev.GET("/mailbox/:id", s.mailboxMessage, noReferrer)
+	dev.GET("/mailbox/:id/html", s.mailboxHTML, noReferrer)
+}
+
+// idleTimeout and absoluteTimeout bound a session's life.
+const (
+	idleTimeout     = 12 * time.Hour
+	absoluteTimeout = 7 * 24 * time.Hour
+)
