@@ -3,8 +3,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -22,15 +20,12 @@ import (
 	"golang.org/x/term"
 
 	"github.com/usherhq/usher/db"
+	"github.com/usherhq/usher/internal/app"
 	"github.com/usherhq/usher/internal/auth"
 	"github.com/usherhq/usher/internal/clock"
 	"github.com/usherhq/usher/internal/config"
 	"github.com/usherhq/usher/internal/errs"
-	"github.com/usherhq/usher/internal/invitations"
-	"github.com/usherhq/usher/internal/mail"
 	"github.com/usherhq/usher/internal/users"
-	"github.com/usherhq/usher/views/emails"
-	"github.com/usherhq/usher/web"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -92,30 +87,13 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	return fs.Parse(args)
 }
 
-// openDB opens and migrates the database in dataDir.
-func openDB(ctx context.Context, dataDir string, log *slog.Logger) (*db.DB, error) {
-	d, err := db.Open(dataDir)
-	if err != nil {
-		return nil, err
-	}
-	applied, err := d.Migrate(ctx)
-	for _, m := range applied {
-		log.Info("migration applied", "file", m)
-	}
-	if err != nil {
-		d.Close()
-		return nil, err
-	}
-	return d, nil
-}
-
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("usher migrate", flag.ContinueOnError)
 	dataDir := config.DataDir(fs, getenv)
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	d, err := openDB(ctx, *dataDir, newLogger(stderr))
+	d, err := app.OpenDB(ctx, *dataDir, newLogger(stderr))
 	if err != nil {
 		return err
 	}
@@ -147,7 +125,7 @@ func adminCreate(ctx context.Context, args []string, getenv func(string) string,
 			return err
 		}
 	}
-	d, err := openDB(ctx, *dataDir, newLogger(stderr))
+	d, err := app.OpenDB(ctx, *dataDir, newLogger(stderr))
 	if err != nil {
 		return err
 	}
@@ -209,59 +187,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	log := newLogger(stderr)
-
-	d, err := openDB(ctx, cfg.DataDir, log)
+	a, err := app.New(ctx, cfg, clock.Real{}, log)
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	sessionKey, err := auth.Secret(cfg.DataDir, "session", cfg.SessionSecret)
-	if err != nil {
-		return err
-	}
-	linkKey, err := auth.Secret(cfg.DataDir, "link", cfg.LinkSecret)
-	if err != nil {
-		return err
-	}
-
-	clk := clock.Real{}
-	hasher := auth.NewHasher(runtime.NumCPU())
-	us := users.NewService(db.NewUserStore(d), hasher, clk)
-	invs := invitations.NewService(db.NewInvitationStore(d), us, auth.NewLinks(linkKey), hasher, clk, cfg.InviteTTL, cfg.BaseURL.String())
-
-	outbox := db.NewOutboxStore(d)
-	renderer := emails.Renderer{}
-	var transport mail.Transport = mail.Mailbox{}
-	var mailbox web.Mailbox = outbox
-	if cfg.SMTPURL != nil {
-		smtp, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
-		if err != nil {
-			return err
-		}
-		transport, mailbox = smtp, nil
-		log.Info("email goes out through SMTP", "server", smtp.String())
-	} else {
-		log.Info("no SMTP configured: emails are kept in the built-in mailbox at /dev/mailbox")
-	}
-	sender := mail.NewSender(outbox, transport, renderer, invs.LinkFor, clk, log)
-
-	setupToken := ""
-	if need, err := us.NeedsSetup(ctx); err != nil {
-		return err
-	} else if need {
-		setupToken = randomToken()
-	}
-
-	srv := web.New(web.Deps{
-		Config: cfg, Users: us, Invitations: invs, Mailbox: mailbox, Renderer: renderer,
-		Notify: sender.Notify, SessionKey: sessionKey, SetupToken: setupToken, Clock: clk, Log: log,
-	})
+	defer a.Close()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("USHER_ADDR: cannot listen on %s: %w", cfg.Addr, err)
 	}
 	hs := &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           a.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -274,14 +210,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	senderCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
 	go func() {
 		defer close(senderDone)
-		sender.Run(senderCtx)
+		a.Sender.Run(senderCtx)
 	}()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()
 
 	log.Info("usher is listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "version", version, "startup_ms", time.Since(started).Milliseconds())
-	if setupToken != "" {
-		fmt.Fprintf(stdout, "\nUsher is not set up yet. Open this one-time link to create the account and its first administrator:\n\n    %s/setup/%s\n\n", cfg.BaseURL.String(), setupToken)
+	if u := a.SetupURL(); u != "" {
+		fmt.Fprintf(stdout, "\nUsher is not set up yet. Open this one-time link to create the account and its first administrator:\n\n    %s\n\n", u)
 	}
 
 	select {
@@ -299,10 +235,4 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	<-senderDone
 	log.Info("stopped")
 	return err
-}
-
-func randomToken() string {
-	b := make([]byte, 24)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
 }
