@@ -66,6 +66,9 @@ type Message struct {
 	CreatedAt     time.Time
 	SentAt        time.Time
 	LinkNonce     []byte // of the invitation, to derive the link at send time
+	// Withdrawn is set when the invitation is no longer pending (cancelled,
+	// accepted or replaced), so its link would not work any more.
+	Withdrawn bool
 }
 
 // Rendered is a message's subject and bodies.
@@ -102,4 +105,11 @@ type Store interface {
 	Record(ctx context.Context, id int64, at time.Time, state State, next time.Time, reply string) error
 	Recent(ctx context.Context, limit int) ([]Message, error)
 	Get(ctx context.Context, id int64) (Message, error)
+}
+
+// Attempt is one try at delivering a message, for the message's history.
+type Attempt struct {
+	At    time.Time
+	OK    bool
+	Reply string // the server's reply, or what went wrong before it replied
 }

@@ -1,0 +1,160 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"time"
+
+	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/invitations"
+	"github.com/usherhq/usher/internal/mail"
+)
+
+// OutboxStore implements mail.Store. Messages are written by the actions
+// that cause them (see enqueue); this store reads them for the sender and
+// records what became of each attempt.
+type OutboxStore struct{ db *DB }
+
+// NewOutboxStore returns the outbox store.
+func NewOutboxStore(d *DB) *OutboxStore { return &OutboxStore{db: d} }
+
+var _ mail.Store = (*OutboxStore)(nil)
+
+// outboxSelect reads messages with their invitation's nonce, from which the
+// link is derived when the message is rendered.
+const outboxSelect = `
+	SELECT o.id, o.kind, o.recipient, coalesce(o.invitation_id, 0), o.payload, o.state, o.attempts,
+	       o.next_attempt_at, o.last_error, o.created_at, o.sent_at, i.token_nonce, coalesce(i.state != 'pending', 0)
+	FROM outbox o LEFT JOIN invitations i ON i.id = o.invitation_id `
+
+func scanMessage(r scanner) (mail.Message, error) {
+	var m mail.Message
+	var payload string
+	var next, created int64
+	var sent sql.NullInt64
+	if err := r.Scan(&m.ID, &m.Kind, &m.To, &m.InvitationID, &payload, &m.State, &m.Attempts, &next, &m.LastError, &created, &sent, &m.LinkNonce, &m.Withdrawn); err != nil {
+		return m, err
+	}
+	m.NextAttemptAt, m.CreatedAt, m.SentAt = time.Unix(next, 0).UTC(), time.Unix(created, 0).UTC(), fromUnix(sent)
+	if err := json.Unmarshal([]byte(payload), &m.Payload); err != nil {
+		return m, errs.Wrap(err, "decoding message")
+	}
+	return m, nil
+}
+
+func (s *OutboxStore) list(ctx context.Context, query string, args ...any) ([]mail.Message, error) {
+	rows, err := s.db.R.QueryContext(ctx, outboxSelect+query, args...)
+	if err != nil {
+		return nil, errs.Wrap(err, "reading outbox")
+	}
+	defer rows.Close()
+	var out []mail.Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, errs.Wrap(err, "reading outbox")
+		}
+		out = append(out, m)
+	}
+	return out, errs.Wrap(rows.Err(), "reading outbox")
+}
+
+// Due returns up to limit queued messages whose time has come, oldest due first.
+func (s *OutboxStore) Due(ctx context.Context, now time.Time, limit int) ([]mail.Message, error) {
+	return s.list(ctx, `WHERE o.state = 'queued' AND o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.id LIMIT ?`, now.Unix(), limit)
+}
+
+// NextDue is when the next queued message is due, or zero when none is queued.
+func (s *OutboxStore) NextDue(ctx context.Context) (time.Time, error) {
+	var next sql.NullInt64
+	err := s.db.R.QueryRowContext(ctx, `SELECT min(next_attempt_at) FROM outbox WHERE state = 'queued'`).Scan(&next)
+	if err != nil {
+		return time.Time{}, errs.Wrap(err, "reading outbox")
+	}
+	return fromUnix(next), nil
+}
+
+// Recent returns the newest messages first, for the built-in mailbox.
+func (s *OutboxStore) Recent(ctx context.Context, limit int) ([]mail.Message, error) {
+	return s.list(ctx, `ORDER BY o.created_at DESC, o.id DESC LIMIT ?`, limit)
+}
+
+// Get returns one message.
+func (s *OutboxStore) Get(ctx context.Context, id int64) (mail.Message, error) {
+	m, err := scanMessage(s.db.R.QueryRowContext(ctx, outboxSelect+`WHERE o.id = ?`, id))
+	if err != nil {
+		return m, notFound(err, "There is no such message.", "reading message")
+	}
+	return m, nil
+}
+
+// Record stores the outcome of one attempt at a queued message: its new
+// state, its attempt history and, for an invitation's message, a line in
+// the invitation's history — in one transaction. A message that is no
+// longer queued (recorded already) is a Conflict, so an outcome is never
+// written twice.
+func (s *OutboxStore) Record(ctx context.Context, id int64, at time.Time, state mail.State, next time.Time, reply string) error {
+	ok := state == mail.Sent || state == mail.Captured
+	lastError, sentAt := reply, any(nil)
+	if ok {
+		lastError, sentAt = "", at.Unix()
+	}
+	if state != mail.Queued || next.IsZero() {
+		next = at
+	}
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		var attempts int
+		var invID int64
+		var kind mail.Kind
+		err := tx.QueryRowContext(ctx, `
+			UPDATE outbox SET state = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ?, sent_at = ?
+			WHERE id = ? AND state = 'queued'
+			RETURNING attempts, coalesce(invitation_id, 0), kind`,
+			state, next.Unix(), lastError, sentAt, id).Scan(&attempts, &invID, &kind)
+		if err == sql.ErrNoRows {
+			return errs.E(errs.Conflict, "This message is no longer waiting to be sent.")
+		}
+		if err != nil {
+			return errs.Wrap(err, "recording delivery")
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox_attempts (outbox_id, at, ok, reply) VALUES (?, ?, ?, ?)`, id, at.Unix(), ok, reply); err != nil {
+			return errs.Wrap(err, "recording delivery attempt")
+		}
+		// The invitation's history shows what became of the emails to the
+		// invitee: every outcome, but only the first of a run of retries.
+		if invID == 0 || kind == mail.RenewalRequest || (state == mail.Queued && attempts > 1) {
+			return nil
+		}
+		ev, detail := invitations.EvDeliveryFailed, reply
+		switch state {
+		case mail.Sent:
+			ev = invitations.EvDelivered
+		case mail.Captured:
+			ev = invitations.EvCaptured
+		case mail.Queued:
+			detail = reply + " (will retry)"
+		}
+		return addEvent(ctx, tx, invID, at, 0, "", ev, detail)
+	})
+}
+
+// Attempts lists every attempt at a message, oldest first.
+func (s *OutboxStore) Attempts(ctx context.Context, outboxID int64) ([]mail.Attempt, error) {
+	rows, err := s.db.R.QueryContext(ctx, `SELECT at, ok, reply FROM outbox_attempts WHERE outbox_id = ? ORDER BY id`, outboxID)
+	if err != nil {
+		return nil, errs.Wrap(err, "reading delivery attempts")
+	}
+	defer rows.Close()
+	var out []mail.Attempt
+	for rows.Next() {
+		var a mail.Attempt
+		var at int64
+		if err := rows.Scan(&at, &a.OK, &a.Reply); err != nil {
+			return nil, errs.Wrap(err, "reading delivery attempts")
+		}
+		a.At = time.Unix(at, 0).UTC()
+		out = append(out, a)
+	}
+	return out, errs.Wrap(rows.Err(), "reading delivery attempts")
+}

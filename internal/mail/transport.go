@@ -1,0 +1,57 @@
+package mail
+
+import (
+	"context"
+	"errors"
+)
+
+// Transport hands a rendered message to whatever delivers it. reply is the
+// server's answer, kept in the message's history. A failure should be a
+// *SendError saying whether retrying can help; any other error counts as
+// temporary.
+type Transport interface {
+	Send(ctx context.Context, to string, m Rendered) (reply string, err error)
+}
+
+// Capturer is a Transport that keeps messages instead of delivering them
+// (the built-in mailbox): the sender records them as Captured, not Sent.
+type Capturer interface {
+	Transport
+	Capturing() bool
+}
+
+// SendError is a delivery that failed, classified for the retry policy.
+type SendError struct {
+	Permanent bool   // retrying cannot help: the server rejected the message for good
+	Reply     string // the server's reply, or a sentence about what went wrong
+	Err       error  // the cause
+}
+
+func (e *SendError) Error() string {
+	switch {
+	case e.Reply != "":
+		return e.Reply
+	case e.Err != nil:
+		return e.Err.Error()
+	}
+	return "sending failed"
+}
+
+func (e *SendError) Unwrap() error { return e.Err }
+
+// IsPermanent reports whether err says that retrying cannot help. Errors
+// that say nothing either way are temporary, so a message is retried rather
+// than lost.
+func IsPermanent(err error) bool {
+	var se *SendError
+	return errors.As(err, &se) && se.Permanent
+}
+
+// replyOf is the sentence kept for a failed attempt.
+func replyOf(err error) string {
+	var se *SendError
+	if errors.As(err, &se) && se.Reply != "" {
+		return se.Reply
+	}
+	return err.Error()
+}

@@ -1,0 +1,100 @@
+// Package emails writes the bodies of Usher's emails: a plain-text and an
+// HTML part for each kind of message, from the same view.
+package emails
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/a-h/templ"
+
+	"github.com/usherhq/usher/internal/mail"
+)
+
+// Renderer implements mail.Renderer.
+type Renderer struct{}
+
+var _ mail.Renderer = Renderer{}
+
+// view is what every message says, ready to print.
+type view struct {
+	Subject  string
+	Greeting string
+	Account  string
+	Inviter  string
+	Invitee  string // the invitee as the inviter knows them: a name, or the address
+	Email    string // the invitee's address
+	Roles    string
+	Link     string
+	Expires  string
+	UsersURL string
+}
+
+// ExpiryFormat writes an expiry like "Monday 30 November 2026 at 14:05 UTC".
+const ExpiryFormat = "Monday 2 January 2006 at 15:04 MST"
+
+// FormatExpiry writes t in UTC with ExpiryFormat.
+func FormatExpiry(t time.Time) string { return t.UTC().Format(ExpiryFormat) }
+
+// Render writes the subject and both bodies of a message.
+func (Renderer) Render(kind mail.Kind, p mail.Payload, link string) (mail.Rendered, error) {
+	v := view{
+		Account:  p.AccountName,
+		Inviter:  p.InviterName,
+		Invitee:  p.InviteeEmail,
+		Email:    p.InviteeEmail,
+		Roles:    p.Roles,
+		Link:     link,
+		Expires:  FormatExpiry(p.ExpiresAt),
+		UsersURL: p.UsersURL,
+		Greeting: "Hello,",
+	}
+	if v.Inviter == "" {
+		v.Inviter = "An administrator"
+	}
+	if p.InviteeName != "" {
+		v.Invitee = p.InviteeName
+	}
+	if kind.HasLink() {
+		if link == "" {
+			return mail.Rendered{}, fmt.Errorf("emails: a %s needs a link", kind)
+		}
+		if p.InviteeName != "" {
+			v.Greeting = "Hello " + p.InviteeName + ","
+		}
+	} else if p.InviterName != "" {
+		v.Greeting = "Hello " + p.InviterName + ","
+	}
+	switch kind {
+	case mail.Invitation:
+		v.Subject = fmt.Sprintf("%s invited you to join %s", v.Inviter, v.Account)
+	case mail.Reminder:
+		v.Subject = fmt.Sprintf("Reminder: your invitation to join %s", v.Account)
+	case mail.NewInvitation:
+		v.Subject = fmt.Sprintf("A new invitation to join %s", v.Account)
+	case mail.RenewalRequest:
+		v.Subject = fmt.Sprintf("%s asks for a new invitation to join %s", v.Invitee, v.Account)
+	default:
+		return mail.Rendered{}, fmt.Errorf("emails: no message of kind %q", kind)
+	}
+	v.Subject = mail.HeaderSafe(v.Subject)
+	html := htmlBodies[kind](v)
+
+	var text, body bytes.Buffer
+	if err := textTemplates.ExecuteTemplate(&text, string(kind), v); err != nil {
+		return mail.Rendered{}, fmt.Errorf("emails: writing the text of a %s: %w", kind, err)
+	}
+	if err := html.Render(context.Background(), &body); err != nil {
+		return mail.Rendered{}, fmt.Errorf("emails: writing the HTML of a %s: %w", kind, err)
+	}
+	return mail.Rendered{Subject: v.Subject, Text: text.String(), HTML: body.String()}, nil
+}
+
+var htmlBodies = map[mail.Kind]func(view) templ.Component{
+	mail.Invitation:     invitationHTML,
+	mail.Reminder:       reminderHTML,
+	mail.NewInvitation:  newInvitationHTML,
+	mail.RenewalRequest: renewalRequestHTML,
+}
