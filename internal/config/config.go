@@ -50,19 +50,23 @@ var settings = []setting{
 
 // Flags registers every setting on fs and returns a function that builds the
 // validated Config once fs has been parsed. A flag wins over its variable.
+// Variables are read only then, never made flag defaults: the usage text
+// printed for -h or a mistyped flag would show their values, secrets included.
 func Flags(fs *flag.FlagSet, getenv func(string) string) func() (*Config, error) {
 	values := make(map[string]*string, len(settings))
 	for _, s := range settings {
-		def := s.def
-		if v := getenv(s.env); v != "" {
-			def = v
-		}
-		values[s.env] = fs.String(s.flag, def, s.usage+" ["+s.env+"]")
+		values[s.env] = fs.String(s.flag, s.def, s.usage+" ["+s.env+"]")
 	}
 	return func() (*Config, error) {
-		raw := make(map[string]string, len(values))
-		for k, v := range values {
-			raw[k] = strings.TrimSpace(*v)
+		given := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+		raw := make(map[string]string, len(settings))
+		for _, s := range settings {
+			v := *values[s.env]
+			if e := getenv(s.env); e != "" && !given[s.flag] {
+				v = e
+			}
+			raw[s.env] = strings.TrimSpace(v)
 		}
 		return parse(raw)
 	}
@@ -85,7 +89,8 @@ func parse(raw map[string]string) (*Config, error) {
 	}
 
 	c.Addr = raw["USHER_ADDR"]
-	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil || port == "" {
 		bad("USHER_ADDR", "%q is not a host:port listen address (example: localhost:8080)", c.Addr)
 	}
 
@@ -98,7 +103,12 @@ func parse(raw map[string]string) (*Config, error) {
 
 	base := raw["USHER_BASE_URL"]
 	if base == "" {
-		base = "http://" + c.Addr
+		// A wildcard listen address (":8080", "0.0.0.0:8080") is no place a
+		// browser can open: links point at this machine instead.
+		if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+			host = "localhost"
+		}
+		base = "http://" + net.JoinHostPort(host, port)
 	}
 	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		bad("USHER_BASE_URL", "%q is not an http(s) URL such as https://usher.example.com", base)
@@ -130,14 +140,17 @@ func parse(raw map[string]string) (*Config, error) {
 		c.MailFrom = a
 	}
 
-	c.InviteTTL = duration(raw, "USHER_INVITE_TTL", bad)
-	if c.InviteTTL <= 0 && raw["USHER_INVITE_TTL"] != "" {
-		bad("USHER_INVITE_TTL", "must be positive")
-	} else if c.InviteTTL < time.Minute && c.InviteTTL > 0 {
-		bad("USHER_INVITE_TTL", "%s is too short; use at least 1m", c.InviteTTL)
+	if d, ok := duration(raw, "USHER_INVITE_TTL", bad); ok {
+		c.InviteTTL = d
+		switch {
+		case d <= 0:
+			bad("USHER_INVITE_TTL", "must be positive")
+		case d < time.Minute:
+			bad("USHER_INVITE_TTL", "%s is too short; use at least 1m", d)
+		}
 	}
 	if raw["USHER_REMIND_BEFORE"] != "" {
-		c.RemindBefore = duration(raw, "USHER_REMIND_BEFORE", bad)
+		c.RemindBefore, _ = duration(raw, "USHER_REMIND_BEFORE", bad)
 		if c.RemindBefore < 0 || (c.InviteTTL > 0 && c.RemindBefore >= c.InviteTTL) {
 			bad("USHER_REMIND_BEFORE", "must be positive and shorter than USHER_INVITE_TTL (%s)", c.InviteTTL)
 		}
@@ -157,10 +170,12 @@ func parse(raw map[string]string) (*Config, error) {
 	return &c, nil
 }
 
-func duration(raw map[string]string, env string, bad func(string, string, ...any)) time.Duration {
+// duration parses one duration setting, reporting it when it is not one.
+func duration(raw map[string]string, env string, bad func(string, string, ...any)) (time.Duration, bool) {
 	d, err := time.ParseDuration(raw[env])
 	if err != nil {
 		bad(env, "%q is not a duration such as 168h or 30m", raw[env])
+		return 0, false
 	}
-	return d
+	return d, true
 }

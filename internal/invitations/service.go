@@ -277,15 +277,20 @@ func (s *Service) Lookup(ctx context.Context, token string) (AcceptView, error) 
 	default:
 		v.Link = LinkValid
 	}
-	if inv.UserID != 0 {
-		u, err := s.users.Get(ctx, inv.UserID)
-		if err != nil {
-			return v, err
-		}
-		v.Name = u.Name
-		if !u.DeactivatedAt.IsZero() && v.Link != LinkAccepted {
+	if inv.UserID == 0 {
+		// The invitee was deleted: nobody is left to accept it.
+		if v.Link != LinkAccepted {
 			v.Link = LinkInvalid
 		}
+		return v, nil
+	}
+	u, err := s.users.Get(ctx, inv.UserID)
+	if err != nil {
+		return v, err
+	}
+	v.Name = u.Name
+	if !u.DeactivatedAt.IsZero() && v.Link != LinkAccepted {
+		v.Link = LinkInvalid
 	}
 	return v, nil
 }

@@ -281,7 +281,12 @@ func (s *Service) List(ctx context.Context, access *spaces.Access, f ListFilter)
 		return ListPage{}, errs.E(errs.Forbidden, "Only administrators can see the users list.")
 	}
 	if !access.AccountAdmin {
-		f.SpaceIDs = access.AdministeredIDs()
+		f.SpaceIDs = administeredOf(access, f.SpaceIDs)
+	}
+	switch f.Status {
+	case "", Active, Invited, Expired, Deactivated:
+	default:
+		f.Status = "" // an unknown tab (a hand-edited URL) shows all
 	}
 	if f.Page < 1 {
 		f.Page = 1
@@ -325,6 +330,22 @@ func Visible(access *spaces.Access, l Listed) bool {
 		}
 	}
 	return false
+}
+
+// administeredOf narrows a space filter to what access administers: all of
+// it when want is nil, else the part of want it covers (never nil, so an
+// empty result lists nobody rather than everybody).
+func administeredOf(access *spaces.Access, want []int64) []int64 {
+	if want == nil {
+		return access.AdministeredIDs()
+	}
+	keep := make([]int64, 0, len(want))
+	for _, id := range want {
+		if access.Administers(id) {
+			keep = append(keep, id)
+		}
+	}
+	return keep
 }
 
 // EndSessions signs the user out everywhere.
