@@ -115,8 +115,10 @@ func (d *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err != nil {
 		return errs.Wrap(err, "begin")
 	}
+	// Also on a panic: an unfinished transaction would keep the one writer
+	// connection, and every later write would wait for it forever.
+	defer t.Rollback()
 	if err := fn(t); err != nil {
-		t.Rollback()
 		return err
 	}
 	return errs.Wrap(t.Commit(), "commit")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"testing"
+	"time"
 )
 
 func TestMigrate(t *testing.T) {
@@ -132,5 +133,32 @@ func TestIsUnique(t *testing.T) {
 	}
 	if isUnique(nil) {
 		t.Error("isUnique(nil) = true")
+	}
+}
+
+// A panic inside a write transaction must not keep the one writer
+// connection: later writes would wait forever.
+func TestTxPanicReleasesWriter(t *testing.T) {
+	f := newFixture(t)
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("the panic was swallowed")
+			}
+		}()
+		_ = f.db.tx(context.Background(), func(tx *sql.Tx) error {
+			if _, err := tx.Exec(`UPDATE users SET name = 'half done'`); err != nil {
+				t.Fatal(err)
+			}
+			panic("boom")
+		})
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := f.db.W.ExecContext(ctx, `UPDATE users SET name = name`); err != nil {
+		t.Fatalf("write after a panicking transaction: %v", err)
+	}
+	if n := count(t, f.db, `SELECT count(*) FROM users WHERE name = 'half done'`); n != 0 {
+		t.Error("the panicking transaction's write was kept")
 	}
 }

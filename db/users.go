@@ -197,7 +197,9 @@ func listWhere(f users.ListFilter, withStatus bool) (string, []any) {
 		args = append(args, a...)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		pat := "%" + escapeLike(strings.ToLower(q)) + "%"
+		// As typed: LIKE ignores ASCII case itself, and lower-casing here
+		// would stop "Élodie" from finding Élodie (SQLite folds no other case).
+		pat := "%" + escapeLike(q) + "%"
 		conds = append(conds, `(u.email LIKE ? ESCAPE '\' OR u.name LIKE ? ESCAPE '\')`)
 		args = append(args, pat, pat)
 	}

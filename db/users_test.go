@@ -225,6 +225,23 @@ func TestListSearch(t *testing.T) {
 	}
 }
 
+// A name is found as it is written, accents included; ASCII letters match
+// in any case.
+func TestListSearchNonASCII(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.activeUser(t, "elodie@example.com", "Élodie Durand")
+	for _, q := range []string{"Élodie", "lodie", "durand", "DURAND", "ÉLODIE D"} {
+		p, err := f.users.List(ctx, users.ListFilter{Query: q, Page: 1, PerPage: 10, Now: t0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Rows) != 1 {
+			t.Errorf("search %q found %d rows, want 1", q, len(p.Rows))
+		}
+	}
+}
+
 func TestListPagination(t *testing.T) {
 	ctx := context.Background()
 	f := newListFixture(t)
