@@ -68,10 +68,25 @@ func (s *Service) checkOffer(actor Actor, offered []spaces.Grant) error {
 	if len(offered) == 0 {
 		return errs.FieldError("roles", "Choose at least one role to offer.")
 	}
+	for _, g := range offered {
+		if _, ok := spaces.ParseRole(string(g.Role)); !ok {
+			return errs.FieldError("roles", "Choose Administrator or Member for each space.")
+		}
+	}
 	if !actor.Access.MayOfferAll(offered) {
 		return errs.E(errs.Forbidden, "You can only offer roles in spaces you administer.")
 	}
 	return nil
+}
+
+// mayActOn reports whether access reaches an invitation offering offered.
+// One with no roles left (cancelled by removing them all) belongs to no
+// space, so only account administrators reach it.
+func mayActOn(access *spaces.Access, offered []spaces.Grant) bool {
+	if len(offered) == 0 {
+		return access.AccountAdmin
+	}
+	return access.MayOfferAll(offered)
 }
 
 func (s *Service) create(ctx context.Context, actor Actor, c Create) (Invitation, error) {
@@ -126,7 +141,7 @@ func (s *Service) pendingFor(ctx context.Context, actor Actor, userID int64) (us
 	if err != nil {
 		return u, inv, err
 	}
-	if !actor.Access.MayOfferAll(inv.Offered) {
+	if !mayActOn(actor.Access, inv.Offered) {
 		// Invitations outside the actor's spaces do not exist for them.
 		return u, inv, errs.E(errs.NotFound, "There is no such invitation.")
 	}
@@ -390,7 +405,7 @@ func (s *Service) History(ctx context.Context, actor Actor, invitationID int64) 
 	if err != nil {
 		return inv, nil, err
 	}
-	if !actor.Access.MayOfferAll(inv.Offered) {
+	if !mayActOn(actor.Access, inv.Offered) {
 		return inv, nil, errs.E(errs.NotFound, "There is no such invitation.")
 	}
 	ev, err := s.store.Events(ctx, invitationID)

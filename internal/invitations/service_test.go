@@ -274,6 +274,8 @@ func TestInvite(t *testing.T) {
 		{"display name", invitations.InviteInput{Email: "New <new@example.com>", Offered: []spaces.Grant{{SpaceID: e.sales, Role: spaces.Member}}}, errs.Invalid},
 		{"two addresses", invitations.InviteInput{Email: "a@example.com, b@example.com", Offered: []spaces.Grant{{SpaceID: e.sales, Role: spaces.Member}}}, errs.Invalid},
 		{"missing space", invitations.InviteInput{Email: "new@example.com", Offered: []spaces.Grant{{SpaceID: 9999, Role: spaces.Member}}}, errs.Forbidden},
+		{"unknown role", invitations.InviteInput{Email: "new@example.com", Offered: []spaces.Grant{{SpaceID: e.sales, Role: "owner"}}}, errs.Invalid},
+		{"no role", invitations.InviteInput{Email: "new@example.com", Offered: []spaces.Grant{{SpaceID: e.sales}}}, errs.Invalid},
 	}
 	for _, tc := range bad {
 		_, err := e.svc.Invite(ctx, e.actor(t, e.admin), tc.in)
@@ -517,6 +519,16 @@ func TestRemoveRoles(t *testing.T) {
 	want := []string{"invited:", "role_removed:Administrator of Sales", "role_removed:Member of Room 4", "cancelled:no roles left"}
 	if !slices.Equal(got, want) {
 		t.Errorf("history = %q, want %q", got, want)
+	}
+
+	// With no roles left it belongs to no space: only account
+	// administrators see its history.
+	for name, u := range map[string]users.User{
+		"member":        e.user(t, "mo@example.com", spaces.Grant{SpaceID: e.sales, Role: spaces.Member}),
+		"Support admin": e.user(t, "sue@example.com", spaces.Grant{SpaceID: e.support, Role: spaces.Admin}),
+	} {
+		_, _, err := e.svc.History(ctx, e.actor(t, u), inv.ID)
+		wantCode(t, name+" reading the history", err, errs.NotFound, "")
 	}
 }
 
