@@ -845,3 +845,69 @@ func TestRequestRenewal(t *testing.T) {
 		t.Error("request not recorded")
 	}
 }
+
+// Many administrators clicking the same button at once: one action, one
+// email, the others told why.
+func TestConcurrentClicks(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	admin := e.actor(t, e.admin)
+	const n = 10
+
+	// losers lists the answers a click that lost may get; "existing" is
+	// *Existing.
+	race := func(name string, fn func() error, wantOK int, losers ...errs.Code) {
+		t.Helper()
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		ok := 0
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				err := fn()
+				code := errs.CodeOf(err)
+				if _, existing := invitations.IsExisting(err); existing {
+					code = "existing"
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					ok++
+				case !slices.Contains(losers, code):
+					t.Errorf("%s: %v", name, err)
+				}
+			}()
+		}
+		wg.Wait()
+		if ok != wantOK {
+			t.Errorf("%s: %d succeeded, want %d", name, ok, wantOK)
+		}
+	}
+
+	race("invite", func() error {
+		_, err := e.svc.Invite(ctx, admin, invitations.InviteInput{Email: "ivy@example.com", Offered: []spaces.Grant{{SpaceID: e.sales, Role: spaces.Member}}})
+		return err
+	}, 1, "existing")
+	ivy, err := db.NewUserStore(e.db).ByEmail(ctx, "ivy@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	e.clock.Advance(2 * time.Minute)
+	race("resend", func() error { _, err := e.svc.Resend(ctx, admin, ivy.ID); return err }, 1, errs.TooMany)
+
+	e.clock.Advance(ttl + time.Minute)
+	race("renew", func() error { _, err := e.svc.Renew(ctx, admin, ivy.ID); return err }, 1, errs.Conflict)
+	if _, err := e.svc.Lookup(ctx, e.token(t, ivy.ID)); err != nil {
+		t.Errorf("the renewed link: %v", err)
+	}
+
+	// A late click finds the invitation ended, or the invitee already gone.
+	race("cancel", func() error { _, err := e.svc.Cancel(ctx, admin, ivy.ID); return err }, 1, errs.Conflict, errs.NotFound)
+
+	if got := kinds(e.outbox(t)); !slices.Equal(got, []string{"invitation", "reminder", "new_invitation"}) {
+		t.Errorf("outbox = %q, want one message per action", got)
+	}
+}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -113,6 +115,39 @@ func TestSetup(t *testing.T) {
 	}
 	if _, err := e.svc.Authenticate(ctx, "eve@example.com", password); err == nil {
 		t.Error("second Setup left a user who can sign in")
+	}
+}
+
+// Two people opening the one-time setup link at once: one account, one
+// administrator.
+func TestSetupConcurrent(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	const n = 4
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins := 0
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := e.svc.Setup(ctx, users.SetupInput{AccountName: "Acme", Email: fmt.Sprintf("a%d@example.com", i), Name: "A", Password: password})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				wins++
+			case errs.CodeOf(err) != errs.Conflict:
+				t.Errorf("losing setup: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	var accounts, admins int
+	e.db.R.QueryRow(`SELECT count(*) FROM spaces`).Scan(&accounts)
+	e.db.R.QueryRow(`SELECT count(*) FROM role_grants`).Scan(&admins)
+	if wins != 1 || accounts != 1 || admins != 1 {
+		t.Errorf("%d setups won, %d spaces, %d grants; want 1 of each", wins, accounts, admins)
 	}
 }
 
