@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -42,7 +43,10 @@ func dsn(path string, txlock string) string {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", txlock)
-	return "file:" + filepath.ToSlash(path) + "?" + q.Encode()
+	// SQLite decodes %HH in a file: URI and ends the path at ? or #, so a
+	// data folder named "usher#2" would silently put the database elsewhere.
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(filepath.ToSlash(path))
+	return "file:" + esc + "?" + q.Encode()
 }
 
 // Open opens (creating if needed) the database in dataDir. It does not migrate.

@@ -3,6 +3,8 @@ package db
 import (
 	"context"
 	"database/sql"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -160,5 +162,26 @@ func TestTxPanicReleasesWriter(t *testing.T) {
 	}
 	if n := count(t, f.db, `SELECT count(*) FROM users WHERE name = 'half done'`); n != 0 {
 		t.Error("the panicking transaction's write was kept")
+	}
+}
+
+// The database lands in the data folder whatever its name, even with
+// characters that mean something in a file: URI.
+func TestOpenOddFolderNames(t *testing.T) {
+	for _, name := range []string{"with space", "usher#2", "what?", "100%", "a%20b", "a&b=c"} {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), name)
+			d, err := Open(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			if _, err := d.Migrate(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(filepath.Join(dir, FileName)); err != nil {
+				t.Errorf("database not in %s: %v", dir, err)
+			}
+		})
 	}
 }
