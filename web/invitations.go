@@ -122,16 +122,23 @@ func (s *Server) rowAction(c echo.Context, act func(id int64) (users.User, error
 	}
 	u, err := act(id)
 	if err != nil {
-		if isHTMX(c) || errs.CodeOf(err) == errs.Internal || errs.CodeOf(err) == errs.NotFound {
-			return err
-		}
-		if ferr := s.flash(c, components.Banner{Kind: "error", Message: errs.MessageOf(err)}); ferr != nil {
-			return ferr
-		}
-		return c.Redirect(http.StatusSeeOther, returnTo(c.FormValue("return")))
+		return s.refuse(c, err)
 	}
 	s.Notify()
 	return s.rowAfter(c, id, banner(u))
+}
+
+// refuse answers a refused row action: the error handler's banner with
+// htmx, or a flash and a redirect back to the list without. Missing rows
+// and failures on our side get the error page.
+func (s *Server) refuse(c echo.Context, err error) error {
+	if isHTMX(c) || errs.CodeOf(err) == errs.Internal || errs.CodeOf(err) == errs.NotFound {
+		return err
+	}
+	if ferr := s.flash(c, components.Banner{Kind: "error", Message: errs.MessageOf(err)}); ferr != nil {
+		return ferr
+	}
+	return c.Redirect(http.StatusSeeOther, returnTo(c.FormValue("return")))
 }
 
 func (s *Server) resend(c echo.Context) error {
@@ -153,6 +160,19 @@ func (s *Server) cancel(c echo.Context) error {
 }
 
 func (s *Server) cancelConfirm(c echo.Context) error {
+	return s.confirm(c, func(l users.Listed, v *userviews.Confirm) {
+		v.Heading = "Cancel the invitation for " + l.Email + "?"
+		v.Body = "The invitation link stops working at once."
+		if l.ActivatedAt.IsZero() {
+			v.Body += " " + l.Email + " has never joined, so they leave the users list."
+		}
+		v.Confirm, v.Keep, v.Action = "Cancel invitation", "Keep invitation", v.Action+"cancel"
+	})
+}
+
+// confirm asks before a destructive row action: a <dialog> for htmx, a
+// page without JavaScript. fill words the question for the user.
+func (s *Server) confirm(c echo.Context, fill func(l users.Listed, v *userviews.Confirm)) error {
 	id, err := userID(c)
 	if err != nil {
 		return err
@@ -162,25 +182,17 @@ func (s *Server) cancelConfirm(c echo.Context) error {
 		return err
 	}
 	v := userviews.Confirm{
-		Heading: "Cancel the invitation for " + l.Email + "?",
-		Body:    "The invitation link stops working at once.",
-		Action:  "/settings/users/" + strconv.FormatInt(id, 10) + "/cancel",
-		Confirm: "Cancel invitation",
-		Keep:    "Keep invitation",
-		Target:  "user-" + strconv.FormatInt(id, 10),
-		Return:  returnTo(c.QueryParam("return")),
+		Action: "/settings/users/" + strconv.FormatInt(id, 10) + "/",
+		Target: "user-" + strconv.FormatInt(id, 10),
+		Return: returnTo(c.QueryParam("return")),
 	}
-	if l.ActivatedAt.IsZero() {
-		v.Body += " " + l.Email + " has never joined, so they leave the users list."
-	}
+	fill(l, &v)
 	if isHTMX(c) {
 		return s.render(c, http.StatusOK, userviews.ConfirmDialog(v))
 	}
-	sh, err := s.shell(c, "Cancel invitation", "users")
-	if err != nil {
+	if v.Shell, err = s.shell(c, v.Heading, "users"); err != nil {
 		return err
 	}
-	v.Shell = sh
 	return s.render(c, http.StatusOK, userviews.ConfirmPage(v))
 }
 

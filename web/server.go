@@ -111,6 +111,12 @@ func (s *Server) routes() {
 	admin.POST("/users/:id/renew", s.renew)
 	admin.GET("/users/:id/cancel", s.cancelConfirm)
 	admin.POST("/users/:id/cancel", s.cancel)
+	admin.GET("/users/:id/edit", s.editForm)
+	admin.POST("/users/:id/edit", s.edit)
+	admin.POST("/users/:id/deactivate", s.deactivate)
+	admin.POST("/users/:id/activate", s.activate)
+	admin.GET("/users/:id/delete", s.deleteConfirm)
+	admin.POST("/users/:id/delete", s.deleteUser)
 
 	dev := e.Group("/dev", s.signedIn, s.accountAdminOnly, s.mailboxOn)
 	dev.GET("/mailbox", s.mailbox)

@@ -34,17 +34,51 @@ func parseStatus(s string) users.Status {
 	return ""
 }
 
-// listURL is the users list address for a query, status and page.
-func listURL(q string, st users.Status, page int) string {
+// listQuery is the state of the users list that lives in its URL.
+type listQuery struct {
+	Q      string
+	Status users.Status
+	Sort   users.Sort
+	Desc   bool
+	Page   int
+}
+
+func parseListQuery(c echo.Context) listQuery {
+	q := listQuery{Q: strings.TrimSpace(c.QueryParam("q")), Status: parseStatus(c.QueryParam("status"))}
+	if len(q.Q) > 200 {
+		q.Q = q.Q[:200]
+	}
+	switch s := users.Sort(c.QueryParam("sort")); s {
+	case users.ByEmail, users.ByStatus, users.ByCreated:
+		q.Sort = s
+	default:
+		q.Sort = users.ByName
+	}
+	q.Desc = c.QueryParam("dir") == "desc"
+	q.Page, _ = strconv.Atoi(c.QueryParam("page"))
+	if q.Page < 1 {
+		q.Page = 1
+	}
+	return q
+}
+
+// url is the users list address for q; defaults are left out.
+func (q listQuery) url() string {
 	v := url.Values{}
-	if q != "" {
-		v.Set("q", q)
+	if q.Q != "" {
+		v.Set("q", q.Q)
 	}
-	if st != "" {
-		v.Set("status", string(st))
+	if q.Status != "" {
+		v.Set("status", string(q.Status))
 	}
-	if page > 1 {
-		v.Set("page", strconv.Itoa(page))
+	if q.Sort != "" && q.Sort != users.ByName {
+		v.Set("sort", string(q.Sort))
+	}
+	if q.Desc {
+		v.Set("dir", "desc")
+	}
+	if q.Page > 1 {
+		v.Set("page", strconv.Itoa(q.Page))
 	}
 	if len(v) == 0 {
 		return "/settings/users"
@@ -52,18 +86,29 @@ func listURL(q string, st users.Status, page int) string {
 	return "/settings/users?" + v.Encode()
 }
 
+func (q listQuery) with(f func(*listQuery)) string {
+	f(&q)
+	return q.url()
+}
+
+// listURL is the list filtered to a search and a status, first page.
+func listURL(search string, st users.Status, page int) string {
+	return listQuery{Q: search, Status: st, Page: page}.url()
+}
+
+var sortColumns = []struct {
+	sort  users.Sort
+	label string
+}{
+	{users.ByName, "Name"},
+	{users.ByStatus, "Status"},
+	{users.ByCreated, "Invited or joined"},
+}
+
 func (s *Server) usersList(c echo.Context) error {
 	cur := currentOf(c)
-	q := strings.TrimSpace(c.QueryParam("q"))
-	if len(q) > 200 {
-		q = q[:200]
-	}
-	st := parseStatus(c.QueryParam("status"))
-	page, _ := strconv.Atoi(c.QueryParam("page"))
-	if page < 1 {
-		page = 1
-	}
-	res, err := s.Users.List(c.Request().Context(), cur.Access, users.ListFilter{Status: st, Query: q, Page: page})
+	q := parseListQuery(c)
+	res, err := s.Users.List(c.Request().Context(), cur.Access, users.ListFilter{Status: q.Status, Query: q.Q, Sort: q.Sort, Desc: q.Desc, Page: q.Page})
 	if err != nil {
 		return err
 	}
@@ -71,14 +116,25 @@ func (s *Server) usersList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	here := listURL(q, st, page)
-	v := userviews.List{Shell: sh, Query: q, Status: string(st), Total: res.Total, Page: page, Filtered: q != "" || st != ""}
+	here := q.url()
+	v := userviews.List{Shell: sh, Query: q.Q, Status: string(q.Status), Sort: string(q.Sort), Desc: q.Desc, Total: res.Total, Page: q.Page, Filtered: q.Q != "" || q.Status != ""}
 	for _, t := range tabs {
 		n := res.All
 		if t.status != "" {
 			n = res.Counts[t.status]
 		}
-		v.Tabs = append(v.Tabs, userviews.Tab{Label: t.label, Href: listURL(q, t.status, 1), Count: n, Current: t.status == st})
+		st := t.status
+		v.Tabs = append(v.Tabs, userviews.Tab{Label: t.label, Href: q.with(func(x *listQuery) { x.Status, x.Page = st, 1 }), Count: n, Current: t.status == q.Status})
+	}
+	for _, col := range sortColumns {
+		h := userviews.Column{Label: col.label, Sorted: col.sort == q.Sort}
+		if h.Sorted {
+			h.Desc = q.Desc
+		}
+		desc := h.Sorted && !q.Desc
+		sort := col.sort
+		h.Href = q.with(func(x *listQuery) { x.Sort, x.Desc, x.Page = sort, desc, 1 })
+		v.Columns = append(v.Columns, h)
 	}
 	now := s.Clock.Now()
 	for _, r := range res.Rows {
@@ -86,19 +142,48 @@ func (s *Server) usersList(c echo.Context) error {
 	}
 	v.Pages = (res.Total + users.PerPage - 1) / users.PerPage
 	if len(v.Rows) > 0 {
-		v.From = (page-1)*users.PerPage + 1
+		v.From = (q.Page-1)*users.PerPage + 1
 		v.To = v.From + len(v.Rows) - 1
 	}
-	if page > 1 {
-		v.PrevHref = listURL(q, st, page-1)
+	if q.Page > 1 {
+		v.PrevHref = q.with(func(x *listQuery) { x.Page-- })
 	}
-	if page < v.Pages {
-		v.NextHref = listURL(q, st, page+1)
+	if q.Page < v.Pages {
+		v.NextHref = q.with(func(x *listQuery) { x.Page++ })
 	}
-	if isHTMX(c) && c.Request().Header.Get("HX-Target") == "users-results" {
+	for _, p := range pageWindow(q.Page, v.Pages) {
+		if p == 0 {
+			v.PageLinks = append(v.PageLinks, userviews.PageLink{Gap: true})
+			continue
+		}
+		page := p
+		v.PageLinks = append(v.PageLinks, userviews.PageLink{Number: p, Href: q.with(func(x *listQuery) { x.Page = page }), Current: p == q.Page})
+	}
+	c.Response().Header().Set("Vary", "HX-Request, HX-Target")
+	if isHTMX(c) && c.Request().Header.Get("HX-Target") == "users-results" && c.Request().Header.Get("HX-History-Restore-Request") == "" {
 		return s.render(c, http.StatusOK, userviews.Results(v))
 	}
 	return s.render(c, http.StatusOK, userviews.ListPage(v))
+}
+
+// pageWindow lists the page numbers to link: the first, the last, and two
+// either side of the current one; 0 marks a gap.
+func pageWindow(cur, last int) []int {
+	if last <= 1 {
+		return nil
+	}
+	var out []int
+	prev := 0
+	for p := 1; p <= last; p++ {
+		if p == 1 || p == last || (p >= cur-2 && p <= cur+2) {
+			if prev != 0 && p != prev+1 {
+				out = append(out, 0)
+			}
+			out = append(out, p)
+			prev = p
+		}
+	}
+	return out
 }
 
 // actionLabels are the row actions this build has handlers for, with
@@ -107,17 +192,24 @@ var actionLabels = map[users.Action]struct {
 	label, path, kind string
 	danger            bool
 }{
-	users.CopyLink:     {"Copy invitation link", "link", "copy", false},
-	users.ResendLink:   {"Resend invitation link", "resend", "post", false},
-	users.SendNew:      {"Send new invitation", "renew", "post", false},
-	users.CancelInvite: {"Cancel invitation", "cancel", "dialog", true},
+	users.CopyLink:       {"Copy invitation link", "link", "copy", false},
+	users.ResendLink:     {"Resend invitation link", "resend", "post", false},
+	users.SendNew:        {"Send new invitation", "renew", "post", false},
+	users.CancelInvite:   {"Cancel invitation", "cancel", "dialog", true},
+	users.EditUser:       {"Edit user", "edit", "dialog", false},
+	users.DeactivateUser: {"Deactivate user", "deactivate", "post", true},
+	users.ActivateUser:   {"Activate user", "activate", "post", false},
+	users.DeleteUser:     {"Delete user", "delete", "dialog", true},
 }
 
 // row turns a listed user into the view's row, with exactly the actions
 // that apply to its status.
 func (s *Server) row(l users.Listed, now time.Time, back string) userviews.Row {
 	st := l.StatusAt(now)
-	r := userviews.Row{ID: l.ID, Name: l.DisplayName(), Email: l.Email, Status: string(st), StatusLabel: st.Label(), Roles: spaces.Describe(l.Grants), Now: now}
+	r := userviews.Row{ID: l.ID, Name: l.DisplayName(), Email: l.Email, Status: string(st), StatusLabel: st.Label(), Roles: spaces.Describe(l.Grants), Now: now, Since: l.CreatedAt}
+	if !l.ActivatedAt.IsZero() {
+		r.Since, r.Joined = l.ActivatedAt, true
+	}
 	if l.Invite != nil && st != users.Deactivated {
 		r.Invite = &userviews.InviteLine{
 			SentAt:           l.Invite.SentAt,

@@ -161,14 +161,21 @@ type Store interface {
 
 // Service carries out what people do with users.
 type Service struct {
-	store  Store
-	hasher *auth.Hasher
-	clock  clock.Clock
+	store   Store
+	manager Manager
+	hasher  *auth.Hasher
+	clock   clock.Clock
+}
+
+// StoreManager is a store that also manages users (the db implements both).
+type StoreManager interface {
+	Store
+	Manager
 }
 
 // NewService wires the users service.
-func NewService(store Store, hasher *auth.Hasher, clk clock.Clock) *Service {
-	return &Service{store: store, hasher: hasher, clock: clk}
+func NewService(store StoreManager, hasher *auth.Hasher, clk clock.Clock) *Service {
+	return &Service{store: store, manager: store, hasher: hasher, clock: clk}
 }
 
 // NeedsSetup reports whether the first-run page is still open.

@@ -173,10 +173,11 @@
     });
     dialog.showModal();
   });
-  // Close the dialog once its form has done its work.
+  // Close the dialog once its form has an answer: the banner behind it
+  // says what happened, refusals included. Keep it open if the network failed.
   document.addEventListener("htmx:afterRequest", function (e) {
     const dialog = e.target.closest && e.target.closest("dialog");
-    if (dialog && e.detail.successful && e.target.tagName === "FORM") dialog.close();
+    if (dialog && e.target.tagName === "FORM" && e.detail.xhr && e.detail.xhr.status !== 0) dialog.close();
   });
   document.addEventListener("click", function (e) {
     const c = e.target.closest("[data-close-dialog]");

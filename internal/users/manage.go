@@ -1,0 +1,139 @@
+package users
+
+import (
+	"context"
+	"time"
+
+	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/spaces"
+)
+
+// Manager is what managing users needs from storage. Each write is one
+// transaction; the ones that could remove the last account administrator
+// check for that inside it, so two administrators demoting each other at
+// the same moment cannot both succeed.
+type Manager interface {
+	SetName(ctx context.Context, id int64, name string) error
+	// SetAccountRole gives the user role on the account, or removes their
+	// account role when role is "".
+	SetAccountRole(ctx context.Context, id int64, role spaces.Role, by int64, now time.Time) error
+	Deactivate(ctx context.Context, id int64, now time.Time) error
+	Activate(ctx context.Context, id int64) error
+	// Delete removes the user; their pending invitations end with them.
+	Delete(ctx context.Context, id int64, by int64, byName string, now time.Time) error
+}
+
+func errLastAdmin(email string) error {
+	return errs.E(errs.Conflict, "%s is the last account administrator. Make someone else an account administrator first.", email)
+}
+
+// ErrLastAdmin is the store's refusal to leave the account without an
+// active administrator; the service words it with the user's email.
+var ErrLastAdmin = errs.E(errs.Conflict, "last account administrator")
+
+// target loads a user actor may manage: account administrators manage
+// everyone; space administrators only people whose every role and offer is
+// in spaces they administer.
+func (s *Service) target(ctx context.Context, access *spaces.Access, id int64) (Listed, error) {
+	l, err := s.Row(ctx, access, id)
+	if err != nil {
+		return l, err
+	}
+	if access.AccountAdmin {
+		return l, nil
+	}
+	all := append([]spaces.Grant(nil), l.Grants...)
+	if l.Invite != nil {
+		all = append(all, l.Invite.Offered...)
+	}
+	if !access.MayOfferAll(all) {
+		return l, errs.E(errs.Forbidden, "%s also has roles outside the spaces you administer. Ask an account administrator.", l.Email)
+	}
+	return l, nil
+}
+
+// EditInput is the Edit user form.
+type EditInput struct {
+	Name string
+	// AccountRole is "admin", "member", or "" for no role on the account.
+	// Only account administrators may change it.
+	AccountRole spaces.Role
+	ChangeRole  bool
+}
+
+// Edit changes a user's name and, for account administrators, their role
+// on the account.
+func (s *Service) Edit(ctx context.Context, access *spaces.Access, id int64, in EditInput) (User, error) {
+	l, err := s.target(ctx, access, id)
+	if err != nil {
+		return User{}, err
+	}
+	name, err := CleanName("name", in.Name, !l.ActivatedAt.IsZero())
+	if err != nil {
+		return l.User, err
+	}
+	if in.ChangeRole {
+		if !access.AccountAdmin {
+			return l.User, errs.E(errs.Forbidden, "Only account administrators can change roles on the account.")
+		}
+		if l.ActivatedAt.IsZero() {
+			return l.User, errs.E(errs.Conflict, "%s has not joined yet: their roles are the ones their invitation offers.", l.Email)
+		}
+		if err := s.manager.SetAccountRole(ctx, id, in.AccountRole, access.UserID, s.clock.Now()); err != nil {
+			return l.User, lastAdmin(err, l.Email)
+		}
+	}
+	if name != l.Name {
+		if err := s.manager.SetName(ctx, id, name); err != nil {
+			return l.User, err
+		}
+	}
+	return s.store.ByID(ctx, id)
+}
+
+// Deactivate stops a user from signing in or accepting, and ends their
+// sessions at once.
+func (s *Service) Deactivate(ctx context.Context, access *spaces.Access, id int64) (User, error) {
+	l, err := s.target(ctx, access, id)
+	if err != nil {
+		return User{}, err
+	}
+	if id == access.UserID {
+		return l.User, errs.E(errs.Conflict, "You cannot deactivate yourself. Ask another administrator.")
+	}
+	if !l.DeactivatedAt.IsZero() {
+		return l.User, errs.E(errs.Conflict, "%s is already deactivated.", l.Email)
+	}
+	return l.User, lastAdmin(s.manager.Deactivate(ctx, id, s.clock.Now()), l.Email)
+}
+
+// Activate restores a deactivated user to the status they had.
+func (s *Service) Activate(ctx context.Context, access *spaces.Access, id int64) (User, error) {
+	l, err := s.target(ctx, access, id)
+	if err != nil {
+		return User{}, err
+	}
+	if l.DeactivatedAt.IsZero() {
+		return l.User, errs.E(errs.Conflict, "%s is not deactivated.", l.Email)
+	}
+	return l.User, s.manager.Activate(ctx, id)
+}
+
+// Delete removes a user for good; a pending invitation stops working.
+func (s *Service) Delete(ctx context.Context, access *spaces.Access, actor User, id int64) (User, error) {
+	l, err := s.target(ctx, access, id)
+	if err != nil {
+		return User{}, err
+	}
+	if id == access.UserID {
+		return l.User, errs.E(errs.Conflict, "You cannot delete yourself. Ask another administrator.")
+	}
+	return l.User, lastAdmin(s.manager.Delete(ctx, id, actor.ID, actor.DisplayName(), s.clock.Now()), l.Email)
+}
+
+func lastAdmin(err error, email string) error {
+	if err == ErrLastAdmin {
+		return errLastAdmin(email)
+	}
+	return err
+}
