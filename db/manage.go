@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"time"
 
 	"github.com/usherhq/usher/internal/errs"
@@ -48,9 +49,17 @@ func (s *UserStore) SetName(ctx context.Context, id int64, name string) error {
 	return changed(res, err, "renaming user")
 }
 
-func (s *UserStore) SetAccountRole(ctx context.Context, id int64, role spaces.Role, by int64, now time.Time) error {
+func (s *UserStore) SetGrants(ctx context.Context, id int64, scope []int64, want []spaces.Grant, by int64, now time.Time) error {
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
-		if role != spaces.Admin {
+		var account int64
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM spaces WHERE kind = 'account'`).Scan(&account); err != nil {
+			return errs.Wrap(err, "reading account")
+		}
+		stillAdmin := false
+		for _, g := range want {
+			stillAdmin = stillAdmin || (g.SpaceID == account && g.Role == spaces.Admin)
+		}
+		if !stillAdmin && slices.Contains(scope, account) {
 			last, err := leavesNoAdmin(ctx, tx, id)
 			if err != nil {
 				return err
@@ -59,19 +68,17 @@ func (s *UserStore) SetAccountRole(ctx context.Context, id int64, role spaces.Ro
 				return users.ErrLastAdmin
 			}
 		}
-		var account int64
-		if err := tx.QueryRowContext(ctx, `SELECT id FROM spaces WHERE kind = 'account'`).Scan(&account); err != nil {
-			return errs.Wrap(err, "reading account")
+		in, args := inList(append([]int64{0}, scope...))
+		if _, err := tx.ExecContext(ctx, `DELETE FROM role_grants WHERE user_id = ? AND space_id IN `+in, append([]any{id}, args...)...); err != nil {
+			return errs.Wrap(err, "removing roles")
 		}
-		if role == "" {
-			_, err := tx.ExecContext(ctx, `DELETE FROM role_grants WHERE user_id = ? AND space_id = ?`, id, account)
-			return errs.Wrap(err, "removing role")
+		for _, g := range want {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO role_grants (user_id, space_id, role, granted_at, granted_by) VALUES (?, ?, ?, ?, ?)`,
+				id, g.SpaceID, g.Role, now.Unix(), by); err != nil {
+				return errs.Wrap(err, "giving role")
+			}
 		}
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO role_grants (user_id, space_id, role, granted_at, granted_by) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (user_id, space_id) DO UPDATE SET role = excluded.role, granted_at = excluded.granted_at, granted_by = excluded.granted_by`,
-			id, account, role, now.Unix(), by)
-		return errs.Wrap(err, "setting role")
+		return nil
 	})
 }
 

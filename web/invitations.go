@@ -21,7 +21,18 @@ func actor(c echo.Context) invitations.Actor {
 }
 
 func (s *Server) inviteForm(c echo.Context) error {
-	return s.renderInvite(c, http.StatusOK, userviews.InviteForm{})
+	cur := currentOf(c)
+	preset := map[int64]spaces.Role{}
+	if id, err := strconv.ParseInt(c.QueryParam("space"), 10, 64); err == nil && cur.Access.Administers(id) {
+		preset[id] = spaces.Member
+	} else if cur.Access.AccountAdmin {
+		preset[cur.Account.ID] = spaces.Member
+	}
+	choices, err := s.roleChoices(c.Request().Context(), cur.Access, preset)
+	if err != nil {
+		return err
+	}
+	return s.renderInvite(c, http.StatusOK, userviews.InviteForm{Roles: choices})
 }
 
 func (s *Server) renderInvite(c echo.Context, status int, v userviews.InviteForm) error {
@@ -36,14 +47,20 @@ func (s *Server) renderInvite(c echo.Context, status int, v userviews.InviteForm
 func (s *Server) invite(c echo.Context) error {
 	ctx := c.Request().Context()
 	cur := currentOf(c)
-	v := userviews.InviteForm{Email: c.FormValue("email"), Name: c.FormValue("name"), Role: c.FormValue("role")}
-	role, ok := spaces.ParseRole(v.Role)
-	if !ok {
-		v.Errors = []components.FieldError{{Field: "role", Message: "Choose a role: Member or Administrator."}}
-		v.Field = components.FieldErrors{"role": v.Errors[0].Message}
+	v := userviews.InviteForm{Email: c.FormValue("email"), Name: c.FormValue("name")}
+	choices, err := s.roleChoices(ctx, cur.Access, nil)
+	if err != nil {
+		return err
+	}
+	roles, offered, err := parseRoles(c, choices)
+	if err != nil && errs.CodeOf(err) != errs.Invalid {
+		return err
+	}
+	v.Roles, _ = s.roleChoices(ctx, cur.Access, roles)
+	if err != nil {
+		v.Errors, v.Field, _ = formErrors(err)
 		return s.renderInvite(c, http.StatusUnprocessableEntity, v)
 	}
-	offered := []spaces.Grant{{SpaceID: cur.Account.ID, SpaceKind: spaces.Account, SpaceName: cur.Account.Name, Role: role}}
 	inv, err := s.Invitations.Invite(ctx, actor(c), invitations.InviteInput{Email: v.Email, Name: v.Name, Offered: offered})
 	if ex, ok := invitations.IsExisting(err); ok {
 		now := s.Clock.Now()

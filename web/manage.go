@@ -6,34 +6,30 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/usherhq/usher/internal/errs"
 	"github.com/usherhq/usher/internal/spaces"
 	"github.com/usherhq/usher/internal/users"
 	"github.com/usherhq/usher/views/components"
 	userviews "github.com/usherhq/usher/views/pages/users"
 )
 
-// accountRole is the role a user holds on the account itself.
-func accountRole(grants []spaces.Grant) string {
-	for _, g := range grants {
-		if g.SpaceKind == spaces.Account {
-			return string(g.Role)
-		}
-	}
-	return "none"
-}
-
-func (s *Server) editView(c echo.Context, l users.Listed, back string) userviews.Edit {
+func (s *Server) editView(c echo.Context, l users.Listed, roles map[int64]spaces.Role, back string) (userviews.Edit, error) {
 	id := strconv.FormatInt(l.ID, 10)
 	v := userviews.Edit{
-		ID: l.ID, Email: l.Email, Name: l.Name, Role: accountRole(l.Grants),
-		RoleEdit: currentOf(c).Access.AccountAdmin && !l.ActivatedAt.IsZero(),
-		Action:   "/settings/users/" + id + "/edit", Target: "user-" + id, Return: back,
+		ID: l.ID, Email: l.Email, Name: l.Name,
+		Action: "/settings/users/" + id + "/edit", Target: "user-" + id, Return: back,
 	}
 	if l.Invite != nil {
 		v.Offered = spaces.Describe(l.Invite.Offered)
 	}
-	return v
+	if l.ActivatedAt.IsZero() {
+		return v, nil // roles come from the invitation until they join
+	}
+	if roles == nil {
+		roles = roleMap(l.Grants)
+	}
+	var err error
+	v.Roles, err = s.roleChoices(c.Request().Context(), currentOf(c).Access, roles)
+	return v, err
 }
 
 func (s *Server) editForm(c echo.Context) error {
@@ -45,7 +41,10 @@ func (s *Server) editForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := s.editView(c, l, returnTo(c.QueryParam("return")))
+	v, err := s.editView(c, l, nil, returnTo(c.QueryParam("return")))
+	if err != nil {
+		return err
+	}
 	if isHTMX(c) {
 		return s.render(c, http.StatusOK, userviews.EditDialog(v))
 	}
@@ -60,16 +59,17 @@ func (s *Server) edit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	ctx := c.Request().Context()
 	in := users.EditInput{Name: c.FormValue("name")}
-	if r := c.FormValue("role"); r != "" {
-		in.ChangeRole = true
-		if r != "none" {
-			role, ok := spaces.ParseRole(r)
-			if !ok {
-				return errs.FieldError("role", "Choose a role: Member, Administrator or no role.")
-			}
-			in.AccountRole = role
+	choices, err := s.roleChoices(ctx, currentOf(c).Access, nil)
+	if err != nil {
+		return err
+	}
+	if c.FormValue("roles_shown") == "1" {
+		if in.Roles, _, err = parseRoles(c, choices); err != nil {
+			return s.refuse(c, err)
 		}
+		in.ChangeRole = true
 	}
 	u, err := s.Users.Edit(c.Request().Context(), currentOf(c).Access, id, in)
 	if list, fields, ok := formErrors(err); ok && !isHTMX(c) {
@@ -77,7 +77,10 @@ func (s *Server) edit(c echo.Context) error {
 		if lerr != nil {
 			return lerr
 		}
-		v := s.editView(c, l, returnTo(c.FormValue("return")))
+		v, verr := s.editView(c, l, in.Roles, returnTo(c.FormValue("return")))
+		if verr != nil {
+			return verr
+		}
 		v.Name, v.Errors, v.Field = in.Name, list, fields
 		if v.Shell, err = s.shell(c, "Edit user", "users"); err != nil {
 			return err

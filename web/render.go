@@ -58,11 +58,13 @@ func (s *Server) done(c echo.Context, row templ.Component, b components.Banner) 
 	return c.Redirect(http.StatusSeeOther, returnTo(c.FormValue("return")))
 }
 
-// returnTo accepts only a path inside the users list, so the "return"
-// field can never send anyone to another site.
+// returnTo accepts only a path inside Settings (the users list or a
+// space's page), so the "return" field can never send anyone to another
+// site.
 func returnTo(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.IsAbs() || u.Host != "" || !strings.HasPrefix(u.Path, "/settings/users") || strings.HasPrefix(raw, "//") {
+	if err != nil || u.IsAbs() || u.Host != "" || strings.HasPrefix(raw, "//") ||
+		!(strings.HasPrefix(u.Path, "/settings/users") || strings.HasPrefix(u.Path, "/settings/spaces/")) {
 		return "/settings/users"
 	}
 	return u.RequestURI()

@@ -15,6 +15,7 @@ import (
 	"github.com/usherhq/usher/internal/config"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/mail"
+	"github.com/usherhq/usher/internal/spaces"
 	"github.com/usherhq/usher/internal/users"
 	"github.com/usherhq/usher/static"
 )
@@ -30,6 +31,7 @@ type Deps struct {
 	Config      *config.Config
 	Users       *users.Service
 	Invitations *invitations.Service
+	Spaces      *spaces.Service
 	Mailbox     Mailbox       // nil when SMTP is configured
 	Renderer    mail.Renderer // renders mailbox messages
 	Notify      func()        // wakes the email sender after an action
@@ -117,6 +119,14 @@ func (s *Server) routes() {
 	admin.POST("/users/:id/activate", s.activate)
 	admin.GET("/users/:id/delete", s.deleteConfirm)
 	admin.POST("/users/:id/delete", s.deleteUser)
+
+	admin.GET("/spaces", s.spacesList)
+	admin.POST("/spaces", s.createSpace)
+	admin.GET("/spaces/:sid", s.spacePage)
+	admin.GET("/spaces/:sid/rename", s.renameForm)
+	admin.POST("/spaces/:sid/rename", s.rename)
+	admin.GET("/spaces/:sid/delete", s.deleteSpaceConfirm)
+	admin.POST("/spaces/:sid/delete", s.deleteSpace)
 
 	dev := e.Group("/dev", s.signedIn, s.accountAdminOnly, s.mailboxOn)
 	dev.GET("/mailbox", s.mailbox)

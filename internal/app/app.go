@@ -17,6 +17,7 @@ import (
 	"github.com/usherhq/usher/internal/config"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/mail"
+	"github.com/usherhq/usher/internal/spaces"
 	"github.com/usherhq/usher/internal/users"
 	"github.com/usherhq/usher/views/emails"
 	"github.com/usherhq/usher/web"
@@ -28,6 +29,7 @@ type App struct {
 	DB          *db.DB
 	Users       *users.Service
 	Invitations *invitations.Service
+	Spaces      *spaces.Service
 	Outbox      *db.OutboxStore
 	Sender      *mail.Sender
 	Web         *web.Server
@@ -80,6 +82,8 @@ func wire(ctx context.Context, d *db.DB, cfg *config.Config, clk clock.Clock, lo
 	us := users.NewService(db.NewUserStore(d), hasher, clk)
 	invs := invitations.NewService(db.NewInvitationStore(d), us, auth.NewLinks(linkKey), hasher, clk, cfg.InviteTTL, cfg.BaseURL.String())
 
+	sp := spaces.NewService(db.NewSpaceStore(d), clk.Now)
+
 	outbox := db.NewOutboxStore(d)
 	renderer := emails.Renderer{}
 	var transport mail.Transport = mail.Mailbox{}
@@ -96,7 +100,7 @@ func wire(ctx context.Context, d *db.DB, cfg *config.Config, clk clock.Clock, lo
 	}
 	sender := mail.NewSender(outbox, transport, renderer, invs.LinkFor, clk, log)
 
-	a := &App{Config: cfg, DB: d, Users: us, Invitations: invs, Outbox: outbox, Sender: sender}
+	a := &App{Config: cfg, DB: d, Users: us, Invitations: invs, Spaces: sp, Outbox: outbox, Sender: sender}
 	need, err := us.NeedsSetup(ctx)
 	if err != nil {
 		return nil, err
@@ -105,7 +109,7 @@ func wire(ctx context.Context, d *db.DB, cfg *config.Config, clk clock.Clock, lo
 		a.SetupToken = randomToken()
 	}
 	a.Web = web.New(web.Deps{
-		Config: cfg, Users: us, Invitations: invs, Mailbox: mailbox, Renderer: renderer,
+		Config: cfg, Users: us, Invitations: invs, Spaces: sp, Mailbox: mailbox, Renderer: renderer,
 		Notify: sender.Notify, SessionKey: sessionKey, SetupToken: a.SetupToken, Clock: clk, Log: log,
 	})
 	return a, nil

@@ -3,6 +3,7 @@
 package spaces
 
 import (
+	"sort"
 	"strings"
 )
 
@@ -188,4 +189,49 @@ func (a *Access) AdministeredIDs() []int64 {
 		ids = append(ids, id)
 	}
 	return ids
+}
+
+// Children lists the spaces directly inside id, in name order.
+func (t *Tree) Children(id int64) []Space {
+	out := make([]Space, 0, len(t.children[id]))
+	for _, c := range t.children[id] {
+		out = append(out, t.byID[c])
+	}
+	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name) })
+	return out
+}
+
+// Walk lists the space id and everything inside it, depth first, each
+// with its depth (0 for id).
+func (t *Tree) Walk(id int64) []Nested {
+	var out []Nested
+	var visit func(id int64, depth int)
+	visit = func(id int64, depth int) {
+		out = append(out, Nested{Space: t.byID[id], Depth: depth})
+		for _, c := range t.Children(id) {
+			visit(c.ID, depth+1)
+		}
+	}
+	if _, ok := t.byID[id]; ok {
+		visit(id, 0)
+	}
+	return out
+}
+
+// Nested is a space with its depth in the tree.
+type Nested struct {
+	Space
+	Depth int
+}
+
+// Offerable lists, depth first, the spaces access administers: where the
+// user can invite people to.
+func (t *Tree) Offerable(a *Access) []Nested {
+	var out []Nested
+	for _, n := range t.Walk(t.rootID) {
+		if a.Administers(n.ID) {
+			out = append(out, n)
+		}
+	}
+	return out
 }

@@ -14,9 +14,9 @@ import (
 // the same moment cannot both succeed.
 type Manager interface {
 	SetName(ctx context.Context, id int64, name string) error
-	// SetAccountRole gives the user role on the account, or removes their
-	// account role when role is "".
-	SetAccountRole(ctx context.Context, id int64, role spaces.Role, by int64, now time.Time) error
+	// SetGrants makes the user's roles within the spaces of scope exactly
+	// want; roles outside scope stay as they are.
+	SetGrants(ctx context.Context, id int64, scope []int64, want []spaces.Grant, by int64, now time.Time) error
 	Deactivate(ctx context.Context, id int64, now time.Time) error
 	Activate(ctx context.Context, id int64) error
 	// Delete removes the user; their pending invitations end with them.
@@ -55,14 +55,15 @@ func (s *Service) target(ctx context.Context, access *spaces.Access, id int64) (
 // EditInput is the Edit user form.
 type EditInput struct {
 	Name string
-	// AccountRole is "admin", "member", or "" for no role on the account.
-	// Only account administrators may change it.
-	AccountRole spaces.Role
-	ChangeRole  bool
+	// Roles, when ChangeRole is set, are the roles the user should hold in
+	// the spaces the editor administers (space id to role; "" for none).
+	// Spaces the editor does not administer cannot be named.
+	Roles      map[int64]spaces.Role
+	ChangeRole bool
 }
 
-// Edit changes a user's name and, for account administrators, their role
-// on the account.
+// Edit changes a user's name and their roles in the spaces the editor
+// administers.
 func (s *Service) Edit(ctx context.Context, access *spaces.Access, id int64, in EditInput) (User, error) {
 	l, err := s.target(ctx, access, id)
 	if err != nil {
@@ -73,13 +74,22 @@ func (s *Service) Edit(ctx context.Context, access *spaces.Access, id int64, in 
 		return l.User, err
 	}
 	if in.ChangeRole {
-		if !access.AccountAdmin {
-			return l.User, errs.E(errs.Forbidden, "Only account administrators can change roles on the account.")
-		}
 		if l.ActivatedAt.IsZero() {
-			return l.User, errs.E(errs.Conflict, "%s has not joined yet: their roles are the ones their invitation offers.", l.Email)
+			return l.User, errs.E(errs.Conflict, "%s has not joined yet: their roles are the ones their invitation offers. Change them in Manage invitation.", l.Email)
 		}
-		if err := s.manager.SetAccountRole(ctx, id, in.AccountRole, access.UserID, s.clock.Now()); err != nil {
+		var want []spaces.Grant
+		for sid, role := range in.Roles {
+			if !access.Administers(sid) {
+				return l.User, errs.E(errs.Forbidden, "You can only give roles in spaces you administer.")
+			}
+			if role != "" {
+				want = append(want, spaces.Grant{SpaceID: sid, Role: role})
+			}
+		}
+		if !access.MayOfferAll(want) {
+			return l.User, errs.E(errs.Forbidden, "You can only give roles in spaces you administer.")
+		}
+		if err := s.manager.SetGrants(ctx, id, access.AdministeredIDs(), want, access.UserID, s.clock.Now()); err != nil {
 			return l.User, lastAdmin(err, l.Email)
 		}
 	}

@@ -1,0 +1,148 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/invitations"
+	"github.com/usherhq/usher/internal/spaces"
+)
+
+// SpaceStore implements spaces.Store.
+type SpaceStore struct{ db *DB }
+
+// NewSpaceStore returns the spaces store.
+func NewSpaceStore(d *DB) *SpaceStore { return &SpaceStore{db: d} }
+
+var _ spaces.Store = (*SpaceStore)(nil)
+
+func (s *SpaceStore) All(ctx context.Context) ([]spaces.Space, error) {
+	return NewUserStore(s.db).Spaces(ctx)
+}
+
+func (s *SpaceStore) Create(ctx context.Context, kind spaces.Kind, parentID int64, name string, now time.Time) (spaces.Space, error) {
+	res, err := s.db.W.ExecContext(ctx, `INSERT INTO spaces (kind, parent_id, name, created_at) VALUES (?, ?, ?, ?)`, kind, parentID, name, now.Unix())
+	if err != nil {
+		return spaces.Space{}, errs.Wrap(err, "creating space")
+	}
+	id, _ := res.LastInsertId()
+	return spaces.Space{ID: id, Kind: kind, ParentID: parentID, Name: name}, nil
+}
+
+func (s *SpaceStore) Rename(ctx context.Context, id int64, name string) error {
+	res, err := s.db.W.ExecContext(ctx, `UPDATE spaces SET name = ? WHERE id = ? AND kind != 'account'`, name, id)
+	if err != nil {
+		return errs.Wrap(err, "renaming space")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errs.E(errs.NotFound, "There is no such space. It may have been deleted.")
+	}
+	return nil
+}
+
+// subtree is a CTE naming the space ?1 and every space inside it.
+const subtree = `WITH RECURSIVE sub(id) AS (SELECT id FROM spaces WHERE id = ? UNION ALL SELECT s.id FROM spaces s JOIN sub ON s.parent_id = sub.id) `
+
+func (s *SpaceStore) Impact(ctx context.Context, id int64) (spaces.Impact, error) {
+	var im spaces.Impact
+	err := s.db.R.QueryRowContext(ctx, subtree+`
+		SELECT (SELECT count(*) FROM sub),
+		       (SELECT count(*) FROM role_grants WHERE space_id IN (SELECT id FROM sub)),
+		       (SELECT count(DISTINCT i.id) FROM invitations i JOIN invitation_roles r ON r.invitation_id = i.id
+		        WHERE i.state = 'pending' AND r.space_id IN (SELECT id FROM sub))`, id).Scan(&im.Spaces, &im.Grants, &im.Invitations)
+	return im, errs.Wrap(err, "measuring space")
+}
+
+func (s *SpaceStore) Delete(ctx context.Context, id int64, now time.Time) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		// Pending invitations that offer nothing outside the space end
+		// with it; the others just lose the offers inside it (cascade).
+		rows, err := tx.QueryContext(ctx, subtree+`
+			SELECT i.id, coalesce(i.user_id, 0) FROM invitations i
+			WHERE i.state = 'pending'
+			  AND EXISTS (SELECT 1 FROM invitation_roles r WHERE r.invitation_id = i.id AND r.space_id IN (SELECT id FROM sub))
+			  AND NOT EXISTS (SELECT 1 FROM invitation_roles r WHERE r.invitation_id = i.id AND r.space_id NOT IN (SELECT id FROM sub))`, id)
+		if err != nil {
+			return errs.Wrap(err, "finding invitations")
+		}
+		type ended struct{ inv, user int64 }
+		var end []ended
+		for rows.Next() {
+			var e ended
+			if err := rows.Scan(&e.inv, &e.user); err != nil {
+				rows.Close()
+				return errs.Wrap(err, "finding invitations")
+			}
+			end = append(end, e)
+		}
+		rows.Close()
+		for _, e := range end {
+			if _, err := tx.ExecContext(ctx, `UPDATE invitations SET state = 'cancelled', ended_at = ? WHERE id = ?`, now.Unix(), e.inv); err != nil {
+				return errs.Wrap(err, "cancelling invitation")
+			}
+			if err := addEvent(ctx, tx, e.inv, now, 0, "", invitations.EvCancelled, "its space was deleted"); err != nil {
+				return err
+			}
+			if err := endInvitee(ctx, tx, e.user); err != nil {
+				return err
+			}
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM spaces WHERE id = ? AND kind != 'account'`, id)
+		if err != nil {
+			return errs.Wrap(err, "deleting space")
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.E(errs.NotFound, "There is no such space. It may have been deleted.")
+		}
+		return nil
+	})
+}
+
+func (s *SpaceStore) Members(ctx context.Context, id int64) ([]spaces.Person, error) {
+	rows, err := s.db.R.QueryContext(ctx, `
+		SELECT u.id, u.name, u.email, g.role, 0, 0, 0, 0
+		FROM role_grants g JOIN users u ON u.id = g.user_id
+		WHERE g.space_id = ?1
+		UNION ALL
+		SELECT u.id, u.name, u.email, r.role, 1, i.sent_at, i.expires_at, i.id
+		FROM invitation_roles r JOIN invitations i ON i.id = r.invitation_id AND i.state = 'pending'
+		JOIN users u ON u.id = i.user_id
+		WHERE r.space_id = ?1
+		ORDER BY 4, 5, 2 COLLATE NOCASE, 3`, id)
+	if err != nil {
+		return nil, errs.Wrap(err, "listing members")
+	}
+	defer rows.Close()
+	var out []spaces.Person
+	var invIDs []int64
+	for rows.Next() {
+		var p spaces.Person
+		var pending int
+		var sent, expires, inv int64
+		if err := rows.Scan(&p.UserID, &p.Name, &p.Email, &p.Role, &pending, &sent, &expires, &inv); err != nil {
+			return nil, errs.Wrap(err, "listing members")
+		}
+		if pending == 1 {
+			p.Pending, p.InvitedAt, p.ExpiresAt = true, time.Unix(sent, 0).UTC(), time.Unix(expires, 0).UTC()
+			invIDs = append(invIDs, inv)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, errs.Wrap(err, "listing members")
+	}
+	offered, err := grantsOf(ctx, s.db.R, `SELECT r.invitation_id, r.space_id, sp.kind, sp.name, r.role FROM invitation_roles r JOIN spaces sp ON sp.id = r.space_id WHERE r.invitation_id IN `, invIDs)
+	if err != nil {
+		return nil, err
+	}
+	i := 0
+	for k := range out {
+		if out[k].Pending {
+			out[k].Offered = offered[invIDs[i]]
+			i++
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,184 @@
+package spaces
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/usherhq/usher/internal/errs"
+)
+
+// Impact is what deleting a space takes with it.
+type Impact struct {
+	Spaces      int // the space and those inside it
+	Grants      int // roles people hold there
+	Invitations int // pending invitations offering a role there
+}
+
+// Person is someone with a role, or a pending offer, in a space.
+type Person struct {
+	UserID    int64
+	Name      string
+	Email     string
+	Role      Role
+	Pending   bool      // offered by a pending invitation, not yet held
+	InvitedAt time.Time // for pending offers: last sent
+	ExpiresAt time.Time
+	Offered   []Grant // for pending offers: everything the invitation offers
+}
+
+// Store is what the spaces service needs from storage.
+type Store interface {
+	All(ctx context.Context) ([]Space, error)
+	Create(ctx context.Context, kind Kind, parentID int64, name string, now time.Time) (Space, error)
+	Rename(ctx context.Context, id int64, name string) error
+	Impact(ctx context.Context, id int64) (Impact, error)
+	Delete(ctx context.Context, id int64, now time.Time) error
+	Members(ctx context.Context, id int64) ([]Person, error)
+}
+
+// Service manages the spaces of the account.
+type Service struct {
+	store Store
+	now   func() time.Time
+}
+
+// NewService wires the spaces service.
+func NewService(store Store, now func() time.Time) *Service {
+	return &Service{store: store, now: now}
+}
+
+// Tree returns every space.
+func (s *Service) Tree(ctx context.Context) (*Tree, error) {
+	all, err := s.store.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return NewTree(all), nil
+}
+
+func cleanSpaceName(name string) (string, error) {
+	name = strings.Join(strings.Fields(name), " ")
+	switch {
+	case name == "":
+		return "", errs.FieldError("name", "Enter a name for the space.")
+	case len([]rune(name)) > 100:
+		return "", errs.FieldError("name", "A space name has at most 100 characters.")
+	case strings.ContainsFunc(name, unicode.IsControl):
+		return "", errs.FieldError("name", "The name contains an invisible character. Type it again.")
+	}
+	return name, nil
+}
+
+// ParentKind is the kind of space a kind lives in.
+func ParentKind(k Kind) (Kind, bool) {
+	switch k {
+	case Unit:
+		return Account, true
+	case WaitingArea, MeetingRoom:
+		return Unit, true
+	}
+	return "", false
+}
+
+// Create adds a unit to the account, or a waiting area or meeting room to
+// a unit. Only account administrators shape the account.
+func (s *Service) Create(ctx context.Context, access *Access, kind Kind, parentID int64, name string) (Space, error) {
+	if !access.AccountAdmin {
+		return Space{}, errs.E(errs.Forbidden, "Only account administrators can create spaces.")
+	}
+	want, ok := ParentKind(kind)
+	if !ok {
+		return Space{}, errs.FieldError("kind", "Choose an organisational unit, a waiting area or a meeting room.")
+	}
+	t, err := s.Tree(ctx)
+	if err != nil {
+		return Space{}, err
+	}
+	if kind == Unit {
+		parentID = t.Root().ID
+	}
+	parent, ok := t.Get(parentID)
+	if !ok || parent.Kind != want {
+		return Space{}, errs.FieldError("parent", "Choose the organisational unit it belongs to.")
+	}
+	if name, err = cleanSpaceName(name); err != nil {
+		return Space{}, err
+	}
+	return s.store.Create(ctx, kind, parentID, name, s.now())
+}
+
+// Rename changes a space's name.
+func (s *Service) Rename(ctx context.Context, access *Access, id int64, name string) (Space, error) {
+	sp, err := s.editable(ctx, access, id)
+	if err != nil {
+		return sp, err
+	}
+	if name, err = cleanSpaceName(name); err != nil {
+		return sp, err
+	}
+	sp.Name = name
+	return sp, s.store.Rename(ctx, id, name)
+}
+
+// Impact says what deleting a space would take with it.
+func (s *Service) Impact(ctx context.Context, access *Access, id int64) (Space, Impact, error) {
+	sp, err := s.editable(ctx, access, id)
+	if err != nil {
+		return sp, Impact{}, err
+	}
+	im, err := s.store.Impact(ctx, id)
+	return sp, im, err
+}
+
+// Delete removes a space, the spaces inside it, the roles held there and
+// the offers of pending invitations there.
+func (s *Service) Delete(ctx context.Context, access *Access, id int64) (Space, error) {
+	sp, err := s.editable(ctx, access, id)
+	if err != nil {
+		return sp, err
+	}
+	return sp, s.store.Delete(ctx, id, s.now())
+}
+
+func (s *Service) editable(ctx context.Context, access *Access, id int64) (Space, error) {
+	t, err := s.Tree(ctx)
+	if err != nil {
+		return Space{}, err
+	}
+	sp, ok := t.Get(id)
+	if !ok || !access.Administers(id) {
+		return Space{}, errs.E(errs.NotFound, "There is no such space.")
+	}
+	if !access.AccountAdmin {
+		return sp, errs.E(errs.Forbidden, "Only account administrators can rename or delete spaces.")
+	}
+	if sp.Kind == Account {
+		return sp, errs.E(errs.Conflict, "The account itself cannot be renamed or deleted here.")
+	}
+	return sp, nil
+}
+
+// Get returns a space the user administers; others do not exist for them.
+func (s *Service) Get(ctx context.Context, access *Access, id int64) (Space, error) {
+	t, err := s.Tree(ctx)
+	if err != nil {
+		return Space{}, err
+	}
+	sp, ok := t.Get(id)
+	if !ok || !access.Administers(id) {
+		return Space{}, errs.E(errs.NotFound, "There is no such space.")
+	}
+	return sp, nil
+}
+
+// Members lists who holds or is offered a role in a space.
+func (s *Service) Members(ctx context.Context, access *Access, id int64) (Space, []Person, error) {
+	sp, err := s.Get(ctx, access, id)
+	if err != nil {
+		return sp, nil, err
+	}
+	m, err := s.store.Members(ctx, id)
+	return sp, m, err
+}

@@ -1,0 +1,185 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/spaces"
+	"github.com/usherhq/usher/views/components"
+	spaceviews "github.com/usherhq/usher/views/pages/spaces"
+)
+
+func spaceID(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("sid"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errs.E(errs.NotFound, "There is no such space.")
+	}
+	return id, nil
+}
+
+func (s *Server) spacesList(c echo.Context) error {
+	return s.renderSpaces(c, http.StatusOK, spaceviews.List{})
+}
+
+func (s *Server) renderSpaces(c echo.Context, status int, v spaceviews.List) error {
+	cur := currentOf(c)
+	t, err := s.Spaces.Tree(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	for _, n := range t.Walk(t.Root().ID) {
+		// Space administrators see the spaces they administer (and the
+		// units around them, for context, without a link).
+		if !cur.Access.AccountAdmin && !cur.Access.Administers(n.ID) && !administersInside(t, cur.Access, n.ID) {
+			continue
+		}
+		node := spaceviews.Node{ID: n.ID, Name: n.Name, Kind: string(n.Kind), KindName: n.Kind.Label(), Depth: n.Depth, Manage: cur.Access.Administers(n.ID)}
+		v.Nodes = append(v.Nodes, node)
+		if n.Kind == spaces.Unit {
+			v.Units = append(v.Units, node)
+		}
+	}
+	v.CanEdit = cur.Access.AccountAdmin
+	if v.Shell, err = s.shell(c, "Spaces", "spaces"); err != nil {
+		return err
+	}
+	return s.render(c, status, spaceviews.ListPage(v))
+}
+
+func administersInside(t *spaces.Tree, a *spaces.Access, id int64) bool {
+	for _, n := range t.Walk(id) {
+		if a.Administers(n.ID) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) createSpace(c echo.Context) error {
+	cur := currentOf(c)
+	parent, _ := strconv.ParseInt(c.FormValue("parent"), 10, 64)
+	kind := spaces.Kind(c.FormValue("kind"))
+	sp, err := s.Spaces.Create(c.Request().Context(), cur.Access, kind, parent, c.FormValue("name"))
+	if list, fields, ok := formErrors(err); ok {
+		return s.renderSpaces(c, http.StatusUnprocessableEntity, spaceviews.List{Errors: list, Field: fields, Name: c.FormValue("name"), Kind: string(kind), Parent: parent})
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.flash(c, success("%s %s was added.", sp.Kind.Label(), sp.Name)); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/settings/spaces")
+}
+
+// spacePage lists a space's administrators and members, pending ones with
+// their invitation.
+func (s *Server) spacePage(c echo.Context) error {
+	id, err := spaceID(c)
+	if err != nil {
+		return err
+	}
+	sp, people, err := s.Spaces.Members(c.Request().Context(), currentOf(c).Access, id)
+	if err != nil {
+		return err
+	}
+	now := s.Clock.Now()
+	v := spaceviews.Space{ID: sp.ID, Name: sp.Name, KindName: sp.Kind.Label(), Heading: "Manage users", Now: now, Return: "/settings/spaces/" + strconv.FormatInt(id, 10)}
+	if sp.Kind == spaces.Unit || sp.Kind == spaces.Account {
+		v.Heading = "Manage administrators"
+	}
+	for _, p := range people {
+		row := spaceviews.Person{UserID: p.UserID, Name: p.Name, Email: p.Email, Role: string(p.Role), Pending: p.Pending, InvitedAt: p.InvitedAt, ExpiresAt: p.ExpiresAt}
+		if row.Name == "" {
+			row.Name = p.Email
+		}
+		if p.Pending {
+			row.Offered = spaces.Describe(p.Offered)
+			row.Expired = !now.Before(p.ExpiresAt)
+		}
+		if p.Role == spaces.Admin {
+			v.Admins = append(v.Admins, row)
+		} else {
+			v.Members = append(v.Members, row)
+		}
+	}
+	if v.Shell, err = s.shell(c, v.Heading+" · "+sp.Name, "spaces"); err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, spaceviews.SpacePage(v))
+}
+
+func (s *Server) renameForm(c echo.Context) error {
+	id, err := spaceID(c)
+	if err != nil {
+		return err
+	}
+	sp, err := s.Spaces.Get(c.Request().Context(), currentOf(c).Access, id)
+	if err != nil {
+		return err
+	}
+	return s.renderRename(c, http.StatusOK, spaceviews.Rename{ID: id, Name: sp.Name})
+}
+
+func (s *Server) renderRename(c echo.Context, status int, v spaceviews.Rename) error {
+	var err error
+	if v.Shell, err = s.shell(c, "Rename space", "spaces"); err != nil {
+		return err
+	}
+	return s.render(c, status, spaceviews.RenamePage(v))
+}
+
+func (s *Server) rename(c echo.Context) error {
+	id, err := spaceID(c)
+	if err != nil {
+		return err
+	}
+	name := c.FormValue("name")
+	sp, err := s.Spaces.Rename(c.Request().Context(), currentOf(c).Access, id, name)
+	if list, fields, ok := formErrors(err); ok {
+		return s.renderRename(c, http.StatusUnprocessableEntity, spaceviews.Rename{ID: id, Name: name, Errors: list, Field: fields})
+	}
+	if err != nil {
+		return err
+	}
+	return s.flashTo(c, "/settings/spaces", success("Renamed to %s.", sp.Name))
+}
+
+func (s *Server) deleteSpaceConfirm(c echo.Context) error {
+	id, err := spaceID(c)
+	if err != nil {
+		return err
+	}
+	sp, im, err := s.Spaces.Impact(c.Request().Context(), currentOf(c).Access, id)
+	if err != nil {
+		return err
+	}
+	v := spaceviews.Delete{ID: id, Name: sp.Name, Inside: im.Spaces - 1, Grants: im.Grants, Invitations: im.Invitations}
+	if v.Shell, err = s.shell(c, "Delete "+sp.Name, "spaces"); err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, spaceviews.DeletePage(v))
+}
+
+func (s *Server) deleteSpace(c echo.Context) error {
+	id, err := spaceID(c)
+	if err != nil {
+		return err
+	}
+	sp, err := s.Spaces.Delete(c.Request().Context(), currentOf(c).Access, id)
+	if err != nil {
+		return err
+	}
+	return s.flashTo(c, "/settings/spaces", success("%s was deleted.", sp.Name))
+}
+
+// flashTo stores banner b and redirects to path.
+func (s *Server) flashTo(c echo.Context, path string, b components.Banner) error {
+	if err := s.flash(c, b); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, path)
+}
