@@ -265,15 +265,29 @@ func (s *InvitationStore) Accept(ctx context.Context, id int64, name, hash strin
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errs.E(errs.Conflict, "This invitation can no longer be accepted.")
 		}
+		// Grant what the invitation offers at this moment (a role removed
+		// since the page was read is not granted), and only what grants
+		// allows (the inviter's rights, checked by the service).
+		var given []spaces.Grant
 		for _, g := range grants {
-			if _, err := tx.ExecContext(ctx, `
+			err := tx.QueryRowContext(ctx, `
 				INSERT INTO role_grants (user_id, space_id, role, granted_at, granted_by)
-				SELECT ?, ?, ?, ?, invited_by FROM invitations WHERE id = ?
-				ON CONFLICT (user_id, space_id) DO UPDATE SET role = excluded.role`, userID, g.SpaceID, g.Role, now.Unix(), id); err != nil {
+				SELECT ?, r.space_id, r.role, ?, i.invited_by FROM invitation_roles r JOIN invitations i ON i.id = r.invitation_id
+				WHERE r.invitation_id = ? AND r.space_id = ?
+				ON CONFLICT (user_id, space_id) DO UPDATE SET role = excluded.role
+				RETURNING role`, userID, now.Unix(), id, g.SpaceID).Scan(&g.Role)
+			if err == sql.ErrNoRows {
+				continue
+			}
+			if err != nil {
 				return errs.Wrap(err, "granting role")
 			}
+			given = append(given, g)
 		}
-		if err := addEvent(ctx, tx, id, now, userID, name, invitations.EvAccepted, spaces.Describe(grants)); err != nil {
+		if len(given) == 0 {
+			return errs.E(errs.Conflict, "This invitation no longer offers any role.")
+		}
+		if err := addEvent(ctx, tx, id, now, userID, name, invitations.EvAccepted, spaces.Describe(given)); err != nil {
 			return err
 		}
 		u, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, userID))
@@ -305,7 +319,15 @@ func (s *InvitationStore) RequestRenewal(ctx context.Context, id int64, now time
 }
 
 func (s *InvitationStore) Events(ctx context.Context, id int64) ([]invitations.Event, error) {
-	rows, err := s.db.R.QueryContext(ctx, `SELECT at, actor_name, kind, detail FROM invitation_events WHERE invitation_id = ? ORDER BY id`, id)
+	return s.events(ctx, `WHERE invitation_id = ?`, id)
+}
+
+func (s *InvitationStore) UserEvents(ctx context.Context, userID int64) ([]invitations.Event, error) {
+	return s.events(ctx, `WHERE invitation_id IN (SELECT id FROM invitations WHERE user_id = ?)`, userID)
+}
+
+func (s *InvitationStore) events(ctx context.Context, where string, arg any) ([]invitations.Event, error) {
+	rows, err := s.db.R.QueryContext(ctx, `SELECT at, actor_name, kind, detail FROM invitation_events `+where+` ORDER BY id`, arg)
 	if err != nil {
 		return nil, errs.Wrap(err, "reading history")
 	}

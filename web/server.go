@@ -113,6 +113,8 @@ func (s *Server) routes() {
 	admin.POST("/users/:id/renew", s.renew)
 	admin.GET("/users/:id/cancel", s.cancelConfirm)
 	admin.POST("/users/:id/cancel", s.cancel)
+	admin.GET("/users/:id/invitation", s.manageInvitation)
+	admin.POST("/users/:id/invitation/remove", s.removeRoles)
 	admin.GET("/users/:id/edit", s.editForm)
 	admin.POST("/users/:id/edit", s.edit)
 	admin.POST("/users/:id/deactivate", s.deactivate)

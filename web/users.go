@@ -195,6 +195,7 @@ var actionLabels = map[users.Action]struct {
 	users.CopyLink:       {"Copy invitation link", "link", "copy", false},
 	users.ResendLink:     {"Resend invitation link", "resend", "post", false},
 	users.SendNew:        {"Send new invitation", "renew", "post", false},
+	users.ManageInvite:   {"Manage invitation", "invitation", "dialog", false},
 	users.CancelInvite:   {"Cancel invitation", "cancel", "dialog", true},
 	users.EditUser:       {"Edit user", "edit", "dialog", false},
 	users.DeactivateUser: {"Deactivate user", "deactivate", "post", true},

@@ -137,4 +137,7 @@ type Store interface {
 	// enqueues msg to the inviter. It reports false when already asked.
 	RequestRenewal(ctx context.Context, id int64, now time.Time, msg mail.Outgoing) (bool, error)
 	Events(ctx context.Context, id int64) ([]Event, error)
+	// UserEvents is the history of every invitation a user was sent,
+	// oldest first.
+	UserEvents(ctx context.Context, userID int64) ([]Event, error)
 }

@@ -412,6 +412,17 @@ func (s *Service) History(ctx context.Context, actor Actor, invitationID int64) 
 	return inv, ev, err
 }
 
+// Manage is what the Manage invitation dialog shows: the user, their
+// pending invitation and the history of all their invitations.
+func (s *Service) Manage(ctx context.Context, actor Actor, userID int64) (users.User, Invitation, []Event, error) {
+	u, inv, err := s.pendingFor(ctx, actor, userID)
+	if err != nil {
+		return u, inv, nil, err
+	}
+	ev, err := s.store.UserEvents(ctx, userID)
+	return u, inv, ev, err
+}
+
 // PendingFor returns a user's pending invitation.
 func (s *Service) PendingFor(ctx context.Context, userID int64) (Invitation, error) {
 	return s.store.PendingFor(ctx, userID)

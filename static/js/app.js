@@ -177,7 +177,8 @@
   // says what happened, refusals included. Keep it open if the network failed.
   document.addEventListener("htmx:afterRequest", function (e) {
     const dialog = e.target.closest && e.target.closest("dialog");
-    if (dialog && e.target.tagName === "FORM" && e.detail.xhr && e.detail.xhr.status !== 0) dialog.close();
+    if (!dialog || e.target.tagName !== "FORM" || e.target.hasAttribute("data-keep-open")) return;
+    if (e.detail.xhr && e.detail.xhr.status !== 0) dialog.close();
   });
   document.addEventListener("click", function (e) {
     const c = e.target.closest("[data-close-dialog]");

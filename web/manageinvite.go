@@ -1,0 +1,139 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/usherhq/usher/internal/invitations"
+	"github.com/usherhq/usher/internal/spaces"
+	userviews "github.com/usherhq/usher/views/pages/users"
+)
+
+// historyText words one event of an invitation's history.
+func historyText(e invitations.Event) string {
+	by := ""
+	if e.ActorName != "" {
+		by = " by " + e.ActorName
+	}
+	switch e.Kind {
+	case invitations.EvInvited:
+		return "Invited" + by
+	case invitations.EvResent:
+		return "Reminder sent" + by + " (same link)"
+	case invitations.EvReminded:
+		return "Automatic reminder sent (same link)"
+	case invitations.EvRenewed:
+		return "New invitation sent" + by + " (new link; the old one stopped working)"
+	case invitations.EvDelivered:
+		return "Email delivered" + detail(e.Detail)
+	case invitations.EvDeliveryFailed:
+		return "Email not delivered" + detail(e.Detail)
+	case invitations.EvCaptured:
+		return "Email kept in the built-in mailbox (no SMTP server configured)"
+	case invitations.EvCancelled:
+		return "Cancelled" + by + detail(e.Detail)
+	case invitations.EvAccepted:
+		return "Accepted" + detail(e.Detail)
+	case invitations.EvRoleRemoved:
+		return "Removed " + e.Detail + by
+	case invitations.EvRenewalRequested:
+		return "The invitee asked for a new invitation"
+	}
+	return string(e.Kind) + detail(e.Detail)
+}
+
+func detail(d string) string {
+	if d == "" {
+		return ""
+	}
+	return ": " + d
+}
+
+func (s *Server) manageView(c echo.Context, userID int64, back string) (userviews.Manage, invitations.Invitation, error) {
+	u, inv, events, err := s.Invitations.Manage(c.Request().Context(), actor(c), userID)
+	if err != nil {
+		return userviews.Manage{}, inv, err
+	}
+	now := s.Clock.Now()
+	v := userviews.Manage{ID: u.ID, Email: u.Email, Name: u.Name, Now: now, SentAt: inv.SentAt, ExpiresAt: inv.ExpiresAt, Expired: inv.ExpiredAt(now), Return: back}
+	for _, g := range inv.Offered {
+		v.Offered = append(v.Offered, userviews.Offered{SpaceID: g.SpaceID, Label: spaces.Describe([]spaces.Grant{g})})
+	}
+	for _, e := range events {
+		v.History = append(v.History, userviews.HistoryLine{At: e.At, Text: historyText(e)})
+	}
+	return v, inv, nil
+}
+
+func (s *Server) renderManage(c echo.Context, status int, v userviews.Manage) error {
+	if isHTMX(c) {
+		if c.Request().Header.Get("HX-Target") == "manage-body" {
+			return s.render(c, status, userviews.ManageBody(v, true))
+		}
+		return s.render(c, status, userviews.ManageDialog(v))
+	}
+	var err error
+	if v.Shell, err = s.shell(c, "Manage invitation for "+v.Email, "users"); err != nil {
+		return err
+	}
+	return s.render(c, status, userviews.ManagePage(v))
+}
+
+func (s *Server) manageInvitation(c echo.Context) error {
+	id, err := userID(c)
+	if err != nil {
+		return err
+	}
+	v, _, err := s.manageView(c, id, returnTo(c.QueryParam("return")))
+	if err != nil {
+		return err
+	}
+	return s.renderManage(c, http.StatusOK, v)
+}
+
+// removeRoles takes offered roles off a pending invitation, after a
+// confirmation step. Taking the last one cancels the invitation.
+func (s *Server) removeRoles(c echo.Context) error {
+	id, err := userID(c)
+	if err != nil {
+		return err
+	}
+	back := returnTo(c.FormValue("return"))
+	v, inv, err := s.manageView(c, id, back)
+	if err != nil {
+		return s.refuse(c, err)
+	}
+	form, _ := c.FormParams()
+	chosen := map[int64]bool{}
+	for _, raw := range form["space"] {
+		if sid, err := strconv.ParseInt(raw, 10, 64); err == nil {
+			chosen[sid] = true
+		}
+	}
+	var ids []int64
+	for _, o := range v.Offered {
+		if chosen[o.SpaceID] {
+			ids = append(ids, o.SpaceID)
+			v.Removing = append(v.Removing, o)
+		}
+	}
+	if len(ids) == 0 {
+		v.Removing, v.Error = nil, "Choose the roles to remove, then select Remove roles."
+		return s.renderManage(c, http.StatusUnprocessableEntity, v)
+	}
+	if c.FormValue("confirm") != "yes" {
+		v.CancelsAll = len(ids) == len(inv.Offered)
+		return s.renderManage(c, http.StatusOK, v)
+	}
+	u, cancelled, err := s.Invitations.RemoveRoles(c.Request().Context(), actor(c), id, ids)
+	if err != nil {
+		return s.refuse(c, err)
+	}
+	b := success("Roles removed from the invitation for %s.", u.Email)
+	if cancelled {
+		b = success("Invitation for %s cancelled.", u.Email)
+	}
+	return s.rowAfter(c, id, b)
+}
