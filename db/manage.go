@@ -49,6 +49,11 @@ func (s *UserStore) SetName(ctx context.Context, id int64, name string) error {
 	return changed(res, err, "renaming user")
 }
 
+func (s *UserStore) SetPassword(ctx context.Context, id int64, hash string) error {
+	res, err := s.db.W.ExecContext(ctx, `UPDATE users SET password_hash = ?, session_version = session_version + 1 WHERE id = ? AND activated_at IS NOT NULL`, hash, id)
+	return changed(res, err, "changing password")
+}
+
 func (s *UserStore) SetGrants(ctx context.Context, id int64, scope []int64, want []spaces.Grant, by int64, now time.Time) error {
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
 		var account int64

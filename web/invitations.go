@@ -47,6 +47,9 @@ func (s *Server) renderInvite(c echo.Context, status int, v userviews.InviteForm
 func (s *Server) invite(c echo.Context) error {
 	ctx := c.Request().Context()
 	cur := currentOf(c)
+	if err := check(s.limits.invites, strconv.FormatInt(cur.User.ID, 10)); err != nil {
+		return err
+	}
 	v := userviews.InviteForm{Email: c.FormValue("email"), Name: c.FormValue("name")}
 	choices, err := s.roleChoices(ctx, cur.Access, nil)
 	if err != nil {
@@ -165,6 +168,9 @@ func (s *Server) resend(c echo.Context) error {
 }
 
 func (s *Server) renew(c echo.Context) error {
+	if err := check(s.limits.invites, strconv.FormatInt(currentOf(c).User.ID, 10)); err != nil {
+		return s.refuse(c, err)
+	}
 	return s.rowAction(c,
 		func(id int64) (users.User, error) { return s.Invitations.Renew(c.Request().Context(), actor(c), id) },
 		func(u users.User) components.Banner { return success("A new invitation was sent to %s.", u.Email) })

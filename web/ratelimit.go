@@ -55,7 +55,7 @@ func (w *window) allow(key string) (bool, time.Duration) {
 // limiters are the rate limits of SPEC §5, keyed by client address and,
 // for sign-in, by email too.
 type limiters struct {
-	loginIP, loginEmail, accept, badToken *window
+	loginIP, loginEmail, accept, badToken, invites *window
 }
 
 func newLimiters(clk clock.Clock) *limiters {
@@ -64,6 +64,9 @@ func newLimiters(clk clock.Clock) *limiters {
 		loginEmail: newWindow(10, 15*time.Minute, clk),
 		accept:     newWindow(20, 15*time.Minute, clk),
 		badToken:   newWindow(30, 15*time.Minute, clk),
+		// New invitations per administrator: generous for real work, a
+		// brake on a stolen session spamming strangers.
+		invites: newWindow(200, time.Hour, clk),
 	}
 }
 

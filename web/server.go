@@ -57,8 +57,16 @@ func New(d Deps) *Server {
 	s := &Server{Deps: d, echo: echo.New(), sessions: newSessionStore(d.SessionKey, d.Config.Secure(), d.Clock), limits: newLimiters(d.Clock)}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
-	// No proxy is trusted: the client address is the connection's.
+	// X-Forwarded-For is believed only from the configured proxies;
+	// without any, the client address is the connection's.
 	e.IPExtractor = echo.ExtractIPDirect()
+	if len(d.Config.TrustedProxies) > 0 {
+		opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, n := range d.Config.TrustedProxies {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
+	}
 	e.HTTPErrorHandler = s.handleError
 	e.Pre(middleware.RemoveTrailingSlash())
 	e.Use(s.recoverPanics, s.securityHeaders, s.logRequests, middleware.BodyLimit("64K"), s.loadSession)
@@ -102,6 +110,7 @@ func (s *Server) routes() {
 	e.POST("/invite/:token/renewal", s.requestRenewal, noReferrer)
 
 	e.GET("/profile", s.profile, s.signedIn)
+	e.POST("/profile/password", s.changePassword, s.signedIn)
 
 	admin := e.Group("/settings", s.signedIn, s.adminOnly)
 	admin.GET("/users", s.usersList)

@@ -23,6 +23,9 @@ type Config struct {
 	MailFrom     *mail.Address
 	InviteTTL    time.Duration
 	RemindBefore time.Duration // 0: no automatic reminder
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed when working out a client's address (for rate limits).
+	TrustedProxies []*net.IPNet
 	// Secrets from the environment; empty means "generate into the data folder".
 	SessionSecret string
 	LinkSecret    string
@@ -44,6 +47,7 @@ var settings = []setting{
 	{"mail-from", "USHER_MAIL_FROM", "Usher <no-reply@localhost>", "sender of emails"},
 	{"invite-ttl", "USHER_INVITE_TTL", "168h", "how long an invitation link stays valid (Go duration)"},
 	{"remind-before", "USHER_REMIND_BEFORE", "", "send one automatic reminder this long before expiry (Go duration; default off)"},
+	{"trusted-proxies", "USHER_TRUSTED_PROXIES", "", "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is trusted (default none)"},
 	{"session-secret", "USHER_SESSION_SECRET", "", "session cookie key (default: generated into the data folder)"},
 	{"link-secret", "USHER_LINK_SECRET", "", "key behind invitation links (default: generated into the data folder)"},
 }
@@ -154,6 +158,26 @@ func parse(raw map[string]string) (*Config, error) {
 		if c.RemindBefore < 0 || (c.InviteTTL > 0 && c.RemindBefore >= c.InviteTTL) {
 			bad("USHER_REMIND_BEFORE", "must be positive and shorter than USHER_INVITE_TTL (%s)", c.InviteTTL)
 		}
+	}
+
+	for _, p := range strings.Split(raw["USHER_TRUSTED_PROXIES"], ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if !strings.Contains(p, "/") {
+			if ip := net.ParseIP(p); ip != nil && ip.To4() != nil {
+				p += "/32"
+			} else {
+				p += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			bad("USHER_TRUSTED_PROXIES", "%q is not an address or CIDR range such as 10.0.0.0/8", p)
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
 	}
 
 	c.SessionSecret = raw["USHER_SESSION_SECRET"]

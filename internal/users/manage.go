@@ -2,8 +2,10 @@ package users
 
 import (
 	"context"
+	"errors"
 	"time"
 
+	"github.com/usherhq/usher/internal/auth"
 	"github.com/usherhq/usher/internal/errs"
 	"github.com/usherhq/usher/internal/spaces"
 )
@@ -14,6 +16,8 @@ import (
 // the same moment cannot both succeed.
 type Manager interface {
 	SetName(ctx context.Context, id int64, name string) error
+	// SetPassword stores a new hash and ends every session of the user.
+	SetPassword(ctx context.Context, id int64, hash string) error
 	// SetGrants makes the user's roles within the spaces of scope exactly
 	// want; roles outside scope stay as they are.
 	SetGrants(ctx context.Context, id int64, scope []int64, want []spaces.Grant, by int64, now time.Time) error
@@ -146,4 +150,31 @@ func lastAdmin(err error, email string) error {
 		return errLastAdmin(email)
 	}
 	return err
+}
+
+// ChangePassword sets a new password after checking the current one. Every
+// session of the user ends; the caller signs this one in again.
+func (s *Service) ChangePassword(ctx context.Context, u User, current, next string) (User, error) {
+	ok, err := s.hasher.Verify(ctx, current, u.PasswordHash)
+	if err != nil {
+		return u, err
+	}
+	if !ok {
+		return u, errs.FieldError("current", "That is not your current password.")
+	}
+	if err := auth.CheckNewPassword(next); err != nil {
+		var e *errs.Error
+		if errors.As(err, &e) {
+			e.Field = "new"
+		}
+		return u, err
+	}
+	hash, err := s.hasher.Hash(ctx, next)
+	if err != nil {
+		return u, err
+	}
+	if err := s.manager.SetPassword(ctx, u.ID, hash); err != nil {
+		return u, err
+	}
+	return s.store.ByID(ctx, u.ID)
 }
