@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -188,31 +189,36 @@ func pageWindow(cur, last int) []int {
 
 // actionLabels are the row actions this build has handlers for, with
 // their menu labels; the others of users.ActionsFor are left out.
+// Groups: the invitation's own actions, then the user's, then the ones
+// that take something away, with separators between.
 var actionLabels = map[users.Action]struct {
 	label, path, kind string
 	danger            bool
+	group             int
 }{
-	users.CopyLink:       {"Copy invitation link", "link", "copy", false},
-	users.ResendLink:     {"Resend invitation link", "resend", "post", false},
-	users.SendNew:        {"Send new invitation", "renew", "post", false},
-	users.ManageInvite:   {"Manage invitation", "invitation", "dialog", false},
-	users.CancelInvite:   {"Cancel invitation", "cancel", "dialog", true},
-	users.EditUser:       {"Edit user", "edit", "dialog", false},
-	users.DeactivateUser: {"Deactivate user", "deactivate", "post", true},
-	users.ActivateUser:   {"Activate user", "activate", "post", false},
-	users.DeleteUser:     {"Delete user", "delete", "dialog", true},
+	users.CopyLink:       {"Copy invitation link", "link", "copy", false, 0},
+	users.ResendLink:     {"Resend invitation link", "resend", "post", false, 0},
+	users.SendNew:        {"Send new invitation", "renew", "post", false, 0},
+	users.ManageInvite:   {"Manage invitation", "invitation", "dialog", false, 0},
+	users.EditUser:       {"Edit user", "edit", "dialog", false, 1},
+	users.ActivateUser:   {"Activate user", "activate", "post", false, 1},
+	users.CancelInvite:   {"Cancel invitation", "cancel", "dialog", true, 2},
+	users.DeactivateUser: {"Deactivate user", "deactivate", "post", true, 2},
+	users.DeleteUser:     {"Delete user", "delete", "dialog", true, 2},
 }
 
 // row turns a listed user into the view's row, with exactly the actions
 // that apply to its status.
 func (s *Server) row(l users.Listed, now time.Time, back string) userviews.Row {
 	st := l.StatusAt(now)
-	r := userviews.Row{ID: l.ID, Name: l.DisplayName(), Email: l.Email, Status: string(st), StatusLabel: st.Label(), Roles: spaces.Describe(l.Grants), Now: now, Since: l.CreatedAt}
+	r := userviews.Row{ID: l.ID, Name: l.DisplayName(), HasName: l.Name != "", Email: l.Email, Status: string(st), StatusLabel: st.Label(), Roles: spaces.Describe(l.Grants), Now: now, Since: l.CreatedAt}
 	if !l.ActivatedAt.IsZero() {
 		r.Since, r.Joined = l.ActivatedAt, true
 	}
 	if l.Invite != nil && st != users.Deactivated {
 		r.Invite = &userviews.InviteLine{
+			CreatedAt:        l.Invite.CreatedAt,
+			Reminded:         l.Invite.SentAt.After(l.Invite.CreatedAt),
 			SentAt:           l.Invite.SentAt,
 			ExpiresAt:        l.Invite.ExpiresAt,
 			Roles:            spaces.Describe(l.Invite.Offered),
@@ -229,7 +235,8 @@ func (s *Server) row(l users.Listed, now time.Time, back string) userviews.Row {
 		if !ok {
 			continue
 		}
-		r.Actions = append(r.Actions, userviews.Action{Label: m.label, URL: base + m.path, Kind: m.kind, Danger: m.danger, Return: back})
+		r.Actions = append(r.Actions, userviews.Action{Label: m.label, URL: base + m.path, Kind: m.kind, Danger: m.danger, Group: m.group, Return: back})
 	}
+	slices.SortStableFunc(r.Actions, func(a, b userviews.Action) int { return a.Group - b.Group })
 	return r
 }

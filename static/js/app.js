@@ -154,6 +154,26 @@
       });
   });
 
+  // ---- Focus after a row action ----
+  // The focused menu item leaves with the row it was in; put focus back on
+  // the new row's menu button, or on the page when the row is gone.
+  let rowToFocus = null;
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    const t = e.detail.target;
+    rowToFocus = t && t.id && t.id.indexOf("user-") === 0 ? t.id : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!rowToFocus) return;
+    const id = rowToFocus;
+    rowToFocus = null;
+    if (document.querySelector("dialog[open]")) return;
+    const active = document.activeElement;
+    if (active && active !== document.body && document.body.contains(active)) return;
+    const row = document.getElementById(id);
+    const target = row ? row.querySelector("[data-menu-button]") : document.getElementById("main");
+    if (target) target.focus();
+  });
+
   // ---- Confirmation dialogs ----
   // A confirmation page is fetched by htmx into #dialog-slot; show it modal.
   document.addEventListener("htmx:afterSettle", function (e) {
