@@ -228,10 +228,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: finishing requests and the email being sent")
+	// The sender stops now, between messages: the one being sent is
+	// finished and recorded, the rest stay queued for the next start.
+	stopSender()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	err = hs.Shutdown(shutdownCtx)
-	stopSender()
 	<-senderDone
 	log.Info("stopped")
 	return err

@@ -99,6 +99,10 @@ func wire(ctx context.Context, d *db.DB, cfg *config.Config, clk clock.Clock, lo
 		log.Info("no SMTP configured: emails are kept in the built-in mailbox at /dev/mailbox")
 	}
 	sender := mail.NewSender(outbox, transport, renderer, invs.LinkFor, clk, log)
+	if cfg.RemindBefore > 0 {
+		sender.AddProducer(invitations.NewReminders(db.NewInvitationStore(d), us, clk, cfg.RemindBefore))
+		log.Info("invitees are reminded before their invitation expires", "before", cfg.RemindBefore.String())
+	}
 
 	a := &App{Config: cfg, DB: d, Users: us, Invitations: invs, Spaces: sp, Outbox: outbox, Sender: sender}
 	need, err := us.NeedsSetup(ctx)

@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/usherhq/usher/internal/clock"
+	"github.com/usherhq/usher/internal/errs"
 )
 
 // Retry policy. A temporary failure is retried after 30s, 1m, 2m, … up to
@@ -46,11 +48,36 @@ type Sender struct {
 	wake      chan struct{}
 	mu        sync.Mutex // one round at a time: Run and Flush never send a message twice
 
+	// Guarded by mu.
+	producers []Producer
+	produceAt time.Time // when a producer next has work (zero: none known)
+	// unrecorded holds outcomes the outbox failed to store. They are
+	// stored before anything else is sent: a message the server accepted
+	// is not sent again just because the database hiccuped.
+	unrecorded map[int64]outcome
+
 	// Settings; change them before Run.
 	Batch       int
 	SendTimeout time.Duration  // bounds one Transport.Send, even during shutdown
 	GiveUpAfter time.Duration  // a message this old is not retried again
 	Jitter      func() float64 // in [0, 1); rand.Float64 by default
+}
+
+// outcome is the result of one attempt, as Store.Record takes it.
+type outcome struct {
+	at    time.Time
+	state State
+	next  time.Time
+	reply string
+}
+
+// Producer adds messages to the outbox when their time comes, such as the
+// reminder before an invitation expires. The sender runs each producer
+// before each round of deliveries.
+type Producer interface {
+	// Produce enqueues whatever is due now and says when it next will
+	// have something to do (zero: nothing known).
+	Produce(ctx context.Context) (next time.Time, err error)
 }
 
 // NewSender wires a sender. link turns an invitation's nonce into the link
@@ -63,11 +90,19 @@ func NewSender(store Store, transport Transport, r Renderer, link func(nonce []b
 	return &Sender{
 		store: store, transport: transport, render: r, link: link, clock: clk, log: log,
 		wake:        make(chan struct{}, 1),
+		unrecorded:  map[int64]outcome{},
 		Batch:       DefaultBatch,
 		SendTimeout: DefaultSendTimeout,
 		GiveUpAfter: DefaultGiveUpAfter,
 		Jitter:      rand.Float64,
 	}
+}
+
+// AddProducer makes the sender run p before each round. Call it before Run.
+func (s *Sender) AddProducer(p Producer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.producers = append(s.producers, p)
 }
 
 // Notify wakes the loop to look at the outbox now. Actions call it after
@@ -92,6 +127,12 @@ func (s *Sender) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			timer.Stop()
+			s.mu.Lock()
+			err := s.recordPending(ctx)
+			s.mu.Unlock()
+			if err != nil {
+				s.log.Error("stopping with an email's outcome unrecorded: it may be sent again at the next start", "err", err)
+			}
 			return
 		case <-s.wake:
 		case <-timer.C:
@@ -100,27 +141,56 @@ func (s *Sender) Run(ctx context.Context) {
 	}
 }
 
-// wait is how long the loop may sleep before the next message is due.
+// wait is how long the loop may sleep before the next message is due, or
+// a producer has work.
 func (s *Sender) wait(ctx context.Context) time.Duration {
+	now := s.clock.Now()
+	d := idlePoll
+	s.mu.Lock()
+	produceAt := s.produceAt
+	s.mu.Unlock()
+	if !produceAt.IsZero() {
+		// A producer that says "now" right after running is stuck on
+		// something: do not spin on it.
+		d = min(d, max(produceAt.Sub(now), errorPause))
+	}
 	next, err := s.store.NextDue(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.Error("reading the outbox", "err", err)
 		}
-		return idlePoll
+		return d
 	}
 	if next.IsZero() {
-		return idlePoll
+		return d
 	}
-	return min(max(next.Sub(s.clock.Now()), 0), idlePoll)
+	return min(max(next.Sub(now), 0), d)
 }
 
-// Flush attempts every message that is due now, synchronously, and returns
-// how many it attempted. It stops early, between messages, when ctx is
-// cancelled.
+// Flush runs the producers, then attempts every message that is due now,
+// synchronously, and returns how many it attempted. It stops early,
+// between messages, when ctx is cancelled. Messages due together go over
+// one connection when the transport can do that.
 func (s *Sender) Flush(ctx context.Context) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.recordPending(ctx); err != nil {
+		return 0, err
+	}
+	perr := s.produce(ctx)
+	var send func(ctx context.Context, to string, r Rendered) (string, error)
+	if so, ok := s.transport.(SessionOpener); ok {
+		session := so.OpenSession()
+		defer session.Close()
+		send = session.Send
+	} else {
+		send = s.transport.Send
+	}
+	n, err := s.flush(ctx, send)
+	return n, errors.Join(perr, err)
+}
+
+func (s *Sender) flush(ctx context.Context, send func(context.Context, string, Rendered) (string, error)) (int, error) {
 	batch := max(s.Batch, 1)
 	seen := map[int64]bool{}
 	n := 0
@@ -142,7 +212,7 @@ func (s *Sender) Flush(ctx context.Context) (int, error) {
 			seen[m.ID] = true
 			fresh++
 			n++
-			if err := s.deliver(ctx, m); err != nil {
+			if err := s.deliver(ctx, m, send); err != nil {
 				return n, err
 			}
 		}
@@ -153,10 +223,43 @@ func (s *Sender) Flush(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// produce runs every producer, and notes when they next have work.
+func (s *Sender) produce(ctx context.Context) error {
+	var failures []error
+	var first time.Time
+	for _, p := range s.producers {
+		next, err := p.Produce(ctx)
+		if err != nil {
+			failures = append(failures, err)
+			next = s.clock.Now().Add(errorPause)
+		}
+		if !next.IsZero() && (first.IsZero() || next.Before(first)) {
+			first = next
+		}
+	}
+	s.produceAt = first
+	return errors.Join(failures...)
+}
+
+// recordPending stores the outcomes the outbox failed to store before,
+// even while shutting down.
+func (s *Sender) recordPending(parent context.Context) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), recordTimeout)
+	defer cancel()
+	for id, o := range s.unrecorded {
+		err := s.store.Record(ctx, id, o.at, o.state, o.next, o.reply)
+		if err != nil && !errs.Is(err, errs.Conflict) {
+			return fmt.Errorf("recording the outcome of email %d: %w", id, err)
+		}
+		delete(s.unrecorded, id) // a Conflict: recorded already, by someone
+	}
+	return nil
+}
+
 // deliver makes one attempt at m and records its outcome. Once started, it
 // runs to the end even if ctx is cancelled, so that a message handed to the
 // server is never left looking unsent.
-func (s *Sender) deliver(parent context.Context, m Message) error {
+func (s *Sender) deliver(parent context.Context, m Message, send func(context.Context, string, Rendered) (string, error)) error {
 	ctx := context.WithoutCancel(parent)
 	var link string
 	if m.Kind.HasLink() {
@@ -176,7 +279,7 @@ func (s *Sender) deliver(parent context.Context, m Message) error {
 	}
 
 	sendCtx, cancel := context.WithTimeout(ctx, s.SendTimeout)
-	reply, err := s.transport.Send(sendCtx, m.To, r)
+	reply, err := send(sendCtx, m.To, r)
 	cancel()
 	at := s.clock.Now()
 
@@ -223,6 +326,10 @@ func (s *Sender) recordAt(ctx context.Context, m Message, at time.Time, state St
 	ctx, cancel := context.WithTimeout(ctx, recordTimeout)
 	defer cancel()
 	if err := s.store.Record(ctx, m.ID, at, state, next, reply); err != nil {
+		if errs.Is(err, errs.Conflict) {
+			return nil // recorded already: nothing is lost
+		}
+		s.unrecorded[m.ID] = outcome{at: at, state: state, next: next, reply: reply}
 		return fmt.Errorf("recording the outcome of email %d: %w", m.ID, err)
 	}
 	return nil

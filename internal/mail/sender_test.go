@@ -25,6 +25,7 @@ import (
 	"github.com/usherhq/usher/internal/clock"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/mail"
+	"github.com/usherhq/usher/internal/smtptest"
 	"github.com/usherhq/usher/internal/spaces"
 	"github.com/usherhq/usher/internal/users"
 	"github.com/usherhq/usher/views/emails"
@@ -44,11 +45,12 @@ func linkFor(nonce []byte) string {
 // rig is a sender wired as in production: a real SQLite outbox, the email
 // views, and SMTP to an in-process server, on a fake clock.
 type rig struct {
+	dir     string // the data folder, to reopen the database as after a restart
 	db      *db.DB
 	outbox  *db.OutboxStore
 	invs    *db.InvitationStore
 	clock   *clock.Fake
-	server  *testServer
+	server  *smtptest.Server
 	smtp    *mail.SMTP
 	sender  *mail.Sender
 	logs    *bytes.Buffer
@@ -57,9 +59,10 @@ type rig struct {
 	n       int
 }
 
-func newRig(t *testing.T, opts ...serverOption) *rig {
+func newRig(t testing.TB, opts ...smtptest.Option) *rig {
 	t.Helper()
-	d, err := db.Open(t.TempDir())
+	dir := t.TempDir()
+	d, err := db.Open(dir)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -71,13 +74,12 @@ func newRig(t *testing.T, opts ...serverOption) *rig {
 	if err != nil {
 		t.Fatalf("CreateAccountAdmin: %v", err)
 	}
-	r := &rig{db: d, outbox: db.NewOutboxStore(d), invs: db.NewInvitationStore(d), clock: clock.NewFake(t0), admin: admin, logs: &bytes.Buffer{}}
+	r := &rig{dir: dir, db: d, outbox: db.NewOutboxStore(d), invs: db.NewInvitationStore(d), clock: clock.NewFake(t0), admin: admin, logs: &bytes.Buffer{}}
 	if err := d.R.QueryRow(`SELECT id FROM spaces WHERE kind = 'account'`).Scan(&r.account); err != nil {
 		t.Fatal(err)
 	}
-	r.server = newTestServer(t, opts...)
-	u, _ := url.Parse("smtp://" + r.server.addr)
-	r.smtp, err = mail.NewSMTP(u, &netmail.Address{Name: "Usher", Address: "no-reply@usher.example"})
+	r.server = smtptest.Start(t, opts...)
+	r.smtp, err = mail.NewSMTP(r.server.URL(), &netmail.Address{Name: "Usher", Address: "no-reply@usher.example"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,8 +94,15 @@ func (r *rig) newSender(tr mail.Transport) *mail.Sender {
 	return s
 }
 
+// newSenderOn is a sender over SMTP with another outbox store.
+func (r *rig) newSenderOn(store mail.Store) *mail.Sender {
+	s := mail.NewSender(store, r.smtp, emails.Renderer{}, linkFor, r.clock, slog.New(slog.NewTextHandler(r.logs, nil)))
+	s.Jitter = func() float64 { return 0.5 }
+	return s
+}
+
 // invite writes an invitation, and so its email, at the clock's time.
-func (r *rig) invite(t *testing.T, email string, p mail.Payload) (invitations.Invitation, int64) {
+func (r *rig) invite(t testing.TB, email string, p mail.Payload) (invitations.Invitation, int64) {
 	t.Helper()
 	r.n++
 	now := r.clock.Now()
@@ -123,7 +132,7 @@ func (r *rig) invite(t *testing.T, email string, p mail.Payload) (invitations.In
 	return inv, id
 }
 
-func (r *rig) message(t *testing.T, id int64) mail.Message {
+func (r *rig) message(t testing.TB, id int64) mail.Message {
 	t.Helper()
 	m, err := r.outbox.Get(context.Background(), id)
 	if err != nil {
@@ -132,7 +141,7 @@ func (r *rig) message(t *testing.T, id int64) mail.Message {
 	return m
 }
 
-func (r *rig) flush(t *testing.T, want int) {
+func (r *rig) flush(t testing.TB, want int) {
 	t.Helper()
 	n, err := r.sender.Flush(context.Background())
 	if err != nil {
@@ -201,19 +210,19 @@ func TestSenderDelivers(t *testing.T) {
 	inv, id := r.invite(t, "ana@example.com", mail.Payload{InviteeName: "Ana Silva"})
 	r.flush(t, 1)
 
-	got := r.server.messages()
+	got := r.server.Messages()
 	if len(got) != 1 {
 		t.Fatalf("server received %d messages, want 1", len(got))
 	}
 	msg := got[0]
-	if msg.from != "no-reply@usher.example" || !slices.Equal(msg.rcpts, []string{"ana@example.com"}) {
-		t.Errorf("envelope: MAIL FROM %q, RCPT TO %q", msg.from, msg.rcpts)
+	if msg.From != "no-reply@usher.example" || !slices.Equal(msg.To, []string{"ana@example.com"}) {
+		t.Errorf("envelope: MAIL FROM %q, RCPT TO %q", msg.From, msg.To)
 	}
 	link := linkFor(inv.Nonce)
-	if !bytes.Contains(msg.data, []byte(link)) {
+	if !bytes.Contains(msg.Raw, []byte(link)) {
 		t.Errorf("raw message does not contain the link %s", link)
 	}
-	p := parse(t, msg.data)
+	p := parse(t, msg.Raw)
 	subject, _ := new(mime.WordDecoder).DecodeHeader(p.header.Get("Subject"))
 	from, _ := p.header.AddressList("From")
 	to, _ := p.header.AddressList("To")
@@ -247,7 +256,7 @@ func TestSenderDelivers(t *testing.T) {
 		t.Errorf("history ends with %s %q, want delivered with the server's 250 reply", ev.Kind, ev.Detail)
 	}
 	r.flush(t, 0) // never sent twice
-	if n := len(r.server.messages()); n != 1 {
+	if n := len(r.server.Messages()); n != 1 {
 		t.Errorf("server received %d messages after a second Flush, want 1", n)
 	}
 }
@@ -269,9 +278,9 @@ func TestSenderRetriesTemporaryFailures(t *testing.T) {
 		setup func(t *testing.T, r *rig)
 		reply string
 	}{
-		{"421 at MAIL", func(t *testing.T, r *rig) { r.server.refuseAt("mail", smtpErr(421, "Service not available")) }, "421 Service not available"},
-		{"451 at RCPT", func(t *testing.T, r *rig) { r.server.refuseAt("rcpt", smtpErr(451, "Greylisted")) }, "451 Greylisted"},
-		{"451 at DATA", func(t *testing.T, r *rig) { r.server.refuseAt("data", smtpErr(451, "Local error")) }, "451 Local error"},
+		{"421 at MAIL", func(t *testing.T, r *rig) { r.server.Refuse(smtptest.Mail, 421, "Service not available") }, "421 Service not available"},
+		{"451 at RCPT", func(t *testing.T, r *rig) { r.server.Refuse(smtptest.Rcpt, 451, "Greylisted") }, "451 Greylisted"},
+		{"451 at DATA", func(t *testing.T, r *rig) { r.server.Refuse(smtptest.Data, 451, "Local error") }, "451 Local error"},
 		{"connection refused", func(t *testing.T, r *rig) {
 			u, _ := url.Parse("smtp://" + freeAddr(t))
 			tr, _ := mail.NewSMTP(u, &netmail.Address{Address: "no-reply@usher.example"})
@@ -304,9 +313,7 @@ func TestSenderRetriesTemporaryFailures(t *testing.T) {
 			}
 
 			// The server recovers: the next attempt delivers.
-			r.server.refuseAt("mail", nil)
-			r.server.refuseAt("rcpt", nil)
-			r.server.refuseAt("data", nil)
+			r.server.Reset()
 			r.sender = r.newSender(r.smtp)
 			r.flush(t, 1)
 			if m := r.message(t, id); m.State != mail.Sent || m.Attempts != 5 {
@@ -322,7 +329,7 @@ func TestSenderRetriesTemporaryFailures(t *testing.T) {
 
 func TestSenderGivesUpAfterADay(t *testing.T) {
 	r := newRig(t)
-	r.server.refuseAt("data", smtpErr(451, "Try again later"))
+	r.server.Refuse(smtptest.Data, 451, "Try again later")
 	inv, id := r.invite(t, "ana@example.com", mail.Payload{})
 	var m mail.Message
 	for i := 0; i < 100; i++ {
@@ -349,25 +356,26 @@ func TestSenderGivesUpAfterADay(t *testing.T) {
 
 func TestSenderFailsPermanentRejections(t *testing.T) {
 	tests := []struct {
-		phase string
-		err   error
-		reply string
+		phase smtptest.Phase
+		code  int
+		msg   string
 	}{
-		{"mail", smtpErr(553, "Sender not allowed"), "553 Sender not allowed"},
-		{"rcpt", smtpErr(550, "No such user"), "550 No such user"},
-		{"data", smtpErr(554, "Message rejected as spam"), "554 Message rejected as spam"},
+		{smtptest.Mail, 553, "Sender not allowed"},
+		{smtptest.Rcpt, 550, "No such user"},
+		{smtptest.Data, 554, "Message rejected as spam"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.reply, func(t *testing.T) {
+		reply := fmt.Sprintf("%d %s", tt.code, tt.msg)
+		t.Run(reply, func(t *testing.T) {
 			r := newRig(t)
-			r.server.refuseAt(tt.phase, tt.err)
+			r.server.Refuse(tt.phase, tt.code, tt.msg)
 			inv, id := r.invite(t, "ana@example.com", mail.Payload{})
 			r.flush(t, 1)
 			m := r.message(t, id)
-			if m.State != mail.Failed || m.Attempts != 1 || m.LastError != tt.reply {
-				t.Fatalf("state %s, attempts %d, error %q; want failed, 1, %q", m.State, m.Attempts, m.LastError, tt.reply)
+			if m.State != mail.Failed || m.Attempts != 1 || m.LastError != reply {
+				t.Fatalf("state %s, attempts %d, error %q; want failed, 1, %q", m.State, m.Attempts, m.LastError, reply)
 			}
-			if ev := r.lastEvent(t, inv.ID); ev.Kind != invitations.EvDeliveryFailed || ev.Detail != tt.reply {
+			if ev := r.lastEvent(t, inv.ID); ev.Kind != invitations.EvDeliveryFailed || ev.Detail != reply {
 				t.Errorf("history ends with %s %q", ev.Kind, ev.Detail)
 			}
 			r.clock.Advance(48 * time.Hour)
@@ -379,42 +387,15 @@ func TestSenderFailsPermanentRejections(t *testing.T) {
 	}
 }
 
-// hungServer accepts connections and never says a word.
-func hungServer(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var conns []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			conns = append(conns, c)
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		<-done
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return l.Addr().String()
-}
-
 func TestSMTPTimesOut(t *testing.T) {
 	tests := []struct {
 		name  string
 		addr  func(t *testing.T, r *rig) string
 		reply string
 	}{
-		{"silent at greeting", func(t *testing.T, r *rig) string { return hungServer(t) }, "did not greet us"},
-		{"no answer to DATA", func(t *testing.T, r *rig) string { r.server.stall(); return r.server.addr }, "stopped answering"},
+		{"silent at greeting", func(t *testing.T, r *rig) string { r.server.Hold(smtptest.Greeting); return r.server.Addr() }, "did not greet us"},
+		{"no answer to MAIL", func(t *testing.T, r *rig) string { r.server.Hold(smtptest.Mail); return r.server.Addr() }, "stopped answering"},
+		{"no answer to DATA", func(t *testing.T, r *rig) string { r.server.Hold(smtptest.Data); return r.server.Addr() }, "stopped answering"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -452,14 +433,14 @@ func TestHeaderInjection(t *testing.T) {
 	r.smtp.From = &netmail.Address{Name: "Usher" + evil, Address: "no-reply@usher.example"}
 	inv, id := r.invite(t, "ana@example.com", mail.Payload{AccountName: "Acme" + evil, InviterName: "Ada" + evil, InviteeName: "Ana" + evil})
 	r.flush(t, 1)
-	got := r.server.messages()
+	got := r.server.Messages()
 	if len(got) != 1 {
 		t.Fatalf("server received %d messages (state %s)", len(got), r.message(t, id).State)
 	}
-	if rcpts := r.server.allRcpts(); !slices.Equal(rcpts, []string{"ana@example.com"}) {
+	if rcpts := r.server.Rcpts(); !slices.Equal(rcpts, []string{"ana@example.com"}) {
 		t.Errorf("RCPT TO %q, want only ana@example.com", rcpts)
 	}
-	p := parse(t, got[0].data)
+	p := parse(t, got[0].Raw)
 	for _, line := range strings.Split(p.headerText, "\r\n") {
 		name, _, _ := strings.Cut(line, ":")
 		if n := strings.ToLower(strings.TrimSpace(name)); n == "bcc" || n == "cc" {
@@ -492,7 +473,7 @@ func TestHeaderInjection(t *testing.T) {
 	if m := r.message(t, evilID); m.State != mail.Failed {
 		t.Errorf("a recipient with a line break: state %s, want failed", m.State)
 	}
-	if rcpts := r.server.allRcpts(); len(rcpts) != 1 {
+	if rcpts := r.server.Rcpts(); len(rcpts) != 1 {
 		t.Errorf("RCPT TO %q, want only the first message's", rcpts)
 	}
 }
@@ -515,19 +496,18 @@ func TestSenderMailbox(t *testing.T) {
 			t.Errorf("log lacks %s:\n%s", want, logs)
 		}
 	}
-	if len(r.server.messages()) != 0 {
+	if len(r.server.Messages()) != 0 {
 		t.Error("the mailbox sent a message over SMTP")
 	}
 }
 
-// TestSenderFinishesSendOnShutdown cancels Run while the server holds a
-// message: that message is still delivered and recorded, the next one is
-// left queued, and Run returns.
+// TestSenderFinishesSendOnShutdown cancels Run (SIGTERM) while the server
+// holds its reply to a message's DATA: that message is still delivered
+// and recorded, the ones after it stay queued, untouched, and Run returns.
 func TestSenderFinishesSendOnShutdown(t *testing.T) {
 	r := newRig(t)
-	_, first := r.invite(t, "ana@example.com", mail.Payload{})
-	_, second := r.invite(t, "bea@example.com", mail.Payload{})
-	r.server.stall()
+	ids := r.inviteMany(t, 4)
+	r.server.Hold(smtptest.Data)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -536,23 +516,32 @@ func TestSenderFinishesSendOnShutdown(t *testing.T) {
 		close(done)
 	}()
 	select {
-	case <-r.server.inData:
+	case <-r.server.Held():
 	case <-time.After(waitFor):
 		t.Fatal("the sender never sent the first message")
 	}
 	cancel()
-	r.server.release()
+	r.server.Release()
 	select {
 	case <-done:
 	case <-time.After(waitFor):
 		t.Fatal("Run did not return after its context was cancelled")
 	}
-	if m := r.message(t, first); m.State != mail.Sent {
-		t.Errorf("the message in flight at shutdown: state %s, want sent", m.State)
+	if m := r.message(t, ids[0]); m.State != mail.Sent || m.Attempts != 1 {
+		t.Errorf("the message in flight at shutdown: state %s, attempts %d; want sent", m.State, m.Attempts)
 	}
-	if m := r.message(t, second); m.State != mail.Queued || m.Attempts != 0 {
-		t.Errorf("the next message: state %s, attempts %d; want queued, untouched", m.State, m.Attempts)
+	for _, id := range ids[1:] {
+		if m := r.message(t, id); m.State != mail.Queued || m.Attempts != 0 {
+			t.Errorf("email %d: state %s, attempts %d; want queued, untouched", id, m.State, m.Attempts)
+		}
 	}
+	if n := len(r.server.Messages()); n != 1 {
+		t.Errorf("server received %d messages, want 1", n)
+	}
+
+	// The next start sends the rest.
+	r.sender = r.newSender(r.smtp)
+	r.flush(t, 3)
 }
 
 func TestSenderNotify(t *testing.T) {
@@ -574,34 +563,34 @@ func TestSenderNotify(t *testing.T) {
 		r.invite(t, email, mail.Payload{})
 		r.sender.Notify()
 		// Without Notify the loop would sleep for a minute.
-		select {
-		case <-r.server.arrived:
-		case <-time.After(waitFor):
-			t.Fatalf("message %d not sent after Notify", i+1)
-		}
+		r.server.Await(t, i+1, waitFor)
 	}
 }
 
 func TestSMTPSecurity(t *testing.T) {
-	cert, pool := selfSigned(t)
+	cert, pool := smtptest.SelfSigned(t)
 	tests := []struct {
 		name      string
-		opts      []serverOption
+		opts      []smtptest.Option
 		url       string // %s is the server's address
 		wantErr   string // "" for success
 		wantLogin bool
+		untrusted bool // the client does not trust the server's certificate
 	}{
-		{"STARTTLS and login", []serverOption{withTLS(cert, false), withUser("usher", "s3cret")}, "smtp://usher:s3cret@%s", "", true},
-		{"STARTTLS required and offered", []serverOption{withTLS(cert, false)}, "smtp://%s?tls=required", "", false},
-		{"implicit TLS", []serverOption{withTLS(cert, true), withUser("usher", "s3cret")}, "smtps://usher:s3cret@%s", "", true},
-		{"STARTTLS required, not offered", nil, "smtp://%s?tls=required", "does not offer STARTTLS", false},
-		{"wrong password", []serverOption{withTLS(cert, false), withUser("usher", "s3cret")}, "smtp://usher:wrong@%s", "refused our login", false},
-		{"credentials, no AUTH", []serverOption{withTLS(cert, false)}, "smtp://usher:s3cret@%s", "does not offer AUTH", false},
+		{"STARTTLS and login", []smtptest.Option{smtptest.WithTLS(cert), smtptest.WithUser("usher", "s3cret")}, "smtp://usher:s3cret@%s", "", true, false},
+		{"STARTTLS required and offered", []smtptest.Option{smtptest.WithTLS(cert)}, "smtp://%s?tls=required", "", false, false},
+		{"implicit TLS", []smtptest.Option{smtptest.WithImplicitTLS(cert), smtptest.WithUser("usher", "s3cret")}, "smtps://usher:s3cret@%s", "", true, false},
+		{"STARTTLS required, not offered", nil, "smtp://%s?tls=required", "does not offer STARTTLS", false, false},
+		{"wrong password", []smtptest.Option{smtptest.WithTLS(cert), smtptest.WithUser("usher", "s3cret")}, "smtp://usher:wrong@%s", "refused our login", false, false},
+		{"credentials, no AUTH", []smtptest.Option{smtptest.WithTLS(cert)}, "smtp://usher:s3cret@%s", "does not offer AUTH", false, false},
+		{"STARTTLS, certificate not trusted", []smtptest.Option{smtptest.WithTLS(cert), smtptest.WithUser("usher", "s3cret")}, "smtp://usher:s3cret@%s", "STARTTLS with the mail server", false, true},
+		{"STARTTLS required, certificate not trusted", []smtptest.Option{smtptest.WithTLS(cert)}, "smtp://%s?tls=required", "STARTTLS with the mail server", false, true},
+		{"implicit TLS, certificate not trusted", []smtptest.Option{smtptest.WithImplicitTLS(cert), smtptest.WithUser("usher", "s3cret")}, "smtps://usher:s3cret@%s", "TLS with the mail server", false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := newTestServer(t, tt.opts...)
-			u, err := url.Parse(fmt.Sprintf(tt.url, ts.addr))
+			ts := smtptest.Start(t, tt.opts...)
+			u, err := url.Parse(fmt.Sprintf(tt.url, ts.Addr()))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -609,17 +598,26 @@ func TestSMTPSecurity(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tr.TLSConfig = &tls.Config{RootCAs: pool}
+			if !tt.untrusted {
+				tr.TLSConfig = &tls.Config{RootCAs: pool}
+			}
 			tr.Timeout = waitFor
 			reply, err := tr.Send(context.Background(), "ana@example.com", mail.Rendered{Subject: "Hi", Text: "Hello", HTML: "<p>Hello</p>"})
 			if tt.wantErr == "" {
 				if err != nil || !strings.HasPrefix(reply, "250 ") {
 					t.Fatalf("Send = %q, %v", reply, err)
 				}
-				if len(ts.messages()) != 1 {
+				got := ts.Messages()
+				if len(got) != 1 {
 					t.Fatal("server received nothing")
 				}
+				if wantTLS := len(tt.opts) > 0; got[0].TLS != wantTLS {
+					t.Errorf("message came over TLS: %v, want %v", got[0].TLS, wantTLS)
+				}
 			} else {
+				if n := len(ts.Rcpts()); n != 0 {
+					t.Errorf("the server was offered %d recipients, want none", n)
+				}
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || mail.IsPermanent(err) {
 					t.Fatalf("Send error = %v, want a temporary error saying %q", err, tt.wantErr)
 				}
@@ -627,9 +625,7 @@ func TestSMTPSecurity(t *testing.T) {
 					t.Errorf("error %q shows the password", err)
 				}
 			}
-			ts.mu.Lock()
-			logins := ts.logins
-			ts.mu.Unlock()
+			logins := ts.Logins()
 			if tt.wantLogin != (len(logins) == 1) {
 				t.Errorf("logins %q, want login %v", logins, tt.wantLogin)
 			}
@@ -649,10 +645,67 @@ func TestSenderSkipsWithdrawnInvitations(t *testing.T) {
 	if m := r.message(t, id); m.State != mail.Failed || !strings.Contains(m.LastError, "cancelled") {
 		t.Errorf("state %s, error %q; want failed, saying why", m.State, m.LastError)
 	}
-	if n := len(r.server.allRcpts()); n != 0 {
+	if n := len(r.server.Rcpts()); n != 0 {
 		t.Errorf("the server was offered %d recipients, want none", n)
 	}
 	if ev := r.lastEvent(t, inv.ID); ev.Kind != invitations.EvDeliveryFailed {
 		t.Errorf("history ends with %s, want delivery_failed", ev.Kind)
+	}
+}
+
+// TestCredentialsNeverLogged runs deliveries that log in, fail to log in,
+// and are refused, and searches everything logged and stored for the
+// password, plain or as AUTH PLAIN sends it.
+func TestCredentialsNeverLogged(t *testing.T) {
+	cert, pool := smtptest.SelfSigned(t)
+	const user, pass = "usher", "Tr0ub4dor&3-secret"
+	secrets := []string{
+		pass,
+		url.QueryEscape(pass),
+		base64.StdEncoding.EncodeToString([]byte("\x00" + user + "\x00" + pass)),
+		base64.StdEncoding.EncodeToString([]byte("\x00" + user + "\x00wrong-" + pass)),
+	}
+	for _, tt := range []struct {
+		name, pass string
+		refuse     bool
+	}{
+		{"delivered", pass, false},
+		{"login refused", "wrong-" + pass, false},
+		{"recipient refused", pass, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, smtptest.WithTLS(cert), smtptest.WithUser(user, pass))
+			u, _ := url.Parse("smtp://" + r.server.Addr())
+			u.User = url.UserPassword(user, tt.pass)
+			tr, err := mail.NewSMTP(u, &netmail.Address{Address: "no-reply@usher.example"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr.TLSConfig = &tls.Config{RootCAs: pool}
+			if tt.refuse {
+				r.server.Refuse(smtptest.Rcpt, 550, "No such user")
+			}
+			r.sender = r.newSender(tr)
+			r.logs.WriteString(tr.String() + "\n") // what the app logs at start
+			_, id := r.invite(t, "ana@example.com", mail.Payload{})
+			r.flush(t, 1)
+			m := r.message(t, id)
+			attempts, _ := r.outbox.Attempts(context.Background(), id)
+			stored := m.LastError
+			for _, a := range attempts {
+				stored += "\n" + a.Reply
+			}
+			for _, s := range secrets {
+				if strings.Contains(r.logs.String(), s) {
+					t.Errorf("the log shows %q:\n%s", s, r.logs.String())
+				}
+				if strings.Contains(stored, s) {
+					t.Errorf("the outbox keeps %q: %s", s, stored)
+				}
+			}
+			if !strings.Contains(r.logs.String(), "email") {
+				t.Errorf("nothing was logged about the email:\n%s", r.logs.String())
+			}
+		})
 	}
 }

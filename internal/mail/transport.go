@@ -55,3 +55,18 @@ func replyOf(err error) string {
 	}
 	return err.Error()
 }
+
+// SessionOpener is a Transport that can deliver many messages over one
+// connection. The sender opens a session for each round of due messages.
+type SessionOpener interface {
+	Transport
+	OpenSession() Session
+}
+
+// Session delivers messages one after another, reusing what it can (a
+// connection) between them. Each Send is bounded by its own context, as
+// Transport.Send is. A session is used by one goroutine at a time.
+type Session interface {
+	Send(ctx context.Context, to string, m Rendered) (reply string, err error)
+	Close() error
+}

@@ -1,0 +1,146 @@
+package web_test
+
+import (
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/usherhq/usher/internal/apptest"
+)
+
+var deliveryRowRE = regexp.MustCompile(`(?s)<tr id="[^"]*">.*?</tr>`)
+
+// userRow is the users list's row for email, unescaped.
+func deliveryRow(t *testing.T, e *apptest.Env, c *http.Client, email string) string {
+	t.Helper()
+	list := e.Get(t, c, "/settings/users")
+	if list.StatusCode != http.StatusOK {
+		t.Fatalf("users list: status %d", list.StatusCode)
+	}
+	for _, row := range deliveryRowRE.FindAllString(list.Body, -1) {
+		if strings.Contains(row, email) {
+			return html.UnescapeString(row)
+		}
+	}
+	t.Fatalf("no row for %s in:\n%s", email, list.Body)
+	return ""
+}
+
+func deliveryInvite(t *testing.T, e *apptest.Env, c *http.Client, email string) {
+	t.Helper()
+	res := e.Post(t, c, "/settings/users/invite", url.Values{"email": {email}, "role": {"member"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("invite %s: status %d\n%s", email, res.StatusCode, res.Body)
+	}
+}
+
+// TestDeliveryStatusOnTheRow: the users list tells an administrator what
+// became of an invitation's email, and Resend stays on the menu.
+func TestDeliveryStatusOnTheRow(t *testing.T) {
+	e := apptest.New(t, apptest.Options{SMTP: true})
+	e.SetupAdmin(t)
+	admin := e.SignIn(t, apptest.AdminEmail, apptest.AdminPassword)
+	e.SMTP.RefuseRcpt("bo@example.com", 550, "5.1.1 bo@example.com: no such user")
+	e.SMTP.RefuseRcpt("cy@example.com", 451, "4.7.1 Greylisted, try again later")
+	deliveryInvite(t, e, admin, "bo@example.com")
+	deliveryInvite(t, e, admin, "cy@example.com")
+	deliveryInvite(t, e, admin, "di@example.com")
+	e.Deliver(t)
+
+	bo := deliveryRow(t, e, admin, "bo@example.com")
+	const reply = "550 5.1.1 bo@example.com: no such user"
+	if !strings.Contains(bo, "Email not delivered") || !strings.Contains(bo, `title="`+reply+`"`) {
+		t.Errorf("rejected: the row should say Email not delivered, with the server's reply on hover:\n%s", bo)
+	}
+	if !strings.Contains(bo, `<span class="visually-hidden">: `+reply+`</span>`) {
+		t.Errorf("rejected: the server's reply should reach screen readers too:\n%s", bo)
+	}
+	if strings.Contains(bo, "Sending…") {
+		t.Errorf("rejected: a message that failed for good is not Sending…:\n%s", bo)
+	}
+
+	cy := deliveryRow(t, e, admin, "cy@example.com")
+	if !strings.Contains(cy, "Sending…") || strings.Contains(cy, "Email not delivered") {
+		t.Errorf("greylisted: the row should say Sending…:\n%s", cy)
+	}
+
+	di := deliveryRow(t, e, admin, "di@example.com")
+	if strings.Contains(di, "Sending…") || strings.Contains(di, "Email not delivered") {
+		t.Errorf("delivered: the row should say nothing about delivery:\n%s", di)
+	}
+	for name, row := range map[string]string{"bo": bo, "cy": cy, "di": di} {
+		if !strings.Contains(row, "Resend invitation link") {
+			t.Errorf("%s: Resend invitation link should stay on the menu:\n%s", name, row)
+		}
+	}
+
+	// The server takes Cy's message at the retry: the row clears.
+	e.SMTP.RefuseRcpt("cy@example.com", 0, "")
+	e.Clock.Advance(time.Minute)
+	e.Deliver(t)
+	if cy := deliveryRow(t, e, admin, "cy@example.com"); strings.Contains(cy, "Sending…") {
+		t.Errorf("after the retry went through, the row still says Sending…:\n%s", cy)
+	}
+	if n := len(e.SMTP.To("cy@example.com")); n != 1 {
+		t.Errorf("cy received %d emails, want 1", n)
+	}
+
+	// Resending to Bo after the address was fixed at the server clears it too.
+	e.SMTP.RefuseRcpt("bo@example.com", 0, "")
+	e.Clock.Advance(time.Minute)
+	res := e.Post(t, admin, "/settings/users/"+deliveryUserID(t, bo)+"/resend", url.Values{})
+	if res.StatusCode >= 400 {
+		t.Fatalf("resend: status %d\n%s", res.StatusCode, res.Body)
+	}
+	if bo := deliveryRow(t, e, admin, "bo@example.com"); strings.Contains(bo, "Email not delivered") {
+		t.Errorf("after a resend the row should no longer report the old failure:\n%s", bo)
+	}
+	e.Deliver(t)
+	if n := len(e.SMTP.To("bo@example.com")); n != 1 {
+		t.Errorf("bo received %d emails, want the resent one", n)
+	}
+}
+
+var deliveryRowIDRE = regexp.MustCompile(`<tr id="user-(\d+)"`)
+
+func deliveryUserID(t *testing.T, row string) string {
+	t.Helper()
+	m := deliveryRowIDRE.FindStringSubmatch(row)
+	if m == nil {
+		t.Fatalf("no user id in row:\n%s", row)
+	}
+	return m[1]
+}
+
+// TestDeliveryReminderBeforeExpiry: with USHER_REMIND_BEFORE set, the
+// running app reminds the invitee once, with the same link.
+func TestDeliveryReminderBeforeExpiry(t *testing.T) {
+	e := apptest.New(t, apptest.Options{SMTP: true, Env: map[string]string{"USHER_REMIND_BEFORE": "48h"}})
+	e.SetupAdmin(t)
+	admin := e.SignIn(t, apptest.AdminEmail, apptest.AdminPassword)
+	deliveryInvite(t, e, admin, "bo@example.com")
+	e.Deliver(t)
+	e.Clock.Advance(5*24*time.Hour - time.Minute)
+	e.Deliver(t)
+	if n := len(e.SMTP.To("bo@example.com")); n != 1 {
+		t.Fatalf("bo received %d emails before the reminder was due, want 1", n)
+	}
+	e.Clock.Advance(time.Minute)
+	e.Deliver(t)
+	e.Clock.Advance(time.Hour)
+	e.Deliver(t)
+	got := e.SMTP.To("bo@example.com")
+	if len(got) != 2 {
+		t.Fatalf("bo received %d emails, want the invitation and one reminder", len(got))
+	}
+	if a, b := apptest.Link(got[0].Text), apptest.Link(got[1].Text); a == "" || a != b {
+		t.Errorf("the reminder's link %q, the invitation's %q: want the same", b, a)
+	}
+	if s := got[1].Header("Subject"); !strings.HasPrefix(s, "Reminder:") {
+		t.Errorf("subject %q", s)
+	}
+}
