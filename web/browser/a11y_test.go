@@ -1,0 +1,197 @@
+package browser_test
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/usherhq/usher/internal/apptest"
+)
+
+// Every page, in every state a person meets it, passes axe-core's WCAG 2.x
+// A/AA and best-practice rules, in the light and the dark colour scheme.
+func TestAccessibility(t *testing.T) {
+	axe := newAxeChecker(t)
+	s := newCheckSite(t)
+	b := newBrowser(t, s.e)
+	defer axe.report()
+
+	// First run: before anyone has set Usher up.
+	guest := b.person()
+	guest.open("/")
+	axe.check(guest, "not set up yet")
+	guest.open(s.setupPath)
+	axe.check(guest, "setup")
+	guest.navigateBy("submit an empty setup form", chromedp.Click(button("Create account")))
+	axe.check(guest, "setup with errors")
+
+	s.seed(t)
+
+	// Signing in.
+	guest.open("/login")
+	axe.check(guest, "sign-in")
+	guest.do("fill the sign-in form wrongly",
+		chromedp.SendKeys(chromedp.CSS("#email"), apptest.AdminEmail),
+		chromedp.SendKeys(chromedp.CSS("#password"), "not the password at all"))
+	guest.navigateBy("sign in", chromedp.Click(button("Sign in")))
+	axe.check(guest, "sign-in with an error")
+
+	// The invited person: the accept page, its errors, then their profile.
+	invitee := b.person()
+	invitee.open(s.validLink)
+	axe.check(invitee, "accept, valid link")
+	invitee.do("choose a short password", chromedp.SendKeys(chromedp.CSS("#password"), "short"))
+	invitee.navigateBy("join", chromedp.Click(button("Join "+apptest.AccountName)))
+	axe.check(invitee, "accept with errors")
+	invitee.do("choose a good password", chromedp.SendKeys(chromedp.CSS("#password"), password))
+	invitee.navigateBy("join", chromedp.Click(button("Join "+apptest.AccountName)))
+	invitee.waitPath("/profile")
+	axe.check(invitee, "profile, member")
+	invitee.open("/settings/users")
+	axe.check(invitee, "a member at an admin page")
+
+	// Links that no longer work, and a page that does not exist.
+	visitor := b.person()
+	visitor.open(s.acceptedLink)
+	axe.check(visitor, "accept, already accepted")
+	visitor.open(s.expiredLink)
+	axe.check(visitor, "accept, expired link")
+	visitor.navigateBy("ask for a new invitation", chromedp.Click(button("Ask for a new invitation")))
+	axe.check(visitor, "accept, expired, renewal asked")
+	visitor.open(s.cancelledLink)
+	axe.check(visitor, "accept, invalid link")
+	visitor.open("/no-such-page")
+	axe.check(visitor, "404, signed out")
+
+	// The administrator.
+	admin := b.person()
+	admin.signIn(apptest.AdminEmail, apptest.AdminPassword)
+	for email, want := range map[string]string{
+		apptest.AdminEmail:            "Active",
+		"ivy.invited@example.com":     "Invited",
+		"eli.expired@example.com":     "Invitation expired",
+		"dan.deactivated@example.com": "Deactivated",
+	} {
+		if got := admin.status(email); got != want {
+			t.Fatalf("the users list shows %s as %q, want %q", email, got, want)
+		}
+	}
+	axe.check(admin, "users, every status")
+	const ivy = "ivy.invited@example.com"
+	admin.openMenu(ivy)
+	axe.check(admin, "users, menu open")
+	admin.choose(ivy, "Manage invitation")
+	admin.do("the Manage invitation dialog opens", chromedp.WaitVisible(chromedp.CSS("dialog[open]")))
+	axe.check(admin, "Manage invitation dialog")
+	admin.do("close the dialog", chromedp.Click(chromedp.CSS("dialog[open] [data-close-dialog]")), chromedp.WaitNotPresent(chromedp.CSS("dialog[open]")))
+	admin.openMenu(ivy)
+	admin.choose(ivy, "Cancel invitation")
+	admin.do("the confirmation dialog opens", chromedp.WaitVisible(chromedp.CSS("dialog[open]")))
+	axe.check(admin, "cancel confirmation dialog")
+	admin.do("keep the invitation", chromedp.Click(chromedp.CSS("dialog[open] [data-close-dialog]")), chromedp.WaitNotPresent(chromedp.CSS("dialog[open]")))
+	admin.open("/settings/users?q=nobody-here")
+	axe.check(admin, "users, nothing found")
+
+	admin.open("/settings/users/invite")
+	axe.check(admin, "invite")
+	admin.do("type a bad address", chromedp.SendKeys(chromedp.CSS("#email"), "not an address"))
+	admin.navigateBy("send the invitation", chromedp.Click(button("Send invitation")))
+	axe.check(admin, "invite with errors")
+
+	for _, pg := range []struct{ name, path string }{
+		{"Manage invitation page", userPath(s.invited, "/invitation")},
+		{"actions page (no JavaScript)", userPath(s.invited, "/actions")},
+		{"cancel confirmation page", userPath(s.invited, "/cancel")},
+		{"edit user", userPath(s.active, "/edit")},
+		{"delete user confirmation", userPath(s.deactivated, "/delete")},
+		{"spaces", "/settings/spaces"},
+		{"space page", spacePath(s.sales, "")},
+		{"meeting room page", spacePath(s.room, "")},
+		{"rename space", spacePath(s.sales, "/rename")},
+		{"delete space confirmation", spacePath(s.sales, "/delete")},
+		{"mailbox", "/dev/mailbox"},
+		{"mailbox message", "/dev/mailbox/" + strconv.FormatInt(s.mailID(t), 10)},
+		{"profile, administrator", "/profile"},
+		{"404, signed in", "/settings/nothing-here"},
+	} {
+		admin.open(pg.path)
+		axe.check(admin, pg.name)
+	}
+}
+
+// Every page's HTML, as the server sends it, has no errors by the Nu HTML
+// Checker (the W3C's validator).
+func TestHTMLValid(t *testing.T) {
+	h := newHTMLCollector(t)
+	s := newCheckSite(t)
+	e := s.e
+	h.e = e
+
+	guest := e.Client(t)
+	h.get("not set up yet", guest, "/", http.StatusOK)
+	h.get("setup", guest, s.setupPath, http.StatusOK)
+	h.post("setup with errors", guest, s.setupPath, url.Values{"account": {""}, "email": {"nope"}}, http.StatusUnprocessableEntity)
+
+	s.seed(t)
+
+	h.get("sign-in", guest, "/login", http.StatusOK)
+	h.post("sign-in with an error", guest, "/login", url.Values{"email": {apptest.AdminEmail}, "password": {"not the password at all"}}, http.StatusUnauthorized)
+	h.get("accept, valid link", guest, s.validLink, http.StatusOK)
+	h.post("accept with errors", guest, s.validLink, url.Values{"name": {"Jo Joining"}, "password": {"short"}}, http.StatusUnprocessableEntity)
+	h.get("accept, already accepted", guest, s.acceptedLink, http.StatusOK)
+	h.get("accept, expired link", guest, s.expiredLink, http.StatusOK)
+	h.post("accept, expired, renewal asked", guest, s.expiredLink+"/renewal", url.Values{}, http.StatusOK)
+	h.get("accept, invalid link", guest, s.cancelledLink, http.StatusOK)
+	h.get("404, signed out", guest, "/no-such-page", http.StatusNotFound)
+
+	member := e.SignIn(t, s.member, password)
+	h.get("profile, member", member, "/profile", http.StatusOK)
+	h.get("a member at an admin page", member, "/settings/users", http.StatusForbidden)
+
+	admin := e.SignIn(t, apptest.AdminEmail, apptest.AdminPassword)
+	for _, pg := range []struct{ name, path string }{
+		{"users, every status", "/settings/users"},
+		{"users, nothing found", "/settings/users?q=nobody-here"},
+		{"invite", "/settings/users/invite"},
+		{"Manage invitation page", userPath(s.invited, "/invitation")},
+		{"actions page (no JavaScript)", userPath(s.invited, "/actions")},
+		{"cancel confirmation page", userPath(s.invited, "/cancel")},
+		{"edit user", userPath(s.active, "/edit")},
+		{"delete user confirmation", userPath(s.deactivated, "/delete")},
+		{"spaces", "/settings/spaces"},
+		{"space page", spacePath(s.sales, "")},
+		{"meeting room page", spacePath(s.room, "")},
+		{"rename space", spacePath(s.sales, "/rename")},
+		{"delete space confirmation", spacePath(s.sales, "/delete")},
+		{"mailbox", "/dev/mailbox"},
+		{"mailbox message", "/dev/mailbox/" + strconv.FormatInt(s.mailID(t), 10)},
+		{"email HTML", "/dev/mailbox/" + strconv.FormatInt(s.mailID(t), 10) + "/html"},
+		{"profile, administrator", "/profile"},
+	} {
+		h.get(pg.name, admin, pg.path, http.StatusOK)
+	}
+	h.get("404, signed in", admin, "/settings/nothing-here", http.StatusNotFound)
+	h.post("invite with errors", admin, "/settings/users/invite", url.Values{"email": {"not an address"}}, http.StatusUnprocessableEntity)
+	h.post("invitation link page (no JavaScript)", admin, userPath(s.invited, "/link"), url.Values{"return": {"/settings/users"}}, http.StatusOK)
+	h.post("spaces with errors", admin, "/settings/spaces", url.Values{"kind": {"unit"}, "name": {""}}, http.StatusUnprocessableEntity)
+	h.post("change password with errors", admin, "/profile/password", url.Values{"current": {"wrong"}, "password": {"short"}}, http.StatusUnprocessableEntity)
+
+	// What htmx fetches is a fragment (a dialog, a row, the results), not a
+	// document: it must not be validated as one.
+	for _, f := range []struct{ path, target string }{
+		{userPath(s.invited, "/cancel"), "dialog-slot"},
+		{userPath(s.invited, "/invitation"), "dialog-slot"},
+		{"/settings/users?q=ivy", "users-results"},
+	} {
+		res := e.Get(t, admin, f.path, append(apptest.HTMX, "HX-Target", f.target)...)
+		mustStatus(t, "htmx's GET "+f.path, res, http.StatusOK)
+		if isDocument(res.Body) {
+			t.Errorf("htmx's GET %s answered a whole page, not a fragment", f.path)
+		}
+	}
+
+	h.validate()
+}
