@@ -59,18 +59,13 @@ func (s *Server) invite(c echo.Context) error {
 	if err != nil && errs.CodeOf(err) != errs.Invalid {
 		return err
 	}
-	v.Roles, _ = s.roleChoices(ctx, cur.Access, roles)
+	v.Roles = withRoles(choices, roles)
 	if err != nil {
 		v.Errors, v.Field, _ = formErrors(err)
 		return s.renderInvite(c, http.StatusUnprocessableEntity, v)
 	}
 	inv, err := s.Invitations.Invite(ctx, actor(c), invitations.InviteInput{Email: v.Email, Name: v.Name, Offered: offered})
 	if ex, ok := invitations.IsExisting(err); ok {
-		now := s.Clock.Now()
-		// A double click: the first click's invitation is the one we see.
-		if p, perr := s.Invitations.PendingFor(ctx, ex.User.ID); perr == nil && p.InvitedBy == cur.User.ID && now.Sub(p.CreatedAt) < doubleSubmitWindow && p.SentAt.Equal(p.CreatedAt) {
-			return s.invited(c, ex.User.Email)
-		}
 		id := strconv.FormatInt(ex.User.ID, 10)
 		v.Existing = &userviews.Existing{
 			Email:     ex.User.Email,
@@ -80,9 +75,16 @@ func (s *Server) invite(c echo.Context) error {
 			UserHref:  listURL(ex.User.Email, "", 1),
 		}
 		if v.Existing.Pending {
-			if p, perr := s.Invitations.PendingFor(ctx, ex.User.ID); perr == nil {
-				v.Existing.SentAt = components.Ago(now, p.SentAt)
+			p, err := s.Invitations.PendingFor(ctx, ex.User.ID)
+			if err != nil {
+				return err
 			}
+			now := s.Clock.Now()
+			// A double click: the first click's invitation is the one we see.
+			if p.InvitedBy == cur.User.ID && now.Sub(p.CreatedAt) < doubleSubmitWindow && p.SentAt.Equal(p.CreatedAt) {
+				return s.invited(c, ex.User.Email)
+			}
+			v.Existing.SentAt = components.Ago(now, p.SentAt)
 		}
 		return s.renderInvite(c, http.StatusConflict, v)
 	}
