@@ -571,7 +571,7 @@ func TestCancelKillsLink(t *testing.T) {
 	}
 }
 
-// The ••• menu offers exactly SPEC's invitation actions for each status.
+// The ••• menu offers exactly SPEC's actions for each status.
 func TestMenuPerStatus(t *testing.T) {
 	f := newFixture(t, apptest.Options{SMTP: true})
 	expiredID := f.invite(t, "old@example.com", "member")
@@ -581,11 +581,11 @@ func TestMenuPerStatus(t *testing.T) {
 	deactID := f.invite(t, "gone@example.com", "member")
 	f.deactivate(t, deactID)
 	f.acceptAs(t, f.lastLink(t, "new@example.com"), "Nina New")
-	f.invite(t, "pending@example.com", "member")
-	pendingID := f.userID(t, "pending@example.com")
-	adminID := f.userID(t, apptest.AdminEmail)
+	pendingID := f.invite(t, "pending@example.com", "member")
 
-	labels := []string{"Copy invitation link", "Resend invitation link", "Send new invitation", "Cancel invitation"}
+	// SPEC §2's table, row by row.
+	labels := []string{"Copy invitation link", "Resend invitation link", "Send new invitation", "Manage invitation",
+		"Cancel invitation", "Edit user", "Deactivate user", "Activate user", "Delete user"}
 	cases := []struct {
 		name   string
 		id     int64
@@ -593,11 +593,12 @@ func TestMenuPerStatus(t *testing.T) {
 		status string
 		has    []string
 	}{
-		{"invited", pendingID, "pending@example.com", "Invited", []string{"Copy invitation link", "Resend invitation link", "Cancel invitation"}},
-		{"expired", expiredID, "old@example.com", "Invitation expired", []string{"Send new invitation", "Cancel invitation"}},
-		{"accepted", invitedID, "new@example.com", "Active", nil},
-		{"admin", adminID, apptest.AdminEmail, "Active", nil},
-		{"deactivated", deactID, "gone@example.com", "Deactivated", nil},
+		{"invited", pendingID, "pending@example.com", "Invited",
+			[]string{"Copy invitation link", "Resend invitation link", "Manage invitation", "Cancel invitation", "Edit user", "Deactivate user", "Delete user"}},
+		{"expired", expiredID, "old@example.com", "Invitation expired",
+			[]string{"Send new invitation", "Manage invitation", "Cancel invitation", "Edit user", "Deactivate user", "Delete user"}},
+		{"active", invitedID, "new@example.com", "Active", []string{"Edit user", "Deactivate user", "Delete user"}},
+		{"deactivated", deactID, "gone@example.com", "Deactivated", []string{"Edit user", "Activate user", "Delete user"}},
 	}
 	list := f.Get(t, f.admin, "/settings/users")
 	for _, c := range cases {
@@ -609,16 +610,7 @@ func TestMenuPerStatus(t *testing.T) {
 			if !strings.Contains(row, ">"+c.status+"<") {
 				t.Errorf("row status: want %q in\n%s", c.status, row)
 			}
-			for _, l := range labels {
-				want := false
-				for _, h := range c.has {
-					want = want || h == l
-				}
-				if got := strings.Contains(row, ">"+l+"<"); got != want {
-					t.Errorf("%s row offers %q = %v, want %v", c.name, l, got, want)
-				}
-			}
-			if len(c.has) > 0 && !strings.Contains(row, `aria-label="Actions for `+c.email+`"`) {
+			if !strings.Contains(row, `aria-label="Actions for `+c.email+`"`) {
 				t.Errorf("the menu should be labelled Actions for %s", c.email)
 			}
 			// The no-JS actions page offers the same.
@@ -628,14 +620,61 @@ func TestMenuPerStatus(t *testing.T) {
 				for _, h := range c.has {
 					want = want || h == l
 				}
+				if got := strings.Contains(row, ">"+l+"<"); got != want {
+					t.Errorf("the %s row offers %q = %v, want %v", c.name, l, got, want)
+				}
 				if got := strings.Contains(page.Body, ">"+l+"<"); got != want {
-					t.Errorf("%s actions page offers %q = %v, want %v", c.name, l, got, want)
+					t.Errorf("the %s actions page offers %q = %v, want %v", c.name, l, got, want)
 				}
 			}
 		})
 	}
+	// Whatever else the administrator's own row offers, it has no invitation.
+	self := rowOf(list.Body, f.userID(t, apptest.AdminEmail))
+	for _, l := range labels[:5] {
+		if strings.Contains(self, ">"+l+"<") {
+			t.Errorf("the administrator's own row offers %q", l)
+		}
+	}
 	if line := text(rowOf(list.Body, pendingID)); !strings.Contains(line, "as Member") || !strings.Contains(line, "Expires in 7 days") {
-		t.Errorf("an invited row should say the role offered:\n%s", line)
+		t.Errorf("an invited row should say the role offered and the expiry:\n%s", line)
+	}
+}
+
+// Deactivating a pending user kills their link and every invitation
+// action; activating restores the status they had.
+func TestDeactivateActivateInvited(t *testing.T) {
+	f := newFixture(t, apptest.Options{SMTP: true})
+	id := f.invite(t, "bo@example.com", "member")
+	link := f.lastLink(t, "bo@example.com")
+	f.Clock.Advance(2 * time.Minute)
+
+	res := f.Post(t, f.admin, fmt.Sprintf("/settings/users/%d/deactivate", id), nil, apptest.HTMX...)
+	if res.StatusCode != http.StatusOK || !strings.Contains(rowOf(res.Body, id), ">Deactivated<") {
+		t.Fatalf("deactivate: status %d\n%s", res.StatusCode, res.Body)
+	}
+	if page := f.Get(t, f.Client(t), link); !strings.Contains(page.Body, "This invitation is no longer valid") {
+		t.Errorf("a deactivated user's link should not work:\n%s", page.Body)
+	}
+	if res := f.Post(t, f.Client(t), link, url.Values{"name": {"Bo"}, "password": {"a long enough passphrase"}}); res.StatusCode != http.StatusConflict {
+		t.Errorf("accepting as a deactivated user: status %d, want 409", res.StatusCode)
+	}
+	for _, a := range []string{"link", "resend", "renew", "cancel"} {
+		res := f.Post(t, f.admin, fmt.Sprintf("/settings/users/%d/%s", id, a), nil, apptest.HTMX...)
+		if res.StatusCode != http.StatusConflict || !strings.Contains(text(res.Body), "Activate the user") {
+			t.Errorf("%s on a deactivated user: status %d, want 409 asking to activate\n%s", a, res.StatusCode, res.Body)
+		}
+	}
+	res = f.Post(t, f.admin, fmt.Sprintf("/settings/users/%d/activate", id), nil, apptest.HTMX...)
+	row := rowOf(res.Body, id)
+	if res.StatusCode != http.StatusOK || !strings.Contains(row, ">Invited<") || !strings.Contains(row, ">Resend invitation link<") {
+		t.Fatalf("activate should restore Invited with its actions: status %d\n%s", res.StatusCode, res.Body)
+	}
+	if page := f.Get(t, f.Client(t), link); !strings.Contains(page.Body, `name="password"`) {
+		t.Errorf("after activating, the link should work again:\n%s", page.Body)
+	}
+	if n := f.mails(t, "bo@example.com"); n != 1 {
+		t.Errorf("deactivating and activating sent %d email(s)", n-1)
 	}
 }
 
