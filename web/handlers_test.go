@@ -394,7 +394,7 @@ func checkRefused(t *testing.T, f *fixture, res apptest.Response, path, action s
 	}
 }
 
-var oobRE = regexp.MustCompile(`(?s)<div hx-swap-oob="innerHTML:#banner">(.*?)</div>\s*$`)
+var oobRE = regexp.MustCompile(`(?s)<div data-hx-swap-oob="innerHTML:#banner">(.*?)</div>\s*$`)
 
 func checkOOBBanner(t *testing.T, body, kind, msg string) {
 	t.Helper()

@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -365,10 +364,6 @@ func isDocument(body string) bool {
 	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(body)), "<!doctype html>")
 }
 
-// htmxAttribute is the checker's message for an htmx attribute (hx-get,
-// hx-target…): htmx's own vocabulary, which HTML does not know. Only these
-// messages are let through; any other error in the same element still fails.
-var htmxAttribute = regexp.MustCompile(`^Attribute “hx-[a-z-]+” not allowed on element “[a-z0-9]+” at this point\.$`)
 
 type vnuMessage struct {
 	Type      string `json:"type"`
@@ -417,12 +412,7 @@ func (h *htmlCollector) validate() {
 		t.Fatalf("the Nu HTML Checker's report is not JSON: %v\n%s", err, raw)
 	}
 	var errors, warnings []string
-	htmx := 0
 	for _, m := range report.Messages {
-		if m.Type == "error" && htmxAttribute.MatchString(m.Message) {
-			htmx++
-			continue
-		}
 		name := names[m.URL]
 		if name == "" {
 			name = m.URL
@@ -439,7 +429,6 @@ func (h *htmlCollector) validate() {
 		}
 	}
 	sort.Strings(errors)
-	t.Logf("the Nu HTML Checker: %d messages about htmx's hx-* attributes ignored", htmx)
 	if len(warnings) > 0 {
 		t.Logf("the Nu HTML Checker's warnings (not failures):\n%s", strings.Join(warnings, "\n"))
 	}

@@ -623,20 +623,20 @@ func removeStep(v Manage, dialog bool) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if dialog {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 51, "<button type=\"button\" class=\"button\" hx-get=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 51, "<button type=\"button\" class=\"button\" data-hx-get=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var24 string
 			templ_7745c5c3_Var24, templ_7745c5c3_Err = templ.JoinStringErrs(v.base() + "/invitation")
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/users/manage.templ`, Line: 161, Col: 74}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/users/manage.templ`, Line: 161, Col: 79}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var24))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 52, "\" hx-target=\"#manage-body\" hx-select=\"#manage-body\" hx-swap=\"outerHTML\">Keep roles</button>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 52, "\" data-hx-target=\"#manage-body\" data-hx-select=\"#manage-body\" data-hx-swap=\"outerHTML\">Keep roles</button>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -672,7 +672,7 @@ func keepOpen(dialog bool, url string) templ.Attributes {
 	if !dialog {
 		return nil
 	}
-	return templ.Attributes{"hx-post": url, "hx-target": "#manage-body", "hx-swap": "outerHTML", "data-keep-open": true}
+	return templ.Attributes{"data-hx-post": url, "data-hx-target": "#manage-body", "data-hx-swap": "outerHTML", "data-keep-open": true}
 }
 
 // rowPost makes a dialog form update the user's row and close.
@@ -680,7 +680,7 @@ func rowPost(dialog bool, url, target string) templ.Attributes {
 	if !dialog {
 		return nil
 	}
-	return templ.Attributes{"hx-post": url, "hx-target": target, "hx-swap": "outerHTML", "hx-disabled-elt": "find button"}
+	return templ.Attributes{"data-hx-post": url, "data-hx-target": target, "data-hx-swap": "outerHTML", "data-hx-disabled-elt": "find button"}
 }
 
 var _ = templruntime.GeneratedTemplate
