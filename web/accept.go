@@ -73,15 +73,6 @@ func (s *Server) accept(c echo.Context) error {
 	if err := check(s.limits.accept, c.RealIP()); err != nil {
 		return err
 	}
-	if cur := currentOf(c); cur != nil {
-		// Never accept into someone else's session: sign them out first.
-		sess := s.session(c)
-		s.clearUser(sess)
-		if err := s.saveSession(c, sess); err != nil {
-			return err
-		}
-		c.Set(currentKey, nil)
-	}
 	in := invitations.AcceptInput{Name: c.FormValue("name"), Password: c.FormValue("password")}
 	u, err := s.Invitations.Accept(c.Request().Context(), c.Param("token"), in)
 	if err != nil {
@@ -106,6 +97,8 @@ func (s *Server) accept(c echo.Context) error {
 		}
 		return s.render(c, http.StatusConflict, accept.Page(view))
 	}
+	// Never into someone else's session: whoever was signed in here is
+	// replaced by the new user, in a fresh session.
 	if err := s.signIn(c, u); err != nil {
 		return err
 	}

@@ -230,7 +230,10 @@ func (s *Server) copyLink(c echo.Context) error {
 	}
 	link, u, err := s.Invitations.Link(c.Request().Context(), actor(c), id)
 	if err != nil {
-		return err
+		if c.Request().Header.Get("Accept") == "application/json" {
+			return err
+		}
+		return s.refuse(c, err)
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	if c.Request().Header.Get("Accept") == "application/json" {

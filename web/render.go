@@ -32,6 +32,15 @@ func isHTMX(c echo.Context) bool {
 
 // shell is the page frame for the current request, with any flash banner.
 func (s *Server) shell(c echo.Context, title, nav string) (layouts.Shell, error) {
+	sh := s.frame(c, title, nav)
+	b, err := s.takeFlash(c)
+	sh.Banner = b
+	return sh, err
+}
+
+// frame is the page frame without taking the flash, for error pages: a
+// banner waiting for the next page is not spent on an error.
+func (s *Server) frame(c echo.Context, title, nav string) layouts.Shell {
 	sh := layouts.Shell{Title: title, Nav: nav, Mailbox: s.Mailbox != nil}
 	if cur := currentOf(c); cur != nil {
 		sh.AccountName = cur.Account.Name
@@ -41,9 +50,7 @@ func (s *Server) shell(c echo.Context, title, nav string) (layouts.Shell, error)
 	} else if acc, err := s.Users.Account(c.Request().Context()); err == nil {
 		sh.AccountName = acc.Name
 	}
-	b, err := s.takeFlash(c)
-	sh.Banner = b
-	return sh, err
+	return sh
 }
 
 // done ends a row action: with htmx, the new row and the banner in place;
