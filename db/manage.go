@@ -14,10 +14,11 @@ import (
 
 var _ users.Manager = (*UserStore)(nil)
 
-// leavesNoAdmin reports whether taking user id out of service would leave
-// the account without an active administrator. It runs inside the write
-// transaction, so concurrent demotions are serialised.
-func leavesNoAdmin(ctx context.Context, tx *sql.Tx, id int64) (bool, error) {
+// guardLastAdmin refuses with users.ErrLastAdmin when taking user id out
+// of service would leave the account without an active administrator. It
+// runs inside the write transaction, so concurrent demotions are
+// serialised.
+func guardLastAdmin(ctx context.Context, tx *sql.Tx, id int64) error {
 	var isAdmin, others int
 	err := tx.QueryRowContext(ctx, `
 		SELECT
@@ -29,9 +30,12 @@ func leavesNoAdmin(ctx context.Context, tx *sql.Tx, id int64) (bool, error) {
 		    WHERE g.user_id != ? AND g.role = 'admin' AND u.activated_at IS NOT NULL AND u.deactivated_at IS NULL)`,
 		id, id).Scan(&isAdmin, &others)
 	if err != nil {
-		return false, errs.Wrap(err, "counting administrators")
+		return errs.Wrap(err, "counting administrators")
 	}
-	return isAdmin > 0 && others == 0, nil
+	if isAdmin > 0 && others == 0 {
+		return users.ErrLastAdmin
+	}
+	return nil
 }
 
 func changed(res sql.Result, err error, what string) error {
@@ -65,12 +69,8 @@ func (s *UserStore) SetGrants(ctx context.Context, id int64, scope []int64, want
 			stillAdmin = stillAdmin || (g.SpaceID == account && g.Role == spaces.Admin)
 		}
 		if !stillAdmin && slices.Contains(scope, account) {
-			last, err := leavesNoAdmin(ctx, tx, id)
-			if err != nil {
+			if err := guardLastAdmin(ctx, tx, id); err != nil {
 				return err
-			}
-			if last {
-				return users.ErrLastAdmin
 			}
 		}
 		in, args := inList(append([]int64{0}, scope...))
@@ -89,12 +89,8 @@ func (s *UserStore) SetGrants(ctx context.Context, id int64, scope []int64, want
 
 func (s *UserStore) Deactivate(ctx context.Context, id int64, now time.Time) error {
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
-		last, err := leavesNoAdmin(ctx, tx, id)
-		if err != nil {
+		if err := guardLastAdmin(ctx, tx, id); err != nil {
 			return err
-		}
-		if last {
-			return users.ErrLastAdmin
 		}
 		// A new session version ends every session of the user at once.
 		res, err := tx.ExecContext(ctx, `UPDATE users SET deactivated_at = ?, session_version = session_version + 1 WHERE id = ? AND deactivated_at IS NULL`, now.Unix(), id)
@@ -109,12 +105,8 @@ func (s *UserStore) Activate(ctx context.Context, id int64) error {
 
 func (s *UserStore) Delete(ctx context.Context, id int64, by int64, byName string, now time.Time) error {
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
-		last, err := leavesNoAdmin(ctx, tx, id)
-		if err != nil {
+		if err := guardLastAdmin(ctx, tx, id); err != nil {
 			return err
-		}
-		if last {
-			return users.ErrLastAdmin
 		}
 		// Pending invitations die with the user; their history stays.
 		rows, err := tx.QueryContext(ctx, `UPDATE invitations SET state = 'cancelled', ended_at = ?, ended_by = ? WHERE user_id = ? AND state = 'pending' RETURNING id`, now.Unix(), by, id)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/usherhq/usher/internal/errs"
@@ -12,6 +13,7 @@ import (
 	"github.com/usherhq/usher/internal/spaces"
 	"github.com/usherhq/usher/internal/users"
 	"github.com/usherhq/usher/views/components"
+	"github.com/usherhq/usher/views/layouts"
 	userviews "github.com/usherhq/usher/views/pages/users"
 )
 
@@ -212,13 +214,10 @@ func (s *Server) confirm(c echo.Context, fill func(l users.Listed, v *userviews.
 		Return: returnTo(c.QueryParam("return")),
 	}
 	fill(l, &v)
-	if isHTMX(c) {
-		return s.render(c, http.StatusOK, userviews.ConfirmDialog(v))
-	}
-	if v.Shell, err = s.shell(c, v.Heading, "users"); err != nil {
-		return err
-	}
-	return s.render(c, http.StatusOK, userviews.ConfirmPage(v))
+	return s.dialogOrPage(c, http.StatusOK, userviews.ConfirmDialog(v), v.Heading, func(sh layouts.Shell) templ.Component {
+		v.Shell = sh
+		return userviews.ConfirmPage(v)
+	})
 }
 
 // copyLink reveals a pending invitation's link: as JSON for the script that

@@ -4,11 +4,13 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/usherhq/usher/internal/spaces"
 	"github.com/usherhq/usher/internal/users"
 	"github.com/usherhq/usher/views/components"
+	"github.com/usherhq/usher/views/layouts"
 	userviews "github.com/usherhq/usher/views/pages/users"
 )
 
@@ -45,13 +47,10 @@ func (s *Server) editForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if isHTMX(c) {
-		return s.render(c, http.StatusOK, userviews.EditDialog(v))
-	}
-	if v.Shell, err = s.shell(c, "Edit user", "users"); err != nil {
-		return err
-	}
-	return s.render(c, http.StatusOK, userviews.EditPage(v))
+	return s.dialogOrPage(c, http.StatusOK, userviews.EditDialog(v), "Edit user", func(sh layouts.Shell) templ.Component {
+		v.Shell = sh
+		return userviews.EditPage(v)
+	})
 }
 
 func (s *Server) edit(c echo.Context) error {

@@ -4,10 +4,12 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/spaces"
+	"github.com/usherhq/usher/views/layouts"
 	userviews "github.com/usherhq/usher/views/pages/users"
 )
 
@@ -68,17 +70,14 @@ func (s *Server) manageView(c echo.Context, userID int64, back string) (userview
 }
 
 func (s *Server) renderManage(c echo.Context, status int, v userviews.Manage) error {
-	if isHTMX(c) {
-		if c.Request().Header.Get("HX-Target") == "manage-body" {
-			return s.render(c, status, userviews.ManageBody(v, true))
-		}
-		return s.render(c, status, userviews.ManageDialog(v))
+	dialog := userviews.ManageDialog(v)
+	if c.Request().Header.Get("HX-Target") == "manage-body" {
+		dialog = userviews.ManageBody(v, true) // a step inside the open dialog
 	}
-	var err error
-	if v.Shell, err = s.shell(c, "Manage invitation for "+v.Email, "users"); err != nil {
-		return err
-	}
-	return s.render(c, status, userviews.ManagePage(v))
+	return s.dialogOrPage(c, status, dialog, "Manage invitation for "+v.Email, func(sh layouts.Shell) templ.Component {
+		v.Shell = sh
+		return userviews.ManagePage(v)
+	})
 }
 
 func (s *Server) manageInvitation(c echo.Context) error {

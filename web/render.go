@@ -53,6 +53,19 @@ func (s *Server) frame(c echo.Context, title, nav string) layouts.Shell {
 	return sh
 }
 
+// dialogOrPage answers an htmx request with the <dialog> and any other
+// with the same content as a page of its own (the no-JavaScript path).
+func (s *Server) dialogOrPage(c echo.Context, status int, dialog templ.Component, title string, page func(layouts.Shell) templ.Component) error {
+	if isHTMX(c) {
+		return s.render(c, status, dialog)
+	}
+	sh, err := s.shell(c, title, "users")
+	if err != nil {
+		return err
+	}
+	return s.render(c, status, page(sh))
+}
+
 // done ends a row action: with htmx, the new row and the banner in place;
 // without, a flash and a redirect back to where the post came from.
 func (s *Server) done(c echo.Context, row templ.Component, b components.Banner) error {

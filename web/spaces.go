@@ -117,7 +117,7 @@ func (s *Server) renameForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sp, err := s.Spaces.Get(c.Request().Context(), currentOf(c).Access, id)
+	sp, err := s.Spaces.Editable(c.Request().Context(), currentOf(c).Access, id)
 	if err != nil {
 		return err
 	}

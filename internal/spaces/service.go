@@ -111,7 +111,7 @@ func (s *Service) Create(ctx context.Context, access *Access, kind Kind, parentI
 
 // Rename changes a space's name.
 func (s *Service) Rename(ctx context.Context, access *Access, id int64, name string) (Space, error) {
-	sp, err := s.editable(ctx, access, id)
+	sp, err := s.Editable(ctx, access, id)
 	if err != nil {
 		return sp, err
 	}
@@ -124,7 +124,7 @@ func (s *Service) Rename(ctx context.Context, access *Access, id int64, name str
 
 // Impact says what deleting a space would take with it.
 func (s *Service) Impact(ctx context.Context, access *Access, id int64) (Space, Impact, error) {
-	sp, err := s.editable(ctx, access, id)
+	sp, err := s.Editable(ctx, access, id)
 	if err != nil {
 		return sp, Impact{}, err
 	}
@@ -135,21 +135,19 @@ func (s *Service) Impact(ctx context.Context, access *Access, id int64) (Space, 
 // Delete removes a space, the spaces inside it, the roles held there and
 // the offers of pending invitations there.
 func (s *Service) Delete(ctx context.Context, access *Access, id int64) (Space, error) {
-	sp, err := s.editable(ctx, access, id)
+	sp, err := s.Editable(ctx, access, id)
 	if err != nil {
 		return sp, err
 	}
 	return sp, s.store.Delete(ctx, id, s.now())
 }
 
-func (s *Service) editable(ctx context.Context, access *Access, id int64) (Space, error) {
-	t, err := s.Tree(ctx)
+// Editable returns a space the user may rename or delete: the rename form
+// is refused exactly as the rename itself.
+func (s *Service) Editable(ctx context.Context, access *Access, id int64) (Space, error) {
+	sp, err := s.Get(ctx, access, id)
 	if err != nil {
-		return Space{}, err
-	}
-	sp, ok := t.Get(id)
-	if !ok || !access.Administers(id) {
-		return Space{}, errs.E(errs.NotFound, "There is no such space.")
+		return sp, err
 	}
 	if !access.AccountAdmin {
 		return sp, errs.E(errs.Forbidden, "Only account administrators can rename or delete spaces.")

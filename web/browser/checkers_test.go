@@ -364,7 +364,6 @@ func isDocument(body string) bool {
 	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(body)), "<!doctype html>")
 }
 
-
 type vnuMessage struct {
 	Type      string `json:"type"`
 	SubType   string `json:"subType"`
