@@ -68,6 +68,15 @@ func (s *Server) invite(c echo.Context) error {
 	}
 	inv, err := s.Invitations.Invite(ctx, actor(c), invitations.InviteInput{Email: v.Email, Name: v.Name, Offered: offered})
 	if ex, ok := invitations.IsExisting(err); ok {
+		if _, rerr := s.Users.Row(ctx, cur.Access, ex.User.ID); errs.Is(rerr, errs.NotFound) {
+			// Someone outside the spaces this administrator sees: say no
+			// more than that the address cannot be invited from here.
+			v.Errors = []components.FieldError{{Field: "email", Message: "This address cannot be invited from here. Ask an account administrator."}}
+			v.Field = components.FieldErrors{"email": v.Errors[0].Message}
+			return s.renderInvite(c, http.StatusConflict, v)
+		} else if rerr != nil {
+			return rerr
+		}
 		id := strconv.FormatInt(ex.User.ID, 10)
 		v.Existing = &userviews.Existing{
 			Email:     ex.User.Email,

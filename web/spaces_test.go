@@ -121,6 +121,33 @@ func TestRoleCeilingOnInvite(t *testing.T) {
 	w.mustFlash(t, una, res, "Invitation sent to pat@example.com.")
 }
 
+// A unit administrator inviting an address that belongs to someone outside
+// their spaces learns only that it cannot be invited from here: not the
+// person's status, not a link to them.
+func TestInviteSomeoneOutsideSaysNoMore(t *testing.T) {
+	w := newClinic(t)
+	una := w.signIn(t, unaEmail)
+	w.unchanged(t, "an invite of someone outside", func() {
+		res := w.e.Post(t, una, "/settings/users/invite", url.Values{"email": {apptest.AdminEmail}, "role_" + cid(w.wa2): {"member"}})
+		mustStatusCode(t, "invite", res, http.StatusConflict)
+		body := clinicText(res.Body)
+		if !strings.Contains(body, "This address cannot be invited from here. Ask an account administrator.") {
+			t.Errorf("want the neutral sentence:\n%s", body)
+		}
+		for _, leak := range []string{"Active", "already a user", "/settings/users?q="} {
+			if strings.Contains(res.Body[strings.Index(res.Body, "<main"):], leak) {
+				t.Errorf("the refusal reveals %q about someone outside the unit", leak)
+			}
+		}
+	})
+	// Someone inside the unit is still named, with the offer to resend.
+	res := w.e.Post(t, una, "/settings/users/invite", url.Values{"email": {moEmail}, "role_" + cid(w.wa2): {"member"}})
+	mustStatusCode(t, "invite a unit member", res, http.StatusConflict)
+	if !strings.Contains(clinicText(res.Body), "is already a user (Active)") {
+		t.Errorf("a member of the unit should be named:\n%s", clinicText(res.Body))
+	}
+}
+
 // A unit administrator editing a user gives roles in their unit only, and
 // cannot touch someone who also has roles elsewhere.
 func TestRoleCeilingOnEdit(t *testing.T) {
