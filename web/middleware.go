@@ -15,10 +15,21 @@ import (
 const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
 	"form-action 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 
-func setSecurityHeaders(h http.Header, secure bool) {
+// tokenInPath reports whether a URL path holds a secret: an invitation or
+// first-run setup link.
+func tokenInPath(path string) bool {
+	return strings.HasPrefix(path, "/invite/") || strings.HasPrefix(path, "/setup/")
+}
+
+func setSecurityHeaders(h http.Header, secure bool, path string) {
 	h.Set("Content-Security-Policy", csp)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
+	if tokenInPath(path) {
+		// By path, not by route: error pages that no route's middleware
+		// reached (413, 405, a refused cross-site post) hold the token too.
+		h.Set("Referrer-Policy", "no-referrer")
+	}
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
 	if secure {
@@ -30,7 +41,7 @@ func setSecurityHeaders(h http.Header, secure bool) {
 // htmx fragments included.
 func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		setSecurityHeaders(c.Response().Header(), s.Config.Secure())
+		setSecurityHeaders(c.Response().Header(), s.Config.Secure(), c.Request().URL.Path)
 		return next(c)
 	}
 }
@@ -68,7 +79,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		path := c.Request().URL.Path
-		if strings.HasPrefix(path, "/invite/") || strings.HasPrefix(path, "/setup/") {
+		if tokenInPath(path) {
 			path = c.Path()
 		}
 		level := slog.LevelInfo

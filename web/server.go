@@ -79,7 +79,7 @@ func New(d Deps) *Server {
 func (s *Server) Handler() http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		setSecurityHeaders(w.Header(), s.Config.Secure())
+		setSecurityHeaders(w.Header(), s.Config.Secure(), r.URL.Path)
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusForbidden)
 		_, _ = w.Write([]byte("This request came from another site, so it was refused. Go back to Usher and try again from there.\n"))

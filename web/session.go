@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
 	"net/http"
 	"strings"
 	"time"
@@ -86,11 +87,12 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		ver, _ := sess.Values["ver"].(int64)
 		iat, _ := sess.Values["iat"].(int64)
 		seen, _ := sess.Values["seen"].(int64)
+		cred, _ := sess.Values["cred"].(string)
 		u, err := s.Users.Get(ctx, uid)
 		if err != nil && !errs.Is(err, errs.NotFound) {
 			return err
 		}
-		if err != nil || u.SessionVersion != ver || !u.DeactivatedAt.IsZero() ||
+		if err != nil || u.SessionVersion != ver || cred != credential(u) || !u.DeactivatedAt.IsZero() ||
 			now.Sub(time.Unix(iat, 0)) > absoluteTimeout || now.Sub(time.Unix(seen, 0)) > idleTimeout {
 			s.clearUser(sess)
 			if err := s.saveSession(c, sess); err != nil {
@@ -127,13 +129,24 @@ func (s *Server) signIn(c echo.Context, u users.User) error {
 	now := s.Clock.Now().Unix()
 	sess.Values["uid"] = u.ID
 	sess.Values["ver"] = u.SessionVersion
+	sess.Values["cred"] = credential(u)
 	sess.Values["iat"] = now
 	sess.Values["seen"] = now
 	return s.saveSession(c, sess)
 }
 
+// credential identifies the password a session was started with. SQLite
+// gives a new row the highest id again once the row that had it is deleted,
+// and a new user's session version starts where the deleted one's may have
+// been: without this, a deleted user's cookie would sign in as the next
+// user created. A new user always has a new salted hash.
+func credential(u users.User) string {
+	sum := sha256.Sum256([]byte(u.PasswordHash))
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
+}
+
 func (s *Server) clearUser(sess *sessions.Session) {
-	for _, k := range []string{"uid", "ver", "iat", "seen"} {
+	for _, k := range []string{"uid", "ver", "cred", "iat", "seen"} {
 		delete(sess.Values, k)
 	}
 }

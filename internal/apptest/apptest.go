@@ -31,6 +31,9 @@ type Options struct {
 	SMTP      bool          // deliver through an in-process SMTP server (default: built-in mailbox)
 	InviteTTL time.Duration // default 168h
 	Env       map[string]string
+	// Log, when set, receives the server's log lines as text (slog's
+	// key=value format), so tests can read what was logged.
+	Log io.Writer
 }
 
 // Env is a running Usher.
@@ -83,10 +86,14 @@ func New(t testing.TB, o Options) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var out io.Writer = io.Discard
 	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(testWriter{t}, nil))
+		out = testWriter{t}
 	}
+	if o.Log != nil {
+		out = io.MultiWriter(out, o.Log)
+	}
+	log := slog.New(slog.NewTextHandler(out, nil))
 	a, err := app.New(context.Background(), cfg, e.Clock, log)
 	if err != nil {
 		t.Fatal(err)

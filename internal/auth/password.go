@@ -55,7 +55,12 @@ func CheckNewPassword(pw string) error {
 
 // Hasher hashes and verifies passwords, allowing only a few argon2id runs at
 // once so a burst of sign-ins cannot exhaust memory (19 MiB each).
-type Hasher struct{ slots chan struct{} }
+type Hasher struct {
+	slots chan struct{}
+	// started, when set, is called as each argon2id run begins, with its
+	// slot held: tests count the runs in progress with it.
+	started func()
+}
 
 // NewHasher allows n concurrent hashes.
 func NewHasher(n int) *Hasher {
@@ -74,12 +79,19 @@ func (h *Hasher) acquire(ctx context.Context) error {
 	}
 }
 
+func (h *Hasher) start() {
+	if h.started != nil {
+		h.started()
+	}
+}
+
 // Hash returns the PHC-encoded argon2id hash of pw.
 func (h *Hasher) Hash(ctx context.Context, pw string) (string, error) {
 	if err := h.acquire(ctx); err != nil {
 		return "", err
 	}
 	defer func() { <-h.slots }()
+	h.start()
 	s, err := argon2id.CreateHash(pw, params)
 	return s, errs.Wrap(err, "hashing password")
 }
@@ -101,6 +113,7 @@ func (h *Hasher) Verify(ctx context.Context, pw, hash string) (bool, error) {
 		return false, err
 	}
 	defer func() { <-h.slots }()
+	h.start()
 	if hash == "" {
 		_, _ = argon2id.ComparePasswordAndHash(pw, dummyHash())
 		return false, nil

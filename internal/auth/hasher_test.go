@@ -1,0 +1,73 @@
+package auth
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"testing/synctest"
+)
+
+// A burst of parallel hashes never runs more argon2id at once than the
+// Hasher allows, so sign-ins cannot exhaust memory (19 MiB each). No
+// timing: synctest.Wait returns once every goroutine is blocked, either
+// inside a run (held there by the test) or waiting for a slot.
+//
+// ASVS 5.0: V11.4.2 (password hashing with a memory-hard KDF, parameters
+// kept within what the server can afford) and V2.4.1 (anti-automation:
+// bounded resource use under a burst).
+func TestHasherBoundsConcurrentRuns(t *testing.T) {
+	const limit, callers = 3, 12
+	for name, call := range map[string]func(h *Hasher) error{
+		"Hash": func(h *Hasher) error { _, err := h.Hash(context.Background(), "plum tractor gently sings"); return err },
+		"Verify unknown user": func(h *Hasher) error {
+			_, err := h.Verify(context.Background(), "plum tractor gently sings", "")
+			return err
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				h := NewHasher(limit)
+				var mu sync.Mutex
+				running, peak, finished := 0, 0, 0
+				gate := make(chan struct{})
+				h.started = func() {
+					mu.Lock()
+					running++
+					peak = max(peak, running)
+					mu.Unlock()
+					<-gate // held inside the run until the test lets go
+					mu.Lock()
+					running--
+					finished++
+					mu.Unlock()
+				}
+				var wg sync.WaitGroup
+				for range callers {
+					wg.Go(func() {
+						if err := call(h); err != nil {
+							t.Error(err)
+						}
+					})
+				}
+				for done := 0; done < callers; {
+					synctest.Wait() // everyone is in a run or waiting for a slot
+					mu.Lock()
+					now := running
+					mu.Unlock()
+					want := min(limit, callers-done)
+					if now != want {
+						t.Fatalf("%d runs in progress at once, want %d (limit %d)", now, want, limit)
+					}
+					for range now {
+						gate <- struct{}{}
+					}
+					done += now
+				}
+				wg.Wait()
+				if peak != limit || finished != callers {
+					t.Errorf("peak %d runs at once, %d finished; want peak %d and %d finished", peak, finished, limit, callers)
+				}
+			})
+		})
+	}
+}

@@ -1,0 +1,36 @@
+package web
+
+import "time"
+
+// This file gives the external tests (package web_test) a handle on the
+// rate limits, so that they can read the real limits and shrink or widen
+// one without waiting an hour or sending hundreds of requests. It is
+// compiled into tests only.
+
+func (s *Server) limiter(name string) **window {
+	switch name {
+	case "loginIP":
+		return &s.limits.loginIP
+	case "loginEmail":
+		return &s.limits.loginEmail
+	case "accept":
+		return &s.limits.accept
+	case "badToken":
+		return &s.limits.badToken
+	case "invites":
+		return &s.limits.invites
+	}
+	panic("no rate limit named " + name)
+}
+
+// RateLimit returns the limit called name: at most max hits per period.
+func (s *Server) RateLimit(name string) (max int, period time.Duration) {
+	w := *s.limiter(name)
+	return w.max, w.period
+}
+
+// SetRateLimit replaces the limit called name with a fresh one. Call it
+// before the requests it should count.
+func (s *Server) SetRateLimit(name string, max int, period time.Duration) {
+	*s.limiter(name) = newWindow(max, period, s.Clock)
+}
