@@ -55,6 +55,8 @@ func WellFormed(token string) bool {
 	if len(token) != tokenLen {
 		return false
 	}
-	_, err := base64.RawURLEncoding.DecodeString(token)
-	return err == nil
+	// The decoder skips CR and LF, so only the decoded length shows that
+	// every character was part of the token.
+	b, err := base64.RawURLEncoding.Strict().DecodeString(token)
+	return err == nil && len(b) == sha256.Size
 }
