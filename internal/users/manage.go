@@ -118,7 +118,11 @@ func (s *Service) Deactivate(ctx context.Context, access *spaces.Access, id int6
 	if !l.DeactivatedAt.IsZero() {
 		return l.User, errs.E(errs.Conflict, "%s is already deactivated.", l.Email)
 	}
-	return l.User, lastAdmin(s.manager.Deactivate(ctx, id, s.clock.Now()), l.Email)
+	err = s.manager.Deactivate(ctx, id, s.clock.Now())
+	if s.changedMeanwhile(ctx, id, err) {
+		return l.User, errs.E(errs.Conflict, "%s is already deactivated.", l.Email)
+	}
+	return l.User, lastAdmin(err, l.Email)
 }
 
 // Activate restores a deactivated user to the status they had.
@@ -130,7 +134,22 @@ func (s *Service) Activate(ctx context.Context, access *spaces.Access, id int64)
 	if l.DeactivatedAt.IsZero() {
 		return l.User, errs.E(errs.Conflict, "%s is not deactivated.", l.Email)
 	}
-	return l.User, s.manager.Activate(ctx, id)
+	err = s.manager.Activate(ctx, id)
+	if s.changedMeanwhile(ctx, id, err) {
+		return l.User, errs.E(errs.Conflict, "%s is not deactivated.", l.Email)
+	}
+	return l.User, err
+}
+
+// changedMeanwhile reports whether the store changed no row although the
+// user still exists: another administrator changed the same user a moment
+// earlier, so "no such user" would be the wrong answer.
+func (s *Service) changedMeanwhile(ctx context.Context, id int64, err error) bool {
+	if !errs.Is(err, errs.NotFound) {
+		return false
+	}
+	_, gerr := s.store.ByID(ctx, id)
+	return gerr == nil
 }
 
 // Delete removes a user for good; a pending invitation stops working.
