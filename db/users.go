@@ -3,8 +3,10 @@ package db
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/usherhq/usher/internal/errs"
 	"github.com/usherhq/usher/internal/spaces"
@@ -171,56 +173,190 @@ func (s *UserStore) BumpSessionVersion(ctx context.Context, userID int64) error 
 	return errs.Wrap(err, "ending sessions")
 }
 
-// statusWhere is the condition for one status at now. The partial indexes
-// of migration 0001 serve each of them.
-func statusWhere(st users.Status, now int64) (string, []any) {
+// The users list at scale (issue 4). With 100,000 users every query of a
+// page reads indexes, never the whole table; db/users_plan_test.go holds
+// the plans to that.
+//
+//   - Tabs: rankExpr is 0 for active, 1 for pending and 2 for deactivated
+//     users. Each sort order has an index that starts with it and ends
+//     with invite_expires_at (migration 0002), so a tab is one range of one
+//     index, and Invited and Invitation expired are told apart inside it.
+//   - Deep pages: LIMIT/OFFSET along those indexes. A row skipped by an
+//     OFFSET costs one index entry and no table read (SQLite reads a row
+//     only for the columns it returns), so page 1,000 walks 50,000 small
+//     index entries. Keyset pagination would be cheaper still, but page
+//     links jump to any page number, and a page number cannot be turned
+//     into a key without walking to it anyway.
+//   - Counts: unfiltered, from small tables kept by triggers, see
+//     countQuery. Searched, from the search index alone, whose rowids
+//     carry the rank; only pending matches are looked up, for their
+//     expiry. Limited to spaces, one probe of users_id_status per member.
+//   - Search: see searchIndex, searchWhere, and List for the two ways to
+//     read a page of matches.
+
+// rankExpr is the expression of the indexes of migration 0002, written
+// the same way so that SQLite matches them.
+const rankExpr = `(CASE WHEN u.deactivated_at IS NOT NULL THEN 2 WHEN u.activated_at IS NULL THEN 1 ELSE 0 END)`
+
+// joinedExpr is when a user joined, or was first invited if they have not.
+const joinedExpr = `coalesce(u.activated_at, u.created_at)`
+
+// The rowids of the search indexes users_search and users_grams are a
+// user's id plus their rank times 2^40 (migration 0002), so that each
+// rank is one range of rowids.
+const (
+	pendingRowid     = `1099511627776` // 1 << 40
+	deactivatedRowid = `2199023255552` // 2 << 40
+	rowidToID        = `rowid & 1099511627775`
+)
+
+// rankRowids is the condition on a search index's rowid (named col) for
+// a tab.
+func rankRowids(col string, st users.Status) string {
 	switch st {
 	case users.Active:
-		return `u.activated_at IS NOT NULL AND u.deactivated_at IS NULL`, nil
-	case users.Invited:
-		return `u.activated_at IS NULL AND u.deactivated_at IS NULL AND u.invite_expires_at > ?`, []any{now}
-	case users.Expired:
-		return `u.activated_at IS NULL AND u.deactivated_at IS NULL AND u.invite_expires_at <= ?`, []any{now}
+		return ` AND ` + col + ` < ` + pendingRowid
+	case users.Invited, users.Expired:
+		return ` AND ` + col + ` >= ` + pendingRowid + ` AND ` + col + ` < ` + deactivatedRowid
 	case users.Deactivated:
-		return `u.deactivated_at IS NOT NULL`, nil
+		return ` AND ` + col + ` >= ` + deactivatedRowid
 	}
-	return `1`, nil
+	return ""
 }
 
-// where builds the WHERE clause of a list filter, with placeholders only.
-func listWhere(f users.ListFilter, withStatus bool) (string, []any) {
+// ftsPhrase is q as one FTS5 phrase: inside double quotes nothing is
+// syntax, so % _ * ( : and the like are literal.
+func ftsPhrase(q string) string { return `"` + strings.ReplaceAll(q, `"`, `""`) + `"` }
+
+// statusWhere is the condition for one status at now. The + before the
+// expiry keeps SQLite from reading a tab through users_rank_expires and
+// sorting it: the sort order's own index filters on the expiry as well.
+// With drive set, the page is read through a filter's matches, and a +
+// before the rank too keeps SQLite from walking the whole tab instead.
+func statusWhere(st users.Status, now int64, drive bool) (string, []any) {
+	rank := rankExpr
+	if drive {
+		rank = "+" + rankExpr
+	}
+	switch st {
+	case users.Active:
+		return rank + ` = 0`, nil
+	case users.Invited:
+		return rank + ` = 1 AND +u.invite_expires_at > ?`, []any{now}
+	case users.Expired:
+		return rank + ` = 1 AND +u.invite_expires_at <= ?`, []any{now}
+	case users.Deactivated:
+		return rank + ` = 2`, nil
+	}
+	return "", nil
+}
+
+// minTrigram is the shortest query the trigram index can answer.
+const minTrigram = 3
+
+// searchIndex is the full-text index that answers a search, and q as its
+// MATCH expression.
+//
+// Three characters or more: users_search, an FTS5 trigram index of name
+// and email, finds any substring in any case; q becomes one FTS5 phrase in
+// double quotes, inside which nothing is syntax (% _ * " are literal).
+//
+// One or two characters: a trigram index cannot answer those, and a LIKE
+// '%…%' would read every user to count the matches. users_grams indexes
+// each character and each pair of characters of name and email as a token
+// of its own (migration 0002), so the search is one token: the same
+// "contains", read from an index. It folds ASCII case only, as LIKE does.
+func searchIndex(q string) (table, match string) {
+	n := utf8.RuneCountInString(q)
+	if n >= minTrigram {
+		return "users_search", `"` + strings.ReplaceAll(q, `"`, `""`) + `"`
+	}
+	kind := "u"
+	if n == 2 {
+		kind = "b"
+	}
+	return "users_grams", `"` + kind + strings.ToUpper(hex.EncodeToString([]byte(lowerASCII(q)))) + `"`
+}
+
+// lowerASCII folds A-Z as SQLite's lower() does, and nothing else.
+func lowerASCII(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'A' && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
+}
+
+// searchWhere is the condition for a search by name or email on a tab,
+// in one of two forms that match the same rows: one that reads the
+// matches through the search's index (walk false), and one that tests a
+// row already at hand (walk true): LIKE '%…%', which ignores ASCII case as
+// both indexes do. The trigram index also folds the case of other letters,
+// which LIKE does not, so a long query like "élodie" is always looked up
+// in the index.
+func searchWhere(q string, st users.Status, walk bool) (string, []any) {
+	if walk && (utf8.RuneCountInString(q) < minTrigram || isASCII(q)) {
+		pat := "%" + escapeLike(q) + "%"
+		return `(u.name LIKE ? ESCAPE '\' OR u.email LIKE ? ESCAPE '\')`, []any{pat, pat}
+	}
+	table, match := searchIndex(q)
+	in := `u.id IN (SELECT ` + rowidToID + ` FROM ` + table + ` WHERE ` + table + ` MATCH ?` + rankRowids("rowid", st) + `)`
+	if walk {
+		in = "+" + in // built once, then probed for each row walked
+	}
+	return in, []any{match}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// spaceWhere limits the list to people with a role, or a pending
+// invitation offering one, in the given spaces.
+func spaceWhere(ids []int64, walk bool) (string, []any) {
+	in, args := inList(append([]int64{0}, ids...))
+	c := `u.id IN (SELECT user_id FROM role_grants WHERE space_id IN ` + in + `
+		UNION SELECT i.user_id FROM invitation_roles r JOIN invitations i ON i.id = r.invitation_id
+		      WHERE r.space_id IN ` + in + ` AND i.state = 'pending')`
+	if walk {
+		c = "+" + c
+	}
+	return c, append(args, args...)
+}
+
+// filterWhere is the search and space part of a list filter (not the
+// tab), with placeholders only; "" when the list is unfiltered.
+func filterWhere(f users.ListFilter, walk bool) ([]string, []any) {
 	var conds []string
 	var args []any
-	if withStatus && f.Status != "" {
-		c, a := statusWhere(f.Status, f.Now.Unix())
-		conds = append(conds, c)
-		args = append(args, a...)
-	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		// As typed: LIKE ignores ASCII case itself, and lower-casing here
-		// would stop "Élodie" from finding Élodie (SQLite folds no other case).
-		pat := "%" + escapeLike(q) + "%"
-		conds = append(conds, `(u.email LIKE ? ESCAPE '\' OR u.name LIKE ? ESCAPE '\')`)
-		args = append(args, pat, pat)
+		c, a := searchWhere(q, f.Status, walk)
+		conds, args = append(conds, c), append(args, a...)
 	}
 	if f.SpaceIDs != nil {
-		in, ids := inList(append([]int64{0}, f.SpaceIDs...))
-		conds = append(conds, `(u.id IN (SELECT user_id FROM role_grants WHERE space_id IN `+in+`)
-			OR u.id IN (SELECT i.user_id FROM invitations i JOIN invitation_roles r ON r.invitation_id = i.id
-			            WHERE i.state = 'pending' AND r.space_id IN `+in+`))`)
-		args = append(args, ids...)
-		args = append(args, ids...)
+		c, a := spaceWhere(f.SpaceIDs, walk)
+		conds, args = append(conds, c), append(args, a...)
 	}
-	if len(conds) == 0 {
-		return "", nil
-	}
-	return " WHERE " + strings.Join(conds, " AND "), args
+	return conds, args
+}
+
+func filtered(f users.ListFilter) bool {
+	return strings.TrimSpace(f.Query) != "" || f.SpaceIDs != nil
 }
 
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
+// listOrder is the ORDER BY of a sort: each is the key of an index
+// (users_name, the email index, users_joined, and their rank twins), and
+// a descending sort walks it backwards.
 func listOrder(f users.ListFilter) string {
 	dir := " ASC"
 	if f.Desc {
@@ -230,18 +366,128 @@ func listOrder(f users.ListFilter) string {
 	case users.ByEmail:
 		return " ORDER BY u.email" + dir
 	case users.ByStatus:
-		return " ORDER BY (u.deactivated_at IS NOT NULL), (u.activated_at IS NULL)" + dir + ", u.name COLLATE NOCASE, u.id"
+		if f.Status == "" {
+			return " ORDER BY " + rankExpr + dir + ", u.name COLLATE NOCASE" + dir + ", u.id" + dir
+		}
+		// One tab is one rank: by name, which SQLite sees is one index.
 	case users.ByCreated:
-		return " ORDER BY coalesce(u.activated_at, u.created_at)" + dir + ", u.id" + dir
+		return " ORDER BY " + joinedExpr + dir + ", u.id" + dir
 	}
 	return " ORDER BY u.name COLLATE NOCASE" + dir + ", u.id" + dir
 }
 
+// listQuery is the query for one page of rows. With walk set it reads
+// along the sort order's index and tests each row against the filter;
+// without, it reads the filter's matches and sorts them.
+func listQuery(f users.ListFilter, walk bool) (string, []any) {
+	var conds []string
+	var args []any
+	if c, a := statusWhere(f.Status, f.Now.Unix(), filtered(f) && !walk); c != "" {
+		conds, args = append(conds, c), append(args, a...)
+	}
+	fc, fa := filterWhere(f, walk)
+	conds, args = append(conds, fc...), append(args, fa...)
+	where := ""
+	if len(conds) > 0 {
+		where = " WHERE " + strings.Join(conds, " AND ")
+	}
+	from := ` FROM users u`
+	if walk && f.Status == "" && (f.Sort == users.ByName || f.Sort == "") {
+		// Along users_name_email, which tests a search's LIKE on name and
+		// email without reading the rows that do not match.
+		from = ` FROM users u INDEXED BY users_name_email`
+	}
+	offset := (f.Page - 1) * f.PerPage
+	return `SELECT ` + prefixed("u.", userCols) + from + where + listOrder(f) + ` LIMIT ? OFFSET ?`, append(args, f.PerPage, offset)
+}
+
+// countQuery counts each tab: scans nothing, as said above. Its columns
+// are active, invited, expired, deactivated, and the unfiltered number of
+// users of the current tab (the length of the index a walk would read).
+func countQuery(f users.ListFilter) (string, []any) {
+	now := f.Now.Unix()
+	var tab string
+	switch f.Status {
+	case users.Active:
+		tab = `(SELECT n FROM user_status_counts WHERE status_rank = 0)`
+	case users.Invited, users.Expired:
+		tab = `(SELECT n FROM user_status_counts WHERE status_rank = 1)`
+	case users.Deactivated:
+		tab = `(SELECT n FROM user_status_counts WHERE status_rank = 2)`
+	default:
+		tab = `(SELECT sum(n) FROM user_status_counts)`
+	}
+	if q := strings.TrimSpace(f.Query); q != "" && f.SpaceIDs == nil {
+		// A search alone: its index counts the matches per rank from their
+		// rowids; only the pending ones are looked up, for their expiry.
+		table, match := searchIndex(q)
+		from := ` FROM ` + table + ` WHERE ` + table + ` MATCH ?`
+		return `SELECT (SELECT count(*)` + from + rankRowids("rowid", users.Active) + `),
+			       count(*) FILTER (WHERE u.invite_expires_at > ?),
+			       count(*) FILTER (WHERE u.invite_expires_at <= ?),
+			       (SELECT count(*)` + from + rankRowids("rowid", users.Deactivated) + `),
+			       ` + tab + `
+			FROM ` + table + ` s JOIN users u INDEXED BY users_id_status ON u.id = s.rowid - ` + pendingRowid + `
+			WHERE ` + table + ` MATCH ?` + rankRowids("s.rowid", users.Invited), []any{match, now, now, match, match}
+	}
+	if conds, args := filterWhere(f, false); len(conds) > 0 {
+		// One probe of users_id_status per match: it holds the rank and the
+		// expiry, so no table row is read.
+		return `SELECT count(*) FILTER (WHERE ` + rankExpr + ` = 0),
+			       count(*) FILTER (WHERE ` + rankExpr + ` = 1 AND u.invite_expires_at > ?),
+			       count(*) FILTER (WHERE ` + rankExpr + ` = 1 AND u.invite_expires_at <= ?),
+			       count(*) FILTER (WHERE ` + rankExpr + ` = 2),
+			       ` + tab + `
+			FROM users u INDEXED BY users_id_status WHERE ` + strings.Join(conds, " AND "), append([]any{now, now}, args...)
+	}
+	// Pending users whose invitation still runs: those expiring after today
+	// from pending_expiry_days, those expiring later today from one short
+	// range of users_rank_expires. Expired ones are the other pending ones,
+	// but for those without an expiry, who are in neither tab.
+	tomorrow := (now/86400 + 1) * 86400
+	return `SELECT c0.n, running.n, c1.n - running.n - nulls.n, c2.n, ` + tab + `
+		FROM user_status_counts c0, user_status_counts c1, user_status_counts c2,
+		     (SELECT (SELECT coalesce(sum(n), 0) FROM pending_expiry_days WHERE day >= ?)
+		           + (SELECT count(*) FROM users u WHERE ` + rankExpr + ` = 1 AND u.invite_expires_at > ? AND u.invite_expires_at < ?) AS n) running,
+		     (SELECT count(*) AS n FROM users u WHERE ` + rankExpr + ` = 1 AND u.invite_expires_at IS NULL) nulls
+		WHERE c0.status_rank = 0 AND c1.status_rank = 1 AND c2.status_rank = 2`, []any{tomorrow / 86400, now, tomorrow}
+}
+
 func (s *UserStore) List(ctx context.Context, f users.ListFilter) (users.ListPage, error) {
 	var page users.ListPage
-	where, args := listWhere(f, true)
-	q := `SELECT ` + prefixed("u.", userCols) + ` FROM users u` + where + listOrder(f) + ` LIMIT ? OFFSET ?`
-	rows, err := s.db.R.QueryContext(ctx, q, append(args, f.PerPage, (f.Page-1)*f.PerPage)...)
+	// One read transaction: the counts, the rows and the rows' details come
+	// from one snapshot, even while others write.
+	tx, err := s.db.R.BeginTx(ctx, nil)
+	if err != nil {
+		return page, errs.Wrap(err, "listing users")
+	}
+	defer tx.Rollback()
+
+	var active, invited, expired, deactivated, tabSize int
+	q, args := countQuery(f)
+	if err := tx.QueryRowContext(ctx, q, args...).Scan(&active, &invited, &expired, &deactivated, &tabSize); err != nil {
+		return page, errs.Wrap(err, "counting users")
+	}
+	page.Counts = map[users.Status]int{users.Active: active, users.Invited: invited, users.Expired: expired, users.Deactivated: deactivated}
+	page.All = active + invited + expired + deactivated
+	page.Total = page.All
+	if f.Status != "" {
+		page.Total = page.Counts[f.Status]
+	}
+	offset := (f.Page - 1) * f.PerPage
+	if offset >= page.Total {
+		return page, nil // past the last page: nothing to read
+	}
+
+	// A filtered page can be read two ways: through the matches, reading
+	// and sorting every one of them, or along the sort order's index,
+	// testing each row until the page is full. Walking past a row costs
+	// about what reading a match costs, and the walk passes about
+	// (offset + page) × tabSize / matches rows: many matches make it short
+	// ("son" in 100,000 names), few make reading them cheap ("ramírez").
+	walk := filtered(f) && int64(offset+f.PerPage)*int64(tabSize) < int64(page.Total)*int64(page.Total)
+	q, args = listQuery(f, walk)
+	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return page, errs.Wrap(err, "listing users")
 	}
@@ -259,30 +505,7 @@ func (s *UserStore) List(ctx context.Context, f users.ListFilter) (users.ListPag
 	if err := rows.Err(); err != nil {
 		return page, errs.Wrap(err, "listing users")
 	}
-
-	// Counts for the tabs, each served by a partial index.
-	page.Counts = map[users.Status]int{}
-	base, baseArgs := listWhere(f, false)
-	for _, st := range []users.Status{users.Active, users.Invited, users.Expired, users.Deactivated} {
-		c, a := statusWhere(st, f.Now.Unix())
-		w := " WHERE " + c
-		if base != "" {
-			w = base + " AND " + c
-		}
-		var n int
-		if err := s.db.R.QueryRowContext(ctx, `SELECT count(*) FROM users u`+w, append(append([]any{}, baseArgs...), a...)...).Scan(&n); err != nil {
-			return page, errs.Wrap(err, "counting users")
-		}
-		page.Counts[st] = n
-		page.All += n
-	}
-	if f.Status == "" {
-		page.Total = page.All
-	} else {
-		page.Total = page.Counts[f.Status]
-	}
-
-	if err := s.fillRows(ctx, page.Rows, ids); err != nil {
+	if err := fillRows(ctx, tx, page.Rows, ids); err != nil {
 		return page, err
 	}
 	return page, nil
@@ -294,70 +517,103 @@ func (s *UserStore) Listed(ctx context.Context, id int64) (users.Listed, error) 
 		return users.Listed{}, err
 	}
 	rows := []users.Listed{{User: u}}
-	err = s.fillRows(ctx, rows, []int64{id})
+	err = fillRows(ctx, s.db.R, rows, []int64{id})
 	return rows[0], err
 }
 
-// fillRows adds each row's grants and pending invitation, in two queries
-// for the whole page.
-func (s *UserStore) fillRows(ctx context.Context, rows []users.Listed, ids []int64) error {
-	grants, err := grantsOf(ctx, s.db.R, `SELECT g.user_id, g.space_id, sp.kind, sp.name, g.role FROM role_grants g JOIN spaces sp ON sp.id = g.space_id WHERE g.user_id IN `, ids)
-	if err != nil {
-		return err
+// rowInvitesQuery reads the pending invitations of some users, each with
+// every email sent about it, from outbox_invitation_delivery alone (no
+// outbox row). It is completed by an IN list of user ids.
+const rowInvitesQuery = `
+	SELECT i.id, i.user_id, i.created_at, i.sent_at, i.expires_at, i.inviter_name, i.renewal_requested_at,
+	       o.id, o.state, o.last_error
+	FROM invitations i
+	LEFT JOIN outbox o INDEXED BY outbox_invitation_delivery ON o.invitation_id = i.id AND o.kind != 'renewal_request'
+	WHERE i.state = 'pending' AND i.user_id IN `
+
+// rowRolesQuery reads the roles some users hold (0) and those their
+// pending invitation offers (1), the account first, then by space name;
+// in takes the IN list of user ids.
+func rowRolesQuery(in string) string {
+	return `
+	SELECT 0, g.user_id, g.space_id, sp.kind, sp.name, g.role, sp.kind != 'account' AS later
+	FROM role_grants g JOIN spaces sp ON sp.id = g.space_id
+	WHERE g.user_id IN ` + in + `
+	UNION ALL
+	SELECT 1, i.user_id, r.space_id, sp.kind, sp.name, r.role, sp.kind != 'account'
+	FROM invitations i JOIN invitation_roles r ON r.invitation_id = i.id JOIN spaces sp ON sp.id = r.space_id
+	WHERE i.state = 'pending' AND i.user_id IN ` + in + `
+	ORDER BY 1, 2, 7, 5 COLLATE NOCASE, 3`
+}
+
+// fillRows adds each row's grants and pending invitation (with the fate of
+// its newest email and the roles it offers), in two queries for the whole
+// page.
+func fillRows(ctx context.Context, q querier, rows []users.Listed, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
 	}
-	invites, err := pendingInvites(ctx, s.db.R, ids)
+	in, args := inList(ids)
+	invites := map[int64]*users.Invite{}
+	newest := map[int64]int64{} // invitation id: id of its newest email
+	rs, err := q.QueryContext(ctx, rowInvitesQuery+in, args...)
 	if err != nil {
-		return err
+		return errs.Wrap(err, "reading invitations")
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var inv users.Invite
+		var userID, created, sent, expires int64
+		var renewal, emailID sql.NullInt64
+		var state, lastError sql.NullString
+		if err := rs.Scan(&inv.ID, &userID, &created, &sent, &expires, &inv.InviterName, &renewal, &emailID, &state, &lastError); err != nil {
+			return errs.Wrap(err, "reading invitations")
+		}
+		cur := invites[userID]
+		if cur == nil {
+			inv.CreatedAt, inv.SentAt, inv.ExpiresAt = time.Unix(created, 0).UTC(), time.Unix(sent, 0).UTC(), time.Unix(expires, 0).UTC()
+			inv.RenewalRequested = renewal.Valid
+			cur = &inv
+			invites[userID] = cur
+		}
+		if emailID.Valid && emailID.Int64 > newest[cur.ID] {
+			newest[cur.ID] = emailID.Int64
+			cur.Delivery = users.Delivery{State: state.String, Error: lastError.String}
+		}
+	}
+	if err := rs.Err(); err != nil {
+		return errs.Wrap(err, "reading invitations")
+	}
+	rs.Close()
+
+	grants := map[int64][]spaces.Grant{}
+	rs, err = q.QueryContext(ctx, rowRolesQuery(in), append(args, args...)...)
+	if err != nil {
+		return errs.Wrap(err, "reading roles")
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var offered bool
+		var userID int64
+		var later bool
+		var g spaces.Grant
+		if err := rs.Scan(&offered, &userID, &g.SpaceID, &g.SpaceKind, &g.SpaceName, &g.Role, &later); err != nil {
+			return errs.Wrap(err, "reading roles")
+		}
+		if !offered {
+			grants[userID] = append(grants[userID], g)
+		} else if inv := invites[userID]; inv != nil {
+			inv.Offered = append(inv.Offered, g)
+		}
+	}
+	if err := rs.Err(); err != nil {
+		return errs.Wrap(err, "reading roles")
 	}
 	for i := range rows {
 		rows[i].Grants = grants[rows[i].ID]
 		rows[i].Invite = invites[rows[i].ID]
 	}
 	return nil
-}
-
-func pendingInvites(ctx context.Context, q querier, userIDs []int64) (map[int64]*users.Invite, error) {
-	out := map[int64]*users.Invite{}
-	if len(userIDs) == 0 {
-		return out, nil
-	}
-	in, args := inList(userIDs)
-	rows, err := q.QueryContext(ctx, `
-		SELECT i.id, i.user_id, i.created_at, i.sent_at, i.expires_at, i.inviter_name, i.renewal_requested_at,
-		       coalesce(o.state, ''), coalesce(o.last_error, '')
-		FROM invitations i
-		LEFT JOIN outbox o ON o.id = (SELECT max(id) FROM outbox WHERE invitation_id = i.id AND kind != 'renewal_request')
-		WHERE i.state = 'pending' AND i.user_id IN `+in, args...)
-	if err != nil {
-		return nil, errs.Wrap(err, "reading invitations")
-	}
-	defer rows.Close()
-	var invIDs []int64
-	byInv := map[int64]*users.Invite{}
-	for rows.Next() {
-		var inv users.Invite
-		var userID, created, sent, expires int64
-		var renewal sql.NullInt64
-		if err := rows.Scan(&inv.ID, &userID, &created, &sent, &expires, &inv.InviterName, &renewal, &inv.Delivery.State, &inv.Delivery.Error); err != nil {
-			return nil, errs.Wrap(err, "reading invitations")
-		}
-		inv.CreatedAt, inv.SentAt, inv.ExpiresAt = time.Unix(created, 0).UTC(), time.Unix(sent, 0).UTC(), time.Unix(expires, 0).UTC()
-		inv.RenewalRequested = renewal.Valid
-		out[userID] = &inv
-		byInv[inv.ID] = &inv
-		invIDs = append(invIDs, inv.ID)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, errs.Wrap(err, "reading invitations")
-	}
-	offered, err := grantsOf(ctx, q, `SELECT r.invitation_id, r.space_id, sp.kind, sp.name, r.role FROM invitation_roles r JOIN spaces sp ON sp.id = r.space_id WHERE r.invitation_id IN `, invIDs)
-	if err != nil {
-		return nil, err
-	}
-	for id, inv := range byInv {
-		inv.Offered = offered[id]
-	}
-	return out, nil
 }
 
 func prefixed(p, cols string) string {

@@ -46,6 +46,7 @@ Usage:
   usher [serve] [flags]                          run the web app (the default)
   usher admin create --email E --name N [flags]  add an account administrator
   usher migrate [flags]                          bring the database up to date
+  usher demo --users N [--force] [flags]         fill a data folder with demo data
   usher version                                  print the version
 
 Run "usher serve -h" for the settings; each flag has an environment variable.
@@ -67,6 +68,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return adminCreate(ctx, args[1:], getenv, stdin, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args, getenv, stdout, stderr)
+	case "demo":
+		return demoData(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintf(stdout, "usher %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 		return nil

@@ -1,0 +1,536 @@
+// Command usherload measures how Usher's users list holds up under load.
+//
+// Against a running Usher it signs in and sends requests from a number of
+// concurrent clients, one scenario after the other, and prints requests per
+// second and latency percentiles for each, next to the same figures for
+// /healthz, a handler that does nothing, measured in the same run: on a
+// busy or noisy machine that ratio means more than the raw numbers.
+//
+//	usherload -url http://127.0.0.1:8080 -c 16 -d 5s
+//
+// With -usher it runs the whole benchmark itself (`go tool task bench`):
+// it fills a temporary data folder with `usher demo`, starts `usher serve`
+// on a free loopback port, measures how long it takes to answer, runs the
+// scenarios, reads the server's peak memory, and stops it.
+//
+//	usherload -usher bin/usher -users 100000
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+	"unicode/utf8"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "usherload:", err)
+		os.Exit(1)
+	}
+}
+
+// options are the command line.
+type options struct {
+	url       string
+	usher     string // the binary to benchmark; empty: use url
+	users     int
+	email     string
+	password  string
+	clients   int
+	duration  time.Duration
+	requests  int
+	warmup    time.Duration
+	query     string
+	pid       int
+	timeout   time.Duration
+	scenarios string
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var o options
+	fs := flag.NewFlagSet("usherload", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080", "base URL of a running Usher (ignored with -usher)")
+	fs.StringVar(&o.usher, "usher", "", "benchmark this usher binary: seed a temporary data folder, start it on loopback, stop it at the end")
+	fs.IntVar(&o.users, "users", 100000, "with -usher: how many demo users to seed")
+	fs.StringVar(&o.email, "email", "admin@example.com", "administrator to sign in as")
+	fs.StringVar(&o.password, "password", "", "their password (default: USHER_ADMIN_PASSWORD, else the demo password)")
+	fs.IntVar(&o.clients, "c", 16, "concurrent clients")
+	fs.DurationVar(&o.duration, "d", 5*time.Second, "how long to measure each scenario")
+	fs.IntVar(&o.requests, "n", 0, "stop each scenario after this many requests (0: only -d counts)")
+	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured load before each scenario")
+	fs.StringVar(&o.query, "q", "son", "the search scenario's query (a common fragment of names)")
+	fs.IntVar(&o.pid, "pid", 0, "the server's process id, to report its peak memory (Linux)")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long, whatever happens")
+	fs.StringVar(&o.scenarios, "scenarios", "", "comma-separated scenario names to run (default: all)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if o.password == "" {
+		o.password = getenv("USHER_ADMIN_PASSWORD")
+	}
+	if o.password == "" {
+		o.password = "demo password 1234"
+	}
+	if o.clients < 1 || o.duration <= 0 {
+		return errors.New("-c must be at least 1 and -d positive")
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+
+	var srv *server
+	if o.usher != "" {
+		var err error
+		if srv, err = startServer(ctx, o, stderr); err != nil {
+			return err
+		}
+		defer srv.stop()
+		o.url, o.pid = srv.url, srv.cmd.Process.Pid
+	}
+	base, err := url.Parse(strings.TrimRight(o.url, "/"))
+	if err != nil || base.Host == "" {
+		return fmt.Errorf("-url %q is not a URL", o.url)
+	}
+	if h := base.Hostname(); h != "localhost" && !net.ParseIP(h).IsLoopback() {
+		return fmt.Errorf("-url %s: usherload only loads loopback addresses", o.url)
+	}
+	client := &http.Client{
+		Transport:     &http.Transport{MaxIdleConns: o.clients * 2, MaxIdleConnsPerHost: o.clients * 2, DisableCompression: true},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Timeout:       30 * time.Second,
+	}
+	cookie, err := signIn(ctx, client, base.String(), o.email, o.password)
+	if err != nil {
+		return err
+	}
+
+	var results []result
+	for _, sc := range scenarios(o.query) {
+		if o.scenarios != "" && !slices.Contains(strings.Split(o.scenarios, ","), sc.name) {
+			continue
+		}
+		fmt.Fprintf(stderr, "usherload: %s (%s), %d clients, %s…\n", sc.name, sc.path, o.clients, o.duration)
+		c := cookie
+		if !sc.signedIn {
+			c = ""
+		}
+		r, err := measure(ctx, client, base.String()+sc.path, c, o)
+		if err != nil {
+			return fmt.Errorf("%s: %w", sc.name, err)
+		}
+		r.scenario = sc
+		results = append(results, r)
+	}
+
+	peak := peakRSS(o.pid)
+	fmt.Fprintln(stdout)
+	if srv != nil {
+		fmt.Fprintf(stdout, "%d demo users seeded in %.1fs. usher serve answered /healthz %d ms after it was started (it logged startup_ms=%s).\n",
+			o.users, srv.seeded.Seconds(), srv.ready.Milliseconds(), srv.startupMS())
+	}
+	printTable(stdout, results, o.clients)
+	if peak > 0 {
+		fmt.Fprintf(stdout, "\nServer peak RSS (VmHWM): %.1f MB\n", float64(peak)/(1<<20))
+	}
+	return nil
+}
+
+// scenario is one address to load; signedIn sends the session cookie.
+type scenario struct {
+	name, path string
+	signedIn   bool
+}
+
+func scenarios(q string) []scenario {
+	// /healthz goes without the cookie, as a load balancer would: with it,
+	// every request would also load the session (the user, their roles and
+	// the spaces), and the baseline would not be trivial any more.
+	return []scenario{
+		{"healthz", "/healthz", false},
+		{"healthz, signed in", "/healthz", true}, // the session alone
+		{"first page", "/settings/users", true},
+		{"search", "/settings/users?q=" + url.QueryEscape(q), true},
+		{"tab", "/settings/users?status=invited", true},
+		{"deep page", "/settings/users?page=1000", true},
+	}
+}
+
+// signIn posts the sign-in form as a browser would (with an Origin, which
+// Usher's cross-origin protection checks) and returns the session cookie.
+func signIn(ctx context.Context, client *http.Client, base, email, password string) (string, error) {
+	form := url.Values{"email": {email}, "password": {password}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/login", strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", base)
+	res, err := client.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("signing in: %w", err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	var parts []string
+	for _, c := range res.Cookies() {
+		parts = append(parts, c.Name+"="+c.Value)
+	}
+	if res.StatusCode != http.StatusSeeOther || len(parts) == 0 {
+		return "", fmt.Errorf("signing in as %s: got %s, want a redirect with a session cookie (wrong password?)", email, res.Status)
+	}
+	return strings.Join(parts, "; "), nil
+}
+
+// result is what one scenario measured.
+type result struct {
+	scenario
+	requests  int
+	errors    int
+	elapsed   time.Duration
+	latencies []time.Duration // sorted
+	firstErr  string
+}
+
+func (r result) rps() float64 { return float64(r.requests) / r.elapsed.Seconds() }
+
+// percentile is the latency below which p of the requests finished.
+func (r result) percentile(p float64) time.Duration {
+	if len(r.latencies) == 0 {
+		return 0
+	}
+	i := int(math.Ceil(p*float64(len(r.latencies)))) - 1
+	return r.latencies[min(max(i, 0), len(r.latencies)-1)]
+}
+
+// measure loads one address from o.clients clients: o.warmup unmeasured,
+// then o.duration (or o.requests requests) measured.
+func measure(ctx context.Context, client *http.Client, target, cookie string, o options) (result, error) {
+	if o.warmup > 0 {
+		if _, err := load(ctx, client, target, cookie, o.clients, o.warmup, 0); err != nil {
+			return result{}, err
+		}
+	}
+	return load(ctx, client, target, cookie, o.clients, o.duration, o.requests)
+}
+
+func load(ctx context.Context, client *http.Client, target, cookie string, clients int, d time.Duration, limit int) (result, error) {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var (
+		mu   sync.Mutex
+		r    result
+		wg   sync.WaitGroup
+		sent int
+	)
+	take := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if limit > 0 && sent >= limit {
+			return false
+		}
+		sent++
+		return true
+	}
+	start := time.Now()
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var lat []time.Duration
+			errs, firstErr := 0, ""
+			for ctx.Err() == nil && take() {
+				t := time.Now()
+				err := get(ctx, client, target, cookie)
+				if ctx.Err() != nil {
+					break // cut off by the end of the run: not a measurement
+				}
+				lat = append(lat, time.Since(t))
+				if err != nil {
+					errs++
+					if firstErr == "" {
+						firstErr = err.Error()
+					}
+				}
+			}
+			mu.Lock()
+			r.latencies = append(r.latencies, lat...)
+			r.errors += errs
+			if r.firstErr == "" {
+				r.firstErr = firstErr
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	r.elapsed = time.Since(start)
+	r.requests = len(r.latencies)
+	slices.Sort(r.latencies)
+	if r.requests == 0 {
+		return r, errors.New("no request finished: is the server up?")
+	}
+	if r.errors > r.requests/100 {
+		return r, fmt.Errorf("%d of %d requests failed, the first with: %s", r.errors, r.requests, r.firstErr)
+	}
+	return r, nil
+}
+
+// get fetches target and reads the whole answer, which must be a 200.
+func get(ctx context.Context, client *http.Client, target, cookie string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return err
+	}
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if err != nil {
+		return err
+	}
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s answered %s", target, res.Status)
+	}
+	return nil
+}
+
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 2, 64)
+}
+
+// printTable writes the results as a Markdown table, columns aligned.
+func printTable(w io.Writer, rs []result, clients int) {
+	var base float64
+	for _, r := range rs {
+		if r.name == "healthz" {
+			base = r.rps()
+		}
+	}
+	rows := [][]string{{"scenario", "path", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "vs /healthz"}}
+	for _, r := range rs {
+		ratio := "-"
+		if base > 0 {
+			ratio = strconv.FormatFloat(100*r.rps()/base, 'f', 1, 64) + "%"
+		}
+		rows = append(rows, []string{r.name, "`" + r.path + "`", strconv.Itoa(r.requests), strconv.FormatFloat(r.rps(), 'f', 0, 64),
+			ms(r.percentile(0.50)), ms(r.percentile(0.95)), ms(r.percentile(0.99)), ratio})
+	}
+	width := make([]int, len(rows[0]))
+	for _, row := range rows {
+		for i, c := range row {
+			width[i] = max(width[i], utf8.RuneCountInString(c))
+		}
+	}
+	line := func(cells []string) {
+		var b strings.Builder
+		for i, c := range cells {
+			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(c))
+			if i >= 2 { // numbers: right-aligned
+				c = pad + c
+			} else {
+				c += pad
+			}
+			b.WriteString("| " + c + " ")
+		}
+		fmt.Fprintln(w, b.String()+"|")
+	}
+	fmt.Fprintf(w, "%d concurrent clients:\n\n", clients)
+	line(rows[0])
+	sep := make([]string, len(width))
+	for i, n := range width {
+		sep[i] = strings.Repeat("-", n)
+		if i >= 2 {
+			sep[i] = strings.Repeat("-", n-1) + ":"
+		}
+	}
+	line(sep)
+	for _, row := range rows[1:] {
+		line(row)
+	}
+}
+
+// peakRSS is VmHWM of process pid, in bytes, or 0 when unknown.
+func peakRSS(pid int) int64 {
+	if pid <= 0 {
+		return 0
+	}
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			if err == nil {
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}
+
+// server is a `usher serve` that usherload started.
+type server struct {
+	cmd    *exec.Cmd
+	dir    string
+	url    string
+	seeded time.Duration // how long `usher demo` took
+	ready  time.Duration // from start until /healthz answered
+	done   chan struct{}
+
+	mu     sync.Mutex
+	logged string // the startup_ms of its log
+}
+
+var startupRE = regexp.MustCompile(`startup_ms=(\d+)`)
+
+// startupMS is the startup_ms the server logged, or "?".
+func (s *server) startupMS() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.logged == "" {
+		return "?"
+	}
+	return s.logged
+}
+
+// startServer seeds a temporary data folder and starts usher on it.
+func startServer(ctx context.Context, o options, stderr io.Writer) (*server, error) {
+	bin, err := filepath.Abs(o.usher)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "usher-bench-")
+	if err != nil {
+		return nil, err
+	}
+	s := &server{dir: dir, done: make(chan struct{})}
+	fail := func(err error) (*server, error) {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	data := filepath.Join(dir, "data")
+	env := append(os.Environ(), "USHER_ADMIN_PASSWORD="+o.password)
+
+	fmt.Fprintf(stderr, "usherload: seeding %d demo users into %s…\n", o.users, data)
+	seed := exec.CommandContext(ctx, bin, "demo", "--users", strconv.Itoa(o.users), "--data-dir", data)
+	seed.Env, seed.Stdout, seed.Stderr = env, stderr, stderr
+	t := time.Now()
+	if err := seed.Run(); err != nil {
+		return fail(fmt.Errorf("usher demo: %w", err))
+	}
+	s.seeded = time.Since(t)
+
+	// A free port: the kernel picks one, and usher takes it over a moment later.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fail(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	s.url = "http://" + addr
+
+	s.cmd = exec.Command(bin, "serve", "--addr", addr, "--data-dir", data)
+	s.cmd.Env = env
+	s.cmd.SysProcAttr = childAttr()
+	logs, err := os.Create(filepath.Join(dir, "serve.log"))
+	if err != nil {
+		return fail(err)
+	}
+	pr, pw := io.Pipe()
+	s.cmd.Stdout, s.cmd.Stderr = logs, pw
+	go func() {
+		// The server logs a line per request: keep reading, or it blocks.
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			if m := startupRE.FindStringSubmatch(sc.Text()); m != nil {
+				s.mu.Lock()
+				if s.logged == "" {
+					s.logged = m[1]
+				}
+				s.mu.Unlock()
+			}
+			fmt.Fprintln(logs, sc.Text())
+		}
+		io.Copy(io.Discard, pr)
+	}()
+	t = time.Now()
+	if err := s.cmd.Start(); err != nil {
+		return fail(fmt.Errorf("starting usher serve: %w", err))
+	}
+	go func() {
+		s.cmd.Wait()
+		pw.Close()
+		logs.Close()
+		close(s.done)
+	}()
+	if err := waitHealthy(ctx, s.url, s.done); err != nil {
+		s.stop()
+		return nil, err
+	}
+	s.ready = time.Since(t)
+	return s, nil
+}
+
+// waitHealthy polls /healthz until it answers 200.
+func waitHealthy(ctx context.Context, base string, exited <-chan struct{}) error {
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			return errors.New("usher serve exited before answering /healthz (see its log above)")
+		case <-ctx.Done():
+			return ctx.Err()
+		default:
+		}
+		if res, err := client.Get(base + "/healthz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return errors.New("usher serve did not answer /healthz within 20s")
+}
+
+// stop ends the server (SIGTERM, then SIGKILL after 5s) and removes its
+// data folder.
+func (s *server) stop() {
+	if s.cmd != nil && s.cmd.Process != nil {
+		s.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-s.done:
+		case <-time.After(5 * time.Second):
+			s.cmd.Process.Kill()
+			<-s.done
+		}
+	}
+	os.RemoveAll(s.dir)
+}

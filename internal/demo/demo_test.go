@@ -1,0 +1,183 @@
+package demo_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/usherhq/usher/db"
+	"github.com/usherhq/usher/internal/auth"
+	"github.com/usherhq/usher/internal/demo"
+	"github.com/usherhq/usher/internal/invitations"
+	"github.com/usherhq/usher/internal/users"
+)
+
+var now = time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
+
+func seeded(t *testing.T, n int) (*db.DB, demo.Summary, *auth.Links) {
+	t.Helper()
+	ctx := context.Background()
+	d, err := db.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if _, err := d.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	links := auth.NewLinks(bytes.Repeat([]byte{7}, 32))
+	sum, err := demo.Seed(ctx, d, demo.Options{Users: n, PasswordHash: "$argon2id$demo", Links: links, TTL: 7 * 24 * time.Hour, Now: now, Seed: 42})
+	if err != nil {
+		t.Fatalf("Seed: %v", err)
+	}
+	return d, sum, links
+}
+
+func count(t *testing.T, d *db.DB, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := d.R.QueryRow(q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+// The users list, read the way the app reads it, agrees with what the
+// seeder says it made, and the statuses come in realistic proportions.
+func TestSeedMakesARealisticAccount(t *testing.T) {
+	const n = 3000
+	d, sum, _ := seeded(t, n)
+	if sum.Users != n {
+		t.Fatalf("Users = %d, want %d", sum.Users, n)
+	}
+	p, err := db.NewUserStore(d).List(context.Background(), users.ListFilter{Page: 1, PerPage: 50, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for st, c := range p.Counts {
+		if c != sum.ByStatus[st] {
+			t.Errorf("list counts %d %s, seeder says %d", c, st, sum.ByStatus[st])
+		}
+	}
+	for st, pct := range map[users.Status]float64{users.Active: 80, users.Invited: 12, users.Expired: 5, users.Deactivated: 3} {
+		got := 100 * float64(p.Counts[st]) / n
+		if got < pct*0.7 || got > pct*1.3 {
+			t.Errorf("%s: %.1f%% of users, want about %.0f%%", st, got, pct)
+		}
+	}
+	if p.All != n {
+		t.Errorf("All = %d, want %d", p.All, n)
+	}
+
+	// Spaces of every kind, and nothing dangling.
+	for _, kind := range []string{"account", "unit", "waiting_area", "meeting_room"} {
+		if count(t, d, `SELECT count(*) FROM spaces WHERE kind = ?`, kind) == 0 {
+			t.Errorf("no %s", kind)
+		}
+	}
+	if n := count(t, d, `SELECT count(*) FROM pragma_foreign_key_check`); n != 0 {
+		t.Errorf("%d foreign key violations", n)
+	}
+	if n := count(t, d, `SELECT count(*) FROM users WHERE email NOT LIKE '%_@_%.%'`); n != 0 {
+		t.Errorf("%d malformed emails", n)
+	}
+	if n := count(t, d, `SELECT count(*) FROM users WHERE activated_at IS NOT NULL AND name = ''`); n != 0 {
+		t.Errorf("%d active users without a name (accepting asks for one)", n)
+	}
+	if n := count(t, d, `SELECT count(*) FROM users WHERE activated_at IS NOT NULL AND password_hash IS NULL`); n != 0 {
+		t.Errorf("%d active users without a password", n)
+	}
+}
+
+// Every pending user has exactly one pending invitation, whose expiry the
+// user row mirrors, with a history and at least one email; some emails
+// failed, with the server's reply.
+func TestSeedWritesInvitationHistories(t *testing.T) {
+	d, _, _ := seeded(t, 3000)
+	if n := count(t, d, `SELECT count(*) FROM users u WHERE u.activated_at IS NULL
+		AND (SELECT count(*) FROM invitations i WHERE i.user_id = u.id AND i.state = 'pending') != 1`); n != 0 {
+		t.Errorf("%d pending users without exactly one pending invitation", n)
+	}
+	if n := count(t, d, `SELECT count(*) FROM users u JOIN invitations i ON i.user_id = u.id AND i.state = 'pending'
+		WHERE u.invite_expires_at IS NOT i.expires_at`); n != 0 {
+		t.Errorf("%d users whose expiry differs from their invitation's", n)
+	}
+	if n := count(t, d, `SELECT count(*) FROM invitations i WHERE NOT EXISTS (SELECT 1 FROM invitation_events e WHERE e.invitation_id = i.id)
+		OR NOT EXISTS (SELECT 1 FROM outbox o WHERE o.invitation_id = i.id)
+		OR NOT EXISTS (SELECT 1 FROM invitation_roles r WHERE r.invitation_id = i.id)`); n != 0 {
+		t.Errorf("%d invitations without history, email or roles", n)
+	}
+	for _, kind := range []invitations.EventKind{invitations.EvInvited, invitations.EvResent, invitations.EvDelivered, invitations.EvDeliveryFailed, invitations.EvAccepted, invitations.EvRenewed, invitations.EvRenewalRequested} {
+		if count(t, d, `SELECT count(*) FROM invitation_events WHERE kind = ?`, kind) == 0 {
+			t.Errorf("no %q event", kind)
+		}
+	}
+	if count(t, d, `SELECT count(*) FROM outbox WHERE state = 'failed' AND last_error LIKE '5__ %'`) == 0 {
+		t.Error("no failed email with the server's reply")
+	}
+	if n := count(t, d, `SELECT count(*) FROM outbox WHERE state = 'queued'`); n != 0 {
+		t.Errorf("%d emails still queued: starting the app would send them", n)
+	}
+	if count(t, d, `SELECT count(*) FROM invitations WHERE state = 'superseded' AND superseded_by IS NOT NULL`) == 0 {
+		t.Error("no invitation replaced by a new one")
+	}
+}
+
+// The links of demo invitations are derived like real ones, so they work.
+func TestSeedLinksWork(t *testing.T) {
+	d, _, links := seeded(t, 500)
+	rows, err := d.R.Query(`SELECT token_nonce, token_hash FROM invitations WHERE state = 'pending'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var nonce, hash []byte
+		if err := rows.Scan(&nonce, &hash); err != nil {
+			t.Fatal(err)
+		}
+		token := links.Token(invitations.LinkPurpose, nonce)
+		if !bytes.Equal(auth.TokenHash(invitations.LinkPurpose, token), hash) {
+			t.Fatalf("the link of a demo invitation does not match its hash")
+		}
+		n++
+	}
+	if n == 0 {
+		t.Fatal("no pending invitation")
+	}
+}
+
+func TestSeedRefusesADatabaseWithUsers(t *testing.T) {
+	d, _, links := seeded(t, 10)
+	_, err := demo.Seed(context.Background(), d, demo.Options{Users: 10, PasswordHash: "x", Links: links, TTL: time.Hour, Now: now})
+	if !errors.Is(err, demo.ErrNotEmpty) {
+		t.Errorf("second Seed: err = %v, want ErrNotEmpty", err)
+	}
+}
+
+// The same seed gives the same people.
+func TestSeedIsRepeatable(t *testing.T) {
+	a, _, _ := seeded(t, 300)
+	b, _, _ := seeded(t, 300)
+	q := `SELECT group_concat(email || name || coalesce(activated_at, '') || coalesce(deactivated_at, ''), ',') FROM (SELECT * FROM users ORDER BY id)`
+	var x, y string
+	if err := a.R.QueryRow(q).Scan(&x); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.R.QueryRow(q).Scan(&y); err != nil {
+		t.Fatal(err)
+	}
+	if x != y {
+		t.Error("two seeds with the same options made different people")
+	}
+}
+
+func TestSeedOneUser(t *testing.T) {
+	d, sum, _ := seeded(t, 1)
+	if sum.Users != 1 || count(t, d, `SELECT count(*) FROM role_grants g JOIN spaces s ON s.id = g.space_id WHERE s.kind = 'account' AND g.role = 'admin'`) != 1 {
+		t.Errorf("one user: %+v, want just the account administrator", sum)
+	}
+}
