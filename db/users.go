@@ -376,10 +376,16 @@ func listOrder(f users.ListFilter) string {
 	return " ORDER BY u.name COLLATE NOCASE" + dir + ", u.id" + dir
 }
 
-// listQuery is the query for one page of rows. With walk set it reads
-// along the sort order's index and tests each row against the filter;
-// without, it reads the filter's matches and sorts them.
-func listQuery(f users.ListFilter, walk bool) (string, []any) {
+// pageIDsQuery selects the ids of one page of rows. With walk set it
+// reads along the sort order's index and tests each row against the
+// filter; without, it reads the filter's matches and sorts them.
+//
+// Selecting ids only is what makes deep pages cheap: the sort index holds
+// them, so the rows an OFFSET skips (and those a filter rejects) are never
+// looked up in the table. SQLite looks a row up for every entry it passes
+// as soon as the query needs any column the index lacks, even for rows it
+// then skips.
+func pageIDsQuery(f users.ListFilter, walk bool) (string, []any) {
 	var conds []string
 	var args []any
 	if c, a := statusWhere(f.Status, f.Now.Unix(), filtered(f) && !walk); c != "" {
@@ -393,12 +399,18 @@ func listQuery(f users.ListFilter, walk bool) (string, []any) {
 	}
 	from := ` FROM users u`
 	if walk && f.Status == "" && (f.Sort == users.ByName || f.Sort == "") {
-		// Along users_name_email, which tests a search's LIKE on name and
-		// email without reading the rows that do not match.
+		// Along users_name_email, which holds what a search's LIKE tests.
 		from = ` FROM users u INDEXED BY users_name_email`
 	}
 	offset := (f.Page - 1) * f.PerPage
-	return `SELECT ` + prefixed("u.", userCols) + from + where + listOrder(f) + ` LIMIT ? OFFSET ?`, append(args, f.PerPage, offset)
+	return `SELECT u.id` + from + where + listOrder(f) + ` LIMIT ? OFFSET ?`, append(args, f.PerPage, offset)
+}
+
+// listQuery is the query for one page of rows: the page's ids, then
+// those rows, sorted again (a page's worth).
+func listQuery(f users.ListFilter, walk bool) (string, []any) {
+	ids, args := pageIDsQuery(f, walk)
+	return `SELECT ` + prefixed("u.", userCols) + ` FROM users u WHERE u.id IN (` + ids + `)` + listOrder(f), args
 }
 
 // countQuery counts each tab: scans nothing, as said above. Its columns

@@ -61,6 +61,7 @@ type options struct {
 	duration  time.Duration
 	requests  int
 	warmup    time.Duration
+	rounds    int
 	query     string
 	pid       int
 	timeout   time.Duration
@@ -77,9 +78,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.StringVar(&o.email, "email", "admin@example.com", "administrator to sign in as")
 	fs.StringVar(&o.password, "password", "", "their password (default: USHER_ADMIN_PASSWORD, else the demo password)")
 	fs.IntVar(&o.clients, "c", 16, "concurrent clients")
-	fs.DurationVar(&o.duration, "d", 5*time.Second, "how long to measure each scenario")
+	fs.DurationVar(&o.duration, "d", 10*time.Second, "how long to measure each scenario, in all")
 	fs.IntVar(&o.requests, "n", 0, "stop each scenario after this many requests (0: only -d counts)")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured load before each scenario")
+	fs.IntVar(&o.rounds, "rounds", 5, "measure the scenarios in this many interleaved rounds")
 	fs.StringVar(&o.query, "q", "son", "the search scenario's query (a common fragment of names)")
 	fs.IntVar(&o.pid, "pid", 0, "the server's process id, to report its peak memory (Linux)")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long, whatever happens")
@@ -93,8 +95,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if o.password == "" {
 		o.password = "demo password 1234"
 	}
-	if o.clients < 1 || o.duration <= 0 {
-		return errors.New("-c must be at least 1 and -d positive")
+	if o.clients < 1 || o.duration <= 0 || o.rounds < 1 {
+		return errors.New("-c and -rounds must be at least 1, and -d positive")
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
@@ -125,22 +127,41 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 
-	var results []result
+	var run []scenario
 	for _, sc := range scenarios(o.query) {
-		if o.scenarios != "" && !slices.Contains(strings.Split(o.scenarios, ","), sc.name) {
-			continue
+		if o.scenarios == "" || slices.Contains(strings.Split(o.scenarios, ","), sc.name) {
+			run = append(run, sc)
 		}
-		fmt.Fprintf(stderr, "usherload: %s (%s), %d clients, %s…\n", sc.name, sc.path, o.clients, o.duration)
-		c := cookie
-		if !sc.signedIn {
-			c = ""
+	}
+	// Each scenario is measured in o.rounds slices of o.duration/o.rounds,
+	// taking turns with the others: whatever else the machine does at some
+	// moment then weighs on every scenario alike, not on one.
+	results := make([]result, len(run))
+	for round := range o.rounds {
+		for i, sc := range run {
+			fmt.Fprintf(stderr, "usherload: round %d/%d: %s (%s), %d clients…\n", round+1, o.rounds, sc.name, sc.path, o.clients)
+			c := cookie
+			if !sc.signedIn {
+				c = ""
+			}
+			slice := o
+			slice.duration = o.duration / time.Duration(o.rounds)
+			if o.requests > 0 {
+				slice.requests = max(1, o.requests/o.rounds)
+			}
+			if round > 0 {
+				slice.warmup = 0 // warm already
+			}
+			r, err := measure(ctx, client, base.String()+sc.path, c, slice)
+			if err != nil {
+				return fmt.Errorf("%s: %w", sc.name, err)
+			}
+			results[i].add(r)
+			results[i].scenario = sc
 		}
-		r, err := measure(ctx, client, base.String()+sc.path, c, o)
-		if err != nil {
-			return fmt.Errorf("%s: %w", sc.name, err)
-		}
-		r.scenario = sc
-		results = append(results, r)
+	}
+	for i := range results {
+		slices.Sort(results[i].latencies)
 	}
 
 	peak := peakRSS(o.pid)
@@ -213,6 +234,17 @@ type result struct {
 }
 
 func (r result) rps() float64 { return float64(r.requests) / r.elapsed.Seconds() }
+
+// add counts another slice of the same scenario.
+func (r *result) add(o result) {
+	r.requests += o.requests
+	r.errors += o.errors
+	r.elapsed += o.elapsed
+	r.latencies = append(r.latencies, o.latencies...)
+	if r.firstErr == "" {
+		r.firstErr = o.firstErr
+	}
+}
 
 // percentile is the latency below which p of the requests finished.
 func (r result) percentile(p float64) time.Duration {
