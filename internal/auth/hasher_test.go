@@ -2,6 +2,8 @@ package auth
 
 import (
 	"context"
+	"encoding/base64"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -69,5 +71,33 @@ func TestHasherBoundsConcurrentRuns(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// Stored hashes are argon2id with OWASP's parameters (19 MiB, 2
+// iterations, 1 lane) and a fresh 16-byte salt per password, so equal
+// passwords never share a hash.
+//
+// ASVS 5.0: V11.4.2 (passwords stored with an approved, computationally
+// intensive key derivation function with a salt).
+func TestHashParameters(t *testing.T) {
+	h := NewHasher(1)
+	a, err := h.Hash(context.Background(), "plum tractor gently sings")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := h.Hash(context.Background(), "plum tractor gently sings")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := strings.Split(a, "$") // "", argon2id, v=19, m=…,t=…,p=…, salt, key
+	if len(parts) != 6 || parts[1] != "argon2id" || parts[2] != "v=19" || parts[3] != "m=19456,t=2,p=1" {
+		t.Fatalf("hash %q: want $argon2id$v=19$m=19456,t=2,p=1$…", a)
+	}
+	if salt, err := base64.RawStdEncoding.DecodeString(parts[4]); err != nil || len(salt) != 16 {
+		t.Errorf("salt %q: want 16 random bytes", parts[4])
+	}
+	if a == b || strings.Split(b, "$")[4] == parts[4] {
+		t.Error("the same password hashed twice gave the same salt or hash")
 	}
 }
