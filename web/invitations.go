@@ -121,6 +121,16 @@ func (s *Server) invited(c echo.Context, email string) error {
 	return c.Redirect(http.StatusSeeOther, "/settings/users")
 }
 
+// userRow is the user named by the :id of the path, as the list shows
+// them, if the signed-in administrator may see them at all.
+func (s *Server) userRow(c echo.Context) (users.Listed, error) {
+	id, err := userID(c)
+	if err != nil {
+		return users.Listed{}, err
+	}
+	return s.Users.Row(c.Request().Context(), currentOf(c).Access, id)
+}
+
 func userID(c echo.Context) (int64, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
@@ -209,17 +219,13 @@ func (s *Server) cancelConfirm(c echo.Context) error {
 // confirm asks before a destructive row action: a <dialog> for htmx, a
 // page without JavaScript. fill words the question for the user.
 func (s *Server) confirm(c echo.Context, fill func(l users.Listed, v *userviews.Confirm)) error {
-	id, err := userID(c)
-	if err != nil {
-		return err
-	}
-	l, err := s.Users.Row(c.Request().Context(), currentOf(c).Access, id)
+	l, err := s.userRow(c)
 	if err != nil {
 		return err
 	}
 	v := userviews.Confirm{
-		Action: "/settings/users/" + strconv.FormatInt(id, 10) + "/",
-		Target: "user-" + strconv.FormatInt(id, 10),
+		Action: "/settings/users/" + strconv.FormatInt(l.ID, 10) + "/",
+		Target: "user-" + strconv.FormatInt(l.ID, 10),
 		Return: returnTo(c.QueryParam("return")),
 	}
 	fill(l, &v)
@@ -256,11 +262,7 @@ func (s *Server) copyLink(c echo.Context) error {
 
 // userActions is the no-JavaScript page behind a row's ••• link.
 func (s *Server) userActions(c echo.Context) error {
-	id, err := userID(c)
-	if err != nil {
-		return err
-	}
-	l, err := s.Users.Row(c.Request().Context(), currentOf(c).Access, id)
+	l, err := s.userRow(c)
 	if err != nil {
 		return err
 	}

@@ -35,11 +35,7 @@ func (s *Server) editView(c echo.Context, l users.Listed, roles map[int64]spaces
 }
 
 func (s *Server) editForm(c echo.Context) error {
-	id, err := userID(c)
-	if err != nil {
-		return err
-	}
-	l, err := s.Users.Row(c.Request().Context(), currentOf(c).Access, id)
+	l, err := s.userRow(c)
 	if err != nil {
 		return err
 	}
