@@ -321,8 +321,10 @@ func isASCII(s string) bool {
 // invitation offering one, in the given spaces.
 func spaceWhere(ids []int64, walk bool) (string, []any) {
 	in, args := inList(append([]int64{0}, ids...))
+	// UNION ALL: an IN list needs no duplicates removed. The pending check
+	// reads invitations_pending_user (migration 0003), not the invitations.
 	c := `u.id IN (SELECT user_id FROM role_grants WHERE space_id IN ` + in + `
-		UNION SELECT i.user_id FROM invitation_roles r JOIN invitations i ON i.id = r.invitation_id
+		UNION ALL SELECT i.user_id FROM invitation_roles r JOIN invitations i INDEXED BY invitations_pending_user ON i.id = r.invitation_id
 		      WHERE r.space_id IN ` + in + ` AND i.state = 'pending')`
 	if walk {
 		c = "+" + c
