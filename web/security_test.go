@@ -292,7 +292,7 @@ func TestSecurityHeaders(t *testing.T) {
 		{"static 404", func() apptest.Response { return f.Get(t, anon, "/static/nope.js") }},
 		{"accept page", func() apptest.Response { return f.Get(t, anon, link) }},
 		{"mailbox", func() apptest.Response { return f.Get(t, f.admin, "/dev/mailbox") }},
-		{"mailbox email", func() apptest.Response { return f.Get(t, f.admin, "/dev/mailbox/1/html") }},
+		{"mailbox email", func() apptest.Response { return f.Get(t, f.admin, "/dev/mailbox/1") }},
 		{"cross-site refusal", func() apptest.Response {
 			return f.Post(t, f.admin, "/settings/users/invite", nil, "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site")
 		}},

@@ -142,7 +142,6 @@ func (s *Server) routes() {
 	dev := e.Group("/dev", s.signedIn, s.accountAdminOnly, s.mailboxOn)
 	dev.GET("/mailbox", s.mailbox)
 	dev.GET("/mailbox/:id", s.mailboxMessage, noReferrer)
-	dev.GET("/mailbox/:id/html", s.mailboxHTML, noReferrer)
 }
 
 // idleTimeout and absoluteTimeout bound a session's life.

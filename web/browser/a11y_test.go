@@ -168,7 +168,6 @@ func TestHTMLValid(t *testing.T) {
 		{"delete space confirmation", spacePath(s.sales, "/delete")},
 		{"mailbox", "/dev/mailbox"},
 		{"mailbox message", "/dev/mailbox/" + strconv.FormatInt(s.mailID(t), 10)},
-		{"email HTML", "/dev/mailbox/" + strconv.FormatInt(s.mailID(t), 10) + "/html"},
 		{"profile, administrator", "/profile"},
 	} {
 		h.get(pg.name, admin, pg.path, http.StatusOK)
