@@ -64,12 +64,6 @@ func (u User) StatusAt(now time.Time) Status {
 	}
 }
 
-// StatusBeforeDeactivation is the status activating the user restores.
-func (u User) StatusBeforeDeactivation(now time.Time) Status {
-	u.DeactivatedAt = time.Time{}
-	return u.StatusAt(now)
-}
-
 // DisplayName is the name, or the email when there is none.
 func (u User) DisplayName() string {
 	if u.Name != "" {

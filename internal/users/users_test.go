@@ -475,9 +475,11 @@ func TestStatusAt(t *testing.T) {
 			t.Errorf("%s: StatusAt = %s, want %s", tc.name, got, tc.want)
 		}
 	}
+	// Activating only clears the flag: the status it restores is computed.
 	u := users.User{InviteExpiresAt: exp, DeactivatedAt: t0}
-	if got := u.StatusBeforeDeactivation(t0); got != users.Invited {
-		t.Errorf("StatusBeforeDeactivation = %s, want invited", got)
+	u.DeactivatedAt = time.Time{}
+	if got := u.StatusAt(t0); got != users.Invited {
+		t.Errorf("after activation StatusAt = %s, want invited", got)
 	}
 	if users.Expired.Label() != "Invitation expired" || users.Active.Label() != "Active" {
 		t.Error("status labels")
