@@ -100,11 +100,7 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return next(c)
 		}
-		access, err := s.Users.Access(ctx, u)
-		if err != nil {
-			return err
-		}
-		account, err := s.Users.Account(ctx)
+		access, account, err := s.Users.AccessAndAccount(ctx, u)
 		if err != nil {
 			return err
 		}

@@ -244,15 +244,23 @@ func (s *Service) Get(ctx context.Context, id int64) (User, error) { return s.st
 
 // Access works out what u may administer.
 func (s *Service) Access(ctx context.Context, u User) (*spaces.Access, error) {
+	a, _, err := s.AccessAndAccount(ctx, u)
+	return a, err
+}
+
+// AccessAndAccount is Access and Account from one read of the spaces, for
+// the session check every request makes.
+func (s *Service) AccessAndAccount(ctx context.Context, u User) (*spaces.Access, spaces.Space, error) {
 	grants, err := s.store.Grants(ctx, u.ID)
 	if err != nil {
-		return nil, err
+		return nil, spaces.Space{}, err
 	}
 	all, err := s.store.Spaces(ctx)
 	if err != nil {
-		return nil, err
+		return nil, spaces.Space{}, err
 	}
-	return spaces.AccessFor(u.ID, grants, spaces.NewTree(all)), nil
+	t := spaces.NewTree(all)
+	return spaces.AccessFor(u.ID, grants, t), t.Root(), nil
 }
 
 // Grants lists the roles u holds.
