@@ -43,14 +43,10 @@ func (s *Server) acceptView(c echo.Context, v invitations.AcceptView) (accept.Vi
 		AccountName: v.AccountName,
 		InviterName: v.Invitation.InviterName,
 		Email:       v.Invitation.Email,
-		Roles:       describeOffer(v.Invitation),
+		Roles:       spaces.Describe(v.Invitation.Offered),
 		Name:        v.Name,
 		RenewalSent: !v.Invitation.RenewalRequestedAt.IsZero(),
 	}, nil
-}
-
-func describeOffer(inv invitations.Invitation) string {
-	return spaces.Describe(inv.Offered)
 }
 
 // acceptForm shows the page for a link. It never consumes the link: mail

@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 
@@ -12,8 +11,6 @@ import (
 	"github.com/usherhq/usher/views/components"
 	"github.com/usherhq/usher/views/pages/errorpage"
 )
-
-func sprintf(format string, a ...any) string { return fmt.Sprintf(format, a...) }
 
 func asError(err error, target **errs.Error) bool { return errors.As(err, target) }
 

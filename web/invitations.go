@@ -139,12 +139,17 @@ func userID(c echo.Context) (int64, error) {
 	return id, nil
 }
 
-// rowAfter renders the row of user id as it is now (nil when the user has
-// left the list) with banner b.
+// rowAfter ends a row action: with htmx, the row of user id as it is now
+// (nothing when the user has left the list) and banner b in place;
+// without, b as a flash and a redirect back.
 func (s *Server) rowAfter(c echo.Context, id int64, b components.Banner) error {
-	cur := currentOf(c)
+	if !isHTMX(c) {
+		// Without JavaScript: a flash and a redirect back; the page that
+		// follows shows the row, so there is no row to render here.
+		return s.flashTo(c, returnTo(c.FormValue("return")), b)
+	}
 	var row *userviews.Row
-	l, err := s.Users.Row(c.Request().Context(), cur.Access, id)
+	l, err := s.Users.Row(c.Request().Context(), currentOf(c).Access, id)
 	switch {
 	case err == nil:
 		r := s.row(l, s.Clock.Now(), returnTo(c.FormValue("return")))
@@ -152,7 +157,7 @@ func (s *Server) rowAfter(c echo.Context, id int64, b components.Banner) error {
 	case !errs.Is(err, errs.NotFound):
 		return err
 	}
-	return s.done(c, userviews.RowUpdate(row, b), b)
+	return s.render(c, http.StatusOK, userviews.RowUpdate(row, b))
 }
 
 // rowAction runs one of the row's invitation actions and answers with the

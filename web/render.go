@@ -2,7 +2,7 @@ package web
 
 import (
 	"bytes"
-	"net/http"
+	"fmt"
 	"net/url"
 	"strings"
 
@@ -66,18 +66,6 @@ func (s *Server) dialogOrPage(c echo.Context, status int, dialog templ.Component
 	return s.render(c, status, page(sh))
 }
 
-// done ends a row action: with htmx, the new row and the banner in place;
-// without, a flash and a redirect back to where the post came from.
-func (s *Server) done(c echo.Context, row templ.Component, b components.Banner) error {
-	if isHTMX(c) {
-		return s.render(c, http.StatusOK, row)
-	}
-	if err := s.flash(c, b); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, returnTo(c.FormValue("return")))
-}
-
 // returnTo accepts only a path inside Settings (the users list or a
 // space's page), so the "return" field can never send anyone to another
 // site.
@@ -91,5 +79,5 @@ func returnTo(raw string) string {
 }
 
 func success(format string, a ...any) components.Banner {
-	return components.Banner{Kind: "success", Message: sprintf(format, a...)}
+	return components.Banner{Kind: "success", Message: fmt.Sprintf(format, a...)}
 }
