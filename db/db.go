@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -31,6 +32,8 @@ var migrations embed.FS
 type DB struct {
 	W *sql.DB // writes, one connection
 	R *sql.DB // reads, several connections (WAL lets them run beside the writer)
+
+	gen atomic.Uint64 // see Generation
 }
 
 // FileName is the database file inside the data folder.
@@ -55,10 +58,12 @@ func Open(dataDir string) (*DB, error) {
 		return nil, fmt.Errorf("creating data folder %s: %w", dataDir, err)
 	}
 	path := filepath.Join(dataDir, FileName)
-	w, err := sql.Open("sqlite", dsn(path, "immediate"))
+	d := &DB{}
+	wc, err := sqlite.NewConnector(dsn(path, "immediate"))
 	if err != nil {
 		return nil, err
 	}
+	w := sql.OpenDB(countingConnector{Connector: wc, gen: &d.gen})
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
 	r, err := sql.Open("sqlite", dsn(path, "deferred"))
@@ -68,7 +73,7 @@ func Open(dataDir string) (*DB, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	d := &DB{W: w, R: r}
+	d.W, d.R = w, r
 	if err := w.Ping(); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("opening %s: %w", path, err)

@@ -1,0 +1,147 @@
+package db
+
+import (
+	"context"
+	"database/sql/driver"
+	"sync/atomic"
+)
+
+// Generation counts the changes made through the writer. It moves on
+// after every statement the writer runs and after every transaction ends,
+// never before: whoever reads the same generation before and after
+// reading the database has seen no change committed in between. Pages and
+// sessions kept in memory are good while it stands still.
+//
+// Only this process's writes count: another process writing the same file
+// (`usher admin create` beside a running server) is not seen until this
+// one writes, or until a cached page's own time runs out.
+func (d *DB) Generation() uint64 { return d.gen.Load() }
+
+// countingConnector hands out writer connections that move gen on.
+type countingConnector struct {
+	driver.Connector
+	gen *atomic.Uint64
+}
+
+func (c countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	cn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &countingConn{conn: cn.(sqliteConn), gen: c.gen}, nil
+}
+
+// sqliteConn is what modernc.org/sqlite's connections do, and so what
+// database/sql may ask of countingConn.
+type sqliteConn interface {
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+
+// countingConn moves gen on once each statement or transaction is over.
+// Reads through the writer move it on too: that costs a cache a page, and
+// keeps this from having to know which statements write.
+type countingConn struct {
+	conn sqliteConn
+	gen  *atomic.Uint64
+}
+
+func (c *countingConn) Prepare(query string) (driver.Stmt, error) {
+	return c.PrepareContext(context.Background(), query)
+}
+
+func (c *countingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	st, err := c.conn.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return &countingStmt{Stmt: st, gen: c.gen}, nil
+}
+
+func (c *countingConn) Close() error { return c.conn.Close() }
+
+func (c *countingConn) Begin() (driver.Tx, error) {
+	return c.BeginTx(context.Background(), driver.TxOptions{})
+}
+
+func (c *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	tx, err := c.conn.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return countingTx{tx: tx, gen: c.gen}, nil
+}
+
+func (c *countingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	defer c.gen.Add(1)
+	return c.conn.ExecContext(ctx, query, args)
+}
+
+func (c *countingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	rows, err := c.conn.QueryContext(ctx, query, args)
+	if err != nil {
+		c.gen.Add(1)
+		return nil, err
+	}
+	return countingRows{Rows: rows, gen: c.gen}, nil
+}
+
+func (c *countingConn) Ping(ctx context.Context) error { return c.conn.Ping(ctx) }
+
+func (c *countingConn) ResetSession(ctx context.Context) error { return c.conn.ResetSession(ctx) }
+
+func (c *countingConn) IsValid() bool { return c.conn.IsValid() }
+
+type countingTx struct {
+	tx  driver.Tx
+	gen *atomic.Uint64
+}
+
+func (t countingTx) Commit() error {
+	defer t.gen.Add(1)
+	return t.tx.Commit()
+}
+
+func (t countingTx) Rollback() error {
+	defer t.gen.Add(1)
+	return t.tx.Rollback()
+}
+
+// countingStmt is a prepared statement of the writer. database/sql uses
+// the context forms when a statement has them, so those are what count.
+type countingStmt struct {
+	driver.Stmt
+	gen *atomic.Uint64
+}
+
+func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	defer s.gen.Add(1)
+	return s.Stmt.(driver.StmtExecContext).ExecContext(ctx, args)
+}
+
+func (s *countingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	rows, err := s.Stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
+	if err != nil {
+		s.gen.Add(1)
+		return nil, err
+	}
+	return countingRows{Rows: rows, gen: s.gen}, nil
+}
+
+// countingRows moves gen on when the statement is over: an INSERT …
+// RETURNING outside a transaction commits as its rows are read.
+type countingRows struct {
+	driver.Rows
+	gen *atomic.Uint64
+}
+
+func (r countingRows) Close() error {
+	defer r.gen.Add(1)
+	return r.Rows.Close()
+}
