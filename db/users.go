@@ -467,6 +467,10 @@ func countQuery(f users.ListFilter) (string, []any) {
 		WHERE c0.status_rank = 0 AND c1.status_rank = 1 AND c2.status_rank = 2`, []any{tomorrow / 86400, now, tomorrow}
 }
 
+// nextExpiryQuery is the first expiry of a pending invitation after a
+// time: one probe of users_rank_expires.
+const nextExpiryQuery = `SELECT min(u.invite_expires_at) FROM users u WHERE ` + rankExpr + ` = 1 AND u.invite_expires_at > ?`
+
 func (s *UserStore) List(ctx context.Context, f users.ListFilter) (users.ListPage, error) {
 	var page users.ListPage
 	// One read transaction: the counts, the rows and the rows' details come
@@ -488,6 +492,11 @@ func (s *UserStore) List(ctx context.Context, f users.ListFilter) (users.ListPag
 	if f.Status != "" {
 		page.Total = page.Counts[f.Status]
 	}
+	var until sql.NullInt64
+	if err := tx.QueryRowContext(ctx, nextExpiryQuery, f.Now.Unix()).Scan(&until); err != nil {
+		return page, errs.Wrap(err, "counting users")
+	}
+	page.Until = fromUnix(until)
 	offset := (f.Page - 1) * f.PerPage
 	if offset >= page.Total {
 		return page, nil // past the last page: nothing to read

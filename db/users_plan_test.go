@@ -204,6 +204,7 @@ func checkListPlans(t *testing.T, d *DB) {
 	}{
 		"row invitations": {rowInvitesQuery + in, args},
 		"row roles":       {rowRolesQuery(in), append(args, args...)},
+		"next expiry":     {nextExpiryQuery, []any{now.Unix()}},
 	} {
 		q, args := c.q, c.args
 		t.Run(name, func(t *testing.T) { checkNoScan(t, explain(t, d, q, args)) })

@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -39,6 +40,9 @@ type Deps struct {
 	SetupToken  string // the one-time first-run link's secret
 	Clock       clock.Clock
 	Log         *slog.Logger
+	// Changes is the database's generation (db.DB.Generation): what is
+	// kept in memory is good while it stands still. Nil keeps nothing.
+	Changes func() uint64
 }
 
 // Server holds the wired application.
@@ -47,6 +51,8 @@ type Server struct {
 	echo     *echo.Echo
 	sessions *sessionStore
 	limits   *limiters
+	who      *memo[int64, *signedIn] // by user id
+	pages    *memo[pageKey, page]
 }
 
 // New builds the server and its routes.
@@ -54,7 +60,12 @@ func New(d Deps) *Server {
 	if d.Notify == nil {
 		d.Notify = func() {}
 	}
-	s := &Server{Deps: d, echo: echo.New(), sessions: newSessionStore(d.SessionKey, d.Config.Secure(), d.Clock), limits: newLimiters(d.Clock)}
+	if d.Changes == nil {
+		var n atomic.Uint64 // a new generation every time: nothing is kept
+		d.Changes = func() uint64 { return n.Add(1) }
+	}
+	s := &Server{Deps: d, echo: echo.New(), sessions: newSessionStore(d.SessionKey, d.Config.Secure(), d.Clock), limits: newLimiters(d.Clock),
+		who: newMemo[int64, *signedIn](1024), pages: newMemo[pageKey, page](256)}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	// X-Forwarded-For is believed only from the configured proxies;

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"maps"
 	"net/http"
 	"strings"
 	"time"
@@ -24,8 +26,45 @@ const sessionName = "usher_session"
 // encrypted cookie. Cookies cannot be revoked by themselves, so each one
 // carries the user's session version: bumping it ends every session.
 type sessionStore struct {
-	store *sessions.CookieStore
+	store *decodedCookies
 	clock clock.Clock
+}
+
+// decodedCookies is the cookie store, remembering what the cookies it
+// has read said. Opening a cookie (check its MAC, decrypt, decode) costs
+// more than the rest of a kept page, and a browser sends the same cookie
+// with every request. The memory is keyed by the whole cookie, which only
+// the server can make; its values are only as good as the session check
+// that follows in loadSession, which judges the timeouts itself.
+type decodedCookies struct {
+	*sessions.CookieStore
+	memo *memo[string, map[any]any]
+}
+
+// Get is sessions.Store's: the request's session, opened once per request.
+func (d *decodedCookies) Get(r *http.Request, name string) (*sessions.Session, error) {
+	return sessions.GetRegistry(r).Get(d, name)
+}
+
+// New opens the request's cookie, or remembers what it said.
+func (d *decodedCookies) New(r *http.Request, name string) (*sessions.Session, error) {
+	c, err := r.Cookie(name)
+	if err != nil {
+		return d.CookieStore.New(r, name)
+	}
+	if values, ok := d.memo.get(0, c.Value); ok {
+		sess := sessions.NewSession(d, name)
+		opts := *d.Options
+		sess.Options = &opts
+		sess.Values = maps.Clone(values)
+		return sess, nil
+	}
+	sess, err := d.CookieStore.New(r, name)
+	// Not one with a banner: its list of flashes would be shared.
+	if _, flash := sess.Values["_flash"]; err == nil && !sess.IsNew && !flash {
+		d.memo.put(0, c.Value, maps.Clone(sess.Values))
+	}
+	return sess, err
 }
 
 func derive(secret []byte, label string) []byte {
@@ -44,7 +83,7 @@ func newSessionStore(secret []byte, secure bool, clk clock.Clock) *sessionStore 
 		SameSite: http.SameSiteLaxMode,
 	}
 	cs.MaxAge(cs.Options.MaxAge)
-	return &sessionStore{store: cs, clock: clk}
+	return &sessionStore{store: &decodedCookies{CookieStore: cs, memo: newMemo[string, map[any]any](4096)}, clock: clk}
 }
 
 // session returns the request's session; a cookie that does not decode
@@ -88,11 +127,11 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		iat, _ := sess.Values["iat"].(int64)
 		seen, _ := sess.Values["seen"].(int64)
 		cred, _ := sess.Values["cred"].(string)
-		u, err := s.Users.Get(ctx, uid)
+		who, err := s.whoIs(ctx, uid)
 		if err != nil && !errs.Is(err, errs.NotFound) {
 			return err
 		}
-		if err != nil || u.SessionVersion != ver || cred != credential(u) || !u.DeactivatedAt.IsZero() ||
+		if err != nil || who.User.SessionVersion != ver || cred != who.cred || !who.User.DeactivatedAt.IsZero() ||
 			now.Sub(time.Unix(iat, 0)) > absoluteTimeout || now.Sub(time.Unix(seen, 0)) > idleTimeout {
 			s.clearUser(sess)
 			if err := s.saveSession(c, sess); err != nil {
@@ -100,11 +139,7 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return next(c)
 		}
-		access, account, err := s.Users.AccessAndAccount(ctx, u)
-		if err != nil {
-			return err
-		}
-		c.Set(currentKey, &current{User: u, Access: access, Account: account})
+		c.Set(currentKey, &current{User: who.User, Access: who.Access, Account: who.Account})
 		if now.Sub(time.Unix(seen, 0)) > time.Minute {
 			sess.Values["seen"] = now.Unix()
 			if err := s.saveSession(c, sess); err != nil {
@@ -113,6 +148,36 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// signedIn is what the session check reads about a user: kept in memory
+// while the database does not change, since every request needs it.
+// Like a kept page, it is read again at the next minute: so a change
+// made by another process (say, an operator's own SQL) is seen soon.
+type signedIn struct {
+	current
+	cred  string    // credential(User)
+	until time.Time // read again from then
+}
+
+// whoIs reads user id's record, their access and the account.
+func (s *Server) whoIs(ctx context.Context, id int64) (*signedIn, error) {
+	gen := s.Changes()
+	now := s.Clock.Now()
+	if who, ok := s.who.get(gen, id); ok && now.Before(who.until) {
+		return who, nil
+	}
+	u, err := s.Users.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	access, account, err := s.Users.AccessAndAccount(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	who := &signedIn{current: current{User: u, Access: access, Account: account}, cred: credential(u), until: keptUntil(now, time.Time{})}
+	s.who.put(gen, id, who)
+	return who, nil
 }
 
 // signIn starts a new session for u: a fresh cookie, so nothing from before
@@ -152,6 +217,12 @@ func (s *Server) flash(c echo.Context, b components.Banner) error {
 	sess := s.session(c)
 	sess.AddFlash(b.Kind + "\x00" + b.Message)
 	return s.saveSession(c, sess)
+}
+
+// hasFlash reports whether a banner waits for the next page.
+func (s *Server) hasFlash(c echo.Context) bool {
+	_, ok := s.session(c).Values["_flash"]
+	return ok
 }
 
 // takeFlash returns and clears the stored banner, if any.

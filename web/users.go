@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/usherhq/usher/internal/spaces"
 	"github.com/usherhq/usher/internal/users"
+	"github.com/usherhq/usher/views/components"
 	userviews "github.com/usherhq/usher/views/pages/users"
 )
 
@@ -107,8 +107,15 @@ var sortColumns = []struct {
 }
 
 func (s *Server) usersList(c echo.Context) error {
+	gen := s.Changes() // before reading anything
 	cur := currentOf(c)
 	q := parseListQuery(c)
+	fragment := isHTMX(c) && c.Request().Header.Get("HX-Target") == "users-results" && c.Request().Header.Get("HX-History-Restore-Request") == ""
+	key := pageKey{user: cur.User.ID, uri: q.url(), fragment: fragment}
+	c.Response().Header().Set("Vary", "HX-Request, HX-Target, HX-History-Restore-Request, Accept-Encoding")
+	if sent, err := s.sendKept(c, gen, key); sent || err != nil {
+		return err
+	}
 	res, err := s.Users.List(c.Request().Context(), cur.Access, users.ListFilter{Status: q.Status, Query: q.Q, Sort: q.Sort, Desc: q.Desc, Page: q.Page})
 	if err != nil {
 		return err
@@ -160,11 +167,11 @@ func (s *Server) usersList(c echo.Context) error {
 		page := p
 		v.PageLinks = append(v.PageLinks, userviews.PageLink{Number: p, Href: q.with(func(x *listQuery) { x.Page = page }), Current: p == q.Page})
 	}
-	c.Response().Header().Set("Vary", "HX-Request, HX-Target")
-	if isHTMX(c) && c.Request().Header.Get("HX-Target") == "users-results" && c.Request().Header.Get("HX-History-Restore-Request") == "" {
-		return s.render(c, http.StatusOK, userviews.Results(v))
+	comp := userviews.ListPage(v)
+	if fragment {
+		comp = userviews.Results(v)
 	}
-	return s.render(c, http.StatusOK, userviews.ListPage(v))
+	return s.renderKept(c, gen, key, keptUntil(now, res.Until), sh.Banner == (components.Banner{}), comp)
 }
 
 // pageWindow lists the page numbers to link: the first, the last, and two

@@ -115,6 +115,7 @@ func wire(ctx context.Context, d *db.DB, cfg *config.Config, clk clock.Clock, lo
 	a.Web = web.New(web.Deps{
 		Config: cfg, Users: us, Invitations: invs, Spaces: sp, Mailbox: mailbox, Renderer: renderer,
 		Notify: sender.Notify, SessionKey: sessionKey, SetupToken: a.SetupToken, Clock: clk, Log: log,
+		Changes: a.DB.Generation,
 	})
 	return a, nil
 }

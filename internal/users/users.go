@@ -125,6 +125,9 @@ type ListPage struct {
 	Total  int // rows matching the filter, all pages
 	Counts map[Status]int
 	All    int
+	// Until is when the clock alone next changes what the list says: the
+	// next moment a pending invitation expires (zero: none will).
+	Until time.Time
 }
 
 // SetupInput is what the first-run page asks for.

@@ -1,0 +1,107 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/usherhq/usher/internal/errs"
+)
+
+// The users list is what administrators look at all day, and with tens of
+// thousands of users it is the dearest page to make. Each one made is
+// kept, gzipped, for the administrator who asked, and given again while
+// nothing has been written (the database's generation stands still) and
+// the clock has not moved it on: not past the next invitation expiry,
+// which changes statuses and counts, and not into the next minute, so
+// that its "5 minutes ago" is never a minute behind.
+
+// pageKey is one administrator's view of one address; fragment is the
+// htmx answer that replaces the results only.
+type pageKey struct {
+	user     int64
+	uri      string
+	fragment bool
+}
+
+// page is a kept page: its gzipped HTML, good until until.
+type page struct {
+	gz    []byte
+	until time.Time
+}
+
+// keptUntil is how long a page made at now stays right, given when the
+// clock next changes its data (zero: never).
+func keptUntil(now, data time.Time) time.Time {
+	until := now.Truncate(time.Minute).Add(time.Minute)
+	if !data.IsZero() && data.Before(until) {
+		return data
+	}
+	return until
+}
+
+// sendKept answers with the kept page for key, if there is one that is
+// still right; it reports whether it did. A page waiting to show a banner
+// is made afresh: the banner is shown once, and not kept. So is one asked
+// for with Cache-Control: no-cache, as browsers do on a hard reload.
+func (s *Server) sendKept(c echo.Context, gen uint64, key pageKey) (bool, error) {
+	r := c.Request()
+	if !acceptsGzip(r) || s.hasFlash(c) || strings.Contains(r.Header.Get("Cache-Control"), "no-cache") {
+		return false, nil
+	}
+	p, ok := s.pages.get(gen, key)
+	if !ok || !s.Clock.Now().Before(p.until) {
+		return false, nil
+	}
+	return true, sendGzip(c, p.gz)
+}
+
+// renderKept renders a page, answers with it and, when keep is set, keeps
+// it for sendKept: made from the database as it was at generation gen,
+// and right until until.
+func (s *Server) renderKept(c echo.Context, gen uint64, key pageKey, until time.Time, keep bool, comp templ.Component) error {
+	var html bytes.Buffer
+	if err := comp.Render(c.Request().Context(), &html); err != nil {
+		return errs.Wrap(err, "rendering page")
+	}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed) // the level is valid
+	zw.Write(html.Bytes())
+	if err := zw.Close(); err != nil {
+		return errs.Wrap(err, "compressing page")
+	}
+	if keep {
+		s.pages.put(gen, key, page{gz: gz.Bytes(), until: until})
+	}
+	if acceptsGzip(c.Request()) {
+		return sendGzip(c, gz.Bytes())
+	}
+	return c.HTMLBlob(http.StatusOK, html.Bytes())
+}
+
+func sendGzip(c echo.Context, gz []byte) error {
+	h := c.Response().Header()
+	h.Set("Content-Encoding", "gzip")
+	h.Set("Content-Length", strconv.Itoa(len(gz)))
+	return c.Blob(http.StatusOK, echo.MIMETextHTMLCharsetUTF8, gz)
+}
+
+// acceptsGzip reads Accept-Encoding: gzip (or *) without q=0.
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		name, params, _ := strings.Cut(part, ";")
+		name = strings.TrimSpace(name)
+		if name != "gzip" && name != "*" {
+			continue
+		}
+		q := strings.ReplaceAll(params, " ", "")
+		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+	}
+	return false
+}
