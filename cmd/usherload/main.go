@@ -152,7 +152,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			if round > 0 {
 				slice.warmup = 0 // warm already
 			}
-			r, err := measure(ctx, client, base.String()+sc.path, c, slice)
+			r, err := measure(ctx, client, request{target: base.String() + sc.path, cookie: c, afresh: sc.afresh}, slice)
 			if err != nil {
 				return fmt.Errorf("%s: %w", sc.name, err)
 			}
@@ -177,10 +177,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return nil
 }
 
-// scenario is one address to load; signedIn sends the session cookie.
+// scenario is one address to load; signedIn sends the session cookie,
+// afresh asks for a page made anew (Cache-Control: no-cache, as a hard
+// reload does) rather than one Usher kept from an earlier request.
 type scenario struct {
 	name, path string
 	signedIn   bool
+	afresh     bool
 }
 
 func scenarios(q string) []scenario {
@@ -188,12 +191,18 @@ func scenarios(q string) []scenario {
 	// every request would also load the session (the user, their roles and
 	// the spaces), and the baseline would not be trivial any more.
 	return []scenario{
-		{"healthz", "/healthz", false},
-		{"healthz, signed in", "/healthz", true}, // the session alone
-		{"first page", "/settings/users", true},
-		{"search", "/settings/users?q=" + url.QueryEscape(q), true},
-		{"tab", "/settings/users?status=invited", true},
-		{"deep page", "/settings/users?page=1000", true},
+		{"healthz", "/healthz", false, false},
+		{"healthz, signed in", "/healthz", true, false}, // the session alone
+		{"first page", "/settings/users", true, false},
+		{"search", "/settings/users?q=" + url.QueryEscape(q), true, false},
+		{"tab", "/settings/users?status=invited", true, false},
+		{"deep page", "/settings/users?page=1000", true, false},
+		// The same pages made anew each time, as after every change: what
+		// a busy account's administrators wait for now and then.
+		{"first page, afresh", "/settings/users", true, true},
+		{"search, afresh", "/settings/users?q=" + url.QueryEscape(q), true, true},
+		{"tab, afresh", "/settings/users?status=invited", true, true},
+		{"deep page, afresh", "/settings/users?page=1000", true, true},
 	}
 }
 
@@ -257,16 +266,16 @@ func (r result) percentile(p float64) time.Duration {
 
 // measure loads one address from o.clients clients: o.warmup unmeasured,
 // then o.duration (or o.requests requests) measured.
-func measure(ctx context.Context, client *http.Client, target, cookie string, o options) (result, error) {
+func measure(ctx context.Context, client *http.Client, req request, o options) (result, error) {
 	if o.warmup > 0 {
-		if _, err := load(ctx, client, target, cookie, o.clients, o.warmup, 0); err != nil {
+		if _, err := load(ctx, client, req, o.clients, o.warmup, 0); err != nil {
 			return result{}, err
 		}
 	}
-	return load(ctx, client, target, cookie, o.clients, o.duration, o.requests)
+	return load(ctx, client, req, o.clients, o.duration, o.requests)
 }
 
-func load(ctx context.Context, client *http.Client, target, cookie string, clients int, d time.Duration, limit int) (result, error) {
+func load(ctx context.Context, client *http.Client, req request, clients int, d time.Duration, limit int) (result, error) {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var (
@@ -293,7 +302,7 @@ func load(ctx context.Context, client *http.Client, target, cookie string, clien
 			errs, firstErr := 0, ""
 			for ctx.Err() == nil && take() {
 				t := time.Now()
-				err := get(ctx, client, target, cookie)
+				err := get(ctx, client, req)
 				if ctx.Err() != nil {
 					break // cut off by the end of the run: not a measurement
 				}
@@ -327,15 +336,28 @@ func load(ctx context.Context, client *http.Client, target, cookie string, clien
 	return r, nil
 }
 
-// get fetches target and reads the whole answer, which must be a 200.
-func get(ctx context.Context, client *http.Client, target, cookie string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+// request is what each request of a scenario sends.
+type request struct {
+	target string
+	cookie string // "": none
+	afresh bool   // Cache-Control: no-cache
+}
+
+// get fetches the target and reads the whole answer, which must be a 200.
+func get(ctx context.Context, client *http.Client, r request) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.target, nil)
 	if err != nil {
 		return err
 	}
-	if cookie != "" {
-		req.Header.Set("Cookie", cookie)
+	if r.cookie != "" {
+		req.Header.Set("Cookie", r.cookie)
 	}
+	if r.afresh {
+		req.Header.Set("Cache-Control", "no-cache")
+	}
+	// As a browser asks. The answer is read as it comes, not unpacked:
+	// what is measured is the server.
+	req.Header.Set("Accept-Encoding", "gzip, deflate, br, zstd")
 	res, err := client.Do(req)
 	if err != nil {
 		return err
@@ -346,7 +368,7 @@ func get(ctx context.Context, client *http.Client, target, cookie string) error 
 		return err
 	}
 	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s answered %s", target, res.Status)
+		return fmt.Errorf("%s answered %s", r.target, res.Status)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -15,6 +16,15 @@ import (
 // for that session only.
 func fakeUsher(t *testing.T) *httptest.Server {
 	t.Helper()
+	srv, _ := fakeUsherCounting(t)
+	return srv
+}
+
+// fakeUsherCounting is fakeUsher, also counting the list requests that
+// asked for gzip, with and without Cache-Control: no-cache.
+func fakeUsherCounting(t *testing.T) (*httptest.Server, *[2]atomic.Int64) {
+	t.Helper()
+	var asked [2]atomic.Int64 // kept, afresh
 	var srv *httptest.Server
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
@@ -31,25 +41,36 @@ func fakeUsher(t *testing.T) *httptest.Server {
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return
 		}
+		if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			if r.Header.Get("Cache-Control") == "no-cache" {
+				asked[1].Add(1)
+			} else {
+				asked[0].Add(1)
+			}
+		}
 		w.Write([]byte("<table>…</table>"))
 	})
 	srv = httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return srv
+	return srv, &asked
 }
 
 func TestLoadPrintsATable(t *testing.T) {
-	srv := fakeUsher(t)
+	srv, asked := fakeUsherCounting(t)
 	var out, errOut bytes.Buffer
 	env := map[string]string{"USHER_ADMIN_PASSWORD": "pw"}
 	err := run(context.Background(), []string{"-url", srv.URL, "-c", "2", "-d", "10s", "-warmup", "0", "-n", "40"}, func(k string) string { return env[k] }, &out, &errOut)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errOut.String())
 	}
-	for _, want := range []string{"| healthz ", "| first page ", "| search ", "`/settings/users?q=son`", "| tab ", "| deep page ", "100.0%"} {
+	for _, want := range []string{"| healthz ", "| first page ", "| search ", "`/settings/users?q=son`", "| tab ", "| deep page ", "100.0%",
+		"| first page, afresh ", "| deep page, afresh "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
+	}
+	if asked[0].Load() == 0 || asked[1].Load() == 0 {
+		t.Errorf("list requests asking for gzip: %d kept, %d afresh; want both kinds", asked[0].Load(), asked[1].Load())
 	}
 }
 
