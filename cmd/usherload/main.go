@@ -192,17 +192,17 @@ func scenarios(q string) []scenario {
 	// the spaces), and the baseline would not be trivial any more.
 	return []scenario{
 		{"healthz", "/healthz", false, false},
-		{"healthz, signed in", "/healthz", true, false}, // the session alone
+		{"healthz (signed in)", "/healthz", true, false}, // the session alone
 		{"first page", "/settings/users", true, false},
 		{"search", "/settings/users?q=" + url.QueryEscape(q), true, false},
 		{"tab", "/settings/users?status=invited", true, false},
 		{"deep page", "/settings/users?page=1000", true, false},
 		// The same pages made anew each time, as after every change: what
 		// a busy account's administrators wait for now and then.
-		{"first page, afresh", "/settings/users", true, true},
-		{"search, afresh", "/settings/users?q=" + url.QueryEscape(q), true, true},
-		{"tab, afresh", "/settings/users?status=invited", true, true},
-		{"deep page, afresh", "/settings/users?page=1000", true, true},
+		{"first page (afresh)", "/settings/users", true, true},
+		{"search (afresh)", "/settings/users?q=" + url.QueryEscape(q), true, true},
+		{"tab (afresh)", "/settings/users?status=invited", true, true},
+		{"deep page (afresh)", "/settings/users?page=1000", true, true},
 	}
 }
 

@@ -64,7 +64,7 @@ func TestLoadPrintsATable(t *testing.T) {
 		t.Fatalf("%v\n%s", err, errOut.String())
 	}
 	for _, want := range []string{"| healthz ", "| first page ", "| search ", "`/settings/users?q=son`", "| tab ", "| deep page ", "100.0%",
-		"| first page, afresh ", "| deep page, afresh "} {
+		"| first page (afresh) ", "| deep page (afresh) "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
