@@ -33,7 +33,8 @@ type DB struct {
 	W *sql.DB // writes, one connection
 	R *sql.DB // reads, several connections (WAL lets them run beside the writer)
 
-	gen atomic.Uint64 // see Generation
+	gen      atomic.Uint64 // see Generation
+	prepared prepared      // the readers' kept statements
 }
 
 // FileName is the database file inside the data folder.
@@ -74,6 +75,7 @@ func Open(dataDir string) (*DB, error) {
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	d.W, d.R = w, r
+	d.prepared.r = r
 	if err := w.Ping(); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("opening %s: %w", path, err)
@@ -82,7 +84,10 @@ func Open(dataDir string) (*DB, error) {
 }
 
 // Close closes both pools.
-func (d *DB) Close() error { return errors.Join(d.R.Close(), d.W.Close()) }
+func (d *DB) Close() error {
+	d.prepared.close()
+	return errors.Join(d.R.Close(), d.W.Close())
+}
 
 // Migrate applies every pending migration, each in its own transaction.
 func (d *DB) Migrate(ctx context.Context) ([]string, error) {

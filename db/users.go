@@ -475,7 +475,7 @@ func (s *UserStore) List(ctx context.Context, f users.ListFilter) (users.ListPag
 	var page users.ListPage
 	// One read transaction: the counts, the rows and the rows' details come
 	// from one snapshot, even while others write.
-	tx, err := s.db.R.BeginTx(ctx, nil)
+	tx, err := s.db.beginRead(ctx)
 	if err != nil {
 		return page, errs.Wrap(err, "listing users")
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -71,7 +72,9 @@ func (s *Server) renderKept(c echo.Context, gen uint64, key pageKey, until time.
 		return errs.Wrap(err, "rendering page")
 	}
 	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed) // the level is valid
+	zw := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(zw)
+	zw.Reset(&gz)
 	zw.Write(html.Bytes())
 	if err := zw.Close(); err != nil {
 		return errs.Wrap(err, "compressing page")
@@ -84,6 +87,12 @@ func (s *Server) renderKept(c echo.Context, gen uint64, key pageKey, until time.
 	}
 	return c.HTMLBlob(http.StatusOK, html.Bytes())
 }
+
+// gzipWriters saves making a compressor (over 1 MB of tables) per page.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed) // the level is valid
+	return zw
+}}
 
 func sendGzip(c echo.Context, gz []byte) error {
 	h := c.Response().Header()
