@@ -82,9 +82,9 @@ func sortIndexes(f users.ListFilter) (all, tab string) {
 	case users.ByCreated:
 		return "users_joined", "users_rank_joined"
 	case users.ByStatus:
-		return "users_rank_name", "users_rank_name"
+		return "users_rank_shown_name", "users_rank_shown_name"
 	}
-	return "users_name", "users_rank_name"
+	return "users_shown_name", "users_rank_shown_name"
 }
 
 // checkListPlan fails unless the page query of f reads what it should:
@@ -94,9 +94,6 @@ func checkListPlan(t *testing.T, plan []planLine, f users.ListFilter, walk bool)
 	t.Helper()
 	allIdx, tabIdx := sortIndexes(f)
 	along := !filtered(f) || walk
-	if walk && allIdx == "users_name" {
-		allIdx = "users_name_email"
-	}
 	sawU := false
 	for _, l := range plan {
 		d := l.detail

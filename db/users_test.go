@@ -272,13 +272,24 @@ func TestListPagination(t *testing.T) {
 	if got := emails(p); !slices.Equal(got, []string{"jay@example.com", "ivy@example.com"}) {
 		t.Errorf("by email, descending = %q", got)
 	}
-	p, err = f.users.List(ctx, users.ListFilter{Sort: users.ByName, Page: 1, PerPage: 3, Now: t0})
-	if err != nil {
+	// By the name shown: invitees without a name under their email, among
+	// the others, whatever the case.
+	if _, err := f.db.W.Exec(`UPDATE users SET name = 'zed' WHERE email = 'dan@example.com'`); err != nil {
 		t.Fatal(err)
 	}
-	// Invitees without a name sort first; then Ada, Bob.
-	if got := emails(p); !slices.Equal(got, []string{"ivy@example.com", "jay@example.com", "admin@example.com"}) {
-		t.Errorf("by name = %q", got)
+	byName := []string{"admin@example.com", "bob@example.com", "carla@example.com", "ivy@example.com", "jay@example.com", "dan@example.com"}
+	for _, desc := range []bool{false, true} {
+		p, err = f.users.List(ctx, users.ListFilter{Sort: users.ByName, Desc: desc, Page: 1, PerPage: 10, Now: t0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := slices.Clone(byName)
+		if desc {
+			slices.Reverse(want)
+		}
+		if got := emails(p); !slices.Equal(got, want) {
+			t.Errorf("by name (descending %v) = %q, want %q", desc, got, want)
+		}
 	}
 }
 
