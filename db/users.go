@@ -198,9 +198,9 @@ func (s *UserStore) BumpSessionVersion(ctx context.Context, userID int64) error 
 // the same way so that SQLite matches them.
 const rankExpr = `(CASE WHEN u.deactivated_at IS NOT NULL THEN 2 WHEN u.activated_at IS NULL THEN 1 ELSE 0 END)`
 
-// shownNameExpr is the name the list shows, and sorts by: the email of
-// those without a name (migration 0004).
-const shownNameExpr = `(CASE WHEN u.name = '' THEN u.email ELSE u.name END)`
+// sortName is the name the list shows, and sorts by: the email of those
+// without a name (kept by triggers, migration 0004).
+const sortName = `u.sort_name`
 
 // joinedExpr is when a user joined, or was first invited if they have not.
 const joinedExpr = `coalesce(u.activated_at, u.created_at)`
@@ -361,7 +361,7 @@ func escapeLike(s string) string {
 }
 
 // listOrder is the ORDER BY of a sort: each is the key of an index
-// (users_shown_name, the email index, users_joined, and their rank twins), and
+// (users_sort_name, the email index, users_joined, and their rank twins), and
 // a descending sort walks it backwards.
 func listOrder(f users.ListFilter) string {
 	dir := " ASC"
@@ -373,13 +373,13 @@ func listOrder(f users.ListFilter) string {
 		return " ORDER BY u.email" + dir
 	case users.ByStatus:
 		if f.Status == "" {
-			return " ORDER BY " + rankExpr + dir + ", " + shownNameExpr + " COLLATE NOCASE" + dir + ", u.id" + dir
+			return " ORDER BY " + rankExpr + dir + ", " + sortName + " COLLATE NOCASE" + dir + ", u.id" + dir
 		}
 		// One tab is one rank: by name, which SQLite sees is one index.
 	case users.ByCreated:
 		return " ORDER BY " + joinedExpr + dir + ", u.id" + dir
 	}
-	return " ORDER BY " + shownNameExpr + " COLLATE NOCASE" + dir + ", u.id" + dir
+	return " ORDER BY " + sortName + " COLLATE NOCASE" + dir + ", u.id" + dir
 }
 
 // pageIDsQuery selects the ids of one page of rows. With walk set it
@@ -405,8 +405,8 @@ func pageIDsQuery(f users.ListFilter, walk bool) (string, []any) {
 	}
 	from := ` FROM users u`
 	if walk && f.Status == "" && (f.Sort == users.ByName || f.Sort == "") {
-		// Along users_shown_name, which holds what a search's LIKE tests.
-		from = ` FROM users u INDEXED BY users_shown_name`
+		// Along users_sort_name_email, which holds what a search's LIKE tests.
+		from = ` FROM users u INDEXED BY users_sort_name_email`
 	}
 	offset := (f.Page - 1) * f.PerPage
 	return `SELECT u.id` + from + where + listOrder(f) + ` LIMIT ? OFFSET ?`, append(args, f.PerPage, offset)
@@ -512,7 +512,7 @@ func (s *UserStore) List(ctx context.Context, f users.ListFilter) (users.ListPag
 	// (offset + page) × tabSize / matches users: many matches make it short
 	// ("son" in 100,000 names), few make reading them cheaper ("zoë").
 	// Walking past a user costs about what reading a match costs, or a
-	// tenth of it along users_shown_name, which holds all a test needs.
+	// tenth of it along users_sort_name_email, which holds all a test needs.
 	walked := int64(offset+f.PerPage) * int64(tabSize) / int64(page.Total)
 	perMatch := int64(1)
 	if f.Status == "" && (f.Sort == users.ByName || f.Sort == "") {

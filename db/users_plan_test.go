@@ -82,9 +82,9 @@ func sortIndexes(f users.ListFilter) (all, tab string) {
 	case users.ByCreated:
 		return "users_joined", "users_rank_joined"
 	case users.ByStatus:
-		return "users_rank_shown_name", "users_rank_shown_name"
+		return "users_rank_sort_name", "users_rank_sort_name"
 	}
-	return "users_shown_name", "users_rank_shown_name"
+	return "users_sort_name", "users_rank_sort_name"
 }
 
 // checkListPlan fails unless the page query of f reads what it should:
@@ -94,6 +94,9 @@ func checkListPlan(t *testing.T, plan []planLine, f users.ListFilter, walk bool)
 	t.Helper()
 	allIdx, tabIdx := sortIndexes(f)
 	along := !filtered(f) || walk
+	if walk && allIdx == "users_sort_name" {
+		allIdx = "users_sort_name_email"
+	}
 	sawU := false
 	for _, l := range plan {
 		d := l.detail
@@ -305,6 +308,9 @@ func TestMigration0002IndexesExistingUsers(t *testing.T) {
 		if !mapsEqual(list.Counts, want) {
 			t.Errorf("%s: Counts = %v, want %v", when, list.Counts, want)
 		}
+		if n := count(t, d, `SELECT count(*) FROM users WHERE sort_name != CASE WHEN name = '' THEN email ELSE name END`); n != 0 {
+			t.Errorf("%s: %d users sorted under another name than the one shown (migration 0004)", when, n)
+		}
 		for _, q := range []string{"person1", "7@", "@"} {
 			found, err := store.List(ctx, users.ListFilter{Query: q, Page: 1, PerPage: 50, Now: now})
 			if err != nil {
@@ -328,7 +334,8 @@ func TestMigration0002IndexesExistingUsers(t *testing.T) {
 
 // The counters, the expiry days and both search indexes follow every kind
 // of change to users: a long random run of them, checked against plain
-// counts and LIKE after each step, at several times of day.
+// counts and LIKE after each step, at several times of day; and the name
+// each user is sorted under stays the one shown.
 func TestListIndexesFollowEveryChange(t *testing.T) {
 	ctx := context.Background()
 	d := newTestDB(t)
@@ -374,6 +381,9 @@ func TestListIndexesFollowEveryChange(t *testing.T) {
 		}
 		if step%25 != 24 {
 			continue
+		}
+		if n := count(t, d, `SELECT count(*) FROM users WHERE sort_name != CASE WHEN name = '' THEN email ELSE name END`); n != 0 {
+			t.Fatalf("step %d: %d users sorted under another name than the one shown", step, n)
 		}
 		for _, now := range []int64{base, base + 3600*20, base + 86400*2 + 5} {
 			st := fmt.Sprintf("step %d, now %d", step, now)
