@@ -125,7 +125,7 @@ func (s *Server) usersList(c echo.Context) error {
 		return err
 	}
 	here := q.url()
-	v := userviews.List{Shell: sh, Query: q.Q, Status: string(q.Status), Sort: string(q.Sort), Desc: q.Desc, Total: res.Total, Page: q.Page, Filtered: q.Q != "" || q.Status != ""}
+	v := userviews.List{Shell: sh, Query: q.Q, Status: string(q.Status), Sort: string(q.Sort), Desc: q.Desc, Total: res.Total, Page: q.Page, Filtered: q.Q != "" || q.Status != "", MenuItems: menuItems}
 	for _, t := range tabs {
 		n := res.All
 		if t.status != "" {
@@ -214,6 +214,17 @@ var actionLabels = map[users.Action]struct {
 	users.DeleteUser:     {"Delete user", "delete", "dialog", true, 2},
 }
 
+// menuItems is every action of actionLabels, for the template the
+// browser makes each row's menu from (userviews.MenuItems).
+var menuItems = func() []userviews.Action {
+	var out []userviews.Action
+	for _, m := range actionLabels {
+		out = append(out, userviews.Action{Key: m.path, Label: m.label, URL: "/settings/users/" + userviews.MenuUserID + "/" + m.path, Kind: m.kind, Danger: m.danger})
+	}
+	slices.SortFunc(out, func(a, b userviews.Action) int { return strings.Compare(a.Key, b.Key) })
+	return out
+}()
+
 // row turns a listed user into the view's row, with exactly the actions
 // that apply to its status.
 func (s *Server) row(l users.Listed, now time.Time, back string) userviews.Row {
@@ -242,7 +253,7 @@ func (s *Server) row(l users.Listed, now time.Time, back string) userviews.Row {
 		if !ok {
 			continue
 		}
-		r.Actions = append(r.Actions, userviews.Action{Label: m.label, URL: base + m.path, Kind: m.kind, Danger: m.danger, Group: m.group, Return: back})
+		r.Actions = append(r.Actions, userviews.Action{Key: m.path, Label: m.label, URL: base + m.path, Kind: m.kind, Danger: m.danger, Group: m.group, Return: back})
 	}
 	slices.SortStableFunc(r.Actions, func(a, b userviews.Action) int { return a.Group - b.Group })
 	return r

@@ -14,9 +14,43 @@
   function menuOf(button) {
     return document.getElementById(button.getAttribute("aria-controls"));
   }
+  // A row's menu is made the first time it opens, from the page's
+  // #menu-items template and the actions its row names (data-actions):
+  // the page does not carry fifty menus nobody opens.
+  function buildMenu(button) {
+    const built = menuOf(button);
+    if (built) return built;
+    const holder = button.closest("[data-actions]");
+    const row = button.closest("tr[id^='user-']");
+    const tpl = document.getElementById("menu-items");
+    if (!holder || !row || !tpl) return null;
+    const id = row.id.slice("user-".length);
+    const back = location.pathname + location.search;
+    const menu = document.createElement("ul");
+    menu.setAttribute("role", "menu");
+    menu.id = "menu-" + id;
+    menu.className = "menu-list";
+    menu.setAttribute("aria-label", button.getAttribute("aria-label"));
+    menu.hidden = true;
+    holder.dataset.actions.split(" ").forEach(function (key) {
+      const item = tpl.content.querySelector('[data-action="' + key + '"]');
+      if (item) menu.appendChild(item.cloneNode(true));
+    });
+    menu.querySelectorAll("*").forEach(function (el) {
+      ["action", "href", "data-hx-post", "data-hx-get", "data-hx-target"].forEach(function (name) {
+        const v = el.getAttribute(name);
+        if (v) el.setAttribute(name, v.replace("{id}", id).replace("{return}", encodeURIComponent(back)));
+      });
+      if (el.name === "return") el.value = back;
+    });
+    holder.appendChild(menu);
+    button.setAttribute("aria-controls", menu.id);
+    if (window.htmx) window.htmx.process(menu);
+    return menu;
+  }
   function openMenu(button, focus) {
     closeMenus();
-    const menu = menuOf(button);
+    const menu = buildMenu(button);
     if (!menu) return;
     menu.hidden = false;
     button.setAttribute("aria-expanded", "true");
