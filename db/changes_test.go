@@ -8,6 +8,8 @@ import (
 
 // Every way of writing through the writer moves the generation on, once
 // the write is over; reading through the readers does not.
+//
+// ASVS 5.0: V7.4.2 (by analogy: what sessions and pages keep ends with it).
 func TestGenerationMovesAfterEveryWrite(t *testing.T) {
 	ctx := context.Background()
 	d, err := Open(t.TempDir())

@@ -31,6 +31,8 @@ func otherProcess(t *testing.T, f *fixture) *db.DB {
 // The users list is kept between requests, and is never shown out of
 // date: a write through the server, the next expiry, and the next minute
 // each end what was kept; a hard reload makes it anew.
+//
+// ASVS 5.0: V7.4.2 (by analogy: nothing kept outlives a change).
 func TestKeptUsersList(t *testing.T) {
 	f := newFixture(t, apptest.Options{})
 	f.Clock.Advance(30 * time.Second) // expiries half way through a minute
@@ -112,6 +114,8 @@ func TestKeptUsersList(t *testing.T) {
 
 // A banner waiting in the session is shown, though nothing was written
 // since the list was kept.
+//
+// ASVS 5.0: V8.2.2 (by analogy: one session's page is not another's).
 func TestKeptUsersListShowsBanner(t *testing.T) {
 	f := newFixture(t, apptest.Options{})
 	f.Get(t, f.admin, "/settings/users")
@@ -139,6 +143,8 @@ func TestKeptUsersListShowsBanner(t *testing.T) {
 }
 
 // Each administrator gets their own list: one's is never given to another.
+//
+// ASVS 5.0: V8.2.2 (by analogy).
 func TestKeptUsersListPerAdministrator(t *testing.T) {
 	f := newFixture(t, apptest.Options{SMTP: true})
 	f.invite(t, "cy@example.com", "admin")
@@ -237,6 +243,8 @@ func TestUsersListGzip(t *testing.T) {
 // deactivation through the server ends the session at once (see
 // TestDeactivateAndDeleteEndSessions), one written by another process within a
 // minute.
+//
+// ASVS 5.0: V7.4.2.
 func TestKeptSessionCheck(t *testing.T) {
 	f := newFixture(t, apptest.Options{SMTP: true})
 	f.invite(t, "cy@example.com", "admin")
