@@ -702,7 +702,8 @@ func TestInviteForm(t *testing.T) {
 	f := newFixture(t, apptest.Options{SMTP: true})
 
 	t.Run("invalid emails", func(t *testing.T) {
-		for _, em := range []string{"", "not-an-email", "Ana <a@b.c>", "a@b.c, d@e.f", "a@b.c\r\nBcc: x@evil.example", strings.Repeat("a", 250) + "@b.cd"} {
+		for _, em := range []string{"", " , ;", "not-an-email", "Ana <a@b.c>", "a@b.c, d@", "a@b.c\r\nBcc: x@evil.example", strings.Repeat("a", 250) + "@b.cd",
+			"ok@example.com, " + strings.Repeat("a", 250) + "@b.cd", "ok@example.com, zo\u202ee@example.com"} {
 			before := f.allMail(t)
 			res := f.Post(t, f.admin, "/settings/users/invite", url.Values{"email": {em}, "role": {"member"}})
 			if res.StatusCode != http.StatusUnprocessableEntity {
@@ -759,6 +760,53 @@ func TestInviteForm(t *testing.T) {
 		}
 		if n := f.mails(t, "pend@example.com"); n != 1 {
 			t.Errorf("re-inviting a pending address sent email: %d messages", n)
+		}
+	})
+
+	t.Run("several addresses", func(t *testing.T) {
+		res := f.Post(t, f.admin, "/settings/users/invite", url.Values{"email": {"Cy@example.com, dee@example.com;cy@example.com\n eve@example.com"}, "role": {"member"}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("three addresses: status %d\n%s", res.StatusCode, res.Body)
+		}
+		checkFlash(t, f, res, "/settings/users", "success", "Invitations sent to cy@example.com, dee@example.com and eve@example.com.")
+		for _, em := range []string{"cy@example.com", "dee@example.com", "eve@example.com"} {
+			if n := f.mails(t, em); n != 1 {
+				t.Errorf("%s got %d emails, want 1", em, n)
+			}
+		}
+
+		before := f.allMail(t)
+		res = f.Post(t, f.admin, "/settings/users/invite", url.Values{"email": {"fay@example.com, gus@example.com"}, "name": {"Fay"}, "role": {"member"}})
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, `href="#name"`) || f.allMail(t) != before || f.userID(t, "fay@example.com") != 0 {
+			t.Errorf("a name with several addresses: status %d, want 422 on the name and nothing sent\n%s", res.StatusCode, res.Body)
+		}
+		var many []string
+		for i := range 51 {
+			many = append(many, fmt.Sprintf("p%d@example.com", i))
+		}
+		res = f.Post(t, f.admin, "/settings/users/invite", url.Values{"email": {strings.Join(many, ",")}, "role": {"member"}})
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(text(res.Body), "at most 50") || f.allMail(t) != before {
+			t.Errorf("51 addresses: status %d, want 422 and nothing sent\n%s", res.StatusCode, text(res.Body))
+		}
+
+		// Some known: the others are sent; the page says which, offers to
+		// resend the pending one, and keeps the address not sent.
+		f.Clock.Advance(time.Minute)
+		res = f.Post(t, f.admin, "/settings/users/invite", url.Values{"email": {"hal@example.com, dee@example.com, ana@example.com"}, "role": {"member"}})
+		if res.StatusCode != http.StatusConflict {
+			t.Fatalf("with known addresses: status %d, want 409\n%s", res.StatusCode, res.Body)
+		}
+		body := text(res.Body)
+		for _, want := range []string{"Invitation sent to hal@example.com.", "dee@example.com already has a pending invitation", "ana@example.com is already a user (Active)"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the page should say %q:\n%s", want, body)
+			}
+		}
+		if !strings.Contains(res.Body, `value="dee@example.com, ana@example.com"`) {
+			t.Errorf("the field should keep the addresses not sent:\n%s", res.Body)
+		}
+		if f.mails(t, "hal@example.com") != 1 || f.mails(t, "dee@example.com") != 1 {
+			t.Errorf("hal got %d emails (want 1), dee %d (want 1, from before)", f.mails(t, "hal@example.com"), f.mails(t, "dee@example.com"))
 		}
 	})
 

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -49,9 +50,6 @@ func (s *Server) renderInvite(c echo.Context, status int, v userviews.InviteForm
 func (s *Server) invite(c echo.Context) error {
 	ctx := c.Request().Context()
 	cur := currentOf(c)
-	if err := check(s.limits.invites, strconv.FormatInt(cur.User.ID, 10)); err != nil {
-		return err
-	}
 	v := userviews.InviteForm{Email: c.FormValue("email"), Name: c.FormValue("name")}
 	choices, err := s.roleChoices(ctx, cur.Access, nil)
 	if err != nil {
@@ -62,60 +60,118 @@ func (s *Server) invite(c echo.Context) error {
 		return err
 	}
 	v.Roles = withRoles(choices, roles)
+	var emails []string
+	if err == nil {
+		emails, err = users.ParseEmails("email", v.Email)
+	}
+	if err == nil && len(emails) > 1 && strings.TrimSpace(v.Name) != "" {
+		err = errs.FieldError("name", "A name is for inviting one person. Leave it empty to invite several at once.")
+	}
 	if err != nil {
 		v.Errors, v.Field, _ = formErrors(err)
 		return s.renderInvite(c, http.StatusUnprocessableEntity, v)
 	}
-	inv, err := s.Invitations.Invite(ctx, actor(c), invitations.InviteInput{Email: v.Email, Name: v.Name, Offered: offered})
-	if ex, ok := invitations.IsExisting(err); ok {
-		if _, rerr := s.Users.Row(ctx, cur.Access, ex.User.ID); errs.Is(rerr, errs.NotFound) {
-			// Someone outside the spaces this administrator sees: say no
-			// more than that the address cannot be invited from here.
-			v.Errors = []components.FieldError{{Field: "email", Message: "This address cannot be invited from here. Ask an account administrator."}}
-			v.Field = components.FieldErrors{"email": v.Errors[0].Message}
-			return s.renderInvite(c, http.StatusConflict, v)
-		} else if rerr != nil {
-			return rerr
-		}
-		id := strconv.FormatInt(ex.User.ID, 10)
-		v.Existing = &userviews.Existing{
-			Email:     ex.User.Email,
-			Status:    ex.Status.Label(),
-			Pending:   ex.Status == users.Invited,
-			ResendURL: "/settings/users/" + id + "/resend",
-			UserHref:  listURL(ex.User.Email, "", 1),
-		}
-		if v.Existing.Pending {
-			p, err := s.Invitations.PendingFor(ctx, ex.User.ID)
-			if err != nil {
-				return err
-			}
-			now := s.Clock.Now()
-			// A double click: the first click's invitation is the one we see.
-			if p.InvitedBy == cur.User.ID && now.Sub(p.CreatedAt) < doubleSubmitWindow && p.SentAt.Equal(p.CreatedAt) {
-				return s.invited(c, ex.User.Email)
-			}
-			v.Existing.SentAt = components.Ago(now, p.SentAt)
-		}
-		return s.renderInvite(c, http.StatusConflict, v)
-	}
-	if err != nil {
-		if list, fields, ok := formErrors(err); ok {
-			v.Errors, v.Field = list, fields
-			return s.renderInvite(c, http.StatusUnprocessableEntity, v)
-		}
+	if err := checkN(s.limits.invites, strconv.FormatInt(cur.User.ID, 10), len(emails)); err != nil {
 		return err
 	}
-	s.Notify()
-	return s.invited(c, inv.Email)
+
+	// Each address on its own: those already known are said, not sent to.
+	var hidden, left []string
+	for i, email := range emails {
+		sent, ex, err := s.inviteOne(c, email, v.Name, offered)
+		switch {
+		case err == errHidden:
+			hidden = append(hidden, email)
+		case err != nil:
+			list, fields, ok := formErrors(err)
+			if !ok {
+				return err
+			}
+			// The same for every address (the roles, say): stop here.
+			v.Errors, v.Field = list, fields
+			v.Email = strings.Join(append(left, emails[i:]...), ", ")
+			s.Notify()
+			return s.renderInvite(c, http.StatusUnprocessableEntity, v)
+		case sent:
+			v.Sent = append(v.Sent, email)
+		default:
+			v.Existing = append(v.Existing, *ex)
+			left = append(left, email)
+		}
+	}
+	if len(v.Sent) > 0 {
+		s.Notify()
+	}
+	if len(hidden) > 0 {
+		// Someone outside the spaces this administrator sees: say no more
+		// than that the address cannot be invited from here.
+		msg := "This address cannot be invited from here. Ask an account administrator."
+		if len(emails) > 1 {
+			msg = components.List(hidden) + " cannot be invited from here. Ask an account administrator."
+		}
+		v.Errors = []components.FieldError{{Field: "email", Message: msg}}
+		v.Field = components.FieldErrors{"email": msg}
+		left = append(left, hidden...)
+	}
+	if len(left) == 0 {
+		return s.invited(c, v.Sent)
+	}
+	v.Email = strings.Join(left, ", ")
+	if len(emails) == 1 {
+		v.Sent = nil
+	}
+	return s.renderInvite(c, http.StatusConflict, v)
+}
+
+// errHidden is inviteOne's answer for an address that belongs to someone
+// the administrator may not see.
+var errHidden = errs.E(errs.NotFound, "This address cannot be invited from here.")
+
+// inviteOne invites one address of the form. It reports whether it was
+// sent (or was by this administrator's click a moment ago), or else who
+// the address already belongs to, or errHidden.
+func (s *Server) inviteOne(c echo.Context, email, name string, offered []spaces.Grant) (bool, *userviews.Existing, error) {
+	ctx := c.Request().Context()
+	cur := currentOf(c)
+	_, err := s.Invitations.Invite(ctx, actor(c), invitations.InviteInput{Email: email, Name: name, Offered: offered})
+	ex, ok := invitations.IsExisting(err)
+	if !ok {
+		return err == nil, nil, err
+	}
+	if _, err := s.Users.Row(ctx, cur.Access, ex.User.ID); errs.Is(err, errs.NotFound) {
+		return false, nil, errHidden
+	} else if err != nil {
+		return false, nil, err
+	}
+	id := strconv.FormatInt(ex.User.ID, 10)
+	e := &userviews.Existing{
+		Email:     ex.User.Email,
+		Status:    ex.Status.Label(),
+		Pending:   ex.Status == users.Invited,
+		ResendURL: "/settings/users/" + id + "/resend",
+		UserHref:  listURL(ex.User.Email, "", 1),
+	}
+	if e.Pending {
+		p, err := s.Invitations.PendingFor(ctx, ex.User.ID)
+		if err != nil {
+			return false, nil, err
+		}
+		now := s.Clock.Now()
+		// A double click: the first click's invitation is the one we see.
+		if p.InvitedBy == cur.User.ID && now.Sub(p.CreatedAt) < doubleSubmitWindow && p.SentAt.Equal(p.CreatedAt) {
+			return true, nil, nil
+		}
+		e.SentAt = components.Ago(now, p.SentAt)
+	}
+	return false, e, nil
 }
 
 // doubleSubmitWindow is how soon a second identical invite counts as the
 // same click.
 const doubleSubmitWindow = 10 * time.Second
 
-func (s *Server) invited(c echo.Context, email string) error {
-	if err := s.flash(c, success("Invitation sent to %s.", email)); err != nil {
+func (s *Server) invited(c echo.Context, emails []string) error {
+	if err := s.flash(c, success("%s.", userviews.SentTo(emails))); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/settings/users")

@@ -28,7 +28,10 @@ func newWindow(max int, period time.Duration, clk clock.Clock) *window {
 }
 
 // allow counts a hit for key and reports how long to wait when over.
-func (w *window) allow(key string) (bool, time.Duration) {
+func (w *window) allow(key string) (bool, time.Duration) { return w.allowN(key, 1) }
+
+// allowN counts n hits at once, or, when they would go over, one refused.
+func (w *window) allowN(key string, n int) (bool, time.Duration) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	now := w.clock.Now()
@@ -45,10 +48,11 @@ func (w *window) allow(key string) (bool, time.Duration) {
 		c = &count{start: now}
 		w.hits[key] = c
 	}
-	c.n++
-	if c.n > w.max {
+	if c.n+n > w.max {
+		c.n++
 		return false, c.start.Add(w.period).Sub(now)
 	}
+	c.n += n
 	return true, 0
 }
 
@@ -71,8 +75,11 @@ func newLimiters(clk clock.Clock) *limiters {
 }
 
 // check refuses with a sentence saying when to try again.
-func check(w *window, key string) error {
-	ok, wait := w.allow(key)
+func check(w *window, key string) error { return checkN(w, key, 1) }
+
+// checkN is check for n hits at once: n invitations in one form.
+func checkN(w *window, key string, n int) error {
+	ok, wait := w.allowN(key, n)
 	if ok {
 		return nil
 	}

@@ -2,6 +2,8 @@ package users
 
 import (
 	"net/mail"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -34,6 +36,45 @@ func ParseEmail(field, s string) (string, error) {
 		return "", errs.FieldError(field, "An email address has at most %d characters.", MaxEmailLen)
 	}
 	return addr, nil
+}
+
+// MaxInvitees is how many addresses one Invite user form may hold.
+const MaxInvitees = 50
+
+// ParseEmails reads the one or several addresses of the Invite user form,
+// separated by commas, semicolons, spaces or line breaks, as ParseEmail
+// does each; an address given twice counts once. All must be addresses,
+// or none is taken.
+func ParseEmails(field, s string) ([]string, error) {
+	parts := strings.FieldsFunc(s, func(r rune) bool {
+		return r == ',' || r == ';' || r == ' ' || r == '\t' || r == '\n' || r == '\r'
+	})
+	if len(parts) <= 1 {
+		addr, err := ParseEmail(field, strings.Join(parts, ""))
+		if err != nil {
+			return nil, err
+		}
+		return []string{addr}, nil
+	}
+	var out, wrong []string
+	for _, p := range parts {
+		addr, err := ParseEmail(field, p)
+		switch {
+		case err != nil:
+			wrong = append(wrong, strconv.Quote(p))
+		case !slices.Contains(out, addr):
+			out = append(out, addr)
+		}
+	}
+	switch {
+	case len(wrong) == 1:
+		return nil, errs.FieldError(field, "%s is not an email address. Nothing was sent: correct it or take it out.", wrong[0])
+	case len(wrong) > 1:
+		return nil, errs.FieldError(field, "These are not email addresses: %s. Nothing was sent: correct them or take them out.", strings.Join(wrong, ", "))
+	case len(out) > MaxInvitees:
+		return nil, errs.FieldError(field, "Invite at most %d people at a time; this has %d addresses.", MaxInvitees, len(out))
+	}
+	return out, nil
 }
 
 // invisible reports what has no place in an address and may not show:

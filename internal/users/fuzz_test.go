@@ -60,3 +60,40 @@ func FuzzParseEmail(f *testing.F) {
 		}
 	})
 }
+
+// Whatever is typed into the Invite user form's addresses, ParseEmails
+// gives either an error on that field or one to MaxInvitees addresses,
+// each as ParseEmail gives it, none twice.
+//
+// ASVS 5.0: V2.2.1, V1.3.11.
+func FuzzParseEmails(f *testing.F) {
+	for _, s := range []string{
+		"ana@example.com", "ana@example.com, Bob@example.com;ana@example.com\nzoë@example.com",
+		"ana@example.com,,", " , ;", "ana@example.com\r\nBcc: eve@example.com", "ana@example.com, bob@", "ana@example.com\u2028bob@example.com",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		out, err := users.ParseEmails("email", in)
+		if err != nil {
+			var e *errs.Error
+			if !errors.As(err, &e) || e.Code != errs.Invalid || e.Field != "email" || e.Message == "" {
+				t.Fatalf("ParseEmails(%q): %v; want an Invalid error on the email field", in, err)
+			}
+			return
+		}
+		if len(out) == 0 || len(out) > users.MaxInvitees {
+			t.Fatalf("ParseEmails(%q) = %d addresses", in, len(out))
+		}
+		seen := map[string]bool{}
+		for _, a := range out {
+			if again, err := users.ParseEmail("email", a); err != nil || again != a {
+				t.Fatalf("ParseEmails(%q) gave %q, which ParseEmail reads as %q, %v", in, a, again, err)
+			}
+			if seen[a] {
+				t.Fatalf("ParseEmails(%q) gave %q twice", in, a)
+			}
+			seen[a] = true
+		}
+	})
+}
