@@ -186,6 +186,48 @@ func TestCancelInvitation(t *testing.T) {
 	}
 }
 
+// Several people at once: the form takes their addresses together; an
+// address already invited is said, not mailed again, while the new one is.
+func TestInviteSeveral(t *testing.T) {
+	e := apptest.New(t, apptest.Options{SMTP: true})
+	e.SetupAdmin(t)
+	b := newBrowser(t, e)
+	admin := b.person()
+	admin.signIn(apptest.AdminEmail, apptest.AdminPassword)
+	send := func(addresses string) {
+		t.Helper()
+		admin.open("/settings/users/invite")
+		admin.do("type the addresses", chromedp.SendKeys(chromedp.CSS("#email"), addresses))
+		admin.navigateBy("send the invitations", chromedp.Click(button("Send invitation")))
+	}
+	send("cy@example.com, Dee@example.com")
+	admin.waitPath("/settings/users")
+	admin.waitBanner("Invitations sent to cy@example.com and dee@example.com.")
+	for _, em := range []string{"cy@example.com", "dee@example.com"} {
+		if got := admin.status(em); got != "Invited" {
+			t.Errorf("%s is %q, want Invited", em, got)
+		}
+		delivered(t, e, em, 1)
+	}
+
+	e.Clock.Advance(time.Minute)
+	send("dee@example.com eve@example.com")
+	if h := admin.h1(); h != "Invite user" {
+		t.Fatalf("with an address already invited, the page is %q; want the form again", h)
+	}
+	page := admin.text("main")
+	for _, want := range []string{"Invitation sent to eve@example.com.", "dee@example.com already has a pending invitation"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page should say %q:\n%s", want, page)
+		}
+	}
+	if got := eval[string](admin, `document.querySelector("#email").value`); got != "dee@example.com" {
+		t.Errorf("the field keeps %q; want the address not sent", got)
+	}
+	delivered(t, e, "eve@example.com", 1)
+	delivered(t, e, "dee@example.com", 1)
+}
+
 // The menu works from the keyboard alone (WAI-ARIA menu button): no mouse
 // event anywhere in this test.
 func TestKeyboardOnly(t *testing.T) {
