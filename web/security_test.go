@@ -331,6 +331,18 @@ func TestSecurityHeaders(t *testing.T) {
 	if cc := copyRes.Header.Get("Cache-Control"); !strings.Contains(cc, "no-store") {
 		t.Errorf("the copied link may be cached: Cache-Control %q", cc)
 	}
+	// Signed-in pages, kept by the server or made afresh, are for one
+	// person: no shared cache may keep them.
+	for _, h := range [][]string{nil, {"HX-Request", "true", "HX-Target", "users-results"}} {
+		for range 2 {
+			if cc := f.Get(t, f.admin, "/settings/users", h...).Header.Get("Cache-Control"); cc != "private, no-cache" {
+				t.Errorf("the users list (headers %q): Cache-Control %q, want private, no-cache", h, cc)
+			}
+		}
+	}
+	if cc := f.Get(t, f.admin, "/static/css/app.css?v=1").Header.Get("Cache-Control"); !strings.Contains(cc, "public") {
+		t.Errorf("versioned static files, signed in: Cache-Control %q, want public", cc)
+	}
 
 	// Every cookie Usher sets, signed in or not.
 	var cookies []string

@@ -140,6 +140,10 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		c.Set(currentKey, &current{User: who.User, Access: who.Access, Account: who.Account})
+		// A signed-in page is for this person only: no shared cache keeps
+		// it, and a browser asks again before showing it from its own.
+		// (Handlers that show a secret say no-store instead.)
+		c.Response().Header().Set("Cache-Control", "private, no-cache")
 		if now.Sub(time.Unix(seen, 0)) > time.Minute {
 			sess.Values["seen"] = now.Unix()
 			if err := s.saveSession(c, sess); err != nil {
