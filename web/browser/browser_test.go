@@ -151,13 +151,7 @@ func TestExpiredInvitation(t *testing.T) {
 
 // Cancel asks first, in a modal dialog, then the row and the link go.
 func TestCancelInvitation(t *testing.T) {
-	e := apptest.New(t, apptest.Options{SMTP: true})
-	e.SetupAdmin(t)
-	b := newBrowser(t, e)
-	admin := b.person()
-	admin.signIn(apptest.AdminEmail, apptest.AdminPassword)
-	admin.invite(bo, "Bo Berg", "member")
-	link := linkIn(t, delivered(t, e, bo, 1)[0])
+	_, b, admin, link := invitedBo(t, true)
 
 	admin.openMenu(bo)
 	admin.choose(bo, "Cancel invitation")
@@ -335,13 +329,7 @@ func TestKeyboardOnly(t *testing.T) {
 // Without JavaScript the ••• is a link to a page of plain forms, and an
 // action comes back to the list with its banner.
 func TestWithoutJavaScript(t *testing.T) {
-	e := apptest.New(t, apptest.Options{SMTP: true})
-	e.SetupAdmin(t)
-	b := newBrowser(t, e)
-	admin := b.personWithoutJS()
-	admin.signIn(apptest.AdminEmail, apptest.AdminPassword)
-	admin.invite(bo, "Bo Berg", "member")
-	link := linkIn(t, delivered(t, e, bo, 1)[0])
+	e, _, admin, link := invitedBo(t, false)
 	e.Clock.Advance(2 * time.Minute)
 
 	if eval[bool](admin, `document.documentElement.classList.contains("js")`) {

@@ -321,6 +321,30 @@ func (p *Person) signIn(email, password string) {
 	p.waitPath("/settings/users")
 }
 
+// invitedBo starts Usher with an SMTP server, signs the administrator in
+// (in a browser with JavaScript or without) and invites bo as a member;
+// it returns the link bo was emailed.
+func invitedBo(t *testing.T, withJS bool) (*apptest.Env, *Browser, *Person, string) {
+	t.Helper()
+	e := apptest.New(t, apptest.Options{SMTP: true})
+	e.SetupAdmin(t)
+	b := newBrowser(t, e)
+	admin := b.person()
+	if !withJS {
+		admin = b.personWithoutJS()
+	}
+	admin.signIn(apptest.AdminEmail, apptest.AdminPassword)
+	admin.invite(bo, "Bo Berg", "member")
+	return e, b, admin, linkIn(t, delivered(t, e, bo, 1)[0])
+}
+
+// confirm waits for the confirmation dialog and presses its button label.
+func (p *Person) confirm(label string) {
+	p.t.Helper()
+	p.do("the confirmation dialog opens", chromedp.WaitVisible(chromedp.CSS("dialog[open]")))
+	p.do("confirm "+label, chromedp.Click(chromedp.Search(`//dialog[@open]//button[normalize-space()=`+xq(label)+`]`)))
+}
+
 // invite fills in and sends the Invite user form, starting from the list.
 func (p *Person) invite(email, name, role string) {
 	p.t.Helper()

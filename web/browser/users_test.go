@@ -110,17 +110,10 @@ func TestUsersListSearchTabsPages(t *testing.T) {
 }
 
 // Deactivate ends the person's session at once; Activate gives the user
-// back; Delete removes them; and the last account administrator can be
-// neither deactivated nor deleted.
+// back; Delete removes them; and an administrator can neither deactivate
+// nor delete herself, nor, as the last account administrator, step down.
 func TestDeactivateActivateDelete(t *testing.T) {
-	e := apptest.New(t, apptest.Options{SMTP: true})
-	e.SetupAdmin(t)
-	b := newBrowser(t, e)
-	admin := b.person()
-	admin.signIn(apptest.AdminEmail, apptest.AdminPassword)
-	admin.invite(bo, "Bo Berg", "member")
-	link := linkIn(t, delivered(t, e, bo, 1)[0])
-
+	e, b, admin, link := invitedBo(t, true)
 	member := b.person()
 	member.open(link)
 	member.do("fill the accept form", chromedp.SendKeys(chromedp.CSS("#password"), password))
@@ -152,8 +145,7 @@ func TestDeactivateActivateDelete(t *testing.T) {
 
 	admin.openMenu(bo)
 	admin.choose(bo, "Delete user")
-	admin.do("the confirmation dialog opens", chromedp.WaitVisible(chromedp.CSS("dialog[open]")))
-	admin.do("confirm", chromedp.Click(chromedp.Search(`//dialog[@open]//button[normalize-space()="Delete user"]`)))
+	admin.confirm("Delete user")
 	admin.waitBanner(bo + " was deleted.")
 	if got := admin.status(bo); got != "" {
 		t.Fatalf("after Delete, bo is still listed as %q", got)
@@ -179,8 +171,7 @@ func TestDeactivateActivateDelete(t *testing.T) {
 	admin.open("/settings/users")
 	admin.openMenu(apptest.AdminEmail)
 	admin.choose(apptest.AdminEmail, "Delete user")
-	admin.do("the confirmation dialog opens", chromedp.WaitVisible(chromedp.CSS("dialog[open]")))
-	admin.do("confirm", chromedp.Click(chromedp.Search(`//dialog[@open]//button[normalize-space()="Delete user"]`)))
+	admin.confirm("Delete user")
 	refused("Delete user", "You cannot delete yourself.")
 	admin.open("/settings/users")
 	admin.openMenu(apptest.AdminEmail)
