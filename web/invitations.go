@@ -117,9 +117,6 @@ func (s *Server) invite(c echo.Context) error {
 		return s.invited(c, v.Sent)
 	}
 	v.Email = strings.Join(left, ", ")
-	if len(emails) == 1 {
-		v.Sent = nil
-	}
 	return s.renderInvite(c, http.StatusConflict, v)
 }
 
