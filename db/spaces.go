@@ -100,29 +100,48 @@ func (s *SpaceStore) Delete(ctx context.Context, id int64, now time.Time) error 
 	})
 }
 
-func (s *SpaceStore) Members(ctx context.Context, id int64) ([]spaces.Person, error) {
-	rows, err := s.db.R.QueryContext(ctx, `
-		SELECT u.id, u.name, u.email, g.role, 0, 0, 0, 0
-		FROM role_grants g JOIN users u ON u.id = g.user_id
-		WHERE g.space_id = ?1
-		UNION ALL
-		SELECT u.id, u.name, u.email, r.role, 1, i.sent_at, i.expires_at, i.id
-		FROM invitation_roles r JOIN invitations i ON i.id = r.invitation_id AND i.state = 'pending'
-		JOIN users u ON u.id = i.user_id
-		WHERE r.space_id = ?1
-		ORDER BY 4, 5, 2 COLLATE NOCASE, 3`, id)
+// Members reads one page of a role's people in a space: those holding it
+// (role_grants_space), then those a pending invitation offers it to
+// (invitation_roles_space), each by the name shown. A page is sorted from
+// all of them: a space of 80,000 members takes some tens of milliseconds,
+// where the users list, with its own indexes, takes one.
+func (s *SpaceStore) Members(ctx context.Context, id int64, role spaces.Role, offset, limit int) ([]spaces.Person, int, error) {
+	tx, err := s.db.beginRead(ctx)
 	if err != nil {
-		return nil, errs.Wrap(err, "listing members")
+		return nil, 0, errs.Wrap(err, "listing members")
+	}
+	defer tx.Rollback()
+	var total int
+	if err := tx.QueryRowContext(ctx, `
+		SELECT (SELECT count(*) FROM role_grants WHERE space_id = ?1 AND role = ?2)
+		     + (SELECT count(*) FROM invitation_roles r JOIN invitations i ON i.id = r.invitation_id AND i.state = 'pending'
+		        WHERE r.space_id = ?1 AND r.role = ?2)`, id, role).Scan(&total); err != nil {
+		return nil, 0, errs.Wrap(err, "counting members")
+	}
+	rows, err := tx.QueryContext(ctx, `
+		SELECT id, name, email, pending, sent, expires, inv FROM (
+			SELECT u.id, u.name, u.email, 0 AS pending, 0 AS sent, 0 AS expires, 0 AS inv, u.sort_name AS k
+			FROM role_grants g JOIN users u ON u.id = g.user_id
+			WHERE g.space_id = ?1 AND g.role = ?2
+			UNION ALL
+			SELECT u.id, u.name, u.email, 1, i.sent_at, i.expires_at, i.id, u.sort_name
+			FROM invitation_roles r JOIN invitations i ON i.id = r.invitation_id AND i.state = 'pending'
+			JOIN users u ON u.id = i.user_id
+			WHERE r.space_id = ?1 AND r.role = ?2)
+		ORDER BY pending, k COLLATE NOCASE, email
+		LIMIT ?3 OFFSET ?4`, id, role, limit, offset)
+	if err != nil {
+		return nil, 0, errs.Wrap(err, "listing members")
 	}
 	defer rows.Close()
 	var out []spaces.Person
 	var invIDs []int64
 	for rows.Next() {
-		var p spaces.Person
+		p := spaces.Person{Role: role}
 		var pending int
 		var sent, expires, inv int64
-		if err := rows.Scan(&p.UserID, &p.Name, &p.Email, &p.Role, &pending, &sent, &expires, &inv); err != nil {
-			return nil, errs.Wrap(err, "listing members")
+		if err := rows.Scan(&p.UserID, &p.Name, &p.Email, &pending, &sent, &expires, &inv); err != nil {
+			return nil, 0, errs.Wrap(err, "listing members")
 		}
 		if pending == 1 {
 			p.Pending, p.InvitedAt, p.ExpiresAt = true, time.Unix(sent, 0).UTC(), time.Unix(expires, 0).UTC()
@@ -131,11 +150,12 @@ func (s *SpaceStore) Members(ctx context.Context, id int64) ([]spaces.Person, er
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, errs.Wrap(err, "listing members")
+		return nil, 0, errs.Wrap(err, "listing members")
 	}
-	offered, err := grantsOf(ctx, s.db.R, `SELECT r.invitation_id, r.space_id, sp.kind, sp.name, r.role FROM invitation_roles r JOIN spaces sp ON sp.id = r.space_id WHERE r.invitation_id IN `, invIDs)
+	rows.Close()
+	offered, err := grantsOf(ctx, tx, `SELECT r.invitation_id, r.space_id, sp.kind, sp.name, r.role FROM invitation_roles r JOIN spaces sp ON sp.id = r.space_id WHERE r.invitation_id IN `, invIDs)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	i := 0
 	for k := range out {
@@ -144,5 +164,5 @@ func (s *SpaceStore) Members(ctx context.Context, id int64) ([]spaces.Person, er
 			i++
 		}
 	}
-	return out, nil
+	return out, total, nil
 }

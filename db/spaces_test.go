@@ -218,9 +218,16 @@ func TestSpaceStoreMembers(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	people, err := s.Members(ctx, tr.lobby)
-	if err != nil {
-		t.Fatal(err)
+	var people []spaces.Person
+	for _, role := range []spaces.Role{spaces.Admin, spaces.Member} {
+		page, total, err := s.Members(ctx, tr.lobby, role, 0, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total != len(page) {
+			t.Errorf("%s: total %d, %d on the page", role, total, len(page))
+		}
+		people = append(people, page...)
 	}
 	type row struct {
 		email   string
@@ -253,7 +260,17 @@ func TestSpaceStoreMembers(t *testing.T) {
 		t.Errorf("a held role carries invitation details: %+v", people[0])
 	}
 
-	if people, err := s.Members(ctx, tr.north); err != nil || len(people) != 0 {
-		t.Errorf("North holds nobody directly; Members = %+v, %v", people, err)
+	if people, total, err := s.Members(ctx, tr.north, spaces.Member, 0, 50); err != nil || len(people) != 0 || total != 0 {
+		t.Errorf("North holds nobody directly; Members = %+v, %d, %v", people, total, err)
+	}
+
+	// Pages: Bo, Zoe, then Pat (pending last), two at a time.
+	first, total, err := s.Members(ctx, tr.lobby, spaces.Member, 0, 2)
+	if err != nil || total != 3 || len(first) != 2 || first[0].Email != "bo@example.com" || first[1].Email != "zoe@example.com" {
+		t.Errorf("first page of two: %+v, total %d, %v", first, total, err)
+	}
+	second, total, err := s.Members(ctx, tr.lobby, spaces.Member, 2, 2)
+	if err != nil || total != 3 || len(second) != 1 || second[0].Email != "pat@example.com" || second[0].Offered == nil {
+		t.Errorf("second page of two: %+v, total %d, %v", second, total, err)
 	}
 }

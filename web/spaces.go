@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -82,31 +83,73 @@ func (s *Server) spacePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sp, people, err := s.Spaces.Members(c.Request().Context(), currentOf(c).Access, id)
-	if err != nil {
-		return err
+	ctx := c.Request().Context()
+	base := "/settings/spaces/" + strconv.FormatInt(id, 10)
+	// Each role is listed a page at a time: ?admins=N and ?members=N.
+	pages := map[spaces.Role]int{spaces.Admin: 1, spaces.Member: 1}
+	params := map[spaces.Role]string{spaces.Admin: "admins", spaces.Member: "members"}
+	for role, name := range params {
+		if n, err := strconv.Atoi(c.QueryParam(name)); err == nil && n > 1 {
+			pages[role] = n
+		}
+	}
+	here := func(role spaces.Role, page int) string {
+		v := url.Values{}
+		for r, name := range params {
+			n := pages[r]
+			if r == role {
+				n = page
+			}
+			if n > 1 {
+				v.Set(name, strconv.Itoa(n))
+			}
+		}
+		if len(v) == 0 {
+			return base
+		}
+		return base + "?" + v.Encode()
 	}
 	now := s.Clock.Now()
-	v := spaceviews.Space{ID: sp.ID, Name: sp.Name, KindName: sp.Kind.Label(), Heading: "Manage users", Now: now, Return: "/settings/spaces/" + strconv.FormatInt(id, 10)}
-	if sp.Kind == spaces.Unit || sp.Kind == spaces.Account {
-		v.Heading = "Manage administrators"
-	}
-	for _, p := range people {
-		row := spaceviews.Person{UserID: p.UserID, Name: p.Name, Email: p.Email, Role: string(p.Role), Pending: p.Pending, InvitedAt: p.InvitedAt, ExpiresAt: p.ExpiresAt}
-		if row.Name == "" {
-			row.Name = p.Email
+	v := spaceviews.Space{ID: id, Heading: "Manage users", Now: now, Return: here("", 0)}
+	for _, role := range []spaces.Role{spaces.Admin, spaces.Member} {
+		sp, people, total, err := s.Spaces.Members(ctx, currentOf(c).Access, id, role, pages[role])
+		if err != nil {
+			return err
 		}
-		if p.Pending {
-			row.Offered = spaces.Describe(p.Offered)
-			row.Expired = !now.Before(p.ExpiresAt)
+		v.Name, v.KindName = sp.Name, sp.Kind.Label()
+		if sp.Kind == spaces.Unit || sp.Kind == spaces.Account {
+			v.Heading = "Manage administrators"
 		}
-		if p.Role == spaces.Admin {
-			v.Admins = append(v.Admins, row)
+		section := spaceviews.People{Total: total, First: here(role, 1)}
+		for _, p := range people {
+			row := spaceviews.Person{UserID: p.UserID, Name: p.Name, Email: p.Email, Role: string(p.Role), Pending: p.Pending, InvitedAt: p.InvitedAt, ExpiresAt: p.ExpiresAt}
+			if row.Name == "" {
+				row.Name = p.Email
+			}
+			if p.Pending {
+				row.Offered = spaces.Describe(p.Offered)
+				row.Expired = !now.Before(p.ExpiresAt)
+			}
+			section.List = append(section.List, row)
+		}
+		page := pages[role]
+		if len(people) > 0 {
+			section.From = (page-1)*spaces.MembersPerPage + 1
+			section.To = section.From + len(people) - 1
+		}
+		if page > 1 {
+			section.PrevHref = here(role, page-1)
+		}
+		if page*spaces.MembersPerPage < total {
+			section.NextHref = here(role, page+1)
+		}
+		if role == spaces.Admin {
+			v.Admins = section
 		} else {
-			v.Members = append(v.Members, row)
+			v.Members = section
 		}
 	}
-	if v.Shell, err = s.shell(c, v.Heading+" · "+sp.Name, "spaces"); err != nil {
+	if v.Shell, err = s.shell(c, v.Heading+" · "+v.Name, "spaces"); err != nil {
 		return err
 	}
 	return s.render(c, http.StatusOK, spaceviews.SpacePage(v))

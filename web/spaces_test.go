@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -734,4 +735,51 @@ var clinicTagRE = regexp.MustCompile(`<[^>]*>`)
 // clinicText is HTML as read: no tags, spaces collapsed.
 func clinicText(s string) string {
 	return strings.Join(strings.Fields(clinicTagRE.ReplaceAllString(s, " ")), " ")
+}
+
+// A space with many members lists them a page at a time, each role on its
+// own, the other's page kept.
+func TestSpacePagePages(t *testing.T) {
+	w := newClinic(t)
+	for i := range 55 {
+		res, err := w.e.App.DB.W.Exec(`INSERT INTO users (email, name, password_hash, created_at, activated_at) VALUES (?, ?, 'x', 0, 0)`,
+			fmt.Sprintf("m%02d@example.org", i), fmt.Sprintf("Member %02d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _ := res.LastInsertId()
+		if _, err := w.e.App.DB.W.Exec(`INSERT INTO role_grants (user_id, space_id, role, granted_at) VALUES (?, ?, 'member', 0)`, id, w.room); err != nil {
+			t.Fatal(err)
+		}
+	}
+	una := w.signIn(t, unaEmail)
+	path := "/settings/spaces/" + cid(w.room)
+	page := w.e.Get(t, una, path)
+	mustStatusCode(t, "the room's page", page, http.StatusOK)
+	_, members := peopleSections(page.Body)
+	if n := strings.Count(members, `class="user-email"`); n != 50 {
+		t.Errorf("the first page lists %d members, want 50", n)
+	}
+	if !strings.Contains(clinicText(members), "Showing 1–50 of 55") || !listsUser(members, "m00@example.org") || listsUser(members, "m50@example.org") {
+		t.Errorf("the first page of members:\n%s", clinicText(members))
+	}
+	next := regexp.MustCompile(`<a href="([^"]+)" rel="next">`).FindStringSubmatch(members)
+	if next == nil || next[1] != path+"?members=2" {
+		t.Fatalf("the next page's link: %q", next)
+	}
+	page = w.e.Get(t, una, next[1])
+	admins, members := peopleSections(page.Body)
+	if n := strings.Count(members, `class="user-email"`); n != 5 || !listsUser(members, "m54@example.org") || !strings.Contains(clinicText(members), "Showing 51–55 of 55") {
+		t.Errorf("the second page of members (%d listed):\n%s", n, clinicText(members))
+	}
+	if !strings.Contains(members, `rel="prev"`) || strings.Contains(members, `rel="next"`) {
+		t.Errorf("the last page should link back, not on:\n%s", members)
+	}
+	if strings.Contains(admins, `class="pagination"`) {
+		t.Errorf("a handful of administrators need no pages:\n%s", admins)
+	}
+	_, members = peopleSections(w.e.Get(t, una, path+"?members=9").Body)
+	if !strings.Contains(clinicText(members), "There is nobody on this page. Go to the first page") || !strings.Contains(members, `href="`+path+`"`) {
+		t.Errorf("a page past the last:\n%s", members)
+	}
 }

@@ -35,7 +35,10 @@ type Store interface {
 	Rename(ctx context.Context, id int64, name string) error
 	Impact(ctx context.Context, id int64) (Impact, error)
 	Delete(ctx context.Context, id int64, now time.Time) error
-	Members(ctx context.Context, id int64) ([]Person, error)
+	// Members is one page of the people holding or offered role in the
+	// space id (those holding it first, then by name), and how many there
+	// are in all.
+	Members(ctx context.Context, id int64, role Role, offset, limit int) ([]Person, int, error)
 }
 
 // Service manages the spaces of the account.
@@ -171,12 +174,17 @@ func (s *Service) Get(ctx context.Context, access *Access, id int64) (Space, err
 	return sp, nil
 }
 
-// Members lists who holds or is offered a role in a space.
-func (s *Service) Members(ctx context.Context, access *Access, id int64) (Space, []Person, error) {
+// MembersPerPage is how many people a space's page lists per role.
+const MembersPerPage = 50
+
+// Members lists a page of who holds or is offered role in a space (page
+// 1 first), and how many do in all.
+func (s *Service) Members(ctx context.Context, access *Access, id int64, role Role, page int) (Space, []Person, int, error) {
 	sp, err := s.Get(ctx, access, id)
 	if err != nil {
-		return sp, nil, err
+		return sp, nil, 0, err
 	}
-	m, err := s.store.Members(ctx, id)
-	return sp, m, err
+	page = max(page, 1)
+	m, n, err := s.store.Members(ctx, id, role, (page-1)*MembersPerPage, MembersPerPage)
+	return sp, m, n, err
 }

@@ -3,6 +3,7 @@ package spaces
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ type memStore struct {
 	next    int64
 	writes  []string
 	people  []Person
+	asked   [][2]int // Members' offset and limit, each call
 	impact  Impact
 	created Space
 }
@@ -53,7 +55,10 @@ func (m *memStore) Delete(context.Context, int64, time.Time) error {
 	return nil
 }
 
-func (m *memStore) Members(context.Context, int64) ([]Person, error) { return m.people, nil }
+func (m *memStore) Members(_ context.Context, _ int64, _ Role, offset, limit int) ([]Person, int, error) {
+	m.asked = append(m.asked, [2]int{offset, limit})
+	return m.people, len(m.people), nil
+}
 
 var serviceNow = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 
@@ -223,7 +228,7 @@ func TestServiceGetAndMembers(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sp, err := s.Get(ctx, tc.access, tc.id)
-			msp, people, merr := s.Members(ctx, tc.access, tc.id)
+			msp, people, _, merr := s.Members(ctx, tc.access, tc.id, Member, 1)
 			if !tc.ok {
 				wantErr(t, err, errs.NotFound, "")
 				wantErr(t, merr, errs.NotFound, "")
@@ -286,5 +291,20 @@ func TestTreeWalkAndOfferable(t *testing.T) {
 		if got := strings.Join(names, " "); got != tc.want {
 			t.Errorf("%s: Offerable = %q, want %q", tc.name, got, tc.want)
 		}
+	}
+}
+
+// Page n of a space's people starts after n-1 pages; nonsense pages are
+// the first.
+func TestServiceMembersPages(t *testing.T) {
+	s, m := newTestService()
+	for _, page := range []int{1, 3, 0, -2} {
+		if _, _, _, err := s.Members(context.Background(), accountAdmin, 1, Member, page); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := [][2]int{{0, MembersPerPage}, {2 * MembersPerPage, MembersPerPage}, {0, MembersPerPage}, {0, MembersPerPage}}
+	if !slices.Equal(m.asked, want) {
+		t.Errorf("asked the store for %v, want %v", m.asked, want)
 	}
 }
