@@ -742,6 +742,15 @@ func TestInviteForm(t *testing.T) {
 		if n := f.mails(t, "twice@example.com"); n != 1 {
 			t.Errorf("a double submit sent %d emails, want 1", n)
 		}
+		// The same address at once with another role is not the same
+		// click: it is an address already invited, as Member.
+		res := f.Post(t, f.admin, "/settings/users/invite", url.Values{"email": {"twice@example.com"}, "role": {"admin"}})
+		if res.StatusCode != http.StatusConflict || !strings.Contains(text(res.Body), "twice@example.com already has a pending invitation") {
+			t.Errorf("the same address with another role within seconds: status %d, want 409 offering a resend\n%s", res.StatusCode, text(res.Body))
+		}
+		if n := f.mails(t, "twice@example.com"); n != 1 {
+			t.Errorf("%d emails, want 1", n)
+		}
 	})
 
 	t.Run("pending address", func(t *testing.T) {

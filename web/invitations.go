@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -154,13 +155,28 @@ func (s *Server) inviteOne(c echo.Context, email, name string, offered []spaces.
 			return false, nil, err
 		}
 		now := s.Clock.Now()
-		// A double click: the first click's invitation is the one we see.
-		if p.InvitedBy == cur.User.ID && now.Sub(p.CreatedAt) < doubleSubmitWindow && p.SentAt.Equal(p.CreatedAt) {
+		// A double click: the first click's invitation is the one we see,
+		// offering the same roles.
+		if p.InvitedBy == cur.User.ID && now.Sub(p.CreatedAt) < doubleSubmitWindow && p.SentAt.Equal(p.CreatedAt) && sameOffer(p.Offered, offered) {
 			return true, nil, nil
 		}
 		e.SentAt = components.Ago(now, p.SentAt)
 	}
 	return false, e, nil
+}
+
+// sameOffer reports whether two offers hold the same roles in the same
+// spaces, in any order.
+func sameOffer(a, b []spaces.Grant) bool {
+	key := func(gs []spaces.Grant) []string {
+		var out []string
+		for _, g := range gs {
+			out = append(out, strconv.FormatInt(g.SpaceID, 10)+":"+string(g.Role))
+		}
+		slices.Sort(out)
+		return out
+	}
+	return slices.Equal(key(a), key(b))
 }
 
 // doubleSubmitWindow is how soon a second identical invite counts as the
