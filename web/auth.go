@@ -127,12 +127,13 @@ func (s *Server) login(c echo.Context) error {
 	email := strings.TrimSpace(c.FormValue("email"))
 	next := safeNext(c.FormValue("next"))
 	v := authviews.Login{Email: email, Next: next}
-	if err := check(s.limits.loginIP, c.RealIP()); err != nil {
-		v.Error = errs.MessageOf(err)
-		return s.renderLogin(c, http.StatusTooManyRequests, v)
+	err := check(s.limits.loginIP, c.RealIP())
+	if err == nil {
+		err = check(s.limits.loginEmail, strings.ToLower(email))
 	}
-	if err := check(s.limits.loginEmail, strings.ToLower(email)); err != nil {
+	if err != nil {
 		v.Error = errs.MessageOf(err)
+		setRetryAfter(c, err)
 		return s.renderLogin(c, http.StatusTooManyRequests, v)
 	}
 	u, err := s.Users.Authenticate(c.Request().Context(), email, c.FormValue("password"))

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -86,14 +87,21 @@ func (f *fixture) member(t *testing.T, email, name string) (int64, *http.Client)
 // tokenOf is the token part of a link or link path.
 func tokenOf(link string) string { return link[strings.LastIndex(link, "/")+1:] }
 
-var retryRE = regexp.MustCompile(`Too many attempts\. Wait \d+ minutes?, then try again\.`)
+var retryRE = regexp.MustCompile(`Too many attempts\. Wait (\d+) minutes?, then try again\.`)
 
-// want429 checks a rate-limited answer: 429 and a sentence saying when to
-// try again.
+// want429 checks a rate-limited answer: 429, a sentence saying when to
+// try again, and a Retry-After in seconds that says the same.
 func want429(t *testing.T, what string, res apptest.Response) {
 	t.Helper()
-	if res.StatusCode != http.StatusTooManyRequests || !retryRE.MatchString(text(res.Body)) {
+	m := retryRE.FindStringSubmatch(text(res.Body))
+	if res.StatusCode != http.StatusTooManyRequests || m == nil {
 		t.Errorf("%s: status %d, want 429 with a sentence saying when to try again\n%.600s", what, res.StatusCode, text(res.Body))
+		return
+	}
+	mins, _ := strconv.Atoi(m[1])
+	secs, err := strconv.Atoi(res.Header.Get("Retry-After"))
+	if err != nil || secs < 1 || (secs+59)/60 != mins {
+		t.Errorf("%s: Retry-After %q, but the page says %d minute(s)", what, res.Header.Get("Retry-After"), mins)
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -71,7 +73,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	if status == http.StatusTooManyRequests {
-		c.Response().Header().Set("Retry-After", "60")
+		setRetryAfter(c, err)
 	}
 	banner := components.Banner{Kind: "error", Message: msg}
 	if isHTMX(c) {
@@ -101,4 +103,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 		s.Log.Error("rendering error page", "err", err)
 		_ = c.String(status, msg)
 	}
+}
+
+// setRetryAfter says in Retry-After how long a rate-limited err asks to
+// wait: whole seconds, rounded up; a minute when it does not say.
+func setRetryAfter(c echo.Context, err error) {
+	secs := int64(60)
+	if d := errs.RetryAfterOf(err); d > 0 {
+		secs = int64((d + time.Second - 1) / time.Second)
+	}
+	c.Response().Header().Set("Retry-After", strconv.FormatInt(secs, 10))
 }

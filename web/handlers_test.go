@@ -459,11 +459,15 @@ func TestResendSameLinkRestartsExpiry(t *testing.T) {
 
 	// Within the cooldown a resend is refused, saying when it can go.
 	res := f.Post(t, f.admin, fmt.Sprintf("/settings/users/%d/resend", id), nil, apptest.HTMX...)
-	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("HX-Reswap") != "none" {
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("HX-Reswap") != "none" || res.Header.Get("Retry-After") != "60" {
 		t.Fatalf("resend within a minute: status %d, want 429\n%s", res.StatusCode, res.Body)
 	}
 	checkOOBBanner(t, res.Body, "error", "The invitation to bo@example.com was sent moments ago. You can resend it in 60 seconds.")
 	f.Clock.Advance(45 * time.Second)
+	res = f.Post(t, f.admin, fmt.Sprintf("/settings/users/%d/resend", id), nil, apptest.HTMX...)
+	if got := res.Header.Get("Retry-After"); got != "15" {
+		t.Errorf("45 seconds into the cooldown: Retry-After %q, want 15", got)
+	}
 	res = f.Post(t, f.admin, fmt.Sprintf("/settings/users/%d/resend", id), url.Values{"return": {"/settings/users"}})
 	checkFlash(t, f, res, "/settings/users", "error", "You can resend it in 15 seconds.")
 	if n := f.mails(t, "bo@example.com"); n != 1 {

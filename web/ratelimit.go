@@ -88,5 +88,5 @@ func checkN(w *window, key string, n int) error {
 	if mins == 1 {
 		unit = "minute"
 	}
-	return errs.E(errs.TooMany, "Too many attempts. Wait %d %s, then try again.", mins, unit)
+	return errs.Wait(wait, "Too many attempts. Wait %d %s, then try again.", mins, unit)
 }

@@ -6,6 +6,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code classifies an error for the edge that reports it.
@@ -27,6 +28,8 @@ type Error struct {
 	Message string // safe to show to the user
 	Field   string // the form field the message is about, if any
 	Err     error  // the cause, for the log only
+	// RetryAfter is, for TooMany, how long to wait (zero: not known).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -41,6 +44,20 @@ func (e *Error) Unwrap() error { return e.Err }
 // E builds an Error with a formatted message.
 func E(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Wait is a TooMany error saying how long to wait.
+func Wait(d time.Duration, format string, args ...any) *Error {
+	return &Error{Code: TooMany, Message: fmt.Sprintf(format, args...), RetryAfter: d}
+}
+
+// RetryAfterOf is how long err says to wait, if it says.
+func RetryAfterOf(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }
 
 // FieldError is an Invalid error about one form field.

@@ -202,7 +202,7 @@ func cooldownError(email string, wait time.Duration) error {
 	if secs == 1 {
 		unit = "second"
 	}
-	return errs.E(errs.TooMany, "The invitation to %s was sent moments ago. You can resend it in %d %s.", email, secs, unit)
+	return errs.Wait(time.Duration(secs)*time.Second, "The invitation to %s was sent moments ago. You can resend it in %d %s.", email, secs, unit)
 }
 
 // Renew sends a new invitation after the old one expired: a new link and a
