@@ -977,3 +977,20 @@ func TestParallelClicks(t *testing.T) {
 		t.Error("the cancelled invitee is still there")
 	}
 }
+
+// Page numbers from the address that make no sense, or would overflow an
+// offset, answer a page, never an error.
+func TestListPageNumbers(t *testing.T) {
+	f := newFixture(t, apptest.Options{})
+	for _, p := range []string{"0", "-3", "abc", "1e3", "9223372036854775807", "99999999999999999999"} {
+		res := f.Get(t, f.admin, "/settings/users?page="+p)
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("page=%s: status %d", p, res.StatusCode)
+			continue
+		}
+		first := p == "0" || p == "-3" || p == "abc" || p == "1e3" || p == "99999999999999999999"
+		if got := rowOf(res.Body, f.userID(t, apptest.AdminEmail)) != ""; got != first {
+			t.Errorf("page=%s lists the administrator: %v, want %v", p, got, first)
+		}
+	}
+}

@@ -86,12 +86,10 @@ func (s *Server) spacePage(c echo.Context) error {
 	ctx := c.Request().Context()
 	base := "/settings/spaces/" + strconv.FormatInt(id, 10)
 	// Each role is listed a page at a time: ?admins=N and ?members=N.
-	pages := map[spaces.Role]int{spaces.Admin: 1, spaces.Member: 1}
 	params := map[spaces.Role]string{spaces.Admin: "admins", spaces.Member: "members"}
+	pages := map[spaces.Role]int{}
 	for role, name := range params {
-		if n, err := strconv.Atoi(c.QueryParam(name)); err == nil && n > 1 {
-			pages[role] = n
-		}
+		pages[role] = pageParam(c, name)
 	}
 	here := func(role spaces.Role, page int) string {
 		v := url.Values{}

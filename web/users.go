@@ -56,11 +56,22 @@ func parseListQuery(c echo.Context) listQuery {
 		q.Sort = users.ByName
 	}
 	q.Desc = c.QueryParam("dir") == "desc"
-	q.Page, _ = strconv.Atoi(c.QueryParam("page"))
-	if q.Page < 1 {
-		q.Page = 1
-	}
+	q.Page = pageParam(c, "page")
 	return q
+}
+
+// maxPage bounds page numbers from the address: far past any real list
+// (50 million rows), and far from overflowing an offset.
+const maxPage = 1_000_000
+
+// pageParam is the page number in the query parameter name: 1 when it is
+// missing or makes no sense.
+func pageParam(c echo.Context, name string) int {
+	n, err := strconv.Atoi(c.QueryParam(name))
+	if err != nil || n < 1 {
+		return 1
+	}
+	return min(n, maxPage)
 }
 
 // url is the users list address for q; defaults are left out.
