@@ -71,6 +71,9 @@ func (s *Server) renderKept(c echo.Context, gen uint64, key pageKey, until time.
 	if err := comp.Render(c.Request().Context(), &html); err != nil {
 		return errs.Wrap(err, "rendering page")
 	}
+	if !keep && !acceptsGzip(c.Request()) {
+		return c.HTMLBlob(http.StatusOK, html.Bytes())
+	}
 	var gz bytes.Buffer
 	zw := gzipWriters.Get().(*gzip.Writer)
 	defer gzipWriters.Put(zw)

@@ -107,17 +107,17 @@ func (s *Server) spacePage(c echo.Context) error {
 		}
 		return base + "?" + v.Encode()
 	}
+	sp, byRole, err := s.Spaces.Members(ctx, currentOf(c).Access, id, pages)
+	if err != nil {
+		return err
+	}
 	now := s.Clock.Now()
-	v := spaceviews.Space{ID: id, Heading: "Manage users", Now: now, Return: here("", 0)}
+	v := spaceviews.Space{ID: id, Name: sp.Name, KindName: sp.Kind.Label(), Heading: "Manage users", Now: now, Return: here("", 0)}
+	if sp.Kind == spaces.Unit || sp.Kind == spaces.Account {
+		v.Heading = "Manage administrators"
+	}
 	for _, role := range []spaces.Role{spaces.Admin, spaces.Member} {
-		sp, people, total, err := s.Spaces.Members(ctx, currentOf(c).Access, id, role, pages[role])
-		if err != nil {
-			return err
-		}
-		v.Name, v.KindName = sp.Name, sp.Kind.Label()
-		if sp.Kind == spaces.Unit || sp.Kind == spaces.Account {
-			v.Heading = "Manage administrators"
-		}
+		people, total := byRole[role].People, byRole[role].Total
 		section := spaceviews.People{Total: total, First: here(role, 1)}
 		for _, p := range people {
 			row := spaceviews.Person{UserID: p.UserID, Name: p.Name, Email: p.Email, Role: string(p.Role), Pending: p.Pending, InvitedAt: p.InvitedAt, ExpiresAt: p.ExpiresAt}

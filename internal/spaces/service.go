@@ -177,14 +177,28 @@ func (s *Service) Get(ctx context.Context, access *Access, id int64) (Space, err
 // MembersPerPage is how many people a space's page lists per role.
 const MembersPerPage = 50
 
-// Members lists a page of who holds or is offered role in a space (page
-// 1 first), and how many do in all.
-func (s *Service) Members(ctx context.Context, access *Access, id int64, role Role, page int) (Space, []Person, int, error) {
+// RolePage is one page of the people holding or offered a role in a
+// space, and how many there are in all.
+type RolePage struct {
+	People []Person
+	Total  int
+}
+
+// Members lists, for each role in pages, that page (1 first) of who holds
+// or is offered it in a space.
+func (s *Service) Members(ctx context.Context, access *Access, id int64, pages map[Role]int) (Space, map[Role]RolePage, error) {
 	sp, err := s.Get(ctx, access, id)
 	if err != nil {
-		return sp, nil, 0, err
+		return sp, nil, err
 	}
-	page = max(page, 1)
-	m, n, err := s.store.Members(ctx, id, role, (page-1)*MembersPerPage, MembersPerPage)
-	return sp, m, n, err
+	out := map[Role]RolePage{}
+	for role, page := range pages {
+		page = max(page, 1)
+		m, n, err := s.store.Members(ctx, id, role, (page-1)*MembersPerPage, MembersPerPage)
+		if err != nil {
+			return sp, nil, err
+		}
+		out[role] = RolePage{People: m, Total: n}
+	}
+	return sp, out, nil
 }

@@ -228,7 +228,8 @@ func TestServiceGetAndMembers(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sp, err := s.Get(ctx, tc.access, tc.id)
-			msp, people, _, merr := s.Members(ctx, tc.access, tc.id, Member, 1)
+			msp, byRole, merr := s.Members(ctx, tc.access, tc.id, map[Role]int{Member: 1})
+			people := byRole[Member].People
 			if !tc.ok {
 				wantErr(t, err, errs.NotFound, "")
 				wantErr(t, merr, errs.NotFound, "")
@@ -299,7 +300,7 @@ func TestTreeWalkAndOfferable(t *testing.T) {
 func TestServiceMembersPages(t *testing.T) {
 	s, m := newTestService()
 	for _, page := range []int{1, 3, 0, -2} {
-		if _, _, _, err := s.Members(context.Background(), accountAdmin, 1, Member, page); err != nil {
+		if _, _, err := s.Members(context.Background(), accountAdmin, 1, map[Role]int{Member: page}); err != nil {
 			t.Fatal(err)
 		}
 	}

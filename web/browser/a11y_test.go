@@ -101,7 +101,19 @@ func TestAccessibility(t *testing.T) {
 	admin.navigateBy("send the invitation", chromedp.Click(button("Send invitation")))
 	axe.check(admin, "invite with errors")
 
-	for _, pg := range []struct{ name, path string }{
+	for _, pg := range append(s.adminPages(t), checkPage{"404, signed in", "/settings/nothing-here"}) {
+		admin.open(pg.path)
+		axe.check(admin, pg.name)
+	}
+}
+
+// checkPage is a page the checkers open, by name.
+type checkPage struct{ name, path string }
+
+// adminPages are the pages an account administrator opens, beyond the
+// users list and the invite form, that both checkers look at.
+func (s *checkSite) adminPages(t *testing.T) []checkPage {
+	return []checkPage{
 		{"Manage invitation page", userPath(s.invited, "/invitation")},
 		{"actions page (no JavaScript)", userPath(s.invited, "/actions")},
 		{"cancel confirmation page", userPath(s.invited, "/cancel")},
@@ -115,10 +127,6 @@ func TestAccessibility(t *testing.T) {
 		{"mailbox", "/dev/mailbox"},
 		{"mailbox message", "/dev/mailbox/" + strconv.FormatInt(s.mailID(t), 10)},
 		{"profile, administrator", "/profile"},
-		{"404, signed in", "/settings/nothing-here"},
-	} {
-		admin.open(pg.path)
-		axe.check(admin, pg.name)
 	}
 }
 
@@ -152,24 +160,11 @@ func TestHTMLValid(t *testing.T) {
 	h.get("a member at an admin page", member, "/settings/users", http.StatusForbidden)
 
 	admin := e.SignIn(t, apptest.AdminEmail, apptest.AdminPassword)
-	for _, pg := range []struct{ name, path string }{
+	for _, pg := range append([]checkPage{
 		{"users, every status", "/settings/users"},
 		{"users, nothing found", "/settings/users?q=nobody-here"},
 		{"invite", "/settings/users/invite"},
-		{"Manage invitation page", userPath(s.invited, "/invitation")},
-		{"actions page (no JavaScript)", userPath(s.invited, "/actions")},
-		{"cancel confirmation page", userPath(s.invited, "/cancel")},
-		{"edit user", userPath(s.active, "/edit")},
-		{"delete user confirmation", userPath(s.deactivated, "/delete")},
-		{"spaces", "/settings/spaces"},
-		{"space page", spacePath(s.sales, "")},
-		{"meeting room page", spacePath(s.room, "")},
-		{"rename space", spacePath(s.sales, "/rename")},
-		{"delete space confirmation", spacePath(s.sales, "/delete")},
-		{"mailbox", "/dev/mailbox"},
-		{"mailbox message", "/dev/mailbox/" + strconv.FormatInt(s.mailID(t), 10)},
-		{"profile, administrator", "/profile"},
-	} {
+	}, s.adminPages(t)...) {
 		h.get(pg.name, admin, pg.path, http.StatusOK)
 	}
 	h.get("404, signed in", admin, "/settings/nothing-here", http.StatusNotFound)

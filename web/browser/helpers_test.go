@@ -313,12 +313,19 @@ func (p *Person) choose(email, label string) {
 // signIn signs in through the sign-in form.
 func (p *Person) signIn(email, password string) {
 	p.t.Helper()
+	p.signInTo(email, password, "/settings/users")
+}
+
+// signInTo signs in and waits for the page someone like this lands on: an
+// administrator the users list, a member their profile.
+func (p *Person) signInTo(email, password, landing string) {
+	p.t.Helper()
 	p.open("/login")
 	p.do("fill the sign-in form",
 		chromedp.SendKeys(chromedp.CSS("#email"), email),
 		chromedp.SendKeys(chromedp.CSS("#password"), password))
 	p.navigateBy("sign in", chromedp.Click(button("Sign in")))
-	p.waitPath("/settings/users")
+	p.waitPath(landing)
 }
 
 // invitedBo starts Usher with an SMTP server, signs the administrator in

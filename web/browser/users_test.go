@@ -138,10 +138,7 @@ func TestDeactivateActivateDelete(t *testing.T) {
 	if got := admin.status(bo); got != "Active" {
 		t.Fatalf("after Activate, bo's row says %q", got)
 	}
-	member.open("/login")
-	member.do("fill the sign-in form", chromedp.SendKeys(chromedp.CSS("#email"), bo), chromedp.SendKeys(chromedp.CSS("#password"), password))
-	member.navigateBy("sign in again", chromedp.Click(button("Sign in")))
-	member.waitPath("/profile")
+	member.signInTo(bo, password, "/profile")
 
 	admin.openMenu(bo)
 	admin.choose(bo, "Delete user")
