@@ -1,6 +1,7 @@
 package web
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -30,5 +31,45 @@ func TestWindowAllowN(t *testing.T) {
 	clk.Advance(time.Hour)
 	if ok, _ := w.allowN("ana", 10); !ok {
 		t.Error("a new window still refused")
+	}
+}
+
+// The account-wide wait: nothing for the free failures, then doubling to
+// the cap, and never past it however many failures there were.
+func TestSignInDelay(t *testing.T) {
+	for _, tt := range []struct {
+		failures int
+		want     time.Duration
+	}{
+		{0, 0}, {4, 0}, {5, 500 * time.Millisecond}, {6, time.Second}, {7, 2 * time.Second},
+		{8, 4 * time.Second}, {9, 4 * time.Second}, {100, 4 * time.Second}, {math.MaxInt, 4 * time.Second},
+	} {
+		if got := signInDelay(tt.failures, 5); got != tt.want {
+			t.Errorf("signInDelay(%d, 5) = %v, want %v", tt.failures, got, tt.want)
+		}
+	}
+}
+
+// A reservation refused costs nothing; one given back frees its place.
+func TestWindowTakeGive(t *testing.T) {
+	clk := clock.NewFake(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	w := newWindow(2, time.Hour, clk)
+	for range 2 {
+		if ok, _ := w.take("ana"); !ok {
+			t.Fatal("a take within the limit refused")
+		}
+	}
+	for range 3 {
+		if ok, wait := w.take("ana"); ok || wait != time.Hour {
+			t.Fatalf("a take past the limit: allowed %v, wait %v", ok, wait)
+		}
+	}
+	w.give("ana")
+	if ok, _ := w.take("ana"); !ok {
+		t.Error("a place given back was not free, or refusals were counted")
+	}
+	w.reset("ana")
+	if n := w.add("ana"); n != 0 {
+		t.Errorf("after reset the window held %d", n)
 	}
 }
