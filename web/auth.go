@@ -127,7 +127,7 @@ func (s *Server) login(c echo.Context) error {
 	email := strings.TrimSpace(c.FormValue("email"))
 	next := safeNext(c.FormValue("next"))
 	v := authviews.Login{Email: email, Next: next}
-	attempt, err := s.limits.startSignIn(c.RealIP(), strings.ToLower(email))
+	attempt, err := s.limits.startSignIn(clientKey(c), strings.ToLower(email))
 	if err != nil {
 		v.Error = errs.MessageOf(err)
 		setRetryAfter(c, err)

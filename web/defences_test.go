@@ -648,6 +648,77 @@ func TestRateLimitTrustedProxy(t *testing.T) {
 	}
 }
 
+// IPv6 clients are counted by their /64, which one subscriber gets whole
+// (issue 12, finding 6): 120 sign-ins from addresses rotating inside one
+// /64 are refused past the address limit, exactly as from one IPv4
+// address, while another /64 is not held up. An IPv4-mapped address counts
+// as the IPv4 one. Guessed links and the accept form count the same way.
+//
+// ASVS 5.0: V6.3.1, V2.4.1, V15.3.4 (the real client address for rate
+// limits).
+func TestRateLimitIPv6ByNetwork(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, apptest.Options{Env: map[string]string{"USHER_TRUSTED_PROXIES": "127.0.0.1"}})
+	limit, _ := f.App.Web.RateLimit("loginIPFailed")
+	pairLimit, _ := f.App.Web.RateLimit("loginPair")
+	c := f.Client(t)
+	login := func(email, password, addr string) apptest.Response {
+		t.Helper()
+		return f.Post(t, c, "/login", url.Values{"email": {email}, "password": {password}}, "X-Forwarded-For", addr)
+	}
+	// refusedAfter signs in wrongly 120 times, never too often for one
+	// email, and returns how many were judged before the first 429.
+	refusedAfter := func(addr func(i int) string) int {
+		t.Helper()
+		judged := -1
+		for i := range 120 {
+			res := login(fmt.Sprintf("guess%d@example.com", i/pairLimit), "wrong password here", addr(i))
+			switch {
+			case res.StatusCode == http.StatusUnauthorized && judged < 0:
+			case res.StatusCode == http.StatusTooManyRequests && judged < 0:
+				judged = i
+				want429(t, "the first refused sign-in from "+addr(i), res)
+			case res.StatusCode != http.StatusTooManyRequests:
+				t.Fatalf("sign-in %d from %s: status %d after a 429", i+1, addr(i), res.StatusCode)
+			}
+		}
+		return judged
+	}
+	v4 := refusedAfter(func(int) string { return "203.0.113.9" })
+	v6 := refusedAfter(func(i int) string { return fmt.Sprintf("2001:db8:1:2:%x:%x::%x", i, 7*i, i+1) })
+	if v4 != limit || v6 != v4 {
+		t.Errorf("120 sign-ins: one IPv4 address refused after %d, one /64 after %d; want both after %d", v4, v6, limit)
+	}
+	want429(t, "an IPv4-mapped IPv6 address of the refused IPv4 one", login(apptest.AdminEmail, apptest.AdminPassword, "::ffff:203.0.113.9"))
+	want429(t, "yet another address in the refused /64", login(apptest.AdminEmail, apptest.AdminPassword, "2001:db8:1:2:ffff:ffff:ffff:ffff"))
+	if res := login(apptest.AdminEmail, apptest.AdminPassword, "2001:db8:1:3::1"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("the next /64: status %d, want 303", res.StatusCode)
+	}
+	if res := login(apptest.AdminEmail, apptest.AdminPassword, "203.0.113.10"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("the next IPv4 address: status %d, want 303", res.StatusCode)
+	}
+
+	guesses, _ := f.App.Web.RateLimit("badToken")
+	for i := range guesses {
+		if res := f.Get(t, c, "/invite/"+randomToken(), "X-Forwarded-For", fmt.Sprintf("2001:db8:5:6::%x", i+1)); res.StatusCode != http.StatusNotFound {
+			t.Fatalf("guess %d: status %d, want 404", i+1, res.StatusCode)
+		}
+	}
+	want429(t, "a guessed link from the same /64", f.Get(t, c, "/invite/"+randomToken(), "X-Forwarded-For", "2001:db8:5:6:1::1"))
+
+	accepts, _ := f.App.Web.RateLimit("accept")
+	link := f.copyLink(t, f.invite(t, "bo@example.com", "member"))
+	for i := range accepts {
+		if res := f.Post(t, c, link, url.Values{"name": {"Bo"}, "password": {"too short"}}, "X-Forwarded-For", fmt.Sprintf("2001:db8:7:8::%x", i+1)); res.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("accept %d: status %d, want 422", i+1, res.StatusCode)
+		}
+	}
+	want429(t, "accepting from the same /64", f.Post(t, c, link, url.Values{"name": {"Bo"}, "password": {memberPassword}}, "X-Forwarded-For", "2001:db8:7:8:9::1"))
+	if res := f.Post(t, c, link, url.Values{"name": {"Bo"}, "password": {memberPassword}}, "X-Forwarded-For", "2001:db8:7:9::1"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("accepting from the next /64: status %d, want 303", res.StatusCode)
+	}
+}
+
 // The accept form is limited per client address; while limited, even a
 // correct form is refused and the invitation stays pending.
 //

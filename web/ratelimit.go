@@ -1,8 +1,11 @@
 package web
 
 import (
+	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/labstack/echo/v4"
 
 	"github.com/usherhq/usher/internal/clock"
 	"github.com/usherhq/usher/internal/errs"
@@ -103,8 +106,8 @@ func (w *window) reset(key string) {
 	delete(w.hits, key)
 }
 
-// limiters are the rate limits of SPEC §5, keyed by client address and,
-// for sign-in, by email too.
+// limiters are the rate limits of SPEC §5, keyed by client network (see
+// clientKey) and, for sign-in, by email too.
 type limiters struct {
 	// Sign-in. Behind an office's NAT without trusted proxies everyone
 	// there shares one address, so its limits are sized for a few hundred
@@ -135,6 +138,24 @@ func newLimiters(clk clock.Clock) *limiters {
 		// brake on a stolen session spamming strangers.
 		invites: newWindow(200, time.Hour, clk),
 	}
+}
+
+// clientKey is what the per-address limits count a request against: an
+// IPv4 client by its address (an IPv4-mapped IPv6 one too), an IPv6
+// client by its /64, the block one subscriber or site is given whole, so
+// that stepping through its addresses gains nothing.
+func clientKey(c echo.Context) string {
+	ip := c.RealIP()
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap().WithZone("")
+	if a.Is4() {
+		return a.String()
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
 }
 
 // The wait before a sign-in's password is checked, once its email has

@@ -2,8 +2,12 @@ package web
 
 import (
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/labstack/echo/v4"
 
 	"github.com/usherhq/usher/internal/clock"
 )
@@ -31,6 +35,28 @@ func TestWindowAllowN(t *testing.T) {
 	clk.Advance(time.Hour)
 	if ok, _ := w.allowN("ana", 10); !ok {
 		t.Error("a new window still refused")
+	}
+}
+
+// Every per-address limit counts an IPv6 client by its /64 and an
+// IPv4-mapped one as the IPv4 address, however the address is written.
+func TestClientKey(t *testing.T) {
+	e := echo.New()
+	e.IPExtractor = echo.ExtractIPDirect()
+	for _, tt := range []struct{ remote, want string }{
+		{"203.0.113.9:5000", "203.0.113.9"},
+		{"[::ffff:203.0.113.9]:5000", "203.0.113.9"},
+		{"[2001:db8:1:2:aaaa:bbbb:cccc:dddd]:5000", "2001:db8:1:2::/64"},
+		{"[2001:DB8:1:2::1]:5000", "2001:db8:1:2::/64"},
+		{"[2001:db8:1:3::1]:5000", "2001:db8:1:3::/64"},
+		{"[fe80::1%eth0]:5000", "fe80::/64"},
+		{"[::1]:5000", "::/64"},
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.RemoteAddr = tt.remote
+		if got := clientKey(e.NewContext(req, httptest.NewRecorder())); got != tt.want {
+			t.Errorf("clientKey(%s) = %q, want %q", tt.remote, got, tt.want)
+		}
 	}
 }
 
