@@ -16,7 +16,7 @@ import (
 func (s *Server) lookupLink(c echo.Context) (invitations.AcceptView, error) {
 	v, err := s.Invitations.Lookup(c.Request().Context(), c.Param("token"))
 	if errs.Is(err, errs.NotFound) {
-		if lerr := check(s.limits.badToken, c.RealIP()); lerr != nil {
+		if lerr := check(s.limits.badToken, clientKey(c)); lerr != nil {
 			return v, lerr
 		}
 	}
@@ -66,7 +66,7 @@ func (s *Server) acceptForm(c echo.Context) error {
 // accept takes the form. Only name and password are read: email, roles and
 // spaces come from the invitation alone, whatever else is posted.
 func (s *Server) accept(c echo.Context) error {
-	if err := check(s.limits.accept, c.RealIP()); err != nil {
+	if err := check(s.limits.accept, clientKey(c)); err != nil {
 		return err
 	}
 	in := invitations.AcceptInput{Name: c.FormValue("name"), Password: c.FormValue("password")}
@@ -105,7 +105,7 @@ func (s *Server) accept(c echo.Context) error {
 }
 
 func (s *Server) requestRenewal(c echo.Context) error {
-	if err := check(s.limits.accept, c.RealIP()); err != nil {
+	if err := check(s.limits.accept, clientKey(c)); err != nil {
 		return err
 	}
 	if err := s.Invitations.RequestRenewal(c.Request().Context(), c.Param("token")); err != nil {

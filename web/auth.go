@@ -127,23 +127,29 @@ func (s *Server) login(c echo.Context) error {
 	email := strings.TrimSpace(c.FormValue("email"))
 	next := safeNext(c.FormValue("next"))
 	v := authviews.Login{Email: email, Next: next}
-	err := check(s.limits.loginIP, c.RealIP())
-	if err == nil {
-		err = check(s.limits.loginEmail, strings.ToLower(email))
-	}
+	attempt, err := s.limits.startSignIn(clientKey(c), strings.ToLower(email))
 	if err != nil {
 		v.Error = errs.MessageOf(err)
 		setRetryAfter(c, err)
 		return s.renderLogin(c, http.StatusTooManyRequests, v)
 	}
-	u, err := s.Users.Authenticate(c.Request().Context(), email, c.FormValue("password"))
+	// The wait comes before the password is judged, and is the same for
+	// any email typed as often, so it tells nothing about the answer.
+	ctx := c.Request().Context()
+	if err := s.Clock.Sleep(ctx, attempt.delay); err != nil {
+		attempt.abandoned()
+		return err
+	}
+	u, err := s.Users.Authenticate(ctx, email, c.FormValue("password"))
 	if errs.Is(err, errs.Unauthorized) {
 		v.Error = errs.MessageOf(err)
 		return s.renderLogin(c, http.StatusUnauthorized, v)
 	}
 	if err != nil {
+		attempt.abandoned()
 		return err
 	}
+	attempt.succeeded()
 	if err := s.signIn(c, u); err != nil {
 		return err
 	}

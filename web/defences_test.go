@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -478,41 +479,93 @@ func TestFreshSessionAtSignIn(t *testing.T) {
 	}
 }
 
-// Sign-in is limited per email, whatever address the attempts come from,
-// and a correct password is refused too while the limit holds.
+// Failures from other addresses never keep the owner out (issue 12,
+// finding 1): an attacker failing for the administrator's email from 50
+// addresses only makes every sign-in for that email wait, longer and
+// longer up to a few seconds, the same for an email nobody has; the right
+// password from a new address still signs in. One address repeating
+// failures is refused, for that email only.
 //
-// ASVS 5.0: V6.3.1 (credential stuffing and brute force), V2.4.1.
-func TestRateLimitSignInPerEmail(t *testing.T) {
+// ASVS 5.0: V6.3.1 (brute force and credential stuffing slowed without
+// locking the owner out), V6.3.8 (the same answer for unknown emails),
+// V2.4.1.
+func TestSignInNotLockedOutByOthers(t *testing.T) {
+	t.Parallel()
 	f := &fixture{Env: apptest.New(t, apptest.Options{Env: map[string]string{"USHER_TRUSTED_PROXIES": "127.0.0.1"}})}
-	f.SetupAdmin(t) // and nobody signed in yet: every attempt counts, successful ones too
-	limit, period := f.App.Web.RateLimit("loginEmail")
-	c := f.Client(t)
-	from := func(i int) []string { return []string{"X-Forwarded-For", fmt.Sprintf("203.0.113.%d", i%250+1)} }
-	for i := range limit {
-		email := apptest.AdminEmail
-		if i%2 == 1 {
-			email = " ANA@Example.com " // the same account, however typed
+	f.SetupAdmin(t)
+	free, _ := f.App.Web.RateLimit("loginEmail")
+	pairLimit, period := f.App.Web.RateLimit("loginPair")
+	try := func(email, password, addr string) apptest.Response {
+		t.Helper()
+		return f.Post(t, f.Client(t), "/login", url.Values{"email": {email}, "password": {password}}, "X-Forwarded-For", addr)
+	}
+	// fail fails n times for email and returns the waits asked for.
+	fail := func(email string, n int, addr func(i int) string) []time.Duration {
+		t.Helper()
+		before := len(f.Clock.Slept())
+		for i := range n {
+			if res := try(email, "wrong password here", addr(i)); res.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("failure %d for %s from %s: status %d, want 401\n%.300s", i+1, email, addr(i), res.StatusCode, text(res.Body))
+			}
 		}
-		if res := f.Post(t, c, "/login", url.Values{"email": {email}, "password": {"wrong password here"}}, from(i)...); res.StatusCode != http.StatusUnauthorized {
-			t.Fatalf("attempt %d: status %d, want 401", i+1, res.StatusCode)
+		return f.Clock.Slept()[before:]
+	}
+	signsIn := func(what, addr string) {
+		t.Helper()
+		c := f.Client(t)
+		res := f.Post(t, c, "/login", url.Values{"email": {apptest.AdminEmail}, "password": {apptest.AdminPassword}}, "X-Forwarded-For", addr)
+		if res.StatusCode != http.StatusSeeOther || !isSignedIn(t, f.Env, c) {
+			t.Fatalf("%s: status %d, want 303 and a session\n%.300s", what, res.StatusCode, text(res.Body))
 		}
 	}
-	res := f.Post(t, c, "/login", url.Values{"email": {apptest.AdminEmail}, "password": {apptest.AdminPassword}}, from(limit)...)
-	want429(t, "the right password after too many wrong ones", res)
-	if res.StatusCode == http.StatusSeeOther {
-		t.Fatal("signed in past the limit")
+
+	delays := fail(apptest.AdminEmail, 50, func(i int) string { return fmt.Sprintf("203.0.113.%d", i+1) })
+	if len(delays) != 50 {
+		t.Fatalf("50 failures asked for %d waits", len(delays))
 	}
-	if res := f.Post(t, c, "/login", url.Values{"email": {"other@example.com"}, "password": {"wrong password here"}}, from(limit)...); res.StatusCode != http.StatusUnauthorized {
-		t.Errorf("another email from the same address: status %d, want 401", res.StatusCode)
+	for i, d := range delays[:free] {
+		if d != 0 {
+			t.Errorf("failure %d waited %v; the first %d wait nothing", i+1, d, free)
+		}
 	}
+	for i := free + 1; i < len(delays); i++ {
+		if delays[i] < delays[i-1] {
+			t.Errorf("failure %d waited %v, less than the one before (%v)", i+1, delays[i], delays[i-1])
+		}
+	}
+	first, last := delays[free], delays[len(delays)-1]
+	if first <= 0 || last < 4*first || last > 5*time.Second {
+		t.Errorf("waits %v: want them to grow from a fraction of a second to a cap of a few seconds", delays)
+	}
+
+	signsIn("the owner from a new address after 50 failures from others", "198.51.100.7")
+	if got := f.Clock.Slept(); got[len(got)-1] != last {
+		t.Errorf("the owner waited %v, not the same as everyone signing in as them (%v)", got[len(got)-1], last)
+	}
+
+	// The waits depend on the failures for the email as typed, not on
+	// whether an account has it.
+	ghost := fail("nobody@example.com", free+3, func(i int) string { return fmt.Sprintf("192.0.2.%d", i+1) })
+	if !slices.Equal(ghost, delays[:free+3]) {
+		t.Errorf("an unknown email waited %v, the administrator's %v", ghost, delays[:free+3])
+	}
+
+	const repeat = "198.51.100.66"
+	fail(apptest.AdminEmail, pairLimit, func(int) string { return repeat })
+	res := try(apptest.AdminEmail, apptest.AdminPassword, repeat)
+	want429(t, "the right password from the address that failed too often", res)
+	if res := try("other@example.com", "wrong password here", repeat); res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("another email from that address: status %d, want 401", res.StatusCode)
+	}
+	signsIn("the owner from another address while one is refused", "198.51.100.7")
 	f.Clock.Advance(period)
-	if res := f.Post(t, c, "/login", url.Values{"email": {apptest.AdminEmail}, "password": {apptest.AdminPassword}}, from(0)...); res.StatusCode != http.StatusSeeOther {
-		t.Errorf("after the window: status %d, want 303", res.StatusCode)
-	}
+	signsIn("the refused address after the window", repeat)
 }
 
-// Sign-in is limited per client address, across emails; X-Forwarded-For
-// is ignored when no proxy is trusted, so a client cannot pick a fresh
+// Sign-in is limited per client address, across emails: failures past
+// their limit are refused, the right password too, and so is any attempt
+// past the attempt limit, successful ones counted. X-Forwarded-For is
+// ignored when no proxy is trusted, so a client cannot pick a fresh
 // address per attempt.
 //
 // ASVS 5.0: V6.3.1, V2.4.1, V4.1.3 (headers set by an intermediary cannot
@@ -520,18 +573,47 @@ func TestRateLimitSignInPerEmail(t *testing.T) {
 func TestRateLimitSignInPerAddress(t *testing.T) {
 	f := &fixture{Env: apptest.New(t, apptest.Options{})}
 	f.SetupAdmin(t)
-	limit, _ := f.App.Web.RateLimit("loginIP")
-	limitEmail, _ := f.App.Web.RateLimit("loginEmail")
+	limit, _ := f.App.Web.RateLimit("loginIPFailed")
+	pairLimit, _ := f.App.Web.RateLimit("loginPair")
 	c := f.Client(t)
 	for i := range limit {
-		email := fmt.Sprintf("guess%d@example.com", i/limitEmail)
+		email := fmt.Sprintf("guess%d@example.com", i/pairLimit)
 		res := f.Post(t, c, "/login", url.Values{"email": {email}, "password": {"wrong password here"}}, "X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i+1))
 		if res.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("attempt %d: status %d, want 401", i+1, res.StatusCode)
 		}
 	}
 	res := f.Post(t, c, "/login", url.Values{"email": {apptest.AdminEmail}, "password": {apptest.AdminPassword}}, "X-Forwarded-For", "198.51.100.250")
-	want429(t, "a new email and a made-up X-Forwarded-For past the address limit", res)
+	want429(t, "a new email and a made-up X-Forwarded-For past the address's failure limit", res)
+
+	g := &fixture{Env: apptest.New(t, apptest.Options{})}
+	g.SetupAdmin(t)
+	g.App.Web.SetRateLimit("loginIP", 3, 15*time.Minute)
+	for i := range 3 {
+		if res := g.Post(t, g.Client(t), "/login", url.Values{"email": {apptest.AdminEmail}, "password": {apptest.AdminPassword}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign-in %d: status %d, want 303", i+1, res.StatusCode)
+		}
+	}
+	want429(t, "a sign-in past the address's attempt limit", g.Post(t, g.Client(t), "/login", url.Values{"email": {apptest.AdminEmail}, "password": {apptest.AdminPassword}}))
+}
+
+// Guessing the current password on the profile page is no faster than at
+// sign-in: password changes count against the user's own email and
+// address, so another user signing in from there is not held up.
+//
+// ASVS 5.0: V6.3.1, V6.2.3 (current password required), V2.4.1.
+func TestRateLimitPasswordChange(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, apptest.Options{})
+	pairLimit, _ := f.App.Web.RateLimit("loginPair")
+	_, bo := f.member(t, "bo@example.com", "Bo Berg")
+	for i := range pairLimit {
+		if res := f.Post(t, bo, "/profile/password", url.Values{"current": {"not my password"}, "new": {"a brand new passphrase"}}); res.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("change %d: status %d, want 422", i+1, res.StatusCode)
+		}
+	}
+	want429(t, "a password change past the limit", f.Post(t, bo, "/profile/password", url.Values{"current": {memberPassword}, "new": {"a brand new passphrase"}}))
+	f.SignIn(t, apptest.AdminEmail, apptest.AdminPassword)
 }
 
 // With USHER_TRUSTED_PROXIES, the address the trusted proxy saw is the
@@ -563,6 +645,77 @@ func TestRateLimitTrustedProxy(t *testing.T) {
 	}
 	if res := try(""); res.StatusCode != http.StatusUnauthorized {
 		t.Errorf("the proxy's own address: status %d, want 401", res.StatusCode)
+	}
+}
+
+// IPv6 clients are counted by their /64, which one subscriber gets whole
+// (issue 12, finding 6): 120 sign-ins from addresses rotating inside one
+// /64 are refused past the address limit, exactly as from one IPv4
+// address, while another /64 is not held up. An IPv4-mapped address counts
+// as the IPv4 one. Guessed links and the accept form count the same way.
+//
+// ASVS 5.0: V6.3.1, V2.4.1, V15.3.4 (the real client address for rate
+// limits).
+func TestRateLimitIPv6ByNetwork(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, apptest.Options{Env: map[string]string{"USHER_TRUSTED_PROXIES": "127.0.0.1"}})
+	limit, _ := f.App.Web.RateLimit("loginIPFailed")
+	pairLimit, _ := f.App.Web.RateLimit("loginPair")
+	c := f.Client(t)
+	login := func(email, password, addr string) apptest.Response {
+		t.Helper()
+		return f.Post(t, c, "/login", url.Values{"email": {email}, "password": {password}}, "X-Forwarded-For", addr)
+	}
+	// refusedAfter signs in wrongly 120 times, never too often for one
+	// email, and returns how many were judged before the first 429.
+	refusedAfter := func(addr func(i int) string) int {
+		t.Helper()
+		judged := -1
+		for i := range 120 {
+			res := login(fmt.Sprintf("guess%d@example.com", i/pairLimit), "wrong password here", addr(i))
+			switch {
+			case res.StatusCode == http.StatusUnauthorized && judged < 0:
+			case res.StatusCode == http.StatusTooManyRequests && judged < 0:
+				judged = i
+				want429(t, "the first refused sign-in from "+addr(i), res)
+			case res.StatusCode != http.StatusTooManyRequests:
+				t.Fatalf("sign-in %d from %s: status %d after a 429", i+1, addr(i), res.StatusCode)
+			}
+		}
+		return judged
+	}
+	v4 := refusedAfter(func(int) string { return "203.0.113.9" })
+	v6 := refusedAfter(func(i int) string { return fmt.Sprintf("2001:db8:1:2:%x:%x::%x", i, 7*i, i+1) })
+	if v4 != limit || v6 != v4 {
+		t.Errorf("120 sign-ins: one IPv4 address refused after %d, one /64 after %d; want both after %d", v4, v6, limit)
+	}
+	want429(t, "an IPv4-mapped IPv6 address of the refused IPv4 one", login(apptest.AdminEmail, apptest.AdminPassword, "::ffff:203.0.113.9"))
+	want429(t, "yet another address in the refused /64", login(apptest.AdminEmail, apptest.AdminPassword, "2001:db8:1:2:ffff:ffff:ffff:ffff"))
+	if res := login(apptest.AdminEmail, apptest.AdminPassword, "2001:db8:1:3::1"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("the next /64: status %d, want 303", res.StatusCode)
+	}
+	if res := login(apptest.AdminEmail, apptest.AdminPassword, "203.0.113.10"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("the next IPv4 address: status %d, want 303", res.StatusCode)
+	}
+
+	guesses, _ := f.App.Web.RateLimit("badToken")
+	for i := range guesses {
+		if res := f.Get(t, c, "/invite/"+randomToken(), "X-Forwarded-For", fmt.Sprintf("2001:db8:5:6::%x", i+1)); res.StatusCode != http.StatusNotFound {
+			t.Fatalf("guess %d: status %d, want 404", i+1, res.StatusCode)
+		}
+	}
+	want429(t, "a guessed link from the same /64", f.Get(t, c, "/invite/"+randomToken(), "X-Forwarded-For", "2001:db8:5:6:1::1"))
+
+	accepts, _ := f.App.Web.RateLimit("accept")
+	link := f.copyLink(t, f.invite(t, "bo@example.com", "member"))
+	for i := range accepts {
+		if res := f.Post(t, c, link, url.Values{"name": {"Bo"}, "password": {"too short"}}, "X-Forwarded-For", fmt.Sprintf("2001:db8:7:8::%x", i+1)); res.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("accept %d: status %d, want 422", i+1, res.StatusCode)
+		}
+	}
+	want429(t, "accepting from the same /64", f.Post(t, c, link, url.Values{"name": {"Bo"}, "password": {memberPassword}}, "X-Forwarded-For", "2001:db8:7:8:9::1"))
+	if res := f.Post(t, c, link, url.Values{"name": {"Bo"}, "password": {memberPassword}}, "X-Forwarded-For", "2001:db8:7:9::1"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("accepting from the next /64: status %d, want 303", res.StatusCode)
 	}
 }
 

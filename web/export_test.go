@@ -11,6 +11,10 @@ func (s *Server) limiter(name string) **window {
 	switch name {
 	case "loginIP":
 		return &s.limits.loginIP
+	case "loginIPFailed":
+		return &s.limits.loginIPFailed
+	case "loginPair":
+		return &s.limits.loginPair
 	case "loginEmail":
 		return &s.limits.loginEmail
 	case "accept":

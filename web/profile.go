@@ -36,7 +36,7 @@ func (s *Server) renderProfile(c echo.Context, status int, v profile.View) error
 // changePassword ends every session of the user, then signs this browser
 // in again with a fresh session.
 func (s *Server) changePassword(c echo.Context) error {
-	if err := check(s.limits.loginIP, c.RealIP()); err != nil {
+	if err := s.limits.checkPasswordChange(clientKey(c), currentOf(c).User.Email); err != nil {
 		return err
 	}
 	u, err := s.Users.ChangePassword(c.Request().Context(), currentOf(c).User, c.FormValue("current"), c.FormValue("new"))
