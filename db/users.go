@@ -108,7 +108,11 @@ func (s *UserStore) ByEmail(ctx context.Context, email string) (users.User, erro
 }
 
 func (s *UserStore) Grants(ctx context.Context, userID int64) ([]spaces.Grant, error) {
-	m, err := grantsOf(ctx, s.db.R, `SELECT g.user_id, g.space_id, sp.kind, sp.name, g.role FROM role_grants g JOIN spaces sp ON sp.id = g.space_id WHERE g.user_id IN `, []int64{userID})
+	return userGrants(ctx, s.db.R, userID)
+}
+
+func userGrants(ctx context.Context, q querier, userID int64) ([]spaces.Grant, error) {
+	m, err := grantsOf(ctx, q, `SELECT g.user_id, g.space_id, sp.kind, sp.name, g.role FROM role_grants g JOIN spaces sp ON sp.id = g.space_id WHERE g.user_id IN `, []int64{userID})
 	return m[userID], err
 }
 
@@ -153,7 +157,11 @@ func inList(ids []int64) (string, []any) {
 }
 
 func (s *UserStore) Spaces(ctx context.Context) ([]spaces.Space, error) {
-	rows, err := s.db.R.QueryContext(ctx, `SELECT id, kind, coalesce(parent_id, 0), name FROM spaces ORDER BY id`)
+	return allSpaces(ctx, s.db.R)
+}
+
+func allSpaces(ctx context.Context, q querier) ([]spaces.Space, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, kind, coalesce(parent_id, 0), name FROM spaces ORDER BY id`)
 	if err != nil {
 		return nil, errs.Wrap(err, "reading spaces")
 	}
