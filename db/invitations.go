@@ -242,14 +242,14 @@ func (s *InvitationStore) RemoveRoles(ctx context.Context, id int64, spaceIDs []
 	return cancelled, err
 }
 
-func (s *InvitationStore) Accept(ctx context.Context, id int64, name, hash string, grants []spaces.Grant, now time.Time) (users.User, error) {
+func (s *InvitationStore) Accept(ctx context.Context, id int64, name, hash string, now time.Time, grantable invitations.Grantable) (users.User, error) {
 	var u users.User
 	err := s.db.tx(ctx, func(tx *sql.Tx) error {
-		var userID int64
+		var userID, inviterID int64
 		err := tx.QueryRowContext(ctx, `
 			UPDATE invitations SET state = 'accepted', ended_at = ?
 			WHERE id = ? AND state = 'pending' AND expires_at > ? AND user_id IS NOT NULL
-			RETURNING user_id`, now.Unix(), id, now.Unix()).Scan(&userID)
+			RETURNING user_id, coalesce(invited_by, 0)`, now.Unix(), id, now.Unix()).Scan(&userID, &inviterID)
 		if err == sql.ErrNoRows {
 			return errs.E(errs.Conflict, "This invitation can no longer be accepted.")
 		}
@@ -265,27 +265,27 @@ func (s *InvitationStore) Accept(ctx context.Context, id int64, name, hash strin
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errs.E(errs.Conflict, "This invitation can no longer be accepted.")
 		}
-		// Grant what the invitation offers at this moment (a role removed
-		// since the page was read is not granted), and only what grants
-		// allows (the inviter's rights, checked by the service).
-		var given []spaces.Grant
-		for _, g := range grants {
-			err := tx.QueryRowContext(ctx, `
-				INSERT INTO role_grants (user_id, space_id, role, granted_at, granted_by)
-				SELECT ?, r.space_id, r.role, ?, i.invited_by FROM invitation_roles r JOIN invitations i ON i.id = r.invitation_id
-				WHERE r.invitation_id = ? AND r.space_id = ?
-				ON CONFLICT (user_id, space_id) DO UPDATE SET role = excluded.role
-				RETURNING role`, userID, now.Unix(), id, g.SpaceID).Scan(&g.Role)
-			if err == sql.ErrNoRows {
-				continue
-			}
-			if err != nil {
+		// What the invitation offers and what its inviter may grant, read
+		// here: a role removed since the page was read is not granted, and
+		// an inviter demoted or deactivated a moment ago grants less, or
+		// nothing. The writer's lock holds both still until the commit.
+		a, err := accepting(ctx, tx, id, inviterID)
+		if err != nil {
+			return err
+		}
+		if len(a.Offered) == 0 {
+			return errs.E(errs.Conflict, "This invitation no longer offers any role.")
+		}
+		given, err := grantable(a)
+		if err != nil {
+			return err
+		}
+		for _, g := range given {
+			if _, err := tx.ExecContext(ctx, `
+				INSERT INTO role_grants (user_id, space_id, role, granted_at, granted_by) VALUES (?, ?, ?, ?, nullif(?, 0))
+				ON CONFLICT (user_id, space_id) DO UPDATE SET role = excluded.role`, userID, g.SpaceID, g.Role, now.Unix(), inviterID); err != nil {
 				return errs.Wrap(err, "granting role")
 			}
-			given = append(given, g)
-		}
-		if len(given) == 0 {
-			return errs.E(errs.Conflict, "This invitation no longer offers any role.")
 		}
 		if err := addEvent(ctx, tx, id, now, userID, name, invitations.EvAccepted, spaces.Describe(given)); err != nil {
 			return err
@@ -294,6 +294,29 @@ func (s *InvitationStore) Accept(ctx context.Context, id int64, name, hash strin
 		return errs.Wrap(err, "reading user")
 	})
 	return u, err
+}
+
+// accepting reads, in the accepting transaction, what invitation id offers
+// and who its inviter is, with their grants and the spaces they apply in.
+func accepting(ctx context.Context, tx *sql.Tx, id, inviterID int64) (invitations.Accepting, error) {
+	var a invitations.Accepting
+	offered, err := grantsOf(ctx, tx, `SELECT r.invitation_id, r.space_id, sp.kind, sp.name, r.role FROM invitation_roles r JOIN spaces sp ON sp.id = r.space_id WHERE r.invitation_id IN `, []int64{id})
+	if err != nil {
+		return a, err
+	}
+	a.Offered = offered[id]
+	if inviterID == 0 {
+		return a, nil // the inviter was deleted
+	}
+	a.Inviter, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, inviterID))
+	if err != nil {
+		return a, errs.Wrap(err, "reading inviter")
+	}
+	if a.InviterGrants, err = userGrants(ctx, tx, inviterID); err != nil {
+		return a, err
+	}
+	a.Spaces, err = allSpaces(ctx, tx)
+	return a, err
 }
 
 func (s *InvitationStore) RequestRenewal(ctx context.Context, id int64, now time.Time, msg mail.Outgoing) (bool, error) {

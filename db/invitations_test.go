@@ -297,6 +297,9 @@ func TestRemoveRolesStore(t *testing.T) {
 	}
 }
 
+// asOffered grants whatever the invitation offers.
+func asOffered(a invitations.Accepting) ([]spaces.Grant, error) { return a.Offered, nil }
+
 func TestAcceptStore(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
@@ -305,7 +308,7 @@ func TestAcceptStore(t *testing.T) {
 
 	t.Run("once", func(t *testing.T) {
 		inv := f.invite(t, "ivy@example.com", grants...)
-		u, err := f.invs.Accept(ctx, inv.ID, "Ivy", "ivyhash", grants, t0.Add(time.Hour))
+		u, err := f.invs.Accept(ctx, inv.ID, "Ivy", "ivyhash", t0.Add(time.Hour), asOffered)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -315,7 +318,7 @@ func TestAcceptStore(t *testing.T) {
 		if g, _ := f.users.Grants(ctx, u.ID); spaces.Describe(g) != "Administrator of Sales" {
 			t.Errorf("grants = %q", spaces.Describe(g))
 		}
-		if _, err := f.invs.Accept(ctx, inv.ID, "Ivy", "other", grants, t0.Add(time.Hour)); errs.CodeOf(err) != errs.Conflict {
+		if _, err := f.invs.Accept(ctx, inv.ID, "Ivy", "other", t0.Add(time.Hour), asOffered); errs.CodeOf(err) != errs.Conflict {
 			t.Errorf("second accept: err = %v, want Conflict", err)
 		}
 		// Once accepted, cancelling is refused and the user stays.
@@ -326,7 +329,7 @@ func TestAcceptStore(t *testing.T) {
 
 	t.Run("expired", func(t *testing.T) {
 		inv := f.invite(t, "exp@example.com", grants...)
-		if _, err := f.invs.Accept(ctx, inv.ID, "E", "h", grants, inv.ExpiresAt); errs.CodeOf(err) != errs.Conflict {
+		if _, err := f.invs.Accept(ctx, inv.ID, "E", "h", inv.ExpiresAt, asOffered); errs.CodeOf(err) != errs.Conflict {
 			t.Errorf("accept at expiry: err = %v, want Conflict", err)
 		}
 	})
@@ -334,12 +337,61 @@ func TestAcceptStore(t *testing.T) {
 	t.Run("deactivated invitee", func(t *testing.T) {
 		inv := f.invite(t, "dee@example.com", grants...)
 		f.deactivate(t, inv.UserID)
-		if _, err := f.invs.Accept(ctx, inv.ID, "D", "h", grants, t0); errs.CodeOf(err) != errs.Conflict {
+		if _, err := f.invs.Accept(ctx, inv.ID, "D", "h", t0, asOffered); errs.CodeOf(err) != errs.Conflict {
 			t.Errorf("accept by a deactivated invitee: err = %v, want Conflict", err)
 		}
 		// The refused accept rolled back: the invitation is still pending.
 		if got, _ := f.invs.ByID(ctx, inv.ID); got.State != invitations.Pending {
 			t.Errorf("state after a refused accept = %s, want pending", got.State)
+		}
+	})
+
+	t.Run("what grantable is given", func(t *testing.T) {
+		inv := f.invite(t, "gil@example.com", grants...)
+		var seen invitations.Accepting
+		if _, err := f.invs.Accept(ctx, inv.ID, "Gil", "h", t0, func(a invitations.Accepting) ([]spaces.Grant, error) {
+			seen = a
+			return a.Offered, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if seen.Inviter.ID != f.admin.ID || spaces.Describe(seen.InviterGrants) != "Administrator" || spaces.Describe(seen.Offered) != "Administrator of Sales" || len(seen.Spaces) != 2 {
+			t.Errorf("grantable was given %+v", seen)
+		}
+
+		// An inviter deleted since is no one.
+		other := f.activeUser(t, "otto@example.com", "Otto", spaces.Grant{SpaceID: f.account, Role: spaces.Admin})
+		c := f.create("hal@example.com", "", grants...)
+		c.InvitedBy = other.ID
+		inv, err := f.invs.Create(ctx, c, compose(mail.Invitation))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.db.W.Exec(`DELETE FROM users WHERE id = ?`, other.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.invs.Accept(ctx, inv.ID, "Hal", "h", t0, func(a invitations.Accepting) ([]spaces.Grant, error) {
+			seen = a
+			return a.Offered, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if seen.Inviter.ID != 0 || seen.InviterGrants != nil {
+			t.Errorf("a deleted inviter was given as %+v, grants %q", seen.Inviter, spaces.Describe(seen.InviterGrants))
+		}
+	})
+
+	t.Run("refused by grantable", func(t *testing.T) {
+		inv := f.invite(t, "ned@example.com", grants...)
+		refusal := errs.E(errs.Conflict, "no")
+		if _, err := f.invs.Accept(ctx, inv.ID, "Ned", "h", t0, func(invitations.Accepting) ([]spaces.Grant, error) { return nil, refusal }); err != refusal {
+			t.Fatalf("err = %v, want grantable's", err)
+		}
+		got, _ := f.invs.ByID(ctx, inv.ID)
+		u, _ := f.users.ByID(ctx, inv.UserID)
+		g, _ := f.users.Grants(ctx, inv.UserID)
+		if got.State != invitations.Pending || !u.ActivatedAt.IsZero() || len(g) != 0 {
+			t.Errorf("after a refusal: state %s, activated %v, grants %q; want nothing changed", got.State, u.ActivatedAt, spaces.Describe(g))
 		}
 	})
 
@@ -353,7 +405,7 @@ func TestAcceptStore(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := f.invs.Accept(ctx, inv.ID, "R", "h", grants, t0)
+				_, err := f.invs.Accept(ctx, inv.ID, "R", "h", t0, asOffered)
 				mu.Lock()
 				defer mu.Unlock()
 				switch {

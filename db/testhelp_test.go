@@ -21,7 +21,7 @@ const ttl = 7 * 24 * time.Hour
 
 // newTestDB opens a migrated database in a file of its own: :memory: would
 // give each pooled connection its own empty database.
-func newTestDB(t *testing.T) *DB {
+func newTestDB(t testing.TB) *DB {
 	t.Helper()
 	d, err := Open(t.TempDir())
 	if err != nil {
@@ -46,7 +46,7 @@ type fixture struct {
 	nonces  int
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	d := newTestDB(t)
 	f := &fixture{db: d, users: NewUserStore(d), invs: NewInvitationStore(d), clock: clock.NewFake(t0)}
@@ -62,7 +62,7 @@ func newFixture(t *testing.T) *fixture {
 }
 
 // space adds a space under parent (0: the account).
-func (f *fixture) space(t *testing.T, kind spaces.Kind, name string, parent int64) int64 {
+func (f *fixture) space(t testing.TB, kind spaces.Kind, name string, parent int64) int64 {
 	t.Helper()
 	if parent == 0 {
 		parent = f.account
@@ -95,7 +95,7 @@ func compose(kind mail.Kind) invitations.Compose {
 }
 
 // invite writes a new invitation and fails the test on error.
-func (f *fixture) invite(t *testing.T, email string, offered ...spaces.Grant) invitations.Invitation {
+func (f *fixture) invite(t testing.TB, email string, offered ...spaces.Grant) invitations.Invitation {
 	t.Helper()
 	if len(offered) == 0 {
 		offered = []spaces.Grant{{SpaceID: f.account, Role: spaces.Member}}
@@ -108,7 +108,7 @@ func (f *fixture) invite(t *testing.T, email string, offered ...spaces.Grant) in
 }
 
 // activeUser adds an active user holding grants.
-func (f *fixture) activeUser(t *testing.T, email, name string, grants ...spaces.Grant) users.User {
+func (f *fixture) activeUser(t testing.TB, email, name string, grants ...spaces.Grant) users.User {
 	t.Helper()
 	res, err := f.db.W.Exec(`INSERT INTO users (email, name, password_hash, created_at, activated_at) VALUES (?, ?, 'hash', ?, ?)`, email, name, t0.Unix(), t0.Unix())
 	if err != nil {
@@ -127,7 +127,7 @@ func (f *fixture) activeUser(t *testing.T, email, name string, grants ...spaces.
 	return u
 }
 
-func (f *fixture) deactivate(t *testing.T, id int64) {
+func (f *fixture) deactivate(t testing.TB, id int64) {
 	t.Helper()
 	if _, err := f.db.W.Exec(`UPDATE users SET deactivated_at = ? WHERE id = ?`, f.clock.Now().Unix(), id); err != nil {
 		t.Fatal(err)

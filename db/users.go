@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/usherhq/usher/internal/errs"
@@ -107,7 +108,11 @@ func (s *UserStore) ByEmail(ctx context.Context, email string) (users.User, erro
 }
 
 func (s *UserStore) Grants(ctx context.Context, userID int64) ([]spaces.Grant, error) {
-	m, err := grantsOf(ctx, s.db.R, `SELECT g.user_id, g.space_id, sp.kind, sp.name, g.role FROM role_grants g JOIN spaces sp ON sp.id = g.space_id WHERE g.user_id IN `, []int64{userID})
+	return userGrants(ctx, s.db.R, userID)
+}
+
+func userGrants(ctx context.Context, q querier, userID int64) ([]spaces.Grant, error) {
+	m, err := grantsOf(ctx, q, `SELECT g.user_id, g.space_id, sp.kind, sp.name, g.role FROM role_grants g JOIN spaces sp ON sp.id = g.space_id WHERE g.user_id IN `, []int64{userID})
 	return m[userID], err
 }
 
@@ -152,7 +157,11 @@ func inList(ids []int64) (string, []any) {
 }
 
 func (s *UserStore) Spaces(ctx context.Context) ([]spaces.Space, error) {
-	rows, err := s.db.R.QueryContext(ctx, `SELECT id, kind, coalesce(parent_id, 0), name FROM spaces ORDER BY id`)
+	return allSpaces(ctx, s.db.R)
+}
+
+func allSpaces(ctx context.Context, q querier) ([]spaces.Space, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, kind, coalesce(parent_id, 0), name FROM spaces ORDER BY id`)
 	if err != nil {
 		return nil, errs.Wrap(err, "reading spaces")
 	}
@@ -255,6 +264,26 @@ func statusWhere(st users.Status, now int64, drive bool) (string, []any) {
 	return "", nil
 }
 
+// searchText is what a search looks for: the query as names are kept
+// (users.CleanName), its spaces trimmed and each run of them one space,
+// and without what no name or email holds, control characters and bytes
+// that are not UTF-8. Those could never match; worse, FTS5 and LIKE read
+// a NUL as the end of the query, which FTS5 refuses as an unterminated
+// string and LIKE takes for a shorter pattern. Every query built from a
+// search goes through here.
+func searchText(q string) string {
+	q = strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsSpace(r):
+			return ' '
+		case unicode.IsControl(r):
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(q, ""))
+	return strings.Join(strings.Fields(q), " ")
+}
+
 // minTrigram is the shortest query the trigram index can answer.
 const minTrigram = 3
 
@@ -341,7 +370,7 @@ func spaceWhere(ids []int64, walk bool) (string, []any) {
 func filterWhere(f users.ListFilter, walk bool) ([]string, []any) {
 	var conds []string
 	var args []any
-	if q := strings.TrimSpace(f.Query); q != "" {
+	if q := searchText(f.Query); q != "" {
 		c, a := searchWhere(q, f.Status, walk)
 		conds, args = append(conds, c), append(args, a...)
 	}
@@ -353,7 +382,7 @@ func filterWhere(f users.ListFilter, walk bool) ([]string, []any) {
 }
 
 func filtered(f users.ListFilter) bool {
-	return strings.TrimSpace(f.Query) != "" || f.SpaceIDs != nil
+	return searchText(f.Query) != "" || f.SpaceIDs != nil
 }
 
 func escapeLike(s string) string {
@@ -435,7 +464,7 @@ func countQuery(f users.ListFilter) (string, []any) {
 	default:
 		tab = `(SELECT sum(n) FROM user_status_counts)`
 	}
-	if q := strings.TrimSpace(f.Query); q != "" && f.SpaceIDs == nil {
+	if q := searchText(f.Query); q != "" && f.SpaceIDs == nil {
 		// A search alone: its index counts the matches per rank from their
 		// rowids; only the pending ones are looked up, for their expiry.
 		table, match := searchIndex(q)

@@ -102,7 +102,7 @@ type listFixture struct {
 	sales, support, room int64
 }
 
-func newListFixture(t *testing.T) listFixture {
+func newListFixture(t testing.TB) listFixture {
 	f := listFixture{fixture: newFixture(t)}
 	f.sales = f.space(t, spaces.Unit, "Sales", 0)
 	f.support = f.space(t, spaces.Unit, "Support", 0)
@@ -199,6 +199,12 @@ func TestListSearch(t *testing.T) {
 		{`\`, nil},
 		{"example.com", []string{"admin@example.com", "bob@example.com", "carla@example.com", "dan@example.com", "ivy@example.com", "jay@example.com"}},
 		{"nobody", nil},
+		// What no name or email holds is dropped, spaces are one space.
+		{"bo\x00b", []string{"bob@example.com"}},
+		{"b\x01\x7fo", []string{"bob@example.com"}},
+		{"bob\xff", []string{"bob@example.com"}},
+		{"Bob\t\u00a0 Builder", []string{"bob@example.com"}},
+		{"\x00\u0085", []string{"admin@example.com", "bob@example.com", "carla@example.com", "dan@example.com", "ivy@example.com", "jay@example.com"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.query, func(t *testing.T) {

@@ -48,8 +48,16 @@ const (
 
 func newClinic(t *testing.T) *clinic {
 	t.Helper()
+	return newClinicWith(t, apptest.Options{})
+}
+
+// newClinicWith is newClinic in an environment changed by o (always with
+// an SMTP server).
+func newClinicWith(t *testing.T, o apptest.Options) *clinic {
+	t.Helper()
 	ctx := context.Background()
-	e := apptest.New(t, apptest.Options{SMTP: true})
+	o.SMTP = true
+	e := apptest.New(t, o)
 	w := &clinic{e: e, admin: e.SetupAdmin(t), names: map[int64]string{}}
 	acc, err := e.App.Users.Account(ctx)
 	if err != nil {

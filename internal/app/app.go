@@ -54,13 +54,31 @@ func OpenDB(ctx context.Context, dataDir string, log *slog.Logger) (*db.DB, erro
 	return d, nil
 }
 
+// Option changes how New wires Usher. The binary uses none: they are
+// seams for tests.
+type Option func(*seams)
+
+type seams struct {
+	invitations func(invitations.Store) invitations.Store
+}
+
+// WrapInvitations puts wrap between the invitations service and its
+// store, so that a test can hold an action at the store's door.
+func WrapInvitations(wrap func(invitations.Store) invitations.Store) Option {
+	return func(s *seams) { s.invitations = wrap }
+}
+
 // New opens the data folder and wires everything; it starts nothing.
-func New(ctx context.Context, cfg *config.Config, clk clock.Clock, log *slog.Logger) (*App, error) {
+func New(ctx context.Context, cfg *config.Config, clk clock.Clock, log *slog.Logger, opts ...Option) (*App, error) {
 	d, err := OpenDB(ctx, cfg.DataDir, log)
 	if err != nil {
 		return nil, err
 	}
-	a, err := wire(ctx, d, cfg, clk, log)
+	var sm seams
+	for _, o := range opts {
+		o(&sm)
+	}
+	a, err := wire(ctx, d, cfg, clk, log, sm)
 	if err != nil {
 		d.Close()
 		return nil, err
@@ -68,7 +86,7 @@ func New(ctx context.Context, cfg *config.Config, clk clock.Clock, log *slog.Log
 	return a, nil
 }
 
-func wire(ctx context.Context, d *db.DB, cfg *config.Config, clk clock.Clock, log *slog.Logger) (*App, error) {
+func wire(ctx context.Context, d *db.DB, cfg *config.Config, clk clock.Clock, log *slog.Logger, sm seams) (*App, error) {
 	sessionKey, err := auth.Secret(cfg.DataDir, "session", cfg.SessionSecret)
 	if err != nil {
 		return nil, err
@@ -80,7 +98,11 @@ func wire(ctx context.Context, d *db.DB, cfg *config.Config, clk clock.Clock, lo
 
 	hasher := auth.NewHasher(runtime.NumCPU())
 	us := users.NewService(db.NewUserStore(d), hasher, clk)
-	invs := invitations.NewService(db.NewInvitationStore(d), us, auth.NewLinks(linkKey), hasher, clk, cfg.InviteTTL, cfg.BaseURL.String())
+	var invStore invitations.Store = db.NewInvitationStore(d)
+	if sm.invitations != nil {
+		invStore = sm.invitations(invStore)
+	}
+	invs := invitations.NewService(invStore, us, auth.NewLinks(linkKey), hasher, clk, cfg.InviteTTL, cfg.BaseURL.String())
 
 	sp := spaces.NewService(db.NewSpaceStore(d), clk.Now)
 

@@ -19,6 +19,7 @@ import (
 	"github.com/usherhq/usher/internal/app"
 	"github.com/usherhq/usher/internal/clock"
 	"github.com/usherhq/usher/internal/config"
+	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/smtptest"
 	"github.com/usherhq/usher/internal/users"
 )
@@ -34,6 +35,9 @@ type Options struct {
 	// Log, when set, receives the server's log lines as text (slog's
 	// key=value format), so tests can read what was logged.
 	Log io.Writer
+	// WrapInvitations, when set, stands between the invitations service
+	// and its store (app.WrapInvitations).
+	WrapInvitations func(invitations.Store) invitations.Store
 }
 
 // Env is a running Usher.
@@ -94,7 +98,11 @@ func New(t testing.TB, o Options) *Env {
 		out = io.MultiWriter(out, o.Log)
 	}
 	log := slog.New(slog.NewTextHandler(out, nil))
-	a, err := app.New(context.Background(), cfg, e.Clock, log)
+	var opts []app.Option
+	if o.WrapInvitations != nil {
+		opts = append(opts, app.WrapInvitations(o.WrapInvitations))
+	}
+	a, err := app.New(context.Background(), cfg, e.Clock, log, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -108,6 +108,19 @@ type Existing struct {
 
 func (e *Existing) Error() string { return "already known: " + e.User.Email }
 
+// Accepting is an invitation being accepted and its inviter, as they
+// stand inside the accepting transaction: nobody can change them before
+// it commits.
+type Accepting struct {
+	Offered       []spaces.Grant // what the invitation offers now
+	Inviter       users.User     // zero when the inviter was deleted
+	InviterGrants []spaces.Grant
+	Spaces        []spaces.Space
+}
+
+// Grantable decides what accepting grants: some of a.Offered, or an error.
+type Grantable func(a Accepting) ([]spaces.Grant, error)
+
 // Store is what the invitations service needs from storage. Every write is
 // one transaction that checks the state it expects, so two administrators
 // acting on the same row cannot both succeed; the outbox message is part of
@@ -130,9 +143,11 @@ type Store interface {
 	// RemoveRoles drops offered roles from a pending invitation, cancelling
 	// it when none remain. It reports whether it cancelled.
 	RemoveRoles(ctx context.Context, id int64, spaceIDs []int64, actor users.User, now time.Time) (cancelled bool, err error)
-	// Accept turns a pending, unexpired invitation into an active user with
-	// exactly the grants given, once.
-	Accept(ctx context.Context, id int64, name, hash string, grants []spaces.Grant, now time.Time) (users.User, error)
+	// Accept turns a pending, unexpired invitation into an active user,
+	// once, granting what grantable makes of the invitation and its
+	// inviter as they stand inside the accepting transaction. An error
+	// from grantable undoes everything.
+	Accept(ctx context.Context, id int64, name, hash string, now time.Time, grantable Grantable) (users.User, error)
 	// RequestRenewal marks an expired invitation as asked about, once, and
 	// enqueues msg to the inviter. It reports false when already asked.
 	RequestRenewal(ctx context.Context, id int64, now time.Time, msg mail.Outgoing) (bool, error)

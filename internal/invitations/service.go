@@ -334,15 +334,11 @@ func (s *Service) Accept(ctx context.Context, token string, in AcceptInput) (use
 	if err := auth.CheckNewPassword(in.Password); err != nil {
 		return users.User{}, err
 	}
-	grants, err := s.grantable(ctx, v.Invitation)
-	if err != nil {
-		return users.User{}, err
-	}
 	hash, err := s.hasher.Hash(ctx, in.Password)
 	if err != nil {
 		return users.User{}, err
 	}
-	u, err := s.store.Accept(ctx, v.Invitation.ID, name, hash, grants, s.clock.Now())
+	u, err := s.store.Accept(ctx, v.Invitation.ID, name, hash, s.clock.Now(), grantable)
 	if errs.Is(err, errs.Conflict) {
 		// Someone else's post, or a cancel, got there first: say which.
 		if again, lerr := s.Lookup(ctx, token); lerr == nil {
@@ -366,29 +362,18 @@ func linkUsable(l LinkState) error {
 	return nil
 }
 
-// grantable keeps the offered roles the inviter can still grant now: an
-// inviter who lost their rights meanwhile does not pass them on.
-func (s *Service) grantable(ctx context.Context, inv Invitation) ([]spaces.Grant, error) {
+// grantable keeps the offered roles the inviter can grant at the moment
+// the invitee joins: an inviter who lost their rights meanwhile does not
+// pass them on. It runs inside the accepting transaction, so a demotion
+// either comes before it and counts, or waits until the invitee joined.
+func grantable(a Accepting) ([]spaces.Grant, error) {
 	refuse := errs.E(errs.Conflict, "The person who invited you can no longer grant these roles. Ask an administrator for a new invitation.")
-	if inv.InvitedBy == 0 {
+	if a.Inviter.ID == 0 || !a.Inviter.DeactivatedAt.IsZero() {
 		return nil, refuse
 	}
-	inviter, err := s.users.Get(ctx, inv.InvitedBy)
-	if errs.Is(err, errs.NotFound) {
-		return nil, refuse
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !inviter.DeactivatedAt.IsZero() {
-		return nil, refuse
-	}
-	access, err := s.users.Access(ctx, inviter)
-	if err != nil {
-		return nil, err
-	}
+	access := spaces.AccessFor(a.Inviter.ID, a.InviterGrants, spaces.NewTree(a.Spaces))
 	var keep []spaces.Grant
-	for _, g := range inv.Offered {
+	for _, g := range a.Offered {
 		if access.MayOffer(g.SpaceID, g.Role) {
 			keep = append(keep, g)
 		}
