@@ -17,8 +17,6 @@ func (s *Server) limiter(name string) **window {
 		return &s.limits.accept
 	case "badToken":
 		return &s.limits.badToken
-	case "invites":
-		return &s.limits.invites
 	}
 	panic("no rate limit named " + name)
 }

@@ -59,7 +59,7 @@ func (w *window) allowN(key string, n int) (bool, time.Duration) {
 // limiters are the rate limits of SPEC §5, keyed by client address and,
 // for sign-in, by email too.
 type limiters struct {
-	loginIP, loginEmail, accept, badToken, invites *window
+	loginIP, loginEmail, accept, badToken *window
 }
 
 func newLimiters(clk clock.Clock) *limiters {
@@ -68,16 +68,13 @@ func newLimiters(clk clock.Clock) *limiters {
 		loginEmail: newWindow(10, 15*time.Minute, clk),
 		accept:     newWindow(20, 15*time.Minute, clk),
 		badToken:   newWindow(30, 15*time.Minute, clk),
-		// New invitations per administrator: generous for real work, a
-		// brake on a stolen session spamming strangers.
-		invites: newWindow(200, time.Hour, clk),
 	}
 }
 
 // check refuses with a sentence saying when to try again.
 func check(w *window, key string) error { return checkN(w, key, 1) }
 
-// checkN is check for n hits at once: n invitations in one form.
+// checkN is check for n hits at once.
 func checkN(w *window, key string, n int) error {
 	ok, wait := w.allowN(key, n)
 	if ok {

@@ -80,7 +80,7 @@ func wire(ctx context.Context, d *db.DB, cfg *config.Config, clk clock.Clock, lo
 
 	hasher := auth.NewHasher(runtime.NumCPU())
 	us := users.NewService(db.NewUserStore(d), hasher, clk)
-	invs := invitations.NewService(db.NewInvitationStore(d), us, auth.NewLinks(linkKey), hasher, clk, cfg.InviteTTL, cfg.BaseURL.String())
+	invs := invitations.NewService(db.NewInvitationStore(d), us, auth.NewLinks(linkKey), hasher, clk, cfg.InviteTTL, cfg.BaseURL.String(), cfg.SendLimit)
 
 	sp := spaces.NewService(db.NewSpaceStore(d), clk.Now)
 
