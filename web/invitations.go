@@ -239,7 +239,9 @@ func (s *Server) refuse(c echo.Context, err error) error {
 		return err
 	}
 	if ferr := s.flash(c, components.Banner{Kind: "error", Message: errs.MessageOf(err)}); ferr != nil {
-		return ferr
+		// Nothing was done: the error page says the same words.
+		s.Log.Error("keeping a banner for the next page", "path", c.Path(), "err", ferr)
+		return err
 	}
 	return c.Redirect(http.StatusSeeOther, returnTo(c.FormValue("return")))
 }
