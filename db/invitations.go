@@ -56,27 +56,68 @@ func (s *InvitationStore) ByTokenHash(ctx context.Context, hash []byte) (invitat
 	return oneInvitation(ctx, s.db.R, `token_hash = ?`, hash)
 }
 
-func (s *InvitationStore) Create(ctx context.Context, c invitations.Create, compose invitations.Compose) (invitations.Invitation, error) {
-	var inv invitations.Invitation
+func (s *InvitationStore) Create(ctx context.Context, cs []invitations.Create, b invitations.Budget, compose invitations.Compose) ([]invitations.Outcome, error) {
+	var out []invitations.Outcome
 	err := s.db.tx(ctx, func(tx *sql.Tx) error {
-		u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE email = ?`, c.Email))
-		var userID int64
-		switch {
-		case err == sql.ErrNoRows:
+		out = make([]invitations.Outcome, len(cs))
+		var fresh []int
+		for i, c := range cs {
+			out[i].Email = c.Email
+			u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE email = ?`, c.Email))
+			switch {
+			case err == sql.ErrNoRows:
+				fresh = append(fresh, i)
+			case err != nil:
+				return errs.Wrap(err, "reading user")
+			default:
+				out[i].Existing = &invitations.Existing{User: u, Status: u.StatusAt(c.Now)}
+			}
+		}
+		if len(fresh) == 0 {
+			return nil
+		}
+		if err := spend(ctx, tx, b, len(fresh), cs[0].Now); err != nil {
+			return err
+		}
+		for _, i := range fresh {
+			c := cs[i]
 			res, err := tx.ExecContext(ctx, `INSERT INTO users (email, name, created_at, invite_expires_at) VALUES (?, ?, ?, ?)`, c.Email, c.Name, c.Now.Unix(), c.ExpiresAt.Unix())
 			if err != nil {
 				return errs.Wrap(err, "creating invited user")
 			}
-			userID, _ = res.LastInsertId()
-		case err != nil:
-			return errs.Wrap(err, "reading user")
-		default:
-			return &invitations.Existing{User: u, Status: u.StatusAt(c.Now)}
+			userID, _ := res.LastInsertId()
+			if out[i].Invitation, err = insertInvitation(ctx, tx, userID, c, compose); err != nil {
+				return err
+			}
 		}
-		inv, err = insertInvitation(ctx, tx, userID, c, compose)
-		return err
+		return nil
 	})
-	return inv, err
+	return out, err
+}
+
+// spend refuses n more sends by b.Actor at now when they would take the
+// sends of the last b.Window past b.Max, saying how long until they fit
+// (which they do one day: n is at most b.Max).
+// It runs in the sending action's transaction: the single writer
+// connection makes count-then-write one step.
+func spend(ctx context.Context, tx *sql.Tx, b invitations.Budget, n int, now time.Time) error {
+	where := `actor_id = ? AND kind IN (?, ?, ?) AND at > ?`
+	args := []any{b.Actor, invitations.Sends[0], invitations.Sends[1], invitations.Sends[2], now.Add(-b.Window).Unix()}
+	var used int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM invitation_events WHERE `+where, args...).Scan(&used); err != nil {
+		return errs.Wrap(err, "counting sends")
+	}
+	over := used + n - b.Max
+	if over <= 0 {
+		return nil
+	}
+	// The n fit once the over oldest sends have left the window.
+	var at int64
+	err := tx.QueryRowContext(ctx, `SELECT at FROM invitation_events WHERE `+where+` ORDER BY at LIMIT 1 OFFSET ?`, append(args, over-1)...).Scan(&at)
+	if err != nil {
+		return errs.Wrap(err, "reading sends")
+	}
+	return b.Refuse(used, n, time.Unix(at, 0).Add(b.Window).Sub(now))
 }
 
 func insertInvitation(ctx context.Context, tx *sql.Tx, userID int64, c invitations.Create, compose invitations.Compose) (invitations.Invitation, error) {
@@ -113,9 +154,12 @@ func insertInvitation(ctx context.Context, tx *sql.Tx, userID int64, c invitatio
 	return inv, enqueue(ctx, tx, compose(inv), c.Now)
 }
 
-func (s *InvitationStore) Renew(ctx context.Context, c invitations.Create, compose invitations.Compose) (invitations.Invitation, error) {
+func (s *InvitationStore) Renew(ctx context.Context, c invitations.Create, b invitations.Budget, compose invitations.Compose) (invitations.Invitation, error) {
 	var inv invitations.Invitation
 	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		if err := spend(ctx, tx, b, 1, c.Now); err != nil {
+			return err
+		}
 		var userID int64
 		err := tx.QueryRowContext(ctx, `
 			UPDATE invitations SET state = 'superseded', ended_at = ?, ended_by = ?
@@ -144,7 +188,7 @@ func setUserExpiry(ctx context.Context, tx *sql.Tx, userID int64, expires time.T
 	return errs.Wrap(err, "updating user expiry")
 }
 
-func (s *InvitationStore) Resend(ctx context.Context, id int64, actor users.User, now, notAfter, expires time.Time, msg mail.Outgoing) error {
+func (s *InvitationStore) Resend(ctx context.Context, id int64, actor users.User, now, notAfter, expires time.Time, b invitations.Budget, msg mail.Outgoing) error {
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
 		var userID, sent int64
 		err := tx.QueryRowContext(ctx, `SELECT user_id, sent_at FROM invitations WHERE id = ? AND state = 'pending' AND expires_at > ?`, id, now.Unix()).Scan(&userID, &sent)
@@ -155,7 +199,10 @@ func (s *InvitationStore) Resend(ctx context.Context, id int64, actor users.User
 			return errs.Wrap(err, "reading invitation")
 		}
 		if sent > notAfter.Unix() {
-			return errs.E(errs.TooMany, "sent moments ago")
+			return invitations.ErrSentMomentsAgo
+		}
+		if err := spend(ctx, tx, b, 1, now); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET sent_at = ?, expires_at = ?, reminded_at = NULL WHERE id = ?`, now.Unix(), expires.Unix(), id); err != nil {
 			return errs.Wrap(err, "resending")

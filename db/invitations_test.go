@@ -89,7 +89,7 @@ func TestCreateInvitation(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.email, func(t *testing.T) {
 			before := count(t, f.db, `SELECT count(*) FROM outbox`)
-			_, err := f.invs.Create(ctx, f.create(tc.email, ""), compose(mail.Invitation))
+			_, err := f.createOne(ctx, f.create(tc.email, ""), compose(mail.Invitation))
 			e, ok := invitations.IsExisting(err)
 			if !ok {
 				t.Fatalf("err = %v, want *Existing", err)
@@ -110,7 +110,7 @@ func TestCreateInvitationRollsBack(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	c := f.create("ivy@example.com", "", spaces.Grant{SpaceID: f.account, Role: spaces.Member}, spaces.Grant{SpaceID: f.account, Role: spaces.Admin})
-	if _, err := f.invs.Create(ctx, c, compose(mail.Invitation)); errs.CodeOf(err) != errs.Invalid {
+	if _, err := f.createOne(ctx, c, compose(mail.Invitation)); errs.CodeOf(err) != errs.Invalid {
 		t.Fatalf("two roles on one space: err = %v, want Invalid", err)
 	}
 	if _, err := f.users.ByEmail(ctx, "ivy@example.com"); errs.CodeOf(err) != errs.NotFound {
@@ -120,7 +120,7 @@ func TestCreateInvitationRollsBack(t *testing.T) {
 		t.Errorf("%d invitation/outbox rows left behind", n)
 	}
 	c = f.create("ivy@example.com", "", spaces.Grant{SpaceID: 9999, Role: spaces.Member})
-	if _, err := f.invs.Create(ctx, c, compose(mail.Invitation)); err == nil {
+	if _, err := f.createOne(ctx, c, compose(mail.Invitation)); err == nil {
 		t.Error("a role on a missing space was accepted")
 	}
 }
@@ -135,13 +135,13 @@ func TestResendStore(t *testing.T) {
 
 	// The last send (t0) is after notAfter: too soon.
 	now := t0.Add(30 * time.Second)
-	err := f.invs.Resend(ctx, inv.ID, f.admin, now, now.Add(-time.Minute), now.Add(ttl), msg("r1"))
+	err := f.invs.Resend(ctx, inv.ID, f.admin, now, now.Add(-time.Minute), now.Add(ttl), f.budget(), msg("r1"))
 	if errs.CodeOf(err) != errs.TooMany {
 		t.Fatalf("resend 30s after sending: err = %v, want TooMany", err)
 	}
 
 	now = t0.Add(time.Minute)
-	if err := f.invs.Resend(ctx, inv.ID, f.admin, now, now.Add(-time.Minute), now.Add(ttl), msg("r2")); err != nil {
+	if err := f.invs.Resend(ctx, inv.ID, f.admin, now, now.Add(-time.Minute), now.Add(ttl), f.budget(), msg("r2")); err != nil {
 		t.Fatalf("resend a minute after sending: %v", err)
 	}
 	got, _ := f.invs.ByID(ctx, inv.ID)
@@ -161,7 +161,7 @@ func TestResendStore(t *testing.T) {
 
 	// Expired: Conflict, nothing queued.
 	now = now.Add(ttl)
-	err = f.invs.Resend(ctx, inv.ID, f.admin, now, now.Add(-time.Minute), now.Add(ttl), msg("r3"))
+	err = f.invs.Resend(ctx, inv.ID, f.admin, now, now.Add(-time.Minute), now.Add(ttl), f.budget(), msg("r3"))
 	if errs.CodeOf(err) != errs.Conflict {
 		t.Fatalf("resend after expiry: err = %v, want Conflict", err)
 	}
@@ -195,14 +195,14 @@ func TestRenewStore(t *testing.T) {
 
 	c := f.create(old.Email, "", old.Offered...)
 	c.Supersedes, c.Kind = old.ID, mail.NewInvitation
-	if _, err := f.invs.Renew(ctx, c, compose(mail.NewInvitation)); errs.CodeOf(err) != errs.Conflict {
+	if _, err := f.invs.Renew(ctx, c, f.budget(), compose(mail.NewInvitation)); errs.CodeOf(err) != errs.Conflict {
 		t.Fatalf("renewing an unexpired invitation: err = %v, want Conflict", err)
 	}
 
 	f.clock.Advance(ttl + time.Second)
 	c = f.create(old.Email, "", old.Offered...)
 	c.Supersedes, c.Kind = old.ID, mail.NewInvitation
-	renewed, err := f.invs.Renew(ctx, c, compose(mail.NewInvitation))
+	renewed, err := f.invs.Renew(ctx, c, f.budget(), compose(mail.NewInvitation))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func TestRenewStore(t *testing.T) {
 	}
 
 	// The same old invitation cannot be renewed twice.
-	if _, err := f.invs.Renew(ctx, c, compose(mail.NewInvitation)); errs.CodeOf(err) != errs.Conflict {
+	if _, err := f.invs.Renew(ctx, c, f.budget(), compose(mail.NewInvitation)); errs.CodeOf(err) != errs.Conflict {
 		t.Errorf("renewing a superseded invitation: err = %v, want Conflict", err)
 	}
 }

@@ -60,15 +60,17 @@ func (f *outboxFixture) invite(t *testing.T, email string, now time.Time) (invit
 		Email: email, InvitedBy: f.admin.ID, InviterName: f.admin.DisplayName(), Nonce: nonce, TokenHash: h[:],
 		Offered: []spaces.Grant{{SpaceID: f.account, Role: spaces.Member}}, Now: now, ExpiresAt: now.Add(7 * 24 * time.Hour), Kind: mail.Invitation,
 	}
-	inv, err := f.invs.Create(context.Background(), c, func(inv invitations.Invitation) mail.Outgoing {
+	budget := invitations.Budget{Actor: f.admin.ID, Max: invitations.DefaultSendLimit, Window: invitations.SendWindow}
+	out, err := f.invs.Create(context.Background(), []invitations.Create{c}, budget, func(inv invitations.Invitation) mail.Outgoing {
 		return mail.Outgoing{
 			Key: fmt.Sprintf("send:%d", inv.ID), Kind: mail.Invitation, To: inv.Email, InvitationID: inv.ID,
 			Payload: mail.Payload{AccountName: "Acme", InviterName: inv.InviterName, InviteeEmail: inv.Email, Roles: "Member", ExpiresAt: inv.ExpiresAt},
 		}
 	})
-	if err != nil {
+	if err != nil || out[0].Existing != nil {
 		t.Fatalf("Create %s: %v", email, err)
 	}
+	inv := out[0].Invitation
 	return inv, f.messageOf(t, inv.ID)
 }
 

@@ -87,7 +87,7 @@ func TestDueReminders(t *testing.T) {
 	// Resend clears reminded_at: the new expiry gets its own reminder.
 	f.clock.Set(now.Add(time.Hour))
 	newExpiry := f.clock.Now().Add(ttl)
-	if err := f.invs.Resend(ctx, ana.ID, f.admin, f.clock.Now(), f.clock.Now(), newExpiry, mail.Outgoing{Key: "resend", Kind: mail.Reminder, To: ana.Email, InvitationID: ana.ID}); err != nil {
+	if err := f.invs.Resend(ctx, ana.ID, f.admin, f.clock.Now(), f.clock.Now(), newExpiry, f.budget(), mail.Outgoing{Key: "resend", Kind: mail.Reminder, To: ana.Email, InvitationID: ana.ID}); err != nil {
 		t.Fatal(err)
 	}
 	if got := due(newExpiry.Add(-before)); fmt.Sprint(got) != "[ana@example.com]" {

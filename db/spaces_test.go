@@ -209,7 +209,7 @@ func TestSpaceStoreMembers(t *testing.T) {
 	f.activeUser(t, "sam@example.com", "Sam", grant(tr.desk, spaces.Member))
 	f.clock.Advance(time.Hour)
 	inv := f.create("pat@example.com", "Pat", grant(tr.lobby, spaces.Member), grant(tr.room, spaces.Admin))
-	pending, err := f.invs.Create(ctx, inv, compose(mail.Invitation))
+	pending, err := f.createOne(ctx, inv, compose(mail.Invitation))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -95,13 +95,7 @@ func (s *Server) accept(c echo.Context) error {
 	}
 	// Never into someone else's session: whoever was signed in here is
 	// replaced by the new user, in a fresh session.
-	if err := s.signIn(c, u); err != nil {
-		return err
-	}
-	if err := s.flash(c, success("Welcome, %s. Your account is ready.", u.DisplayName())); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, "/profile")
+	return s.startSession(c, u, "/profile", success("Welcome, %s. Your account is ready.", u.DisplayName()))
 }
 
 func (s *Server) requestRenewal(c echo.Context) error {

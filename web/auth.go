@@ -89,13 +89,7 @@ func (s *Server) setup(c echo.Context) error {
 		return err
 	}
 	s.Log.Info("setup complete", "admin", u.Email)
-	if err := s.signIn(c, u); err != nil {
-		return err
-	}
-	if err := s.flash(c, success("Welcome to Usher, %s. Invite the people you work with.", u.DisplayName())); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, "/settings/users")
+	return s.startSession(c, u, "/settings/users", success("Welcome to Usher, %s. Invite the people you work with.", u.DisplayName()))
 }
 
 // formErrors turns an Invalid error about a field into what a form shows.
@@ -178,7 +172,9 @@ func (s *Server) logout(c echo.Context) error {
 	s.clearUser(sess)
 	sess.Options.MaxAge = -1
 	if err := s.saveSession(c, sess); err != nil {
-		return err
+		// The sessions are ended on our side already: only the cookie is left.
+		s.Log.Error("ending the session cookie", "err", err)
+		s.dropCookie(c)
 	}
 	return c.Redirect(http.StatusSeeOther, "/login")
 }

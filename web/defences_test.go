@@ -782,8 +782,7 @@ func TestRateLimitGarbageTokens(t *testing.T) {
 //
 // ASVS 5.0: V2.4.1, V2.3.2 (business limits).
 func TestRateLimitInvitesPerAdmin(t *testing.T) {
-	f := newFixture(t, apptest.Options{})
-	f.App.Web.SetRateLimit("invites", 3, time.Hour)
+	f := newFixture(t, apptest.Options{Env: map[string]string{"USHER_SEND_LIMIT": "3"}})
 	if _, err := f.App.Users.CreateAdmin(t.Context(), apptest.AccountName, "cy@example.com", "Cy Admin", apptest.AdminPassword); err != nil {
 		t.Fatal(err)
 	}
@@ -793,9 +792,9 @@ func TestRateLimitInvitesPerAdmin(t *testing.T) {
 	}
 	before := f.outbox(t)
 	res := f.Post(t, f.admin, "/settings/users/invite", url.Values{"email": {"p3@example.com"}, "role": {"member"}})
-	want429(t, "the fourth invitation within the hour", res)
+	wantBudget429(t, "the fourth invitation within the hour", res)
 	htmx := f.Post(t, f.admin, "/settings/users/invite", url.Values{"email": {"p3@example.com"}, "role": {"member"}}, apptest.HTMX...)
-	want429(t, "the fourth invitation with htmx", htmx)
+	wantBudget429(t, "the fourth invitation with htmx", htmx)
 	if f.userID(t, "p3@example.com") != 0 || f.outbox(t) != before {
 		t.Error("a limited invitation was created or queued")
 	}

@@ -1,6 +1,9 @@
 package web
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // This file gives the external tests (package web_test) a handle on the
 // rate limits, so that they can read the real limits and shrink or widen
@@ -21,8 +24,6 @@ func (s *Server) limiter(name string) **window {
 		return &s.limits.accept
 	case "badToken":
 		return &s.limits.badToken
-	case "invites":
-		return &s.limits.invites
 	}
 	panic("no rate limit named " + name)
 }
@@ -37,4 +38,28 @@ func (s *Server) RateLimit(name string) (max int, period time.Duration) {
 // before the requests it should count.
 func (s *Server) SetRateLimit(name string, max int, period time.Duration) {
 	*s.limiter(name) = newWindow(max, period, s.Clock)
+}
+
+// sessionCodec is what the cookie store encodes sessions with
+// (securecookie.Codec).
+type sessionCodec interface {
+	Encode(name string, value any) (string, error)
+	Decode(name, value string, dst any) error
+}
+
+// unsaved reads sessions as before and refuses to write any.
+type unsaved struct{ sessionCodec }
+
+func (unsaved) Encode(string, any) (string, error) {
+	return "", errors.New("this test's cookie store saves no session")
+}
+
+// BreakSessionSaving makes every session save fail from now on, while
+// cookies already given still read: a failure after an action's commit,
+// whatever its cause.
+func (s *Server) BreakSessionSaving() {
+	codecs := s.sessions.store.Codecs
+	for i, c := range codecs {
+		codecs[i] = unsaved{c}
+	}
 }

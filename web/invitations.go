@@ -65,39 +65,37 @@ func (s *Server) invite(c echo.Context) error {
 	if err == nil {
 		emails, err = users.ParseEmails("email", v.Email)
 	}
-	if err == nil && len(emails) > 1 && strings.TrimSpace(v.Name) != "" {
-		err = errs.FieldError("name", "A name is for inviting one person. Leave it empty to invite several at once.")
+	var outcomes []invitations.Outcome
+	if err == nil {
+		outcomes, err = s.Invitations.InviteMany(ctx, actor(c), emails, v.Name, offered)
 	}
 	if err != nil {
-		v.Errors, v.Field, _ = formErrors(err)
+		list, fields, ok := formErrors(err)
+		if !ok {
+			return err
+		}
+		v.Errors, v.Field = list, fields
 		return s.renderInvite(c, http.StatusUnprocessableEntity, v)
-	}
-	if err := checkN(s.limits.invites, strconv.FormatInt(cur.User.ID, 10), len(emails)); err != nil {
-		return err
 	}
 
 	// Each address on its own: those already known are said, not sent to.
 	var hidden, left []string
-	for i, email := range emails {
-		sent, ex, err := s.inviteOne(c, email, v.Name, offered)
+	for _, o := range outcomes {
+		if o.Existing == nil {
+			v.Sent = append(v.Sent, o.Email)
+			continue
+		}
+		again, ex, err := s.known(c, o.Existing, offered)
 		switch {
 		case err == errHidden:
-			hidden = append(hidden, email)
+			hidden = append(hidden, o.Email)
 		case err != nil:
-			list, fields, ok := formErrors(err)
-			if !ok {
-				return err
-			}
-			// The same for every address (the roles, say): stop here.
-			v.Errors, v.Field = list, fields
-			v.Email = strings.Join(append(left, emails[i:]...), ", ")
-			s.Notify()
-			return s.renderInvite(c, http.StatusUnprocessableEntity, v)
-		case sent:
-			v.Sent = append(v.Sent, email)
+			return err
+		case again:
+			v.Sent = append(v.Sent, o.Email)
 		default:
 			v.Existing = append(v.Existing, *ex)
-			left = append(left, email)
+			left = append(left, o.Email)
 		}
 	}
 	if len(v.Sent) > 0 {
@@ -115,27 +113,22 @@ func (s *Server) invite(c echo.Context) error {
 		left = append(left, hidden...)
 	}
 	if len(left) == 0 {
-		return s.invited(c, v.Sent)
+		return s.flashTo(c, "/settings/users", success("%s.", userviews.SentTo(v.Sent)))
 	}
 	v.Email = strings.Join(left, ", ")
 	return s.renderInvite(c, http.StatusConflict, v)
 }
 
-// errHidden is inviteOne's answer for an address that belongs to someone
-// the administrator may not see.
+// errHidden is known's answer for an address that belongs to someone the
+// administrator may not see.
 var errHidden = errs.E(errs.NotFound, "This address cannot be invited from here.")
 
-// inviteOne invites one address of the form. It reports whether it was
-// sent (or was by this administrator's click a moment ago), or else who
-// the address already belongs to, or errHidden.
-func (s *Server) inviteOne(c echo.Context, email, name string, offered []spaces.Grant) (bool, *userviews.Existing, error) {
+// known says what to tell the administrator about an address the form
+// found already known: that it was sent after all (this administrator's
+// click a moment ago), or who it belongs to, or errHidden.
+func (s *Server) known(c echo.Context, ex *invitations.Existing, offered []spaces.Grant) (bool, *userviews.Existing, error) {
 	ctx := c.Request().Context()
 	cur := currentOf(c)
-	_, err := s.Invitations.Invite(ctx, actor(c), invitations.InviteInput{Email: email, Name: name, Offered: offered})
-	ex, ok := invitations.IsExisting(err)
-	if !ok {
-		return err == nil, nil, err
-	}
 	if _, err := s.Users.Row(ctx, cur.Access, ex.User.ID); errs.Is(err, errs.NotFound) {
 		return false, nil, errHidden
 	} else if err != nil {
@@ -182,13 +175,6 @@ func sameOffer(a, b []spaces.Grant) bool {
 // doubleSubmitWindow is how soon a second identical invite counts as the
 // same click.
 const doubleSubmitWindow = 10 * time.Second
-
-func (s *Server) invited(c echo.Context, emails []string) error {
-	if err := s.flash(c, success("%s.", userviews.SentTo(emails))); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, "/settings/users")
-}
 
 // userRow is the user named by the :id of the path, as the list shows
 // them, if the signed-in administrator may see them at all.
@@ -253,7 +239,9 @@ func (s *Server) refuse(c echo.Context, err error) error {
 		return err
 	}
 	if ferr := s.flash(c, components.Banner{Kind: "error", Message: errs.MessageOf(err)}); ferr != nil {
-		return ferr
+		// Nothing was done: the error page says the same words.
+		s.Log.Error("keeping a banner for the next page", "path", c.Path(), "err", ferr)
+		return err
 	}
 	return c.Redirect(http.StatusSeeOther, returnTo(c.FormValue("return")))
 }
@@ -265,9 +253,6 @@ func (s *Server) resend(c echo.Context) error {
 }
 
 func (s *Server) renew(c echo.Context) error {
-	if err := check(s.limits.invites, strconv.FormatInt(currentOf(c).User.ID, 10)); err != nil {
-		return s.refuse(c, err)
-	}
 	return s.rowAction(c,
 		func(id int64) (users.User, error) { return s.Invitations.Renew(c.Request().Context(), actor(c), id) },
 		func(u users.User) components.Banner { return success("A new invitation was sent to %s.", u.Email) })

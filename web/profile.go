@@ -46,8 +46,5 @@ func (s *Server) changePassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.signIn(c, u); err != nil {
-		return err
-	}
-	return s.flashTo(c, "/profile", success("Your password was changed. You were signed out everywhere else."))
+	return s.startSession(c, u, "/profile", success("Your password was changed. You were signed out everywhere else."))
 }

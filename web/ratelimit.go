@@ -120,7 +120,7 @@ type limiters struct {
 	// failures, every sign-in for the email waits (signInDelay).
 	loginEmail *window
 
-	accept, badToken, invites *window
+	accept, badToken *window
 }
 
 func newLimiters(clk clock.Clock) *limiters {
@@ -134,9 +134,6 @@ func newLimiters(clk clock.Clock) *limiters {
 		accept: newWindow(100, 15*time.Minute, clk),
 		// People follow real links; unknown tokens are guesses or typos.
 		badToken: newWindow(30, 15*time.Minute, clk),
-		// New invitations per administrator: generous for real work, a
-		// brake on a stolen session spamming strangers.
-		invites: newWindow(200, time.Hour, clk),
 	}
 }
 
@@ -246,7 +243,7 @@ func (a *signInAttempt) abandoned() {
 // check refuses with a sentence saying when to try again.
 func check(w *window, key string) error { return checkN(w, key, 1) }
 
-// checkN is check for n hits at once: n invitations in one form.
+// checkN is check for n hits at once.
 func checkN(w *window, key string, n int) error {
 	ok, wait := w.allowN(key, n)
 	if ok {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/usherhq/usher/internal/errs"
 	"github.com/usherhq/usher/internal/spaces"
-	"github.com/usherhq/usher/views/components"
 	spaceviews "github.com/usherhq/usher/views/pages/spaces"
 )
 
@@ -70,10 +69,7 @@ func (s *Server) createSpace(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.flash(c, success("%s %s was added.", sp.Kind.Label(), sp.Name)); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, "/settings/spaces")
+	return s.flashTo(c, "/settings/spaces", success("%s %s was added.", sp.Kind.Label(), sp.Name))
 }
 
 // spacePage lists a space's administrators and members, pending ones with
@@ -215,12 +211,4 @@ func (s *Server) deleteSpace(c echo.Context) error {
 		return err
 	}
 	return s.flashTo(c, "/settings/spaces", success("%s was deleted.", sp.Name))
-}
-
-// flashTo stores banner b and redirects to path.
-func (s *Server) flashTo(c echo.Context, path string, b components.Banner) error {
-	if err := s.flash(c, b); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, path)
 }

@@ -102,7 +102,7 @@ func wire(ctx context.Context, d *db.DB, cfg *config.Config, clk clock.Clock, lo
 	if sm.invitations != nil {
 		invStore = sm.invitations(invStore)
 	}
-	invs := invitations.NewService(invStore, us, auth.NewLinks(linkKey), hasher, clk, cfg.InviteTTL, cfg.BaseURL.String())
+	invs := invitations.NewService(invStore, us, auth.NewLinks(linkKey), hasher, clk, cfg.InviteTTL, cfg.BaseURL.String(), cfg.SendLimit)
 
 	sp := spaces.NewService(db.NewSpaceStore(d), clk.Now)
 

@@ -10,6 +10,7 @@ import (
 	"net/mail"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -23,6 +24,9 @@ type Config struct {
 	MailFrom     *mail.Address
 	InviteTTL    time.Duration
 	RemindBefore time.Duration // 0: no automatic reminder
+	// SendLimit is how many emails one administrator's actions may send
+	// in an hour (invitations.Budget).
+	SendLimit int
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed when working out a client's address (for rate limits).
 	TrustedProxies []*net.IPNet
@@ -47,6 +51,7 @@ var settings = []setting{
 	{"mail-from", "USHER_MAIL_FROM", "Usher <no-reply@localhost>", "sender of emails"},
 	{"invite-ttl", "USHER_INVITE_TTL", "168h", "how long an invitation link stays valid (Go duration)"},
 	{"remind-before", "USHER_REMIND_BEFORE", "", "send one automatic reminder this long before expiry (Go duration; default off)"},
+	{"send-limit", "USHER_SEND_LIMIT", "200", "emails one administrator's actions may send per hour: invitations, resends and new invitations together"},
 	{"trusted-proxies", "USHER_TRUSTED_PROXIES", "", "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is trusted (default none)"},
 	{"session-secret", "USHER_SESSION_SECRET", "", "session cookie key (default: generated into the data folder)"},
 	{"link-secret", "USHER_LINK_SECRET", "", "key behind invitation links (default: generated into the data folder)"},
@@ -158,6 +163,12 @@ func parse(raw map[string]string) (*Config, error) {
 		if c.RemindBefore < 0 || (c.InviteTTL > 0 && c.RemindBefore >= c.InviteTTL) {
 			bad("USHER_REMIND_BEFORE", "must be positive and shorter than USHER_INVITE_TTL (%s)", c.InviteTTL)
 		}
+	}
+
+	if n, err := strconv.Atoi(raw["USHER_SEND_LIMIT"]); err != nil || n < 1 {
+		bad("USHER_SEND_LIMIT", "%q is not a whole number of emails, at least 1", raw["USHER_SEND_LIMIT"])
+	} else {
+		c.SendLimit = n
 	}
 
 	for _, p := range strings.Split(raw["USHER_TRUSTED_PROXIES"], ",") {

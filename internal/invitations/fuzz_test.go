@@ -33,7 +33,7 @@ func FuzzLookup(f *testing.F) {
 	clk := clock.NewFake(t0)
 	hasher := auth.NewHasher(2)
 	us := users.NewService(db.NewUserStore(d), hasher, clk)
-	svc := invitations.NewService(db.NewInvitationStore(d), us, auth.NewLinks(bytes.Repeat([]byte{7}, 32)), hasher, clk, ttl, baseURL)
+	svc := invitations.NewService(db.NewInvitationStore(d), us, auth.NewLinks(bytes.Repeat([]byte{7}, 32)), hasher, clk, ttl, baseURL, invitations.DefaultSendLimit)
 	admin, err := us.Setup(ctx, users.SetupInput{AccountName: "Acme", Email: "ada@example.com", Name: "Ada", Password: password})
 	if err != nil {
 		f.Fatal(err)

@@ -96,6 +96,14 @@ type Create struct {
 	Supersedes  int64     // for a new invitation after expiry
 }
 
+// Outcome is what inviting one address came to: a new invitation, or,
+// when the address is already known, who it belongs to (nothing sent).
+type Outcome struct {
+	Email      string
+	Invitation Invitation
+	Existing   *Existing
+}
+
 // Compose builds the email of a new invitation once its row exists.
 type Compose func(inv Invitation) mail.Outgoing
 
@@ -126,18 +134,22 @@ type Grantable func(a Accepting) ([]spaces.Grant, error)
 // acting on the same row cannot both succeed; the outbox message is part of
 // the same transaction.
 type Store interface {
-	// Create writes a user (if new), the invitation, its roles, its history
-	// and its email. An address with a pending invitation fails with
-	// *Existing; an active or deactivated one too.
-	Create(ctx context.Context, c Create, msg Compose) (Invitation, error)
+	// Create writes, for each of cs in one transaction, a user (if new),
+	// the invitation, its roles, its history and its email. An address
+	// already known (pending, active or deactivated) gets an Outcome with
+	// *Existing and nothing else. When the new ones would take the inviter
+	// past b, nothing is written.
+	Create(ctx context.Context, cs []Create, b Budget, msg Compose) ([]Outcome, error)
 	ByID(ctx context.Context, id int64) (Invitation, error)
 	PendingFor(ctx context.Context, userID int64) (Invitation, error)
 	ByTokenHash(ctx context.Context, hash []byte) (Invitation, error)
 	// Resend restarts a pending, unexpired invitation's expiry from now if
-	// its last send was at or before notAfter, and enqueues the reminder.
-	Resend(ctx context.Context, id int64, actor users.User, now, notAfter, expires time.Time, msg mail.Outgoing) error
-	// Renew supersedes an expired invitation with c, in one step.
-	Renew(ctx context.Context, c Create, msg Compose) (Invitation, error)
+	// its last send was at or before notAfter and b allows one more send,
+	// and enqueues the reminder.
+	Resend(ctx context.Context, id int64, actor users.User, now, notAfter, expires time.Time, b Budget, msg mail.Outgoing) error
+	// Renew supersedes an expired invitation with c, in one step, if b
+	// allows one more send.
+	Renew(ctx context.Context, c Create, b Budget, msg Compose) (Invitation, error)
 	// Cancel ends a pending invitation; a user who never accepted goes.
 	Cancel(ctx context.Context, id int64, actor users.User, now time.Time) error
 	// RemoveRoles drops offered roles from a pending invitation, cancelling

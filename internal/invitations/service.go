@@ -24,12 +24,15 @@ type Service struct {
 	clock   clock.Clock
 	ttl     time.Duration
 	baseURL string
+	// sendLimit is each administrator's Budget.Max.
+	sendLimit int
 }
 
 // NewService wires the invitations service. baseURL is the public address
-// links are built on (never the request's Host header).
-func NewService(store Store, us *users.Service, links *auth.Links, hasher *auth.Hasher, clk clock.Clock, ttl time.Duration, baseURL string) *Service {
-	return &Service{store: store, users: us, links: links, hasher: hasher, clock: clk, ttl: ttl, baseURL: baseURL}
+// links are built on (never the request's Host header); sendLimit is how
+// many emails one administrator's actions may send in a SendWindow.
+func NewService(store Store, us *users.Service, links *auth.Links, hasher *auth.Hasher, clk clock.Clock, ttl time.Duration, baseURL string, sendLimit int) *Service {
+	return &Service{store: store, users: us, links: links, hasher: hasher, clock: clk, ttl: ttl, baseURL: baseURL, sendLimit: sendLimit}
 }
 
 // TTL is how long a link stays valid after it is sent.
@@ -40,7 +43,7 @@ func (s *Service) LinkFor(nonce []byte) string {
 	return s.baseURL + "/invite/" + s.links.Token(LinkPurpose, nonce)
 }
 
-// InviteInput is what the Invite user form sends for one address.
+// InviteInput is one address to invite.
 type InviteInput struct {
 	Email   string
 	Name    string
@@ -50,18 +53,62 @@ type InviteInput struct {
 // Invite sends a new invitation. An address already known fails with
 // *Existing, so nothing is ever sent twice for one person.
 func (s *Service) Invite(ctx context.Context, actor Actor, in InviteInput) (Invitation, error) {
-	email, err := users.ParseEmail("email", in.Email)
+	out, err := s.InviteMany(ctx, actor, []string{in.Email}, in.Name, in.Offered)
 	if err != nil {
 		return Invitation{}, err
 	}
-	name, err := users.CleanName("name", in.Name, false)
+	if out[0].Existing != nil {
+		return Invitation{}, out[0].Existing
+	}
+	return out[0].Invitation, nil
+}
+
+// InviteMany is the Invite user form: the same offer to each of emails
+// (a name only with one), in one step. Each address already known comes
+// back with *Existing and is sent nothing; the new ones count against the
+// administrator's budget, and when they would go past it nothing is sent
+// at all.
+func (s *Service) InviteMany(ctx context.Context, actor Actor, emails []string, name string, offered []spaces.Grant) ([]Outcome, error) {
+	var parsed []string
+	seen := map[string]bool{}
+	for _, raw := range emails {
+		email, err := users.ParseEmail("email", raw)
+		if err != nil {
+			return nil, err
+		}
+		if !seen[email] {
+			seen[email] = true
+			parsed = append(parsed, email)
+		}
+	}
+	if len(parsed) == 0 {
+		return nil, errs.FieldError("email", "Enter the email address of the person to invite.")
+	}
+	name, err := users.CleanName("name", name, false)
 	if err != nil {
-		return Invitation{}, err
+		return nil, err
 	}
-	if err := s.checkOffer(actor, in.Offered); err != nil {
-		return Invitation{}, err
+	if len(parsed) > 1 && name != "" {
+		return nil, errs.FieldError("name", "A name is for inviting one person. Leave it empty to invite several at once.")
 	}
-	return s.create(ctx, actor, Create{Email: email, Name: name, Offered: in.Offered, Kind: mail.Invitation})
+	if err := s.checkOffer(actor, offered); err != nil {
+		return nil, err
+	}
+	b := s.budget(actor)
+	if err := b.fits(len(parsed)); err != nil {
+		return nil, err
+	}
+	account, err := s.users.Account(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cs := make([]Create, len(parsed))
+	for i, email := range parsed {
+		cs[i] = s.prepare(actor, Create{Email: email, Name: name, Offered: offered, Kind: mail.Invitation})
+	}
+	return s.store.Create(ctx, cs, b, func(inv Invitation) mail.Outgoing {
+		return s.outgoing(mail.Invitation, "send:"+strconv.FormatInt(inv.ID, 10), inv, account.Name, name)
+	})
 }
 
 func (s *Service) checkOffer(actor Actor, offered []spaces.Grant) error {
@@ -89,7 +136,9 @@ func mayActOn(access *spaces.Access, offered []spaces.Grant) bool {
 	return access.MayOfferAll(offered)
 }
 
-func (s *Service) create(ctx context.Context, actor Actor, c Create) (Invitation, error) {
+// prepare fills in what every new invitation by actor carries: who sent
+// it, a fresh link, when it was sent and when it expires.
+func (s *Service) prepare(actor Actor, c Create) Create {
 	now := s.clock.Now()
 	nonce := auth.NewNonce()
 	c.InvitedBy = actor.User.ID
@@ -98,17 +147,7 @@ func (s *Service) create(ctx context.Context, actor Actor, c Create) (Invitation
 	c.TokenHash = auth.TokenHash(LinkPurpose, s.links.Token(LinkPurpose, nonce))
 	c.Now = now
 	c.ExpiresAt = now.Add(s.ttl)
-	account, err := s.users.Account(ctx)
-	if err != nil {
-		return Invitation{}, err
-	}
-	compose := func(inv Invitation) mail.Outgoing {
-		return s.outgoing(c.Kind, "send:"+strconv.FormatInt(inv.ID, 10), inv, account.Name, c.Name)
-	}
-	if c.Supersedes != 0 {
-		return s.store.Renew(ctx, c, compose)
-	}
-	return s.store.Create(ctx, c, compose)
+	return c
 }
 
 func (s *Service) outgoing(kind mail.Kind, key string, inv Invitation, accountName, inviteeName string) mail.Outgoing {
@@ -185,13 +224,17 @@ func (s *Service) Resend(ctx context.Context, actor Actor, userID int64) (users.
 	sent := inv
 	sent.ExpiresAt = expires
 	msg := s.outgoing(mail.Reminder, fmt.Sprintf("resend:%d:%d", inv.ID, now.Unix()), sent, account.Name, u.Name)
-	err = s.store.Resend(ctx, inv.ID, actor.User, now, now.Add(-ResendCooldown), expires, msg)
-	if errs.Is(err, errs.TooMany) {
+	err = s.store.Resend(ctx, inv.ID, actor.User, now, now.Add(-ResendCooldown), expires, s.budget(actor), msg)
+	if errors.Is(err, ErrSentMomentsAgo) {
 		// Another administrator resent it a moment ago.
 		return u, cooldownError(u.Email, ResendCooldown)
 	}
 	return u, err
 }
+
+// ErrSentMomentsAgo is the store's answer to a resend within
+// ResendCooldown of the last send.
+var ErrSentMomentsAgo = errs.E(errs.TooMany, "sent moments ago")
 
 func cooldownError(email string, wait time.Duration) error {
 	secs := int(wait.Round(time.Second) / time.Second)
@@ -215,7 +258,14 @@ func (s *Service) Renew(ctx context.Context, actor Actor, userID int64) (users.U
 	if !inv.ExpiredAt(s.clock.Now()) {
 		return u, errs.E(errs.Conflict, "The invitation for %s has not expired yet. Resend it instead.", u.Email)
 	}
-	_, err = s.create(ctx, actor, Create{Email: inv.Email, Name: u.Name, Offered: inv.Offered, Kind: mail.NewInvitation, Supersedes: inv.ID})
+	account, err := s.users.Account(ctx)
+	if err != nil {
+		return u, err
+	}
+	c := s.prepare(actor, Create{Email: inv.Email, Name: u.Name, Offered: inv.Offered, Kind: mail.NewInvitation, Supersedes: inv.ID})
+	_, err = s.store.Renew(ctx, c, s.budget(actor), func(inv Invitation) mail.Outgoing {
+		return s.outgoing(mail.NewInvitation, "send:"+strconv.FormatInt(inv.ID, 10), inv, account.Name, u.Name)
+	})
 	return u, err
 }
 

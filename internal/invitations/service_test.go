@@ -65,7 +65,7 @@ func newEnv(t *testing.T) *env {
 	e := &env{db: d, dir: dir, clock: clock.NewFake(t0), linkKey: bytes.Repeat([]byte{7}, 32)}
 	hasher := auth.NewHasher(2)
 	e.users = users.NewService(db.NewUserStore(d), hasher, e.clock)
-	e.svc = invitations.NewService(db.NewInvitationStore(d), e.users, auth.NewLinks(e.linkKey), hasher, e.clock, ttl, baseURL)
+	e.svc = invitations.NewService(db.NewInvitationStore(d), e.users, auth.NewLinks(e.linkKey), hasher, e.clock, ttl, baseURL, invitations.DefaultSendLimit)
 	admin, err := e.users.Setup(ctx, users.SetupInput{AccountName: "Acme", Email: "ada@example.com", Name: "Ada", Password: password})
 	if err != nil {
 		t.Fatal(err)

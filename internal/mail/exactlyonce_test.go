@@ -149,7 +149,7 @@ func TestSameKeyOneEmail(t *testing.T) {
 	}
 	for range 2 {
 		// notAfter is now, so only the key stands between the two.
-		if err := r.invs.Resend(context.Background(), inv.ID, r.admin, now, now, now.Add(7*24*time.Hour), msg); err != nil {
+		if err := r.invs.Resend(context.Background(), inv.ID, r.admin, now, now, now.Add(7*24*time.Hour), r.budget(), msg); err != nil {
 			t.Fatal(err)
 		}
 	}

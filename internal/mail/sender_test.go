@@ -119,17 +119,23 @@ func (r *rig) invite(t testing.TB, email string, p mail.Payload) (invitations.In
 		p.InviterName = r.admin.DisplayName()
 	}
 	p.InviteeEmail, p.Roles, p.ExpiresAt = email, "Member", c.ExpiresAt
-	inv, err := r.invs.Create(context.Background(), c, func(inv invitations.Invitation) mail.Outgoing {
+	out, err := r.invs.Create(context.Background(), []invitations.Create{c}, r.budget(), func(inv invitations.Invitation) mail.Outgoing {
 		return mail.Outgoing{Key: fmt.Sprintf("send:%d", inv.ID), Kind: mail.Invitation, To: inv.Email, InvitationID: inv.ID, Payload: p}
 	})
-	if err != nil {
+	if err != nil || out[0].Existing != nil {
 		t.Fatalf("Create %s: %v", email, err)
 	}
+	inv := out[0].Invitation
 	var id int64
 	if err := r.db.R.QueryRow(`SELECT id FROM outbox WHERE invitation_id = ?`, inv.ID).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
 	return inv, id
+}
+
+// budget is the administrator's, at the default limit.
+func (r *rig) budget() invitations.Budget {
+	return invitations.Budget{Actor: r.admin.ID, Max: invitations.DefaultSendLimit, Window: invitations.SendWindow}
 }
 
 func (r *rig) message(t testing.TB, id int64) mail.Message {

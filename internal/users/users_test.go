@@ -223,16 +223,16 @@ func invite(t *testing.T, e env, email string, offered ...spaces.Grant) invitati
 	}
 	h := sha256.Sum256([]byte(email))
 	now := e.clock.Now()
-	inv, err := db.NewInvitationStore(e.db).Create(context.Background(), invitations.Create{
+	out, err := db.NewInvitationStore(e.db).Create(context.Background(), []invitations.Create{{
 		Email: email, InvitedBy: admin.ID, InviterName: admin.Name, Nonce: h[:16], TokenHash: h[:],
 		Offered: offered, Now: now, ExpiresAt: now.Add(ttl), Kind: mail.Invitation,
-	}, func(inv invitations.Invitation) mail.Outgoing {
+	}}, invitations.Budget{Actor: admin.ID, Max: invitations.DefaultSendLimit, Window: invitations.SendWindow}, func(inv invitations.Invitation) mail.Outgoing {
 		return mail.Outgoing{Key: "send:" + email, Kind: mail.Invitation, To: email, InvitationID: inv.ID}
 	})
-	if err != nil {
+	if err != nil || out[0].Existing != nil {
 		t.Fatal(err)
 	}
-	return inv
+	return out[0].Invitation
 }
 
 func TestList(t *testing.T) {
