@@ -363,7 +363,7 @@ func TestAcceptStore(t *testing.T) {
 		other := f.activeUser(t, "otto@example.com", "Otto", spaces.Grant{SpaceID: f.account, Role: spaces.Admin})
 		c := f.create("hal@example.com", "", grants...)
 		c.InvitedBy = other.ID
-		inv, err := f.invs.Create(ctx, c, compose(mail.Invitation))
+		inv, err := f.createOne(ctx, c, compose(mail.Invitation))
 		if err != nil {
 			t.Fatal(err)
 		}
