@@ -18,7 +18,7 @@ import (
 // is made first and would be given to Una if kept pages were shared, reads
 // every name.
 //
-// ASVS 5.0: V8.2.3, V8.2.2
+// ASVS 5.0: V8.2.3, V14.2.6
 func TestSpaceAdminSeesNoNamesElsewhere(t *testing.T) {
 	t.Parallel()
 	w := newClinic(t)

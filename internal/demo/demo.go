@@ -28,6 +28,7 @@ import (
 	"github.com/usherhq/usher/internal/auth"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/mail"
+	"github.com/usherhq/usher/internal/names"
 	"github.com/usherhq/usher/internal/spaces"
 	"github.com/usherhq/usher/internal/users"
 )
@@ -85,6 +86,15 @@ func Seed(ctx context.Context, d *db.DB, o Options) (Summary, error) {
 	}
 	if o.Links == nil || o.PasswordHash == "" || o.TTL <= 0 || o.Now.IsZero() {
 		return Summary{}, errors.New("demo: Links, PasswordHash, TTL and Now are required")
+	}
+	// The rows are written here, not by the services: the names given
+	// must pass the same rule as theirs.
+	var err error
+	if o.AccountName, err = names.Account.Clean("account", o.AccountName, false); err != nil {
+		return Summary{}, err
+	}
+	if o.AdminName, err = names.Person.Clean("name", o.AdminName, false); err != nil {
+		return Summary{}, err
 	}
 	empty, err := Empty(ctx, d)
 	if err != nil {
