@@ -103,7 +103,7 @@ func Describe(grants []Grant) string {
 // never told the names of spaces outside theirs.
 func (a *Access) Describe(grants []Grant) string {
 	named, elsewhere := a.Split(grants)
-	return Describe(named) + Elsewhere(len(named) > 0, elsewhere)
+	return Describe(named) + countElsewhere(len(named) > 0, elsewhere)
 }
 
 // Split parts grants into those in spaces a administers, which a may read
@@ -120,9 +120,9 @@ func (a *Access) Split(grants []Grant) (named []Grant, elsewhere int) {
 	return named, elsewhere
 }
 
-// Elsewhere counts roles whose spaces are not named: " and 1 role
+// countElsewhere counts roles whose spaces are not named: " and 1 role
 // elsewhere" after named ones, "2 roles elsewhere" alone, "" for none.
-func Elsewhere(afterNamed bool, n int) string {
+func countElsewhere(afterNamed bool, n int) string {
 	if n == 0 {
 		return ""
 	}
