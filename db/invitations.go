@@ -270,7 +270,7 @@ func (s *InvitationStore) RemoveRoles(ctx context.Context, id int64, spaceIDs []
 			if _, err := tx.ExecContext(ctx, `DELETE FROM invitation_roles WHERE invitation_id = ? AND space_id = ?`, id, g.SpaceID); err != nil {
 				return errs.Wrap(err, "removing role")
 			}
-			if err := addEvent(ctx, tx, id, now, actor.ID, actor.DisplayName(), invitations.EvRoleRemoved, spaces.Describe([]spaces.Grant{g})); err != nil {
+			if err := addRoleEvent(ctx, tx, id, now, actor.ID, actor.DisplayName(), invitations.EvRoleRemoved, []spaces.Grant{g}); err != nil {
 				return err
 			}
 		}
@@ -334,7 +334,7 @@ func (s *InvitationStore) Accept(ctx context.Context, id int64, name, hash strin
 				return errs.Wrap(err, "granting role")
 			}
 		}
-		if err := addEvent(ctx, tx, id, now, userID, name, invitations.EvAccepted, spaces.Describe(given)); err != nil {
+		if err := addRoleEvent(ctx, tx, id, now, userID, name, invitations.EvAccepted, given); err != nil {
 			return err
 		}
 		u, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, userID))
@@ -397,7 +397,7 @@ func (s *InvitationStore) UserEvents(ctx context.Context, userID int64) ([]invit
 }
 
 func (s *InvitationStore) events(ctx context.Context, where string, arg any) ([]invitations.Event, error) {
-	rows, err := s.db.R.QueryContext(ctx, `SELECT at, actor_name, kind, detail FROM invitation_events `+where+` ORDER BY id`, arg)
+	rows, err := s.db.R.QueryContext(ctx, `SELECT at, actor_name, kind, detail, grants FROM invitation_events `+where+` ORDER BY id`, arg)
 	if err != nil {
 		return nil, errs.Wrap(err, "reading history")
 	}
@@ -406,23 +406,76 @@ func (s *InvitationStore) events(ctx context.Context, where string, arg any) ([]
 	for rows.Next() {
 		var e invitations.Event
 		var at int64
-		if err := rows.Scan(&at, &e.ActorName, &e.Kind, &e.Detail); err != nil {
+		var grants sql.NullString
+		if err := rows.Scan(&at, &e.ActorName, &e.Kind, &e.Detail, &grants); err != nil {
 			return nil, errs.Wrap(err, "reading history")
 		}
 		e.At = time.Unix(at, 0).UTC()
+		if grants.Valid {
+			if e.Grants, err = decodeEventGrants(grants.String); err != nil {
+				return nil, err
+			}
+		}
 		out = append(out, e)
 	}
 	return out, errs.Wrap(rows.Err(), "reading history")
 }
 
 func addEvent(ctx context.Context, tx querier, invID int64, at time.Time, actorID int64, actorName string, kind invitations.EventKind, detail string) error {
+	return insertEvent(ctx, tx, invID, at, actorID, actorName, kind, detail, nil)
+}
+
+// addRoleEvent records an event about roles: they are kept as roles, not
+// words, so that the history can name each space only to those who may
+// see it.
+func addRoleEvent(ctx context.Context, tx querier, invID int64, at time.Time, actorID int64, actorName string, kind invitations.EventKind, grants []spaces.Grant) error {
+	enc, err := EncodeEventGrants(grants)
+	if err != nil {
+		return err
+	}
+	return insertEvent(ctx, tx, invID, at, actorID, actorName, kind, "", enc)
+}
+
+func insertEvent(ctx context.Context, tx querier, invID int64, at time.Time, actorID int64, actorName string, kind invitations.EventKind, detail string, grants any) error {
 	var actor any
 	if actorID != 0 {
 		actor = actorID
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO invitation_events (invitation_id, at, actor_id, actor_name, kind, detail) VALUES (?, ?, ?, ?, ?, ?)`,
-		invID, at.Unix(), actor, actorName, kind, detail)
+	_, err := tx.ExecContext(ctx, `INSERT INTO invitation_events (invitation_id, at, actor_id, actor_name, kind, detail, grants) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		invID, at.Unix(), actor, actorName, kind, detail, grants)
 	return errs.Wrap(err, "recording history")
+}
+
+// eventGrant is one role as an invitation's history keeps it (the grants
+// column, migration 0006): the space's name as it was at the time.
+type eventGrant struct {
+	SpaceID int64       `json:"space_id"`
+	Kind    spaces.Kind `json:"kind"`
+	Name    string      `json:"name"`
+	Role    spaces.Role `json:"role"`
+}
+
+// EncodeEventGrants is the grants column of a history event about grants;
+// the demo seeder writes it too.
+func EncodeEventGrants(grants []spaces.Grant) (string, error) {
+	out := make([]eventGrant, len(grants))
+	for i, g := range grants {
+		out[i] = eventGrant{SpaceID: g.SpaceID, Kind: g.SpaceKind, Name: g.SpaceName, Role: g.Role}
+	}
+	b, err := json.Marshal(out)
+	return string(b), errs.Wrap(err, "recording history")
+}
+
+func decodeEventGrants(s string) ([]spaces.Grant, error) {
+	var in []eventGrant
+	if err := json.Unmarshal([]byte(s), &in); err != nil {
+		return nil, errs.Wrap(err, "reading history")
+	}
+	out := make([]spaces.Grant, len(in))
+	for i, g := range in {
+		out[i] = spaces.Grant{SpaceID: g.SpaceID, SpaceKind: g.Kind, SpaceName: g.Name, Role: g.Role}
+	}
+	return out, nil
 }
 
 // enqueue writes msg to the outbox in the caller's transaction. A key seen

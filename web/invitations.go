@@ -207,7 +207,7 @@ func (s *Server) rowAfter(c echo.Context, id int64, b components.Banner) error {
 	l, err := s.Users.Row(c.Request().Context(), currentOf(c).Access, id)
 	switch {
 	case err == nil:
-		r := s.row(l, s.Clock.Now(), returnTo(c.FormValue("return")))
+		r := s.row(currentOf(c).Access, l, s.Clock.Now(), returnTo(c.FormValue("return")))
 		row = &r
 	case !errs.Is(err, errs.NotFound):
 		return err
@@ -329,5 +329,5 @@ func (s *Server) userActions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, userviews.ActionsPage(userviews.Actions{Shell: sh, Row: s.row(l, s.Clock.Now(), returnTo(c.QueryParam("return")))}))
+	return s.render(c, http.StatusOK, userviews.ActionsPage(userviews.Actions{Shell: sh, Row: s.row(currentOf(c).Access, l, s.Clock.Now(), returnTo(c.QueryParam("return")))}))
 }

@@ -13,8 +13,10 @@ import (
 	userviews "github.com/usherhq/usher/views/pages/users"
 )
 
-// historyText words one event of an invitation's history.
-func historyText(e invitations.Event) string {
+// historyText words one event of an invitation's history for the
+// administrator with access: the spaces of the roles it concerns are named
+// only where they administer them.
+func historyText(access *spaces.Access, e invitations.Event) string {
 	by := ""
 	if e.ActorName != "" {
 		by = " by " + e.ActorName
@@ -37,13 +39,36 @@ func historyText(e invitations.Event) string {
 	case invitations.EvCancelled:
 		return "Cancelled" + by + detail(e.Detail)
 	case invitations.EvAccepted:
-		return "Accepted" + detail(e.Detail)
+		return "Accepted" + detail(eventRoles(access, e))
 	case invitations.EvRoleRemoved:
-		return "Removed " + e.Detail + by
+		// Each removal is an event of its own, with one role.
+		named, _ := access.Split(e.Grants)
+		switch roles := eventRoles(access, e); {
+		case roles == "":
+			return "A role was removed" + by
+		case e.Grants != nil && len(named) == 0:
+			return "A role elsewhere was removed" + by
+		default:
+			return "Removed " + roles + by
+		}
 	case invitations.EvRenewalRequested:
 		return "The invitee asked for a new invitation"
 	}
 	return string(e.Kind) + detail(e.Detail)
+}
+
+// eventRoles words the roles an event concerns as access may see them.
+// Events recorded before roles were kept as roles (migration 0006) name
+// them in words only, with no way to tell whose spaces they are: only
+// account administrators read those.
+func eventRoles(access *spaces.Access, e invitations.Event) string {
+	if e.Grants == nil {
+		if access.AccountAdmin {
+			return e.Detail
+		}
+		return ""
+	}
+	return access.Describe(e.Grants)
 }
 
 func detail(d string) string {
@@ -54,7 +79,8 @@ func detail(d string) string {
 }
 
 func (s *Server) manageView(c echo.Context, userID int64, back string) (userviews.Manage, invitations.Invitation, error) {
-	u, inv, events, err := s.Invitations.Manage(c.Request().Context(), actor(c), userID)
+	a := actor(c)
+	u, inv, events, err := s.Invitations.Manage(c.Request().Context(), a, userID)
 	if err != nil {
 		return userviews.Manage{}, inv, err
 	}
@@ -64,7 +90,7 @@ func (s *Server) manageView(c echo.Context, userID int64, back string) (userview
 		v.Offered = append(v.Offered, userviews.Offered{SpaceID: g.SpaceID, Label: spaces.Describe([]spaces.Grant{g})})
 	}
 	for _, e := range events {
-		v.History = append(v.History, userviews.HistoryLine{At: e.At, Text: historyText(e)})
+		v.History = append(v.History, userviews.HistoryLine{At: e.At, Text: historyText(a.Access, e)})
 	}
 	return v, inv, nil
 }

@@ -103,7 +103,8 @@ func (s *Server) spacePage(c echo.Context) error {
 		}
 		return base + "?" + v.Encode()
 	}
-	sp, byRole, err := s.Spaces.Members(ctx, currentOf(c).Access, id, pages)
+	access := currentOf(c).Access
+	sp, byRole, err := s.Spaces.Members(ctx, access, id, pages)
 	if err != nil {
 		return err
 	}
@@ -121,7 +122,7 @@ func (s *Server) spacePage(c echo.Context) error {
 				row.Name = p.Email
 			}
 			if p.Pending {
-				row.Offered = spaces.Describe(p.Offered)
+				row.Offered = access.Describe(p.Offered)
 				row.Expired = !now.Before(p.ExpiresAt)
 			}
 			section.List = append(section.List, row)

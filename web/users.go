@@ -157,7 +157,7 @@ func (s *Server) usersList(c echo.Context) error {
 	}
 	now := s.Clock.Now()
 	for _, r := range res.Rows {
-		v.Rows = append(v.Rows, s.row(r, now, here))
+		v.Rows = append(v.Rows, s.row(cur.Access, r, now, here))
 	}
 	v.Pages = (res.Total + users.PerPage - 1) / users.PerPage
 	if len(v.Rows) > 0 {
@@ -236,11 +236,12 @@ var menuItems = func() []userviews.Action {
 	return out
 }()
 
-// row turns a listed user into the view's row, with exactly the actions
-// that apply to its status.
-func (s *Server) row(l users.Listed, now time.Time, back string) userviews.Row {
+// row turns a listed user into the view's row as the administrator with
+// access sees it (roles outside their spaces counted, not named), with
+// exactly the actions that apply to its status.
+func (s *Server) row(access *spaces.Access, l users.Listed, now time.Time, back string) userviews.Row {
 	st := l.StatusAt(now)
-	r := userviews.Row{ID: l.ID, Name: l.DisplayName(), HasName: l.Name != "", Email: l.Email, Status: string(st), StatusLabel: st.Label(), Roles: spaces.Describe(l.Grants), Now: now, Since: l.CreatedAt}
+	r := userviews.Row{ID: l.ID, Name: l.DisplayName(), HasName: l.Name != "", Email: l.Email, Status: string(st), StatusLabel: st.Label(), Roles: access.Describe(l.Grants), Now: now, Since: l.CreatedAt}
 	if !l.ActivatedAt.IsZero() {
 		r.Since, r.Joined = l.ActivatedAt, true
 	}
@@ -250,7 +251,7 @@ func (s *Server) row(l users.Listed, now time.Time, back string) userviews.Row {
 			Reminded:         l.Invite.SentAt.After(l.Invite.CreatedAt),
 			SentAt:           l.Invite.SentAt,
 			ExpiresAt:        l.Invite.ExpiresAt,
-			Roles:            spaces.Describe(l.Invite.Offered),
+			Roles:            access.Describe(l.Invite.Offered),
 			Expired:          st == users.Expired,
 			DeliveryFailed:   l.Invite.Delivery.State == "failed",
 			DeliveryError:    l.Invite.Delivery.Error,

@@ -16,6 +16,7 @@ import (
 	"github.com/usherhq/usher/internal/config"
 	"github.com/usherhq/usher/internal/demo"
 	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/names"
 	"github.com/usherhq/usher/internal/users"
 )
 
@@ -36,6 +37,11 @@ func demoData(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if *n < 1 || *n > 10_000_000 {
 		return errors.New("--users must be between 1 and 10000000")
+	}
+	// Before anything is opened: --force must not replace a database for
+	// a name that is then refused.
+	if _, err := names.Account.Clean("account", *account, true); err != nil {
+		return fmt.Errorf("--account: %s", errs.MessageOf(err))
 	}
 	cfg, err := build()
 	if err != nil {

@@ -28,6 +28,7 @@ import (
 	"github.com/usherhq/usher/internal/auth"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/mail"
+	"github.com/usherhq/usher/internal/names"
 	"github.com/usherhq/usher/internal/spaces"
 	"github.com/usherhq/usher/internal/users"
 )
@@ -85,6 +86,15 @@ func Seed(ctx context.Context, d *db.DB, o Options) (Summary, error) {
 	}
 	if o.Links == nil || o.PasswordHash == "" || o.TTL <= 0 || o.Now.IsZero() {
 		return Summary{}, errors.New("demo: Links, PasswordHash, TTL and Now are required")
+	}
+	// The rows are written here, not by the services: the names given
+	// must pass the same rule as theirs.
+	var err error
+	if o.AccountName, err = names.Account.Clean("account", o.AccountName, false); err != nil {
+		return Summary{}, err
+	}
+	if o.AdminName, err = names.Person.Clean("name", o.AdminName, false); err != nil {
+		return Summary{}, err
 	}
 	empty, err := Empty(ctx, d)
 	if err != nil {
@@ -574,7 +584,7 @@ func (g *generator) writeInvitation(w *writer, p, inviter *person, inv *invite) 
 		if i > 0 {
 			kind, key, ev = mail.Reminder, fmt.Sprintf("resend:%d:%d", inv.id, at.Unix()), invitations.EvResent
 		}
-		if err := w.exec(w.event, inv.id, at.Unix(), inviter.id, inviter.name, ev, ""); err != nil {
+		if err := w.exec(w.event, inv.id, at.Unix(), inviter.id, inviter.name, ev, "", nil); err != nil {
 			return err
 		}
 		failed := inv.failed && i == len(inv.sends)-1
@@ -585,7 +595,7 @@ func (g *generator) writeInvitation(w *writer, p, inviter *person, inv *invite) 
 		}
 	}
 	if !inv.renewal.IsZero() {
-		if err := w.exec(w.event, inv.id, inv.renewal.Unix(), nil, "", invitations.EvRenewalRequested, ""); err != nil {
+		if err := w.exec(w.event, inv.id, inv.renewal.Unix(), nil, "", invitations.EvRenewalRequested, "", nil); err != nil {
 			return err
 		}
 		payload := mail.Payload{AccountName: g.o.AccountName, InviterName: inviter.name, InviteeName: p.name,
@@ -595,7 +605,11 @@ func (g *generator) writeInvitation(w *writer, p, inviter *person, inv *invite) 
 		}
 	}
 	if inv.state == "accepted" {
-		return w.exec(w.event, inv.id, inv.ended.Unix(), p.id, p.name, invitations.EvAccepted, roles)
+		granted, err := db.EncodeEventGrants(p.grants)
+		if err != nil {
+			return err
+		}
+		return w.exec(w.event, inv.id, inv.ended.Unix(), p.id, p.name, invitations.EvAccepted, "", granted)
 	}
 	return nil
 }
@@ -631,7 +645,7 @@ func (g *generator) writeEmail(w *writer, invID int64, kind mail.Kind, key, to s
 	if failed {
 		ev = invitations.EvDeliveryFailed
 	}
-	return w.exec(w.event, invID, done.Unix(), nil, "", ev, detail)
+	return w.exec(w.event, invID, done.Unix(), nil, "", ev, detail, nil)
 }
 
 func (g *generator) queueID() string {
@@ -675,7 +689,7 @@ func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 		grant:      t("role_grants", "user_id", "space_id", "role", "granted_at", "granted_by"),
 		invitation: t("invitations", "id", "user_id", "email", "invited_by", "inviter_name", "token_nonce", "token_hash", "state", "created_at", "sent_at", "expires_at", "ended_at", "ended_by", "superseded_by", "renewal_requested_at"),
 		role:       t("invitation_roles", "invitation_id", "space_id", "role"),
-		event:      t("invitation_events", "invitation_id", "at", "actor_id", "actor_name", "kind", "detail"),
+		event:      t("invitation_events", "invitation_id", "at", "actor_id", "actor_name", "kind", "detail", "grants"),
 		outbox:     t("outbox", "id", "idempotency_key", "kind", "recipient", "invitation_id", "payload", "state", "attempts", "next_attempt_at", "last_error", "created_at", "sent_at"),
 		attempt:    t("outbox_attempts", "outbox_id", "at", "ok", "reply"),
 	}

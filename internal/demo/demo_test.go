@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,6 +115,9 @@ func TestSeedWritesInvitationHistories(t *testing.T) {
 			t.Errorf("no %q event", kind)
 		}
 	}
+	if n := count(t, d, `SELECT count(*) FROM invitation_events WHERE kind = 'accepted' AND (detail != '' OR json_array_length(grants) = 0)`); n != 0 {
+		t.Errorf("%d acceptances without their roles kept as roles, as the services keep them", n)
+	}
 	if count(t, d, `SELECT count(*) FROM outbox WHERE state = 'failed' AND last_error LIKE '5__ %'`) == 0 {
 		t.Error("no failed email with the server's reply")
 	}
@@ -147,6 +151,29 @@ func TestSeedLinksWork(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no pending invitation")
+	}
+}
+
+// The names given go through the rule the services apply: a direction
+// override in the account's name is refused, and nothing is written.
+func TestSeedRefusesInvisibleCharactersInNames(t *testing.T) {
+	d, err := db.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	links := auth.NewLinks(bytes.Repeat([]byte{7}, 32))
+	for _, o := range []demo.Options{{AccountName: "Acme\u202e"}, {AdminName: "Alex\u200b"}} {
+		o.Users, o.PasswordHash, o.Links, o.TTL, o.Now = 10, "x", links, time.Hour, now
+		if _, err := demo.Seed(context.Background(), d, o); err == nil || !strings.Contains(err.Error(), "invisible character") {
+			t.Errorf("Seed with %+q, %+q: err %v, want a refusal", o.AccountName, o.AdminName, err)
+		}
+	}
+	if empty, err := demo.Empty(context.Background(), d); err != nil || !empty {
+		t.Errorf("after the refusals the database is empty: %v, %v", empty, err)
 	}
 }
 

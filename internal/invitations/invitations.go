@@ -56,6 +56,10 @@ type Event struct {
 	ActorName string
 	Kind      EventKind
 	Detail    string
+	// Grants are the roles an event about roles concerns: the one removed,
+	// or those granted on accept. Nil for other events, and for those
+	// recorded before roles were kept (their Detail names them in words).
+	Grants []spaces.Grant
 }
 
 // EventKind names what happened.

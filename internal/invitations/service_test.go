@@ -514,7 +514,7 @@ func TestRemoveRoles(t *testing.T) {
 	}
 	var got []string
 	for _, ev := range hist {
-		got = append(got, string(ev.Kind)+":"+ev.Detail)
+		got = append(got, string(ev.Kind)+":"+ev.Detail+spaces.Describe(ev.Grants))
 	}
 	want := []string{"invited:", "role_removed:Administrator of Sales", "role_removed:Member of Room 4", "cancelled:no roles left"}
 	if !slices.Equal(got, want) {

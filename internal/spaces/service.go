@@ -2,11 +2,10 @@ package spaces
 
 import (
 	"context"
-	"strings"
 	"time"
-	"unicode"
 
 	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/names"
 )
 
 // Impact is what deleting a space takes with it.
@@ -61,19 +60,6 @@ func (s *Service) Tree(ctx context.Context) (*Tree, error) {
 	return NewTree(all), nil
 }
 
-func cleanSpaceName(name string) (string, error) {
-	name = strings.Join(strings.Fields(name), " ")
-	switch {
-	case name == "":
-		return "", errs.FieldError("name", "Enter a name for the space.")
-	case len([]rune(name)) > 100:
-		return "", errs.FieldError("name", "A space name has at most 100 characters.")
-	case strings.ContainsFunc(name, unicode.IsControl):
-		return "", errs.FieldError("name", "The name contains an invisible character. Type it again.")
-	}
-	return name, nil
-}
-
 // ParentKind is the kind of space a kind lives in.
 func ParentKind(k Kind) (Kind, bool) {
 	switch k {
@@ -106,7 +92,7 @@ func (s *Service) Create(ctx context.Context, access *Access, kind Kind, parentI
 	if !ok || parent.Kind != want {
 		return Space{}, errs.FieldError("parent", "Choose the organisational unit it belongs to.")
 	}
-	if name, err = cleanSpaceName(name); err != nil {
+	if name, err = names.Space.Clean("name", name, true); err != nil {
 		return Space{}, err
 	}
 	return s.store.Create(ctx, kind, parentID, name, s.now())
@@ -118,7 +104,7 @@ func (s *Service) Rename(ctx context.Context, access *Access, id int64, name str
 	if err != nil {
 		return sp, err
 	}
-	if name, err = cleanSpaceName(name); err != nil {
+	if name, err = names.Space.Clean("name", name, true); err != nil {
 		return sp, err
 	}
 	sp.Name = name

@@ -4,6 +4,7 @@ package spaces
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -94,6 +95,45 @@ func Describe(grants []Grant) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// Describe reads grants as Describe does for a viewer with access a: the
+// roles in spaces a administers by name, the others only counted, as in
+// "Member of Room 4 and 2 roles elsewhere". A space administrator is
+// never told the names of spaces outside theirs.
+func (a *Access) Describe(grants []Grant) string {
+	named, elsewhere := a.Split(grants)
+	return Describe(named) + countElsewhere(len(named) > 0, elsewhere)
+}
+
+// Split parts grants into those in spaces a administers, which a may read
+// by name, and the number of the others. Account administrators
+// administer every space, so they see every name.
+func (a *Access) Split(grants []Grant) (named []Grant, elsewhere int) {
+	for _, g := range grants {
+		if a.AccountAdmin || a.Administers(g.SpaceID) {
+			named = append(named, g)
+		} else {
+			elsewhere++
+		}
+	}
+	return named, elsewhere
+}
+
+// countElsewhere counts roles whose spaces are not named: " and 1 role
+// elsewhere" after named ones, "2 roles elsewhere" alone, "" for none.
+func countElsewhere(afterNamed bool, n int) string {
+	if n == 0 {
+		return ""
+	}
+	s := strconv.Itoa(n) + " roles elsewhere"
+	if n == 1 {
+		s = "1 role elsewhere"
+	}
+	if afterNamed {
+		return " and " + s
+	}
+	return s
 }
 
 // Tree is every space of the account, enough to answer who administers what.

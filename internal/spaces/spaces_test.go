@@ -134,3 +134,33 @@ func TestLabelsAndParse(t *testing.T) {
 		}
 	}
 }
+
+// A viewer reads the roles in spaces they administer by name and only
+// counts the others; an account administrator reads every name.
+func TestAccessDescribe(t *testing.T) {
+	tr := tree()
+	g := func(id int64, kind Kind, name string, role Role) Grant {
+		return Grant{SpaceID: id, SpaceKind: kind, SpaceName: name, Role: role}
+	}
+	lobby, room, desk, acct := g(4, WaitingArea, "Lobby", Member), g(5, MeetingRoom, "Room 4", Admin), g(6, WaitingArea, "Desk", Member), g(1, Account, "Acme", Member)
+	sales := AccessFor(7, []Grant{{SpaceID: 2, Role: Admin}}, tr)
+	owner := AccessFor(8, []Grant{{SpaceID: 1, Role: Admin}}, tr)
+	tests := []struct {
+		viewer *Access
+		grants []Grant
+		want   string
+	}{
+		{sales, nil, ""},
+		{sales, []Grant{lobby, room}, "Member of Lobby, Administrator of Room 4"},
+		{sales, []Grant{lobby, desk}, "Member of Lobby and 1 role elsewhere"},
+		{sales, []Grant{acct, lobby, desk}, "Member of Lobby and 2 roles elsewhere"},
+		{sales, []Grant{desk}, "1 role elsewhere"},
+		{sales, []Grant{acct, desk}, "2 roles elsewhere"},
+		{owner, []Grant{acct, lobby, desk}, "Member, Member of Lobby, Member of Desk"},
+	}
+	for _, tc := range tests {
+		if got := tc.viewer.Describe(tc.grants); got != tc.want {
+			t.Errorf("user %d reads %v as %q, want %q", tc.viewer.UserID, tc.grants, got, tc.want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/names"
 )
 
 // MaxEmailLen is the longest address SMTP can carry (RFC 5321 path limit).
@@ -85,17 +86,9 @@ func invisible(r rune) bool {
 	return r != ' ' && (!unicode.IsGraphic(r) || unicode.IsSpace(r))
 }
 
-// CleanName trims a display name and refuses control characters and
-// overlong names.
+// CleanName is a person's name as names.Person cleans it: spaces folded,
+// and refused when empty (if required), too long, or holding a line break,
+// a control or an invisible format character.
 func CleanName(field, s string, required bool) (string, error) {
-	s = strings.Join(strings.Fields(s), " ")
-	switch {
-	case s == "" && required:
-		return "", errs.FieldError(field, "Enter a name.")
-	case len([]rune(s)) > 200:
-		return "", errs.FieldError(field, "A name has at most 200 characters.")
-	case strings.ContainsFunc(s, unicode.IsControl):
-		return "", errs.FieldError(field, "The name contains an invisible character. Type it again.")
-	}
-	return s, nil
+	return names.Person.Clean(field, s, required)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/usherhq/usher/internal/auth"
 	"github.com/usherhq/usher/internal/clock"
 	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/names"
 	"github.com/usherhq/usher/internal/spaces"
 )
 
@@ -184,9 +185,9 @@ func (s *Service) NeedsSetup(ctx context.Context) (bool, error) {
 // Setup creates the account and its first administrator. It works only
 // while no account administrator exists.
 func (s *Service) Setup(ctx context.Context, in SetupInput) (User, error) {
-	account, err := CleanName("account", in.AccountName, true)
+	account, err := names.Account.Clean("account", in.AccountName, true)
 	if err != nil {
-		return User{}, errs.FieldError("account", "Enter the name of your organisation.")
+		return User{}, err
 	}
 	return s.createAdmin(ctx, account, in.Email, in.Name, in.Password, true)
 }
@@ -194,7 +195,11 @@ func (s *Service) Setup(ctx context.Context, in SetupInput) (User, error) {
 // CreateAdmin adds an active account administrator (the `usher admin
 // create` command). accountName names the account if there is none yet.
 func (s *Service) CreateAdmin(ctx context.Context, accountName, email, name, password string) (User, error) {
-	return s.createAdmin(ctx, accountName, email, name, password, false)
+	account, err := names.Account.Clean("account", accountName, false)
+	if err != nil {
+		return User{}, err
+	}
+	return s.createAdmin(ctx, account, email, name, password, false)
 }
 
 func (s *Service) createAdmin(ctx context.Context, account, email, name, password string, firstOnly bool) (User, error) {

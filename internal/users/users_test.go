@@ -443,7 +443,8 @@ func TestCleanName(t *testing.T) {
 		{"", false, "", true},
 		{"  ", true, "", false},
 		{"Ana\u0007", true, "", false},
-		{"Ana\nBcc", true, "Ana Bcc", true}, // line breaks are whitespace: folded to a space
+		{"Ana\nBcc", true, "", false}, // a name is one line
+		{"Ana\u202eBcc", true, "", false},
 		{strings.Repeat("é", 200), true, strings.Repeat("é", 200), true},
 		{strings.Repeat("é", 201), true, "", false},
 	}
