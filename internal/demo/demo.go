@@ -125,8 +125,8 @@ const (
 	// the remaining 3% are deactivated
 )
 
-// peoplePerBatch keeps each batch's multi-row INSERTs to a few hundred
-// rows: big enough to save calls, small enough to stay in the page cache.
+// peoplePerBatch people go to the store at a time: enough rows for each
+// of its statements to save calls, few enough to keep a batch small.
 const peoplePerBatch = 200
 
 // Seeder fills an empty database with a demo account.
@@ -204,7 +204,7 @@ type person struct {
 	invs        []*invite      // oldest first
 }
 
-// generator plans the people and writes them out.
+// generator plans the people and hands them out in batches.
 type generator struct {
 	o       Options
 	links   *auth.Links
