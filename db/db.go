@@ -53,6 +53,18 @@ func dsn(path string, txlock string) string {
 	return "file:" + esc + "?" + q.Encode()
 }
 
+// Remove deletes the database in dataDir, which must not be open: its
+// files, not its rows, so whatever tables later versions add go too, and
+// it takes no time.
+func Remove(dataDir string) error {
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(filepath.Join(dataDir, FileName+suffix)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
 // Open opens (creating if needed) the database in dataDir. It does not migrate.
 func Open(dataDir string) (*DB, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {

@@ -429,7 +429,7 @@ func addEvent(ctx context.Context, tx querier, invID int64, at time.Time, actorI
 // words, so that the history can name each space only to those who may
 // see it.
 func addRoleEvent(ctx context.Context, tx querier, invID int64, at time.Time, actorID int64, actorName string, kind invitations.EventKind, grants []spaces.Grant) error {
-	enc, err := EncodeEventGrants(grants)
+	enc, err := encodeEventGrants(grants)
 	if err != nil {
 		return err
 	}
@@ -455,9 +455,9 @@ type eventGrant struct {
 	Role    spaces.Role `json:"role"`
 }
 
-// EncodeEventGrants is the grants column of a history event about grants;
-// the demo seeder writes it too.
-func EncodeEventGrants(grants []spaces.Grant) (string, error) {
+// encodeEventGrants is the grants column of a history event about grants;
+// the demo store writes it too.
+func encodeEventGrants(grants []spaces.Grant) (string, error) {
 	out := make([]eventGrant, len(grants))
 	for i, g := range grants {
 		out[i] = eventGrant{SpaceID: g.SpaceID, Kind: g.SpaceKind, Name: g.SpaceName, Role: g.Role}

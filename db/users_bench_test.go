@@ -33,10 +33,8 @@ func BenchmarkList(b *testing.B) {
 		b.Fatal(err)
 	}
 	now := time.Now().Truncate(time.Second)
-	if _, err := demo.Seed(ctx, d, demo.Options{
-		Users: 100_000, PasswordHash: "not a hash: nobody signs in here",
-		Links: auth.NewLinks(make([]byte, 32)), TTL: 7 * 24 * time.Hour, Now: now, Seed: 1,
-	}); err != nil {
+	seeder := demo.NewSeeder(db.NewDemoStore(d), auth.NewLinks(make([]byte, 32)), auth.NewHasher(1), 7*24*time.Hour)
+	if _, err := seeder.Seed(ctx, demo.Options{Users: 100_000, Password: "nobody signs in here", Now: now, Seed: 1}); err != nil {
 		b.Fatal(err)
 	}
 	// As `usher demo` then `usher serve` do: closing checkpoints the seed's

@@ -6,11 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
-	"github.com/usherhq/usher/db"
 	"github.com/usherhq/usher/internal/app"
 	"github.com/usherhq/usher/internal/auth"
 	"github.com/usherhq/usher/internal/config"
@@ -56,11 +53,11 @@ func demoData(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	log := newLogger(stderr)
 
-	d, err := app.OpenDB(ctx, cfg.DataDir, log)
+	d, err := app.OpenDemo(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	empty, err := demo.Empty(ctx, d)
+	empty, err := d.Seeder.Empty(ctx)
 	if err != nil {
 		d.Close()
 		return err
@@ -70,32 +67,18 @@ func demoData(ctx context.Context, args []string, getenv func(string) string, st
 		if !*force {
 			return fmt.Errorf("%s already has users: add --force to replace its database with demo data (this deletes them)", cfg.DataDir)
 		}
-		// Removing the files, not the rows: whatever tables later versions
-		// add go too, and it takes no time. The keys stay.
-		for _, suffix := range []string{"", "-wal", "-shm"} {
-			if err := os.Remove(filepath.Join(cfg.DataDir, db.FileName+suffix)); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("replacing the database: %w", err)
-			}
+		if err := app.RemoveDB(cfg.DataDir); err != nil {
+			return fmt.Errorf("replacing the database: %w", err)
 		}
-		if d, err = app.OpenDB(ctx, cfg.DataDir, log); err != nil {
+		if d, err = app.OpenDemo(ctx, cfg, log); err != nil {
 			return err
 		}
 	}
 	defer d.Close()
 
-	linkKey, err := auth.Secret(cfg.DataDir, "link", cfg.LinkSecret)
-	if err != nil {
-		return err
-	}
-	// One hash for every active user: argon2id is slow on purpose.
-	hash, err := auth.NewHasher(1).Hash(ctx, password)
-	if err != nil {
-		return err
-	}
 	started := time.Now()
-	sum, err := demo.Seed(ctx, d, demo.Options{
-		Users: *n, AccountName: *account, AdminEmail: "admin@example.com", PasswordHash: hash,
-		Links: auth.NewLinks(linkKey), TTL: cfg.InviteTTL, Now: time.Now(), Seed: *seed,
+	sum, err := d.Seeder.Seed(ctx, demo.Options{
+		Users: *n, AccountName: *account, AdminEmail: "admin@example.com", Password: password, Now: time.Now(), Seed: *seed,
 	})
 	if err != nil {
 		return err

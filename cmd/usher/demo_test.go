@@ -4,11 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-
-	"github.com/usherhq/usher/db"
-	"github.com/usherhq/usher/internal/auth"
-	"github.com/usherhq/usher/internal/clock"
-	"github.com/usherhq/usher/internal/users"
 )
 
 func TestDemo(t *testing.T) {
@@ -38,16 +33,13 @@ func TestDemo(t *testing.T) {
 		t.Errorf("demo printed %q: a password from the environment is named, not shown", out)
 	}
 
-	d, err := db.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	data := openData(t, dir)
+	defer data.Close()
 	var n int
-	if err := d.R.QueryRow(`SELECT count(*) FROM users`).Scan(&n); err != nil || n != 50 {
+	if err := data.DB.R.QueryRow(`SELECT count(*) FROM users`).Scan(&n); err != nil || n != 50 {
 		t.Errorf("after --force: %d users (%v), want the 50 of the new demo", n, err)
 	}
-	us := users.NewService(db.NewUserStore(d), auth.NewHasher(1), clock.Real{})
+	us := data.Users
 	admin, err := us.Authenticate(context.Background(), "admin@example.com", env["USHER_ADMIN_PASSWORD"])
 	if err != nil {
 		t.Fatalf("signing in as the demo administrator: %v", err)

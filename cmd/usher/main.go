@@ -19,13 +19,11 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/usherhq/usher/db"
 	"github.com/usherhq/usher/internal/app"
 	"github.com/usherhq/usher/internal/auth"
 	"github.com/usherhq/usher/internal/clock"
 	"github.com/usherhq/usher/internal/config"
 	"github.com/usherhq/usher/internal/errs"
-	"github.com/usherhq/usher/internal/users"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -96,12 +94,12 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	d, err := app.OpenDB(ctx, *dataDir, newLogger(stderr))
+	data, err := app.Open(ctx, *dataDir, newLogger(stderr))
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	v, err := d.Version(ctx)
+	defer data.Close()
+	v, err := data.DB.Version(ctx)
 	if err != nil {
 		return err
 	}
@@ -128,13 +126,12 @@ func adminCreate(ctx context.Context, args []string, getenv func(string) string,
 			return err
 		}
 	}
-	d, err := app.OpenDB(ctx, *dataDir, newLogger(stderr))
+	data, err := app.Open(ctx, *dataDir, newLogger(stderr))
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	us := users.NewService(db.NewUserStore(d), auth.NewHasher(1), clock.Real{})
-	u, err := us.CreateAdmin(ctx, *account, *email, *name, password)
+	defer data.Close()
+	u, err := data.Users.CreateAdmin(ctx, *account, *email, *name, password)
 	if err != nil {
 		if errs.CodeOf(err) != errs.Internal {
 			return errors.New(errs.MessageOf(err))

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,10 +11,19 @@ import (
 	"testing"
 
 	"github.com/usherhq/usher/db"
-	"github.com/usherhq/usher/internal/auth"
-	"github.com/usherhq/usher/internal/clock"
-	"github.com/usherhq/usher/internal/users"
+	"github.com/usherhq/usher/internal/app"
 )
+
+// openData opens dir through the composition root, as the commands do, to
+// read what a command left there.
+func openData(t *testing.T, dir string) *app.Data {
+	t.Helper()
+	data, err := app.Open(context.Background(), dir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
 
 // runWith runs the program with env as its whole environment.
 func runWith(t *testing.T, env map[string]string, stdin string, args ...string) (stdout, stderr string, err error) {
@@ -152,12 +162,9 @@ func TestAdminCreate(t *testing.T) {
 		t.Errorf("the same email twice: err %v", err)
 	}
 
-	d, err := db.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	us := users.NewService(db.NewUserStore(d), auth.NewHasher(1), clock.Real{})
+	data := openData(t, dir)
+	defer data.Close()
+	us := data.Users
 	ctx := context.Background()
 	for email, password := range map[string]string{"ana@example.com": pw, "bo@example.com": "another long passphrase"} {
 		u, err := us.Authenticate(ctx, email, password)

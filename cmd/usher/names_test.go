@@ -3,8 +3,6 @@ package main
 import (
 	"strings"
 	"testing"
-
-	"github.com/usherhq/usher/db"
 )
 
 // `usher admin create` cleans the account name as the setup page does, and
@@ -37,13 +35,10 @@ func TestAdminCreateRefusesInvisibleCharacters(t *testing.T) {
 	}
 	stored := func(when string, want int) {
 		t.Helper()
-		d, err := db.Open(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close()
+		data := openData(t, dir)
+		defer data.Close()
 		var n int
-		if err := d.R.QueryRow(`SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM spaces)`).Scan(&n); err != nil || n != want {
+		if err := data.DB.R.QueryRow(`SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM spaces)`).Scan(&n); err != nil || n != want {
 			t.Errorf("%s: %d users and spaces (%v), want %d", when, n, err, want)
 		}
 	}

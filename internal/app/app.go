@@ -1,5 +1,6 @@
-// Package app wires Usher together from a Config: the database, the domain
-// services, the email sender and the web server. main uses it to run, and
+// Package app is Usher's one composition root: the only place that wires
+// the database, the domain services, the email sender and the web server
+// together. Every command of cmd/usher gets what it runs from here, and
 // tests use it to get the real thing with a fake clock.
 package app
 
@@ -15,6 +16,7 @@ import (
 	"github.com/usherhq/usher/internal/auth"
 	"github.com/usherhq/usher/internal/clock"
 	"github.com/usherhq/usher/internal/config"
+	"github.com/usherhq/usher/internal/demo"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/mail"
 	"github.com/usherhq/usher/internal/spaces"
@@ -23,11 +25,10 @@ import (
 	"github.com/usherhq/usher/web"
 )
 
-// App is a wired Usher.
+// App is a wired Usher: what `usher serve` runs.
 type App struct {
+	*Data
 	Config      *config.Config
-	DB          *db.DB
-	Users       *users.Service
 	Invitations *invitations.Service
 	Spaces      *spaces.Service
 	Outbox      *db.OutboxStore
@@ -37,8 +38,21 @@ type App struct {
 	SetupToken string
 }
 
-// OpenDB opens the database in dataDir and brings it up to date.
-func OpenDB(ctx context.Context, dataDir string, log *slog.Logger) (*db.DB, error) {
+// Data is a data folder opened for a command that runs and exits, and the
+// part of App every command shares: the database, brought up to date, and
+// the users service over it. Opening it starts nothing and reads no keys.
+type Data struct {
+	DB     *db.DB
+	Users  *users.Service
+	hasher *auth.Hasher
+}
+
+// Open opens the data folder for `usher migrate` and `usher admin create`.
+func Open(ctx context.Context, dataDir string, log *slog.Logger) (*Data, error) {
+	return open(ctx, dataDir, clock.Real{}, log)
+}
+
+func open(ctx context.Context, dataDir string, clk clock.Clock, log *slog.Logger) (*Data, error) {
 	d, err := db.Open(dataDir)
 	if err != nil {
 		return nil, err
@@ -51,7 +65,45 @@ func OpenDB(ctx context.Context, dataDir string, log *slog.Logger) (*db.DB, erro
 		d.Close()
 		return nil, err
 	}
-	return d, nil
+	hasher := auth.NewHasher(runtime.NumCPU())
+	return &Data{DB: d, Users: users.NewService(db.NewUserStore(d), hasher, clk), hasher: hasher}, nil
+}
+
+// Close closes the database.
+func (d *Data) Close() error { return d.DB.Close() }
+
+// RemoveDB deletes the database of a data folder that is not open; its
+// keys stay.
+func RemoveDB(dataDir string) error { return db.Remove(dataDir) }
+
+// Demo is a data folder opened for `usher demo`.
+type Demo struct {
+	*Data
+	Seeder *demo.Seeder
+}
+
+// OpenDemo opens cfg's data folder for `usher demo`. The seeder derives
+// invitation links with the folder's link key, as the server will, so the
+// demo's links work.
+func OpenDemo(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Demo, error) {
+	data, err := Open(ctx, cfg.DataDir, log)
+	if err != nil {
+		return nil, err
+	}
+	links, err := linksOf(cfg)
+	if err != nil {
+		data.Close()
+		return nil, err
+	}
+	return &Demo{Data: data, Seeder: demo.NewSeeder(db.NewDemoStore(data.DB), links, data.hasher, cfg.InviteTTL)}, nil
+}
+
+func linksOf(cfg *config.Config) (*auth.Links, error) {
+	key, err := auth.Secret(cfg.DataDir, "link", cfg.LinkSecret)
+	if err != nil {
+		return nil, err
+	}
+	return auth.NewLinks(key), nil
 }
 
 // Option changes how New wires Usher. The binary uses none: they are
@@ -70,7 +122,7 @@ func WrapInvitations(wrap func(invitations.Store) invitations.Store) Option {
 
 // New opens the data folder and wires everything; it starts nothing.
 func New(ctx context.Context, cfg *config.Config, clk clock.Clock, log *slog.Logger, opts ...Option) (*App, error) {
-	d, err := OpenDB(ctx, cfg.DataDir, log)
+	data, err := open(ctx, cfg.DataDir, clk, log)
 	if err != nil {
 		return nil, err
 	}
@@ -78,31 +130,30 @@ func New(ctx context.Context, cfg *config.Config, clk clock.Clock, log *slog.Log
 	for _, o := range opts {
 		o(&sm)
 	}
-	a, err := wire(ctx, d, cfg, clk, log, sm)
+	a, err := wire(ctx, data, cfg, clk, log, sm)
 	if err != nil {
-		d.Close()
+		data.Close()
 		return nil, err
 	}
 	return a, nil
 }
 
-func wire(ctx context.Context, d *db.DB, cfg *config.Config, clk clock.Clock, log *slog.Logger, sm seams) (*App, error) {
+func wire(ctx context.Context, data *Data, cfg *config.Config, clk clock.Clock, log *slog.Logger, sm seams) (*App, error) {
 	sessionKey, err := auth.Secret(cfg.DataDir, "session", cfg.SessionSecret)
 	if err != nil {
 		return nil, err
 	}
-	linkKey, err := auth.Secret(cfg.DataDir, "link", cfg.LinkSecret)
+	links, err := linksOf(cfg)
 	if err != nil {
 		return nil, err
 	}
 
-	hasher := auth.NewHasher(runtime.NumCPU())
-	us := users.NewService(db.NewUserStore(d), hasher, clk)
+	d, us := data.DB, data.Users
 	var invStore invitations.Store = db.NewInvitationStore(d)
 	if sm.invitations != nil {
 		invStore = sm.invitations(invStore)
 	}
-	invs := invitations.NewService(invStore, us, auth.NewLinks(linkKey), hasher, clk, cfg.InviteTTL, cfg.BaseURL.String(), cfg.SendLimit)
+	invs := invitations.NewService(invStore, us, links, data.hasher, clk, cfg.InviteTTL, cfg.BaseURL.String(), cfg.SendLimit)
 
 	sp := spaces.NewService(db.NewSpaceStore(d), clk.Now)
 
@@ -126,7 +177,7 @@ func wire(ctx context.Context, d *db.DB, cfg *config.Config, clk clock.Clock, lo
 		log.Info("invitees are reminded before their invitation expires", "before", cfg.RemindBefore.String())
 	}
 
-	a := &App{Config: cfg, DB: d, Users: us, Invitations: invs, Spaces: sp, Outbox: outbox, Sender: sender}
+	a := &App{Data: data, Config: cfg, Invitations: invs, Spaces: sp, Outbox: outbox, Sender: sender}
 	need, err := us.NeedsSetup(ctx)
 	if err != nil {
 		return nil, err
@@ -152,9 +203,6 @@ func (a *App) SetupURL() string {
 	}
 	return a.Config.BaseURL.String() + "/setup/" + a.SetupToken
 }
-
-// Close closes the database.
-func (a *App) Close() error { return a.DB.Close() }
 
 func randomToken() string {
 	b := make([]byte, 24)

@@ -3,28 +3,26 @@
 // histories and emails behind them, so that a newcomer sees a living
 // product and benchmarks have something to chew on.
 //
-// It writes SQL itself, unlike the domain packages: going through the
-// services would hash a password and open a transaction per person, and
-// 100,000 people must take seconds, not hours. It writes exactly the rows
-// those services would (the same states, events, outbox keys and links),
-// so every page and action works on the result.
+// It plans rows and hands them to a bulk Store (db.DemoStore), not to the
+// services: going through them would hash a password and open a
+// transaction per person, and 100,000 people must take seconds, not
+// hours. It plans exactly the rows those services would write (the same
+// states, events, outbox keys and links), so every page and action works
+// on the result.
 package demo
 
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	mrand "math/rand/v2"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
-	"github.com/usherhq/usher/db"
 	"github.com/usherhq/usher/internal/auth"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/mail"
@@ -33,21 +31,77 @@ import (
 	"github.com/usherhq/usher/internal/users"
 )
 
+// Store writes what the seeder plans; db.DemoStore implements it.
+type Store interface {
+	// Empty reports whether the database has neither spaces nor users.
+	Empty(ctx context.Context) (bool, error)
+	// Write writes every batch, in order, in one transaction: all of it or
+	// nothing.
+	Write(ctx context.Context, batches iter.Seq[*Batch]) error
+}
+
+// Batch is the rows of a few hundred people. Ids are the seeder's own, so
+// that rows can point at each other before any is written; a zero id or
+// time is none.
+type Batch struct {
+	Spaces      []Space
+	Users       []users.User // SessionVersion is left to the table's default
+	Grants      []Grant
+	Invitations []Invitation
+	Events      []Event
+	Emails      []Email
+}
+
+// Space is a space and when it was made.
+type Space struct {
+	spaces.Space
+	CreatedAt time.Time
+}
+
+// Grant is a role a user holds: who granted it, and when.
+type Grant struct {
+	UserID, SpaceID int64
+	Role            spaces.Role
+	GrantedAt       time.Time
+	GrantedBy       int64
+}
+
+// Invitation is an invitation with the roles it offers (Offered), the hash
+// of its link, and who ended it by sending a new one.
+type Invitation struct {
+	invitations.Invitation
+	TokenHash             []byte
+	EndedBy, SupersededBy int64
+}
+
+// Event is a line of an invitation's history; ActorID is zero when the
+// system acted.
+type Event struct {
+	InvitationID, ActorID int64
+	invitations.Event
+}
+
+// Email is an email tried once, at DoneAt: accepted by the server with
+// Reply, or refused for good with it (Failed).
+type Email struct {
+	ID int64
+	mail.Outgoing
+	CreatedAt, DoneAt time.Time
+	Reply             string
+	Failed            bool
+}
+
 // Options say what to create.
 type Options struct {
 	Users       int // people, the administrator included
 	AccountName string
 	AdminEmail  string
 	AdminName   string
-	// PasswordHash is the one argon2id hash every active user shares:
-	// hashing 80,000 passwords would take longer than everything else.
-	PasswordHash string
-	// Links derives each invitation's link from its nonce with the data
-	// folder's link key, so the demo's invitation links really work.
-	Links *auth.Links
-	TTL   time.Duration // invitation lifetime
-	Now   time.Time
-	Seed  uint64 // the same seed gives the same people
+	// Password is every active user's: it is hashed once, since hashing
+	// 80,000 passwords would take longer than everything else.
+	Password string
+	Now      time.Time
+	Seed     uint64 // the same seed gives the same people
 }
 
 // Summary is what was created.
@@ -71,23 +125,38 @@ const (
 	// the remaining 3% are deactivated
 )
 
-// Empty reports whether the database has neither spaces nor users.
-func Empty(ctx context.Context, d *db.DB) (bool, error) {
-	var n int
-	err := d.R.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM spaces)`).Scan(&n)
-	return n == 0, err
+// peoplePerBatch people go to the store at a time: enough rows for each
+// of its statements to save calls, few enough to keep a batch small.
+const peoplePerBatch = 200
+
+// Seeder fills an empty database with a demo account.
+type Seeder struct {
+	store  Store
+	links  *auth.Links
+	hasher *auth.Hasher
+	ttl    time.Duration
 }
+
+// NewSeeder seeds through store. links derives each invitation's link with
+// the data folder's link key, so that the demo's invitation links really
+// work; ttl is the invitations' lifetime.
+func NewSeeder(store Store, links *auth.Links, hasher *auth.Hasher, ttl time.Duration) *Seeder {
+	return &Seeder{store: store, links: links, hasher: hasher, ttl: ttl}
+}
+
+// Empty reports whether the database has neither spaces nor users.
+func (s *Seeder) Empty(ctx context.Context) (bool, error) { return s.store.Empty(ctx) }
 
 // Seed fills an empty, migrated database in one transaction: all of it or
 // nothing.
-func Seed(ctx context.Context, d *db.DB, o Options) (Summary, error) {
+func (s *Seeder) Seed(ctx context.Context, o Options) (Summary, error) {
 	if o.Users < 1 {
 		return Summary{}, errors.New("at least one user (the administrator) is needed")
 	}
-	if o.Links == nil || o.PasswordHash == "" || o.TTL <= 0 || o.Now.IsZero() {
-		return Summary{}, errors.New("demo: Links, PasswordHash, TTL and Now are required")
+	if o.Password == "" || o.Now.IsZero() || s.ttl <= 0 {
+		return Summary{}, errors.New("demo: a password, the time and an invitation lifetime are required")
 	}
-	// The rows are written here, not by the services: the names given
+	// The rows are planned here, not by the services: the names given
 	// must pass the same rule as theirs.
 	var err error
 	if o.AccountName, err = names.Account.Clean("account", o.AccountName, false); err != nil {
@@ -96,48 +165,21 @@ func Seed(ctx context.Context, d *db.DB, o Options) (Summary, error) {
 	if o.AdminName, err = names.Person.Clean("name", o.AdminName, false); err != nil {
 		return Summary{}, err
 	}
-	empty, err := Empty(ctx, d)
+	empty, err := s.store.Empty(ctx)
 	if err != nil {
 		return Summary{}, fmt.Errorf("reading the database: %w", err)
 	}
 	if !empty {
 		return Summary{}, ErrNotEmpty
 	}
-	g := newGenerator(o)
+	hash, err := s.hasher.Hash(ctx, o.Password)
+	if err != nil {
+		return Summary{}, err
+	}
+	g := newGenerator(o, s.links, s.ttl, hash)
 	g.plan()
-
-	// A big page cache keeps the ten indexes of users in memory while they
-	// grow, instead of spilling pages to the WAL again and again, and
-	// statement journals (one per multi-row INSERT) stay in memory. Both
-	// must be set before the write transaction begins, on the one writer
-	// connection, and go back to the defaults before it serves anyone else.
-	if _, err := d.W.ExecContext(ctx, `PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY`); err != nil {
+	if err := s.store.Write(ctx, g.batches); err != nil {
 		return Summary{}, err
-	}
-	defer d.W.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -2000; PRAGMA temp_store = DEFAULT`)
-	tx, err := d.W.BeginTx(ctx, nil)
-	if err != nil {
-		return Summary{}, err
-	}
-	defer tx.Rollback()
-	w, err := newWriter(ctx, tx)
-	if err != nil {
-		return Summary{}, err
-	}
-	defer w.close()
-	if err := g.write(w); err != nil {
-		return Summary{}, err
-	}
-	// Rows went in a few hundred at a time, and the search indexes grew one
-	// small segment per batch; merging them is what a long-lived index
-	// converges to, and what a fresh import should start from.
-	for _, index := range []string{"users_search", "users_grams"} {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO `+index+` (`+index+`) VALUES ('optimize')`); err != nil {
-			return Summary{}, fmt.Errorf("merging the search index %s: %w", index, err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return Summary{}, fmt.Errorf("saving the demo data: %w", err)
 	}
 	return g.summary, nil
 }
@@ -162,9 +204,12 @@ type person struct {
 	invs        []*invite      // oldest first
 }
 
-// generator plans the people and writes them out.
+// generator plans the people and hands them out in batches.
 type generator struct {
 	o       Options
+	links   *auth.Links
+	ttl     time.Duration
+	hash    string // every active user's password
 	rng     *mrand.Rand
 	start   time.Time // when the account was set up
 	domain  string
@@ -181,7 +226,7 @@ type generator struct {
 	invID, outboxID int64
 }
 
-func newGenerator(o Options) *generator {
+func newGenerator(o Options, links *auth.Links, ttl time.Duration, hash string) *generator {
 	if o.AccountName == "" {
 		o.AccountName = "Northwind Health"
 	}
@@ -194,6 +239,9 @@ func newGenerator(o Options) *generator {
 	o.Now = o.Now.Truncate(time.Second)
 	return &generator{
 		o:       o,
+		links:   links,
+		ttl:     ttl,
+		hash:    hash,
 		rng:     mrand.New(mrand.NewPCG(o.Seed, o.Seed^0x5eed)),
 		start:   o.Now.AddDate(-2, 0, 0),
 		domain:  domainOf(o.AccountName),
@@ -300,7 +348,7 @@ func (g *generator) between(lo, hi time.Duration) time.Duration {
 
 // planPerson draws a status and the times that go with it.
 func (g *generator) planPerson(p *person) {
-	ttl, now := g.o.TTL, g.o.Now
+	ttl, now := g.ttl, g.o.Now
 	unit := g.spaces[g.units[p.unit]]
 	if g.rng.IntN(10) == 0 {
 		p.grants = []spaces.Grant{g.grant(1, spaces.Member)}
@@ -388,7 +436,7 @@ func (g *generator) identity(invitee bool) (string, string) {
 // invite is one invitation as it will be written.
 type invite struct {
 	id           int64
-	state        string
+	state        invitations.State
 	kind         mail.Kind // of its first email
 	created      time.Time
 	sends        []time.Time // first send, then each resend
@@ -421,12 +469,12 @@ func (g *generator) inviter(p *person) *person {
 // invitationsOf plans p's invitations, oldest first; the last is the one
 // that is accepted or pending.
 func (g *generator) invitationsOf(p *person) []*invite {
-	ttl := g.o.TTL
-	last := &invite{state: "pending", kind: mail.Invitation}
+	ttl := g.ttl
+	last := &invite{state: invitations.Pending, kind: mail.Invitation}
 	switch {
 	case !p.activated.IsZero():
 		// Accepted: sent when they were invited, perhaps resent once.
-		last.state, last.ended = "accepted", p.activated
+		last.state, last.ended = invitations.Accepted, p.activated
 		last.created = p.created
 		last.sends = []time.Time{p.created}
 		if g.rng.IntN(100) < 15 && p.activated.Sub(p.created) > 2*time.Hour {
@@ -451,7 +499,7 @@ func (g *generator) invitationsOf(p *person) []*invite {
 	out := []*invite{last}
 	if p.status == users.Invited && g.rng.IntN(100) < 10 {
 		// A first invitation expired, and a new one replaced it.
-		old := &invite{state: "superseded", kind: mail.Invitation, ended: last.created}
+		old := &invite{state: invitations.Superseded, kind: mail.Invitation, ended: last.created}
 		old.created = last.created.Add(-ttl - g.between(time.Hour, 20*24*time.Hour))
 		old.sends = []time.Time{old.created}
 		old.expires = old.created.Add(ttl)
@@ -469,67 +517,47 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
-// write inserts everything through w.
-func (g *generator) write(w *writer) error {
+// batches hands out the plan, peoplePerBatch people at a time.
+func (g *generator) batches(yield func(*Batch) bool) {
+	b := &Batch{}
 	for _, s := range g.spaces {
-		var parent any
-		if s.parent != 0 {
-			parent = s.parent
-		}
-		if err := w.exec(w.space, s.id, s.kind, parent, s.name, g.start.Unix()); err != nil {
-			return err
-		}
+		b.Spaces = append(b.Spaces, Space{Space: spaces.Space{ID: s.id, Kind: s.kind, ParentID: s.parent, Name: s.name}, CreatedAt: g.start})
 	}
 	g.summary.Spaces = len(g.spaces)
-	if err := g.writePerson(w, g.admin); err != nil {
-		return err
-	}
+	g.addPerson(b, g.admin)
 	for i, p := range g.people {
-		if err := g.writePerson(w, p); err != nil {
-			return err
-		}
-		if i%200 == 199 {
-			if err := w.flush(); err != nil {
-				return err
+		g.addPerson(b, p)
+		if i%peoplePerBatch == peoplePerBatch-1 {
+			if !yield(b) {
+				return
 			}
+			b = &Batch{}
 		}
 	}
-	return w.flush()
+	yield(b)
 }
 
-func unixOrNil(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.Unix()
-}
-
-func (g *generator) writePerson(w *writer, p *person) error {
+func (g *generator) addPerson(b *Batch, p *person) {
 	invs := p.invs
-	var hash any
+	u := users.User{ID: p.id, Email: p.email, Name: p.name, CreatedAt: p.created, ActivatedAt: p.activated, DeactivatedAt: p.deactivated}
 	if !p.activated.IsZero() {
-		hash = g.o.PasswordHash
+		u.PasswordHash = g.hash
 	}
-	var expires any
-	if cur := lastOf(invs); cur != nil && cur.state == "pending" {
-		expires = cur.expires.Unix()
+	if cur := lastOf(invs); cur != nil && cur.state == invitations.Pending {
+		u.InviteExpiresAt = cur.expires
 	}
-	if err := w.exec(w.user, p.id, p.email, p.name, hash, p.created.Unix(), unixOrNil(p.activated), unixOrNil(p.deactivated), expires); err != nil {
-		return err
-	}
+	b.Users = append(b.Users, u)
 	g.summary.Users++
 	g.summary.ByStatus[p.status]++
 
 	inviter := g.inviter(p)
 	if !p.activated.IsZero() {
-		var by any
+		var by int64
 		if p != g.admin {
 			by = inviter.id
 		}
 		for _, gr := range p.grants {
-			if err := w.exec(w.grant, p.id, gr.SpaceID, gr.Role, p.activated.Unix(), by); err != nil {
-				return err
-			}
+			b.Grants = append(b.Grants, Grant{UserID: p.id, SpaceID: gr.SpaceID, Role: gr.Role, GrantedAt: p.activated, GrantedBy: by})
 		}
 	}
 	// Ids in the order written; a superseded invitation points at the newer
@@ -543,11 +571,8 @@ func (g *generator) writePerson(w *writer, p *person) error {
 		if i+1 < len(invs) {
 			inv.supersededBy, inv.endedBy = invs[i+1].id, inviter.id
 		}
-		if err := g.writeInvitation(w, p, inviter, inv); err != nil {
-			return err
-		}
+		g.addInvitation(b, p, inviter, inv)
 	}
-	return nil
 }
 
 func lastOf(invs []*invite) *invite {
@@ -557,22 +582,22 @@ func lastOf(invs []*invite) *invite {
 	return invs[len(invs)-1]
 }
 
-func (g *generator) writeInvitation(w *writer, p, inviter *person, inv *invite) error {
+func (g *generator) addInvitation(b *Batch, p, inviter *person, inv *invite) {
 	nonce := g.nextNonce()
-	hash := auth.TokenHash(invitations.LinkPurpose, g.o.Links.Token(invitations.LinkPurpose, nonce))
-	var supersededBy, endedBy any
-	if inv.supersededBy != 0 {
-		supersededBy, endedBy = inv.supersededBy, inv.endedBy
-	}
-	if err := w.exec(w.invitation, inv.id, p.id, p.email, inviter.id, inviter.name, nonce, hash, inv.state,
-		inv.created.Unix(), inv.sends[len(inv.sends)-1].Unix(), inv.expires.Unix(), unixOrNil(inv.ended), endedBy, supersededBy, unixOrNil(inv.renewal)); err != nil {
-		return err
-	}
+	b.Invitations = append(b.Invitations, Invitation{
+		Invitation: invitations.Invitation{ID: inv.id, UserID: p.id, Email: p.email, InvitedBy: inviter.id, InviterName: inviter.name,
+			Nonce: nonce, State: inv.state, CreatedAt: inv.created, SentAt: inv.sends[len(inv.sends)-1], ExpiresAt: inv.expires,
+			EndedAt: inv.ended, RenewalRequestedAt: inv.renewal, Offered: p.grants},
+		TokenHash: auth.TokenHash(invitations.LinkPurpose, g.links.Token(invitations.LinkPurpose, nonce)),
+		EndedBy:   inv.endedBy, SupersededBy: inv.supersededBy,
+	})
 	g.summary.Invitations++
-	for _, gr := range p.grants {
-		if err := w.exec(w.role, inv.id, gr.SpaceID, gr.Role); err != nil {
-			return err
+	event := func(at time.Time, actor *person, kind invitations.EventKind, detail string, grants []spaces.Grant) {
+		e := Event{InvitationID: inv.id, Event: invitations.Event{At: at, Kind: kind, Detail: detail, Grants: grants}}
+		if actor != nil {
+			e.ActorID, e.ActorName = actor.id, actor.name
 		}
+		b.Events = append(b.Events, e)
 	}
 	first := invitations.EvInvited
 	if inv.kind == mail.NewInvitation {
@@ -584,68 +609,40 @@ func (g *generator) writeInvitation(w *writer, p, inviter *person, inv *invite) 
 		if i > 0 {
 			kind, key, ev = mail.Reminder, fmt.Sprintf("resend:%d:%d", inv.id, at.Unix()), invitations.EvResent
 		}
-		if err := w.exec(w.event, inv.id, at.Unix(), inviter.id, inviter.name, ev, "", nil); err != nil {
-			return err
-		}
+		event(at, inviter, ev, "", nil)
 		failed := inv.failed && i == len(inv.sends)-1
 		payload := mail.Payload{AccountName: g.o.AccountName, InviterName: inviter.name, InviteeName: p.name,
-			InviteeEmail: p.email, Roles: roles, ExpiresAt: at.Add(g.o.TTL).UTC()}
-		if err := g.writeEmail(w, inv.id, kind, key, p.email, payload, at, failed); err != nil {
-			return err
+			InviteeEmail: p.email, Roles: roles, ExpiresAt: at.Add(g.ttl).UTC()}
+		email := g.addEmail(b, mail.Outgoing{Key: key, Kind: kind, To: p.email, InvitationID: inv.id, Payload: payload}, at, failed)
+		// Emails to the invitee have a delivery line in the history.
+		delivery := invitations.EvDelivered
+		if failed {
+			delivery = invitations.EvDeliveryFailed
 		}
+		event(email.DoneAt, nil, delivery, email.Reply, nil)
 	}
 	if !inv.renewal.IsZero() {
-		if err := w.exec(w.event, inv.id, inv.renewal.Unix(), nil, "", invitations.EvRenewalRequested, "", nil); err != nil {
-			return err
-		}
+		event(inv.renewal, nil, invitations.EvRenewalRequested, "", nil)
 		payload := mail.Payload{AccountName: g.o.AccountName, InviterName: inviter.name, InviteeName: p.name,
 			InviteeEmail: p.email, Roles: roles, ExpiresAt: inv.expires.UTC(), UsersURL: "/settings/users"}
-		if err := g.writeEmail(w, inv.id, mail.RenewalRequest, "renewal:"+strconv.FormatInt(inv.id, 10), inviter.email, payload, inv.renewal, false); err != nil {
-			return err
-		}
+		g.addEmail(b, mail.Outgoing{Key: "renewal:" + strconv.FormatInt(inv.id, 10), Kind: mail.RenewalRequest, To: inviter.email, InvitationID: inv.id, Payload: payload}, inv.renewal, false)
 	}
-	if inv.state == "accepted" {
-		granted, err := db.EncodeEventGrants(p.grants)
-		if err != nil {
-			return err
-		}
-		return w.exec(w.event, inv.id, inv.ended.Unix(), p.id, p.name, invitations.EvAccepted, "", granted)
+	if inv.state == invitations.Accepted {
+		event(inv.ended, p, invitations.EvAccepted, "", p.grants)
 	}
-	return nil
 }
 
-// writeEmail adds one outbox message, its delivery attempt and, for
-// messages to the invitee, the delivery line of the invitation's history.
-func (g *generator) writeEmail(w *writer, invID int64, kind mail.Kind, key, to string, p mail.Payload, at time.Time, failed bool) error {
-	body, err := json.Marshal(p)
-	if err != nil {
-		return err
-	}
+// addEmail adds one email, sent at at and tried once a few seconds later.
+func (g *generator) addEmail(b *Batch, msg mail.Outgoing, at time.Time, failed bool) Email {
 	g.outboxID++
-	done := at.Add(time.Duration(1+g.rng.IntN(4)) * time.Second)
-	state, reply, sentAt := mail.Sent, "250 2.0.0 Ok: queued as "+g.queueID(), any(done.Unix())
+	e := Email{ID: g.outboxID, Outgoing: msg, CreatedAt: at, DoneAt: at.Add(time.Duration(1+g.rng.IntN(4)) * time.Second),
+		Reply: "250 2.0.0 Ok: queued as " + g.queueID(), Failed: failed}
 	if failed {
-		state, reply, sentAt = mail.Failed, deliveryFailures[g.rng.IntN(len(deliveryFailures))], nil
+		e.Reply = deliveryFailures[g.rng.IntN(len(deliveryFailures))]
 	}
-	lastError := ""
-	if failed {
-		lastError = reply
-	}
-	if err := w.exec(w.outbox, g.outboxID, key, kind, to, invID, string(body), state, 1, done.Unix(), lastError, at.Unix(), sentAt); err != nil {
-		return err
-	}
-	if err := w.exec(w.attempt, g.outboxID, done.Unix(), !failed, reply); err != nil {
-		return err
-	}
+	b.Emails = append(b.Emails, e)
 	g.summary.Emails++
-	if kind == mail.RenewalRequest {
-		return nil
-	}
-	ev, detail := invitations.EvDelivered, reply
-	if failed {
-		ev = invitations.EvDeliveryFailed
-	}
-	return w.exec(w.event, invID, done.Unix(), nil, "", ev, detail, nil)
+	return e
 }
 
 func (g *generator) queueID() string {
@@ -654,91 +651,4 @@ func (g *generator) queueID() string {
 		b[i] = byte(g.rng.Uint32())
 	}
 	return hex.EncodeToString(b[:])
-}
-
-// writer batches rows into multi-row INSERTs: one statement per few
-// hundred rows instead of one per row. Besides saving calls, this matters
-// for users: a statement that fires triggers runs in a statement
-// transaction, and FTS5 writes its pending index to disk at each one, so
-// row-by-row inserts would leave thousands of tiny segments to merge.
-type writer struct {
-	ctx                                                          context.Context
-	tx                                                           *sql.Tx
-	space, user, grant, invitation, role, event, outbox, attempt *table
-	order                                                        []*table // parents before children, for the foreign keys
-}
-
-// table collects the rows of one INSERT.
-type table struct {
-	insert string // "INSERT INTO t (a, b) VALUES "
-	cols   int
-	args   []any
-	stmts  map[int]*sql.Stmt // by number of rows
-}
-
-// maxVars stays under SQLite's limit of 32,766 parameters per statement.
-const maxVars = 30000
-
-func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
-	t := func(name string, cols ...string) *table {
-		return &table{insert: "INSERT INTO " + name + " (" + strings.Join(cols, ", ") + ") VALUES ", cols: len(cols), stmts: map[int]*sql.Stmt{}}
-	}
-	w := &writer{ctx: ctx, tx: tx,
-		space:      t("spaces", "id", "kind", "parent_id", "name", "created_at"),
-		user:       t("users", "id", "email", "name", "password_hash", "created_at", "activated_at", "deactivated_at", "invite_expires_at"),
-		grant:      t("role_grants", "user_id", "space_id", "role", "granted_at", "granted_by"),
-		invitation: t("invitations", "id", "user_id", "email", "invited_by", "inviter_name", "token_nonce", "token_hash", "state", "created_at", "sent_at", "expires_at", "ended_at", "ended_by", "superseded_by", "renewal_requested_at"),
-		role:       t("invitation_roles", "invitation_id", "space_id", "role"),
-		event:      t("invitation_events", "invitation_id", "at", "actor_id", "actor_name", "kind", "detail", "grants"),
-		outbox:     t("outbox", "id", "idempotency_key", "kind", "recipient", "invitation_id", "payload", "state", "attempts", "next_attempt_at", "last_error", "created_at", "sent_at"),
-		attempt:    t("outbox_attempts", "outbox_id", "at", "ok", "reply"),
-	}
-	w.order = []*table{w.space, w.user, w.grant, w.invitation, w.role, w.event, w.outbox, w.attempt}
-	return w, nil
-}
-
-// exec queues one row; flush writes it.
-func (w *writer) exec(t *table, args ...any) error {
-	t.args = append(t.args, args...)
-	return nil
-}
-
-// flush writes every queued row, parents first.
-func (w *writer) flush() error {
-	for _, t := range w.order {
-		for len(t.args) > 0 {
-			n := min(len(t.args)/t.cols, maxVars/t.cols)
-			st, err := t.stmt(w.ctx, w.tx, n)
-			if err != nil {
-				return err
-			}
-			if _, err := st.ExecContext(w.ctx, t.args[:n*t.cols]...); err != nil {
-				return fmt.Errorf("writing the demo data: %w", err)
-			}
-			t.args = t.args[n*t.cols:]
-		}
-		t.args = t.args[:0]
-	}
-	return nil
-}
-
-func (t *table) stmt(ctx context.Context, tx *sql.Tx, rows int) (*sql.Stmt, error) {
-	if st := t.stmts[rows]; st != nil {
-		return st, nil
-	}
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", t.cols), ", ") + ")"
-	st, err := tx.PrepareContext(ctx, t.insert+strings.TrimSuffix(strings.Repeat(row+", ", rows), ", "))
-	if err != nil {
-		return nil, fmt.Errorf("preparing the demo data: %w", err)
-	}
-	t.stmts[rows] = st
-	return st, nil
-}
-
-func (w *writer) close() {
-	for _, t := range w.order {
-		for _, st := range t.stmts {
-			st.Close()
-		}
-	}
 }

@@ -17,23 +17,30 @@ import (
 
 var now = time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
 
-func seeded(t *testing.T, n int) (*db.DB, demo.Summary, *auth.Links) {
+var links = auth.NewLinks(bytes.Repeat([]byte{7}, 32))
+
+// newSeeder seeds a migrated database in a temporary folder.
+func newSeeder(t *testing.T, ttl time.Duration) (*db.DB, *demo.Seeder) {
 	t.Helper()
-	ctx := context.Background()
 	d, err := db.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	if _, err := d.Migrate(ctx); err != nil {
+	if _, err := d.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	links := auth.NewLinks(bytes.Repeat([]byte{7}, 32))
-	sum, err := demo.Seed(ctx, d, demo.Options{Users: n, PasswordHash: "$argon2id$demo", Links: links, TTL: 7 * 24 * time.Hour, Now: now, Seed: 42})
+	return d, demo.NewSeeder(db.NewDemoStore(d), links, auth.NewHasher(1), ttl)
+}
+
+func seeded(t *testing.T, n int) (*db.DB, demo.Summary) {
+	t.Helper()
+	d, s := newSeeder(t, 7*24*time.Hour)
+	sum, err := s.Seed(context.Background(), demo.Options{Users: n, Password: "a demo password", Now: now, Seed: 42})
 	if err != nil {
 		t.Fatalf("Seed: %v", err)
 	}
-	return d, sum, links
+	return d, sum
 }
 
 func count(t *testing.T, d *db.DB, q string, args ...any) int {
@@ -49,7 +56,7 @@ func count(t *testing.T, d *db.DB, q string, args ...any) int {
 // seeder says it made, and the statuses come in realistic proportions.
 func TestSeedMakesARealisticAccount(t *testing.T) {
 	const n = 3000
-	d, sum, _ := seeded(t, n)
+	d, sum := seeded(t, n)
 	if sum.Users != n {
 		t.Fatalf("Users = %d, want %d", sum.Users, n)
 	}
@@ -96,7 +103,7 @@ func TestSeedMakesARealisticAccount(t *testing.T) {
 // user row mirrors, with a history and at least one email; some emails
 // failed, with the server's reply.
 func TestSeedWritesInvitationHistories(t *testing.T) {
-	d, _, _ := seeded(t, 3000)
+	d, _ := seeded(t, 3000)
 	if n := count(t, d, `SELECT count(*) FROM users u WHERE u.activated_at IS NULL
 		AND (SELECT count(*) FROM invitations i WHERE i.user_id = u.id AND i.state = 'pending') != 1`); n != 0 {
 		t.Errorf("%d pending users without exactly one pending invitation", n)
@@ -131,7 +138,7 @@ func TestSeedWritesInvitationHistories(t *testing.T) {
 
 // The links of demo invitations are derived like real ones, so they work.
 func TestSeedLinksWork(t *testing.T) {
-	d, _, links := seeded(t, 500)
+	d, _ := seeded(t, 500)
 	rows, err := d.R.Query(`SELECT token_nonce, token_hash FROM invitations WHERE state = 'pending'`)
 	if err != nil {
 		t.Fatal(err)
@@ -157,29 +164,22 @@ func TestSeedLinksWork(t *testing.T) {
 // The names given go through the rule the services apply: a direction
 // override in the account's name is refused, and nothing is written.
 func TestSeedRefusesInvisibleCharactersInNames(t *testing.T) {
-	d, err := db.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	if _, err := d.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	links := auth.NewLinks(bytes.Repeat([]byte{7}, 32))
+	_, s := newSeeder(t, time.Hour)
 	for _, o := range []demo.Options{{AccountName: "Acme\u202e"}, {AdminName: "Alex\u200b"}} {
-		o.Users, o.PasswordHash, o.Links, o.TTL, o.Now = 10, "x", links, time.Hour, now
-		if _, err := demo.Seed(context.Background(), d, o); err == nil || !strings.Contains(err.Error(), "invisible character") {
+		o.Users, o.Password, o.Now = 10, "x", now
+		if _, err := s.Seed(context.Background(), o); err == nil || !strings.Contains(err.Error(), "invisible character") {
 			t.Errorf("Seed with %+q, %+q: err %v, want a refusal", o.AccountName, o.AdminName, err)
 		}
 	}
-	if empty, err := demo.Empty(context.Background(), d); err != nil || !empty {
+	if empty, err := s.Empty(context.Background()); err != nil || !empty {
 		t.Errorf("after the refusals the database is empty: %v, %v", empty, err)
 	}
 }
 
 func TestSeedRefusesADatabaseWithUsers(t *testing.T) {
-	d, _, links := seeded(t, 10)
-	_, err := demo.Seed(context.Background(), d, demo.Options{Users: 10, PasswordHash: "x", Links: links, TTL: time.Hour, Now: now})
+	d, _ := seeded(t, 10)
+	s := demo.NewSeeder(db.NewDemoStore(d), links, auth.NewHasher(1), time.Hour)
+	_, err := s.Seed(context.Background(), demo.Options{Users: 10, Password: "x", Now: now})
 	if !errors.Is(err, demo.ErrNotEmpty) {
 		t.Errorf("second Seed: err = %v, want ErrNotEmpty", err)
 	}
@@ -187,8 +187,8 @@ func TestSeedRefusesADatabaseWithUsers(t *testing.T) {
 
 // The same seed gives the same people.
 func TestSeedIsRepeatable(t *testing.T) {
-	a, _, _ := seeded(t, 300)
-	b, _, _ := seeded(t, 300)
+	a, _ := seeded(t, 300)
+	b, _ := seeded(t, 300)
 	q := `SELECT group_concat(email || name || coalesce(activated_at, '') || coalesce(deactivated_at, ''), ',') FROM (SELECT * FROM users ORDER BY id)`
 	var x, y string
 	if err := a.R.QueryRow(q).Scan(&x); err != nil {
@@ -203,7 +203,7 @@ func TestSeedIsRepeatable(t *testing.T) {
 }
 
 func TestSeedOneUser(t *testing.T) {
-	d, sum, _ := seeded(t, 1)
+	d, sum := seeded(t, 1)
 	if sum.Users != 1 || count(t, d, `SELECT count(*) FROM role_grants g JOIN spaces s ON s.id = g.space_id WHERE s.kind = 'account' AND g.role = 'admin'`) != 1 {
 		t.Errorf("one user: %+v, want just the account administrator", sum)
 	}
