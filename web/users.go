@@ -60,20 +60,6 @@ func parseListQuery(c echo.Context) listQuery {
 	return q
 }
 
-// maxPage bounds page numbers from the address: far past any real list
-// (50 million rows), and far from overflowing an offset.
-const maxPage = 1_000_000
-
-// pageParam is the page number in the query parameter name: 1 when it is
-// missing or makes no sense.
-func pageParam(c echo.Context, name string) int {
-	n, err := strconv.Atoi(c.QueryParam(name))
-	if err != nil || n < 1 {
-		return 1
-	}
-	return min(n, maxPage)
-}
-
 // url is the users list address for q; defaults are left out.
 func (q listQuery) url() string {
 	v := url.Values{}
@@ -136,7 +122,7 @@ func (s *Server) usersList(c echo.Context) error {
 		return err
 	}
 	here := q.url()
-	v := userviews.List{Shell: sh, Query: q.Q, Status: string(q.Status), Sort: string(q.Sort), Desc: q.Desc, Total: res.Total, Page: q.Page, Filtered: q.Q != "" || q.Status != "", MenuItems: menuItems}
+	v := userviews.List{Shell: sh, Query: q.Q, Status: string(q.Status), Sort: string(q.Sort), Desc: q.Desc, Total: res.Total, Filtered: q.Q != "" || q.Status != "", MenuItems: menuItems}
 	for _, t := range tabs {
 		n := res.All
 		if t.status != "" {
@@ -159,50 +145,14 @@ func (s *Server) usersList(c echo.Context) error {
 	for _, r := range res.Rows {
 		v.Rows = append(v.Rows, s.row(cur.Access, r, now, here))
 	}
-	v.Pages = (res.Total + users.PerPage - 1) / users.PerPage
-	if len(v.Rows) > 0 {
-		v.From = (q.Page-1)*users.PerPage + 1
-		v.To = v.From + len(v.Rows) - 1
-	}
-	if q.Page > 1 {
-		v.PrevHref = q.with(func(x *listQuery) { x.Page-- })
-	}
-	if q.Page < v.Pages {
-		v.NextHref = q.with(func(x *listQuery) { x.Page++ })
-	}
-	for _, p := range pageWindow(q.Page, v.Pages) {
-		if p == 0 {
-			v.PageLinks = append(v.PageLinks, userviews.PageLink{Gap: true})
-			continue
-		}
-		page := p
-		v.PageLinks = append(v.PageLinks, userviews.PageLink{Number: p, Href: q.with(func(x *listQuery) { x.Page = page }), Current: p == q.Page})
-	}
+	page := func(n int) string { return q.with(func(x *listQuery) { x.Page = n }) }
+	v.Pages = pagination(q.Page, users.PerPage, len(v.Rows), res.Total, page)
+	v.Pages.Numbers = pageNumbers(q.Page, (res.Total+users.PerPage-1)/users.PerPage, page)
 	comp := userviews.ListPage(v)
 	if fragment {
 		comp = userviews.Results(v)
 	}
 	return s.renderKept(c, gen, key, keptUntil(now, res.Until), sh.Banner == (components.Banner{}), comp)
-}
-
-// pageWindow lists the page numbers to link: the first, the last, and two
-// either side of the current one; 0 marks a gap.
-func pageWindow(cur, last int) []int {
-	if last <= 1 {
-		return nil
-	}
-	var out []int
-	prev := 0
-	for p := 1; p <= last; p++ {
-		if p == 1 || p == last || (p >= cur-2 && p <= cur+2) {
-			if prev != 0 && p != prev+1 {
-				out = append(out, 0)
-			}
-			out = append(out, p)
-			prev = p
-		}
-	}
-	return out
 }
 
 // actionLabels are the row actions this build has handlers for, with
