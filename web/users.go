@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -121,7 +120,6 @@ func (s *Server) usersList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	here := q.url()
 	v := userviews.List{Shell: sh, Query: q.Q, Status: string(q.Status), Sort: string(q.Sort), Desc: q.Desc, Total: res.Total, Filtered: q.Q != "" || q.Status != "", MenuItems: menuItems}
 	for _, t := range tabs {
 		n := res.All
@@ -143,7 +141,7 @@ func (s *Server) usersList(c echo.Context) error {
 	}
 	now := s.Clock.Now()
 	for _, r := range res.Rows {
-		v.Rows = append(v.Rows, s.row(cur.Access, r, now, here))
+		v.Rows = append(v.Rows, s.row(cur.Access, r, now))
 	}
 	page := func(n int) string { return q.with(func(x *listQuery) { x.Page = n }) }
 	v.Pages = pagination(q.Page, users.PerPage, len(v.Rows), res.Total, page)
@@ -155,43 +153,12 @@ func (s *Server) usersList(c echo.Context) error {
 	return s.renderKept(c, gen, key, keptUntil(now, res.Until), sh.Banner == (components.Banner{}), comp)
 }
 
-// actionLabels are the row actions this build has handlers for, with
-// their menu labels; the others of users.ActionsFor are left out.
-// Groups: the invitation's own actions, then the user's, then the ones
-// that take something away, with separators between.
-var actionLabels = map[users.Action]struct {
-	label, path, kind string
-	danger            bool
-	group             int
-}{
-	users.CopyLink:       {"Copy invitation link", "link", "copy", false, 0},
-	users.ResendLink:     {"Resend invitation link", "resend", "post", false, 0},
-	users.SendNew:        {"Send new invitation", "renew", "post", false, 0},
-	users.ManageInvite:   {"Manage invitation", "invitation", "dialog", false, 0},
-	users.EditUser:       {"Edit user", "edit", "dialog", false, 1},
-	users.ActivateUser:   {"Activate user", "activate", "post", false, 1},
-	users.CancelInvite:   {"Cancel invitation", "cancel", "dialog", true, 2},
-	users.DeactivateUser: {"Deactivate user", "deactivate", "post", true, 2},
-	users.DeleteUser:     {"Delete user", "delete", "dialog", true, 2},
-}
-
-// menuItems is every action of actionLabels, for the template the
-// browser makes each row's menu from (userviews.MenuItems).
-var menuItems = func() []userviews.Action {
-	var out []userviews.Action
-	for _, m := range actionLabels {
-		out = append(out, userviews.Action{Key: m.path, Label: m.label, URL: "/settings/users/" + userviews.MenuUserID + "/" + m.path, Kind: m.kind, Danger: m.danger})
-	}
-	slices.SortFunc(out, func(a, b userviews.Action) int { return strings.Compare(a.Key, b.Key) })
-	return out
-}()
-
 // row turns a listed user into the view's row as the administrator with
 // access sees it (roles outside their spaces counted, not named), with
 // exactly the actions that apply to its status.
-func (s *Server) row(access *spaces.Access, l users.Listed, now time.Time, back string) userviews.Row {
+func (s *Server) row(access *spaces.Access, l users.Listed, now time.Time) userviews.Row {
 	st := l.StatusAt(now)
-	r := userviews.Row{ID: l.ID, Name: l.DisplayName(), HasName: l.Name != "", Email: l.Email, Status: string(st), StatusLabel: st.Label(), Roles: access.Describe(l.Grants), Now: now, Since: l.CreatedAt}
+	r := userviews.Row{ID: l.ID, Name: l.DisplayName(), HasName: l.Name != "", Email: l.Email, Status: string(st), StatusLabel: st.Label(), Roles: access.Describe(l.Grants), Actions: s.menus[st], Now: now, Since: l.CreatedAt}
 	if !l.ActivatedAt.IsZero() {
 		r.Since, r.Joined = l.ActivatedAt, true
 	}
@@ -209,14 +176,5 @@ func (s *Server) row(access *spaces.Access, l users.Listed, now time.Time, back 
 			RenewalRequested: l.Invite.RenewalRequested && st == users.Expired,
 		}
 	}
-	base := "/settings/users/" + strconv.FormatInt(l.ID, 10) + "/"
-	for _, a := range users.ActionsFor(st) {
-		m, ok := actionLabels[a]
-		if !ok {
-			continue
-		}
-		r.Actions = append(r.Actions, userviews.Action{Key: m.path, Label: m.label, URL: base + m.path, Kind: m.kind, Danger: m.danger, Group: m.group, Return: back})
-	}
-	slices.SortStableFunc(r.Actions, func(a, b userviews.Action) int { return a.Group - b.Group })
 	return r
 }
