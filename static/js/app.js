@@ -76,7 +76,9 @@
       else openMenu(button, "first");
       return;
     }
-    if (!e.target.closest('[role="menu"]')) closeMenus(false);
+    // Choosing an item ends the menu whatever the answer, a refusal too.
+    if (e.target.closest('[role="menuitem"]')) closeMenus(true);
+    else if (!e.target.closest('[role="menu"]')) closeMenus(false);
   });
 
   document.addEventListener("keydown", function (e) {
@@ -153,8 +155,6 @@
   document.addEventListener("click", function (e) {
     const item = e.target.closest("[data-copy-link]");
     if (!item) return;
-    const returnTo = lastMenuButton;
-    closeMenus(false);
     fetch(addressFor(item, item.dataset.copyLink), {
       method: "POST",
       headers: { Accept: "application/json" },
@@ -176,7 +176,6 @@
         if (!navigator.clipboard || !window.isSecureContext) return fallback();
         navigator.clipboard.writeText(res.body.link).then(function () {
           banner("success", res.body.message);
-          if (returnTo) returnTo.focus();
         }, fallback);
       })
       .catch(function () {
@@ -211,7 +210,6 @@
     if (!slot || e.detail.target !== slot) return;
     const dialog = slot.querySelector("dialog");
     if (!dialog) return;
-    closeMenus(false);
     const opener = lastMenuButton;
     dialog.addEventListener("close", function () {
       slot.replaceChildren();
