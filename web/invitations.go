@@ -207,7 +207,7 @@ func (s *Server) rowAfter(c echo.Context, id int64, b components.Banner) error {
 	l, err := s.Users.Row(c.Request().Context(), currentOf(c).Access, id)
 	switch {
 	case err == nil:
-		r := s.row(currentOf(c).Access, l, s.Clock.Now(), returnTo(c.FormValue("return")))
+		r := s.row(currentOf(c).Access, l, s.Clock.Now())
 		row = &r
 	case !errs.Is(err, errs.NotFound):
 		return err
@@ -284,7 +284,7 @@ func (s *Server) confirm(c echo.Context, fill func(l users.Listed, v *userviews.
 	}
 	v := userviews.Confirm{
 		Action: "/settings/users/" + strconv.FormatInt(l.ID, 10) + "/",
-		Target: "user-" + strconv.FormatInt(l.ID, 10),
+		Target: userviews.RowID(l.ID),
 		Return: returnTo(c.QueryParam("return")),
 	}
 	fill(l, &v)
@@ -329,5 +329,5 @@ func (s *Server) userActions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, userviews.ActionsPage(userviews.Actions{Shell: sh, Row: s.row(currentOf(c).Access, l, s.Clock.Now(), returnTo(c.QueryParam("return")))}))
+	return s.render(c, http.StatusOK, userviews.ActionsPage(userviews.Actions{Shell: sh, Row: s.row(currentOf(c).Access, l, s.Clock.Now()), Return: returnTo(c.QueryParam("return"))}))
 }

@@ -18,7 +18,7 @@ func (s *Server) editView(c echo.Context, l users.Listed, roles map[int64]spaces
 	id := strconv.FormatInt(l.ID, 10)
 	v := userviews.Edit{
 		ID: l.ID, Email: l.Email, Name: l.Name,
-		Action: "/settings/users/" + id + "/edit", Target: "user-" + id, Return: back,
+		Action: "/settings/users/" + id + "/edit", Target: userviews.RowID(l.ID), Return: back,
 	}
 	if l.Invite != nil {
 		v.Offered = currentOf(c).Access.Describe(l.Invite.Offered)

@@ -19,6 +19,7 @@ import (
 	"github.com/usherhq/usher/internal/spaces"
 	"github.com/usherhq/usher/internal/users"
 	"github.com/usherhq/usher/static"
+	userviews "github.com/usherhq/usher/views/pages/users"
 )
 
 // Mailbox is what the built-in mailbox page reads.
@@ -53,6 +54,7 @@ type Server struct {
 	limits   *limiters
 	who      *memo[int64, *signedIn] // by user id
 	pages    *memo[pageKey, page]
+	menus    map[users.Status][]userviews.Action // a row's menu by status (rowMenus)
 }
 
 // New builds the server and its routes.
@@ -65,7 +67,7 @@ func New(d Deps) *Server {
 		d.Changes = func() uint64 { return n.Add(1) }
 	}
 	s := &Server{Deps: d, echo: echo.New(), sessions: newSessionStore(d.SessionKey, d.Config.Secure(), d.Clock), limits: newLimiters(d.Clock),
-		who: newMemo[int64, *signedIn](1024), pages: newMemo[pageKey, page](256)}
+		who: newMemo[int64, *signedIn](1024), pages: newMemo[pageKey, page](256), menus: rowMenus()}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	// X-Forwarded-For is believed only from the configured proxies;
@@ -128,19 +130,8 @@ func (s *Server) routes() {
 	admin.GET("/users/invite", s.inviteForm)
 	admin.POST("/users/invite", s.invite)
 	admin.GET("/users/:id/actions", s.userActions)
-	admin.POST("/users/:id/link", s.copyLink, noReferrer)
-	admin.POST("/users/:id/resend", s.resend)
-	admin.POST("/users/:id/renew", s.renew)
-	admin.GET("/users/:id/cancel", s.cancelConfirm)
-	admin.POST("/users/:id/cancel", s.cancel)
-	admin.GET("/users/:id/invitation", s.manageInvitation)
-	admin.POST("/users/:id/invitation/remove", s.removeRoles)
-	admin.GET("/users/:id/edit", s.editForm)
-	admin.POST("/users/:id/edit", s.edit)
-	admin.POST("/users/:id/deactivate", s.deactivate)
-	admin.POST("/users/:id/activate", s.activate)
-	admin.GET("/users/:id/delete", s.deleteConfirm)
-	admin.POST("/users/:id/delete", s.deleteUser)
+	s.routeRowActions(admin)
+	admin.POST("/users/:id/invitation/remove", s.removeRoles) // a step inside Manage invitation
 
 	admin.GET("/spaces", s.spacesList)
 	admin.POST("/spaces", s.createSpace)

@@ -127,17 +127,7 @@ func (s *Server) spacePage(c echo.Context) error {
 			}
 			section.List = append(section.List, row)
 		}
-		page := pages[role]
-		if len(people) > 0 {
-			section.From = (page-1)*spaces.MembersPerPage + 1
-			section.To = section.From + len(people) - 1
-		}
-		if page > 1 {
-			section.PrevHref = here(role, page-1)
-		}
-		if page*spaces.MembersPerPage < total {
-			section.NextHref = here(role, page+1)
-		}
+		section.Pages = pagination(pages[role], spaces.MembersPerPage, len(people), total, func(n int) string { return here(role, n) })
 		if role == spaces.Admin {
 			v.Admins = section
 		} else {

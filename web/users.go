@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -58,20 +57,6 @@ func parseListQuery(c echo.Context) listQuery {
 	q.Desc = c.QueryParam("dir") == "desc"
 	q.Page = pageParam(c, "page")
 	return q
-}
-
-// maxPage bounds page numbers from the address: far past any real list
-// (50 million rows), and far from overflowing an offset.
-const maxPage = 1_000_000
-
-// pageParam is the page number in the query parameter name: 1 when it is
-// missing or makes no sense.
-func pageParam(c echo.Context, name string) int {
-	n, err := strconv.Atoi(c.QueryParam(name))
-	if err != nil || n < 1 {
-		return 1
-	}
-	return min(n, maxPage)
 }
 
 // url is the users list address for q; defaults are left out.
@@ -135,8 +120,7 @@ func (s *Server) usersList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	here := q.url()
-	v := userviews.List{Shell: sh, Query: q.Q, Status: string(q.Status), Sort: string(q.Sort), Desc: q.Desc, Total: res.Total, Page: q.Page, Filtered: q.Q != "" || q.Status != "", MenuItems: menuItems}
+	v := userviews.List{Shell: sh, Query: q.Q, Status: string(q.Status), Sort: string(q.Sort), Desc: q.Desc, Total: res.Total, Filtered: q.Q != "" || q.Status != "", MenuItems: menuItems}
 	for _, t := range tabs {
 		n := res.All
 		if t.status != "" {
@@ -157,27 +141,11 @@ func (s *Server) usersList(c echo.Context) error {
 	}
 	now := s.Clock.Now()
 	for _, r := range res.Rows {
-		v.Rows = append(v.Rows, s.row(cur.Access, r, now, here))
+		v.Rows = append(v.Rows, s.row(cur.Access, r, now))
 	}
-	v.Pages = (res.Total + users.PerPage - 1) / users.PerPage
-	if len(v.Rows) > 0 {
-		v.From = (q.Page-1)*users.PerPage + 1
-		v.To = v.From + len(v.Rows) - 1
-	}
-	if q.Page > 1 {
-		v.PrevHref = q.with(func(x *listQuery) { x.Page-- })
-	}
-	if q.Page < v.Pages {
-		v.NextHref = q.with(func(x *listQuery) { x.Page++ })
-	}
-	for _, p := range pageWindow(q.Page, v.Pages) {
-		if p == 0 {
-			v.PageLinks = append(v.PageLinks, userviews.PageLink{Gap: true})
-			continue
-		}
-		page := p
-		v.PageLinks = append(v.PageLinks, userviews.PageLink{Number: p, Href: q.with(func(x *listQuery) { x.Page = page }), Current: p == q.Page})
-	}
+	page := func(n int) string { return q.with(func(x *listQuery) { x.Page = n }) }
+	v.Pages = pagination(q.Page, users.PerPage, len(v.Rows), res.Total, page)
+	v.Pages.Numbers = pageNumbers(q.Page, (res.Total+users.PerPage-1)/users.PerPage, page)
 	comp := userviews.ListPage(v)
 	if fragment {
 		comp = userviews.Results(v)
@@ -185,63 +153,12 @@ func (s *Server) usersList(c echo.Context) error {
 	return s.renderKept(c, gen, key, keptUntil(now, res.Until), sh.Banner == (components.Banner{}), comp)
 }
 
-// pageWindow lists the page numbers to link: the first, the last, and two
-// either side of the current one; 0 marks a gap.
-func pageWindow(cur, last int) []int {
-	if last <= 1 {
-		return nil
-	}
-	var out []int
-	prev := 0
-	for p := 1; p <= last; p++ {
-		if p == 1 || p == last || (p >= cur-2 && p <= cur+2) {
-			if prev != 0 && p != prev+1 {
-				out = append(out, 0)
-			}
-			out = append(out, p)
-			prev = p
-		}
-	}
-	return out
-}
-
-// actionLabels are the row actions this build has handlers for, with
-// their menu labels; the others of users.ActionsFor are left out.
-// Groups: the invitation's own actions, then the user's, then the ones
-// that take something away, with separators between.
-var actionLabels = map[users.Action]struct {
-	label, path, kind string
-	danger            bool
-	group             int
-}{
-	users.CopyLink:       {"Copy invitation link", "link", "copy", false, 0},
-	users.ResendLink:     {"Resend invitation link", "resend", "post", false, 0},
-	users.SendNew:        {"Send new invitation", "renew", "post", false, 0},
-	users.ManageInvite:   {"Manage invitation", "invitation", "dialog", false, 0},
-	users.EditUser:       {"Edit user", "edit", "dialog", false, 1},
-	users.ActivateUser:   {"Activate user", "activate", "post", false, 1},
-	users.CancelInvite:   {"Cancel invitation", "cancel", "dialog", true, 2},
-	users.DeactivateUser: {"Deactivate user", "deactivate", "post", true, 2},
-	users.DeleteUser:     {"Delete user", "delete", "dialog", true, 2},
-}
-
-// menuItems is every action of actionLabels, for the template the
-// browser makes each row's menu from (userviews.MenuItems).
-var menuItems = func() []userviews.Action {
-	var out []userviews.Action
-	for _, m := range actionLabels {
-		out = append(out, userviews.Action{Key: m.path, Label: m.label, URL: "/settings/users/" + userviews.MenuUserID + "/" + m.path, Kind: m.kind, Danger: m.danger})
-	}
-	slices.SortFunc(out, func(a, b userviews.Action) int { return strings.Compare(a.Key, b.Key) })
-	return out
-}()
-
 // row turns a listed user into the view's row as the administrator with
 // access sees it (roles outside their spaces counted, not named), with
 // exactly the actions that apply to its status.
-func (s *Server) row(access *spaces.Access, l users.Listed, now time.Time, back string) userviews.Row {
+func (s *Server) row(access *spaces.Access, l users.Listed, now time.Time) userviews.Row {
 	st := l.StatusAt(now)
-	r := userviews.Row{ID: l.ID, Name: l.DisplayName(), HasName: l.Name != "", Email: l.Email, Status: string(st), StatusLabel: st.Label(), Roles: access.Describe(l.Grants), Now: now, Since: l.CreatedAt}
+	r := userviews.Row{ID: l.ID, Name: l.DisplayName(), HasName: l.Name != "", Email: l.Email, Status: string(st), StatusLabel: st.Label(), Roles: access.Describe(l.Grants), Actions: s.menus[st], Now: now, Since: l.CreatedAt}
 	if !l.ActivatedAt.IsZero() {
 		r.Since, r.Joined = l.ActivatedAt, true
 	}
@@ -259,14 +176,5 @@ func (s *Server) row(access *spaces.Access, l users.Listed, now time.Time, back 
 			RenewalRequested: l.Invite.RenewalRequested && st == users.Expired,
 		}
 	}
-	base := "/settings/users/" + strconv.FormatInt(l.ID, 10) + "/"
-	for _, a := range users.ActionsFor(st) {
-		m, ok := actionLabels[a]
-		if !ok {
-			continue
-		}
-		r.Actions = append(r.Actions, userviews.Action{Key: m.path, Label: m.label, URL: base + m.path, Kind: m.kind, Danger: m.danger, Group: m.group, Return: back})
-	}
-	slices.SortStableFunc(r.Actions, func(a, b userviews.Action) int { return a.Group - b.Group })
 	return r
 }

@@ -14,40 +14,38 @@
   function menuOf(button) {
     return document.getElementById(button.getAttribute("aria-controls"));
   }
-  // A row's menu is made the first time it opens, from the page's
-  // #menu-items template and the actions its row names (data-actions):
-  // the page does not carry fifty menus nobody opens.
+  // A row's menu is made the first time it opens, from copies of the
+  // page's #menu-items template, one for each action its row names
+  // (data-actions): the page does not carry fifty menus nobody opens.
   function buildMenu(button) {
     const built = menuOf(button);
     if (built) return built;
-    const holder = button.closest("[data-actions]");
-    const row = button.closest("tr[id^='user-']");
+    const holder = button.closest("[data-user-id]");
     const tpl = document.getElementById("menu-items");
-    if (!holder || !row || !tpl) return null;
-    const id = row.id.slice("user-".length);
-    const back = location.pathname + location.search;
+    if (!holder || !tpl) return null;
     const menu = document.createElement("ul");
     menu.setAttribute("role", "menu");
-    menu.id = "menu-" + id;
+    menu.id = "menu-" + holder.dataset.userId;
     menu.className = "menu-list";
     menu.setAttribute("aria-label", button.getAttribute("aria-label"));
     menu.hidden = true;
-    holder.dataset.actions.split(" ").forEach(function (key) {
-      const item = tpl.content.querySelector('[data-action="' + key + '"]');
+    holder.dataset.actions.split(" ").forEach(function (name) {
+      const item = tpl.content.querySelector('[data-action="' + name + '"]');
       if (item) menu.appendChild(item.cloneNode(true));
-    });
-    menu.querySelectorAll("*").forEach(function (el) {
-      ["action", "href", "data-hx-post", "data-hx-get", "data-hx-target"].forEach(function (name) {
-        const v = el.getAttribute(name);
-        if (v) el.setAttribute(name, v.replace("{id}", id).replace("{return}", encodeURIComponent(back)));
-      });
-      if (el.name === "return") el.value = back;
     });
     holder.appendChild(menu);
     button.setAttribute("aria-controls", menu.id);
     if (window.htmx) window.htmx.process(menu);
     return menu;
   }
+  // The copies are never changed: an item's address holds "{id}" for the
+  // user, completed when the item is used with its row's data-user-id.
+  function addressFor(item, address) {
+    return address.replace("{id}", item.closest("[data-user-id]").dataset.userId);
+  }
+  document.addEventListener("htmx:configRequest", function (e) {
+    if (e.detail.elt.closest('[role="menu"]')) e.detail.path = addressFor(e.detail.elt, e.detail.path);
+  });
   function openMenu(button, focus) {
     closeMenus();
     const menu = buildMenu(button);
@@ -78,7 +76,9 @@
       else openMenu(button, "first");
       return;
     }
-    if (!e.target.closest('[role="menu"]')) closeMenus(false);
+    // Choosing an item ends the menu whatever the answer, a refusal too.
+    if (e.target.closest('[role="menuitem"]')) closeMenus(true);
+    else if (!e.target.closest('[role="menu"]')) closeMenus(false);
   });
 
   document.addEventListener("keydown", function (e) {
@@ -152,16 +152,12 @@
   });
 
   // ---- Copy invitation link ----
-  document.addEventListener("submit", function (e) {
-    const form = e.target.closest("form[data-copy-link]");
-    if (!form) return;
-    e.preventDefault();
-    const returnTo = lastMenuButton;
-    closeMenus(false);
-    fetch(form.action, {
+  document.addEventListener("click", function (e) {
+    const item = e.target.closest("[data-copy-link]");
+    if (!item) return;
+    fetch(addressFor(item, item.dataset.copyLink), {
       method: "POST",
       headers: { Accept: "application/json" },
-      body: new URLSearchParams(new FormData(form)),
       credentials: "same-origin",
     })
       .then(function (r) {
@@ -180,7 +176,6 @@
         if (!navigator.clipboard || !window.isSecureContext) return fallback();
         navigator.clipboard.writeText(res.body.link).then(function () {
           banner("success", res.body.message);
-          if (returnTo) returnTo.focus();
         }, fallback);
       })
       .catch(function () {
@@ -194,7 +189,7 @@
   let rowToFocus = null;
   document.addEventListener("htmx:beforeRequest", function (e) {
     const t = e.detail.target;
-    rowToFocus = t && t.id && t.id.indexOf("user-") === 0 ? t.id : null;
+    rowToFocus = t && t.matches("tr[id]") ? t.id : null;
   });
   document.addEventListener("htmx:afterSettle", function () {
     if (!rowToFocus) return;
@@ -215,7 +210,6 @@
     if (!slot || e.detail.target !== slot) return;
     const dialog = slot.querySelector("dialog");
     if (!dialog) return;
-    closeMenus(false);
     const opener = lastMenuButton;
     dialog.addEventListener("close", function () {
       slot.replaceChildren();

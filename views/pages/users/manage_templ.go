@@ -48,7 +48,7 @@ type HistoryLine struct {
 }
 
 func (v Manage) base() string   { return "/settings/users/" + strconv.FormatInt(v.ID, 10) }
-func (v Manage) target() string { return "#user-" + strconv.FormatInt(v.ID, 10) }
+func (v Manage) target() string { return "#" + RowID(v.ID) }
 
 func ManageDialog(v Manage) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
