@@ -45,6 +45,7 @@ func (s *Server) renderInvite(c echo.Context, status int, v userviews.InviteForm
 	if v.Shell, err = s.shell(c, "Invite user", "users"); err != nil {
 		return err
 	}
+	v.LinkLasts = components.Span(s.Invitations.TTL())
 	return s.render(c, status, userviews.InvitePage(v))
 }
 
