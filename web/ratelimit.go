@@ -50,9 +50,6 @@ func (w *window) current(key string) (*count, time.Time) {
 	return c, now
 }
 
-// allow counts a hit for key and reports how long to wait when over.
-func (w *window) allow(key string) (bool, time.Duration) { return w.allowN(key, 1) }
-
 // allowN counts n hits at once, or, when they would go over, one refused.
 func (w *window) allowN(key string, n int) (bool, time.Duration) {
 	w.mu.Lock()

@@ -71,16 +71,6 @@ func parseRoles(c echo.Context, cur *current) (map[int64]spaces.Role, []spaces.G
 	return roles, grants, nil
 }
 
-// withRoles copies choices with the roles of m filled in.
-func withRoles(choices []components.RoleChoice, m map[int64]spaces.Role) []components.RoleChoice {
-	out := make([]components.RoleChoice, len(choices))
-	for i, ch := range choices {
-		ch.Role = string(m[ch.SpaceID])
-		out[i] = ch
-	}
-	return out
-}
-
 // roleMap indexes grants by space.
 func roleMap(grants []spaces.Grant) map[int64]spaces.Role {
 	m := make(map[int64]spaces.Role, len(grants))
