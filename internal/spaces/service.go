@@ -51,7 +51,8 @@ func NewService(store Store, now func() time.Time) *Service {
 	return &Service{store: store, now: now}
 }
 
-// Tree returns every space.
+// Tree returns every space, whoever asks: pages go through List,
+// Offerable and Get, which apply the viewer's access.
 func (s *Service) Tree(ctx context.Context) (*Tree, error) {
 	all, err := s.store.All(ctx)
 	if err != nil {
