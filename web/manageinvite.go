@@ -94,20 +94,22 @@ func (s *Server) manageView(c echo.Context, removing []int64, back string) (user
 	now := s.Clock.Now()
 	v := userviews.Manage{ID: u.ID, Email: u.Email, Name: u.Name, Now: now, SentAt: inv.SentAt, ExpiresAt: inv.ExpiresAt, Expired: inv.ExpiredAt(now), Return: back}
 	for _, g := range inv.Offered {
-		v.Offered = append(v.Offered, offered(g))
+		v.Offered = append(v.Offered, offeredRole(g))
 	}
 	for _, e := range events {
 		v.History = append(v.History, userviews.HistoryLine{At: e.At, Text: historyText(a.Access, e)})
 	}
 	chosen, left := inv.Without(removing)
 	for _, g := range chosen {
-		v.Removing = append(v.Removing, offered(g))
+		v.Removing = append(v.Removing, offeredRole(g))
 	}
 	v.CancelsAll = len(chosen) > 0 && left == 0
 	return v, nil
 }
 
-func offered(g spaces.Grant) userviews.Offered {
+// offeredRole is one role an invitation offers, as Manage invitation
+// lists it.
+func offeredRole(g spaces.Grant) userviews.Offered {
 	return userviews.Offered{SpaceID: g.SpaceID, Label: spaces.Describe([]spaces.Grant{g})}
 }
 
