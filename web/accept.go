@@ -81,26 +81,33 @@ func (s *Server) accept(c echo.Context) error {
 		return s.countBadToken(c, err)
 	}
 	if err != nil {
-		view, verr := s.acceptView(c, j.Link)
-		if verr != nil {
-			return verr
-		}
-		if list, fields, ok := formErrors(err); ok {
-			view.Errors, view.Field, view.Name = list, fields, in.Name
-			return s.render(c, http.StatusUnprocessableEntity, accept.Page(view))
-		}
-		if errs.CodeOf(err) != errs.Conflict {
-			return err
-		}
-		// The link changed under the form: show what it is now.
-		if view.State == string(invitations.LinkValid) {
-			view.State, view.Message = string(invitations.LinkInvalid), errs.MessageOf(err)
-		}
-		return s.render(c, http.StatusConflict, accept.Page(view))
+		return s.acceptRefused(c, j.Link, in, err)
 	}
 	// Never into someone else's session: whoever was signed in here is
 	// replaced by the new user, in a fresh session.
 	return s.startSession(c, j.User, "/profile", success("Welcome, %s. Your account is ready.", j.DisplayName()))
+}
+
+// acceptRefused shows the accept page again after err refused the form:
+// with what to correct, or, when the link changed under the form, as the
+// link now is.
+func (s *Server) acceptRefused(c echo.Context, link invitations.AcceptView, in invitations.AcceptInput, err error) error {
+	list, fields, correctable := formErrors(err)
+	if !correctable && errs.CodeOf(err) != errs.Conflict {
+		return err
+	}
+	view, verr := s.acceptView(c, link)
+	if verr != nil {
+		return verr
+	}
+	if correctable {
+		view.Errors, view.Field, view.Name = list, fields, in.Name
+		return s.render(c, http.StatusUnprocessableEntity, accept.Page(view))
+	}
+	if view.State == string(invitations.LinkValid) {
+		view.State, view.Message = string(invitations.LinkInvalid), errs.MessageOf(err)
+	}
+	return s.render(c, http.StatusConflict, accept.Page(view))
 }
 
 func (s *Server) requestRenewal(c echo.Context) error {

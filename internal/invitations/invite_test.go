@@ -44,6 +44,7 @@ func knownAs(r invitations.Result) []string {
 // the same click: it answers as the first did and sends nothing more.
 // Anything else about an address already invited is said, not sent.
 func TestInviteManyDoubleClick(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	admin := e.actor(t, e.admin)
@@ -93,6 +94,7 @@ func TestInviteManyDoubleClick(t *testing.T) {
 // The form sends to the new addresses and says who the others already
 // are, in the order given; nothing is sent to them.
 func TestInviteManyAlreadyKnown(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	admin := e.actor(t, e.admin)
 	expired := e.invite(t, "old@example.com")
@@ -133,6 +135,7 @@ func TestInviteManyAlreadyKnown(t *testing.T) {
 // A space administrator inviting someone outside their spaces learns
 // nothing about them: the address is only said to be out of reach.
 func TestInviteManyNotVisible(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	sam := e.actor(t, e.user(t, "sam@example.com", spaces.Grant{SpaceID: e.sales, Role: spaces.Admin}))
@@ -166,6 +169,7 @@ func TestInviteManyNotVisible(t *testing.T) {
 // someone outside a space administrator's spaces is not found, whatever
 // their state, and their address is never said.
 func TestInvitationActionsOnSomeoneOutside(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	sam := e.actor(t, e.user(t, "sam@example.com", spaces.Grant{SpaceID: e.sales, Role: spaces.Admin}))
@@ -203,6 +207,7 @@ func TestInvitationActionsOnSomeoneOutside(t *testing.T) {
 // An action answers with the row as the actor's list shows it afterwards,
 // or none once the user left the list; a refusal, with the row as it was.
 func TestRowAfterAction(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	admin := e.actor(t, e.admin)

@@ -6,6 +6,7 @@ import (
 )
 
 func TestSpan(t *testing.T) {
+	t.Parallel()
 	for d, want := range map[time.Duration]string{
 		168 * time.Hour:              "7 days",
 		24 * time.Hour:               "1 day",
