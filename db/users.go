@@ -237,10 +237,6 @@ func rankRowids(col string, st users.Status) string {
 	return ""
 }
 
-// ftsPhrase is q as one FTS5 phrase: inside double quotes nothing is
-// syntax, so % _ * ( : and the like are literal.
-func ftsPhrase(q string) string { return `"` + strings.ReplaceAll(q, `"`, `""`) + `"` }
-
 // statusWhere is the condition for one status at now. The + before the
 // expiry keeps SQLite from reading a tab through users_rank_expires and
 // sorting it: the sort order's own index filters on the expiry as well.

@@ -15,12 +15,18 @@ import (
 // client's address so that guessing is slow.
 func (s *Server) lookupLink(c echo.Context) (invitations.AcceptView, error) {
 	v, err := s.Invitations.Lookup(c.Request().Context(), c.Param("token"))
+	return v, s.countBadToken(c, err)
+}
+
+// countBadToken counts a link that matched nothing against the client's
+// address, and answers err, or the limit when it is reached.
+func (s *Server) countBadToken(c echo.Context, err error) error {
 	if errs.Is(err, errs.NotFound) {
 		if lerr := check(s.limits.badToken, clientKey(c)); lerr != nil {
-			return v, lerr
+			return lerr
 		}
 	}
-	return v, err
+	return err
 }
 
 func (s *Server) acceptView(c echo.Context, v invitations.AcceptView) (accept.View, error) {
@@ -70,32 +76,38 @@ func (s *Server) accept(c echo.Context) error {
 		return err
 	}
 	in := invitations.AcceptInput{Name: c.FormValue("name"), Password: c.FormValue("password")}
-	u, err := s.Invitations.Accept(c.Request().Context(), c.Param("token"), in)
+	j, err := s.Invitations.Accept(c.Request().Context(), c.Param("token"), in)
+	if errs.Is(err, errs.NotFound) {
+		return s.countBadToken(c, err)
+	}
 	if err != nil {
-		v, lerr := s.lookupLink(c)
-		if lerr != nil {
-			return lerr
-		}
-		view, verr := s.acceptView(c, v)
-		if verr != nil {
-			return verr
-		}
-		if list, fields, ok := formErrors(err); ok {
-			view.Errors, view.Field, view.Name = list, fields, in.Name
-			return s.render(c, http.StatusUnprocessableEntity, accept.Page(view))
-		}
-		if errs.CodeOf(err) != errs.Conflict {
-			return err
-		}
-		// The link changed under the form: show what it is now.
-		if view.State == string(invitations.LinkValid) {
-			view.State, view.Message = string(invitations.LinkInvalid), errs.MessageOf(err)
-		}
-		return s.render(c, http.StatusConflict, accept.Page(view))
+		return s.acceptRefused(c, j.Link, in, err)
 	}
 	// Never into someone else's session: whoever was signed in here is
 	// replaced by the new user, in a fresh session.
-	return s.startSession(c, u, "/profile", success("Welcome, %s. Your account is ready.", u.DisplayName()))
+	return s.startSession(c, j.User, "/profile", success("Welcome, %s. Your account is ready.", j.DisplayName()))
+}
+
+// acceptRefused shows the accept page again after err refused the form:
+// with what to correct, or, when the link changed under the form, as the
+// link now is.
+func (s *Server) acceptRefused(c echo.Context, link invitations.AcceptView, in invitations.AcceptInput, err error) error {
+	list, fields, correctable := formErrors(err)
+	if !correctable && errs.CodeOf(err) != errs.Conflict {
+		return err
+	}
+	view, verr := s.acceptView(c, link)
+	if verr != nil {
+		return verr
+	}
+	if correctable {
+		view.Errors, view.Field, view.Name = list, fields, in.Name
+		return s.render(c, http.StatusUnprocessableEntity, accept.Page(view))
+	}
+	if view.State == string(invitations.LinkValid) {
+		view.State, view.Message = string(invitations.LinkInvalid), errs.MessageOf(err)
+	}
+	return s.render(c, http.StatusConflict, accept.Page(view))
 }
 
 func (s *Server) requestRenewal(c echo.Context) error {

@@ -1,8 +1,8 @@
 package web
 
 import (
+	"context"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,42 +32,33 @@ func (s *Server) inviteForm(c echo.Context) error {
 	} else if cur.Access.AccountAdmin {
 		preset[cur.Account.ID] = spaces.Member
 	}
-	choices, err := s.roleChoices(c.Request().Context(), cur.Access, preset)
-	if err != nil {
-		return err
-	}
-	return s.renderInvite(c, http.StatusOK, userviews.InviteForm{Roles: choices})
+	return s.renderInvite(c, http.StatusOK, userviews.InviteForm{}, preset)
 }
 
-func (s *Server) renderInvite(c echo.Context, status int, v userviews.InviteForm) error {
-	sh, err := s.shell(c, "Invite user", "users")
-	if err != nil {
+// renderInvite shows the Invite user form v, its roles picker set to
+// roles.
+func (s *Server) renderInvite(c echo.Context, status int, v userviews.InviteForm, roles map[int64]spaces.Role) error {
+	var err error
+	if v.Roles, err = s.roleChoices(c.Request().Context(), currentOf(c).Access, roles); err != nil {
 		return err
 	}
-	v.Shell = sh
+	if v.Shell, err = s.shell(c, "Invite user", "users"); err != nil {
+		return err
+	}
+	v.LinkLasts = components.Span(s.Invitations.TTL())
 	return s.render(c, status, userviews.InvitePage(v))
 }
 
 func (s *Server) invite(c echo.Context) error {
-	ctx := c.Request().Context()
-	cur := currentOf(c)
 	v := userviews.InviteForm{Email: c.FormValue("email"), Name: c.FormValue("name")}
-	choices, err := s.roleChoices(ctx, cur.Access, nil)
-	if err != nil {
-		return err
-	}
-	roles, offered, err := parseRoles(c, choices)
-	if err != nil && errs.CodeOf(err) != errs.Invalid {
-		return err
-	}
-	v.Roles = withRoles(choices, roles)
+	roles, offered, err := parseRoles(c, currentOf(c))
 	var emails []string
 	if err == nil {
 		emails, err = users.ParseEmails("email", v.Email)
 	}
-	var outcomes []invitations.Outcome
+	var res invitations.Result
 	if err == nil {
-		outcomes, err = s.Invitations.InviteMany(ctx, actor(c), emails, v.Name, offered)
+		res, err = s.Invitations.InviteMany(c.Request().Context(), actor(c), emails, v.Name, offered)
 	}
 	if err != nil {
 		list, fields, ok := formErrors(err)
@@ -75,106 +66,52 @@ func (s *Server) invite(c echo.Context) error {
 			return err
 		}
 		v.Errors, v.Field = list, fields
-		return s.renderInvite(c, http.StatusUnprocessableEntity, v)
+		return s.renderInvite(c, http.StatusUnprocessableEntity, v, roles)
 	}
-
-	// Each address on its own: those already known are said, not sent to.
-	var hidden, left []string
-	for _, o := range outcomes {
-		if o.Existing == nil {
-			v.Sent = append(v.Sent, o.Email)
-			continue
-		}
-		again, ex, err := s.known(c, o.Existing, offered)
-		switch {
-		case err == errHidden:
-			hidden = append(hidden, o.Email)
-		case err != nil:
-			return err
-		case again:
-			v.Sent = append(v.Sent, o.Email)
-		default:
-			v.Existing = append(v.Existing, *ex)
-			left = append(left, o.Email)
-		}
-	}
-	if len(v.Sent) > 0 {
+	if len(res.Sent) > 0 {
 		s.Notify()
 	}
-	if len(hidden) > 0 {
-		// Someone outside the spaces this administrator sees: say no more
-		// than that the address cannot be invited from here.
+	for _, inv := range res.Sent {
+		v.Sent = append(v.Sent, inv.Email)
+	}
+	if len(res.Known) == 0 && len(res.Hidden) == 0 {
+		return s.flashTo(c, "/settings/users", success("%s.", userviews.SentTo(v.Sent)))
+	}
+	sayKnown(&v, res, s.Clock.Now(), len(emails) > 1)
+	return s.renderInvite(c, http.StatusConflict, v, roles)
+}
+
+// sayKnown words on the form v the addresses res found already known,
+// which the form keeps: who each belongs to, with a resend for a pending
+// invitation, and no more than that the others cannot be invited from
+// here, as they belong to someone outside the administrator's spaces.
+func sayKnown(v *userviews.InviteForm, res invitations.Result, now time.Time, several bool) {
+	var left []string
+	for _, ex := range res.Known {
+		e := userviews.Existing{
+			Email:     ex.User.Email,
+			Status:    ex.Status.Label(),
+			Pending:   ex.Status == users.Invited,
+			ResendURL: "/settings/users/" + strconv.FormatInt(ex.User.ID, 10) + "/resend",
+			UserHref:  listURL(ex.User.Email, "", 1),
+		}
+		if e.Pending {
+			e.SentAt = components.Ago(now, ex.SentAt)
+		}
+		v.Existing = append(v.Existing, e)
+		left = append(left, ex.User.Email)
+	}
+	if len(res.Hidden) > 0 {
 		msg := "This address cannot be invited from here. Ask an account administrator."
-		if len(emails) > 1 {
-			msg = components.List(hidden) + " cannot be invited from here. Ask an account administrator."
+		if several {
+			msg = components.List(res.Hidden) + " cannot be invited from here. Ask an account administrator."
 		}
 		v.Errors = []components.FieldError{{Field: "email", Message: msg}}
 		v.Field = components.FieldErrors{"email": msg}
-		left = append(left, hidden...)
-	}
-	if len(left) == 0 {
-		return s.flashTo(c, "/settings/users", success("%s.", userviews.SentTo(v.Sent)))
+		left = append(left, res.Hidden...)
 	}
 	v.Email = strings.Join(left, ", ")
-	return s.renderInvite(c, http.StatusConflict, v)
 }
-
-// errHidden is known's answer for an address that belongs to someone the
-// administrator may not see.
-var errHidden = errs.E(errs.NotFound, "This address cannot be invited from here.")
-
-// known says what to tell the administrator about an address the form
-// found already known: that it was sent after all (this administrator's
-// click a moment ago), or who it belongs to, or errHidden.
-func (s *Server) known(c echo.Context, ex *invitations.Existing, offered []spaces.Grant) (bool, *userviews.Existing, error) {
-	ctx := c.Request().Context()
-	cur := currentOf(c)
-	if _, err := s.Users.Row(ctx, cur.Access, ex.User.ID); errs.Is(err, errs.NotFound) {
-		return false, nil, errHidden
-	} else if err != nil {
-		return false, nil, err
-	}
-	id := strconv.FormatInt(ex.User.ID, 10)
-	e := &userviews.Existing{
-		Email:     ex.User.Email,
-		Status:    ex.Status.Label(),
-		Pending:   ex.Status == users.Invited,
-		ResendURL: "/settings/users/" + id + "/resend",
-		UserHref:  listURL(ex.User.Email, "", 1),
-	}
-	if e.Pending {
-		p, err := s.Invitations.PendingFor(ctx, ex.User.ID)
-		if err != nil {
-			return false, nil, err
-		}
-		now := s.Clock.Now()
-		// A double click: the first click's invitation is the one we see,
-		// offering the same roles.
-		if p.InvitedBy == cur.User.ID && now.Sub(p.CreatedAt) < doubleSubmitWindow && p.SentAt.Equal(p.CreatedAt) && sameOffer(p.Offered, offered) {
-			return true, nil, nil
-		}
-		e.SentAt = components.Ago(now, p.SentAt)
-	}
-	return false, e, nil
-}
-
-// sameOffer reports whether two offers hold the same roles in the same
-// spaces, in any order.
-func sameOffer(a, b []spaces.Grant) bool {
-	key := func(gs []spaces.Grant) []string {
-		var out []string
-		for _, g := range gs {
-			out = append(out, strconv.FormatInt(g.SpaceID, 10)+":"+string(g.Role))
-		}
-		slices.Sort(out)
-		return out
-	}
-	return slices.Equal(key(a), key(b))
-}
-
-// doubleSubmitWindow is how soon a second identical invite counts as the
-// same click.
-const doubleSubmitWindow = 10 * time.Second
 
 // userRow is the user named by the :id of the path, as the list shows
 // them, if the signed-in administrator may see them at all.
@@ -194,41 +131,37 @@ func userID(c echo.Context) (int64, error) {
 	return id, nil
 }
 
-// rowAfter ends a row action: with htmx, the row of user id as it is now
-// (nothing when the user has left the list) and banner b in place;
+// rowAfter ends a row action that changed ch: with htmx, the row as it
+// is now (nothing when the user has left the list) and banner b in place;
 // without, b as a flash and a redirect back.
-func (s *Server) rowAfter(c echo.Context, id int64, b components.Banner) error {
+func (s *Server) rowAfter(c echo.Context, ch users.Changed, b components.Banner) error {
 	if !isHTMX(c) {
 		// Without JavaScript: a flash and a redirect back; the page that
 		// follows shows the row, so there is no row to render here.
 		return s.flashTo(c, returnTo(c.FormValue("return")), b)
 	}
 	var row *userviews.Row
-	l, err := s.Users.Row(c.Request().Context(), currentOf(c).Access, id)
-	switch {
-	case err == nil:
-		r := s.row(currentOf(c).Access, l, s.Clock.Now())
+	if ch.Row != nil {
+		r := s.row(currentOf(c).Access, *ch.Row, s.Clock.Now())
 		row = &r
-	case !errs.Is(err, errs.NotFound):
-		return err
 	}
 	return s.render(c, http.StatusOK, userviews.RowUpdate(row, b))
 }
 
-// rowAction runs one of the row's invitation actions and answers with the
-// row and a banner. A refused action changes nothing and says why, in the
-// same banner: inline with htmx, as a flash without.
-func (s *Server) rowAction(c echo.Context, act func(id int64) (users.User, error), banner func(u users.User) components.Banner) error {
+// rowAction runs one of the row's actions on the user of the path and
+// answers with the row and a banner. A refused action changes nothing and
+// says why, in the same banner: inline with htmx, as a flash without.
+func (s *Server) rowAction(c echo.Context, act func(ctx context.Context, id int64) (users.Changed, error), banner string) error {
 	id, err := userID(c)
 	if err != nil {
 		return err
 	}
-	u, err := act(id)
+	ch, err := act(c.Request().Context(), id)
 	if err != nil {
 		return s.refuse(c, err)
 	}
 	s.Notify()
-	return s.rowAfter(c, id, banner(u))
+	return s.rowAfter(c, ch, success(banner, ch.Email))
 }
 
 // refuse answers a refused row action: the error handler's banner with
@@ -247,21 +180,21 @@ func (s *Server) refuse(c echo.Context, err error) error {
 }
 
 func (s *Server) resend(c echo.Context) error {
-	return s.rowAction(c,
-		func(id int64) (users.User, error) { return s.Invitations.Resend(c.Request().Context(), actor(c), id) },
-		func(u users.User) components.Banner { return success("Invitation resent to %s.", u.Email) })
+	return s.rowAction(c, func(ctx context.Context, id int64) (users.Changed, error) {
+		return s.Invitations.Resend(ctx, actor(c), id)
+	}, "Invitation resent to %s.")
 }
 
 func (s *Server) renew(c echo.Context) error {
-	return s.rowAction(c,
-		func(id int64) (users.User, error) { return s.Invitations.Renew(c.Request().Context(), actor(c), id) },
-		func(u users.User) components.Banner { return success("A new invitation was sent to %s.", u.Email) })
+	return s.rowAction(c, func(ctx context.Context, id int64) (users.Changed, error) {
+		return s.Invitations.Renew(ctx, actor(c), id)
+	}, "A new invitation was sent to %s.")
 }
 
 func (s *Server) cancel(c echo.Context) error {
-	return s.rowAction(c,
-		func(id int64) (users.User, error) { return s.Invitations.Cancel(c.Request().Context(), actor(c), id) },
-		func(u users.User) components.Banner { return success("Invitation for %s cancelled.", u.Email) })
+	return s.rowAction(c, func(ctx context.Context, id int64) (users.Changed, error) {
+		return s.Invitations.Cancel(ctx, actor(c), id)
+	}, "Invitation for %s cancelled.")
 }
 
 func (s *Server) cancelConfirm(c echo.Context) error {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -9,7 +10,6 @@ import (
 
 	"github.com/usherhq/usher/internal/spaces"
 	"github.com/usherhq/usher/internal/users"
-	"github.com/usherhq/usher/views/components"
 	"github.com/usherhq/usher/views/layouts"
 	userviews "github.com/usherhq/usher/views/pages/users"
 )
@@ -54,25 +54,17 @@ func (s *Server) edit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
+	cur := currentOf(c)
 	in := users.EditInput{Name: c.FormValue("name")}
-	choices, err := s.roleChoices(ctx, currentOf(c).Access, nil)
-	if err != nil {
-		return err
-	}
 	if c.FormValue("roles_shown") == "1" {
-		if in.Roles, _, err = parseRoles(c, choices); err != nil {
+		if in.Roles, _, err = parseRoles(c, cur); err != nil {
 			return s.refuse(c, err)
 		}
 		in.ChangeRole = true
 	}
-	u, err := s.Users.Edit(c.Request().Context(), currentOf(c).Access, id, in)
-	if list, fields, ok := formErrors(err); ok && !isHTMX(c) {
-		l, lerr := s.Users.Row(c.Request().Context(), currentOf(c).Access, id)
-		if lerr != nil {
-			return lerr
-		}
-		v, verr := s.editView(c, l, in.Roles, returnTo(c.FormValue("return")))
+	ch, err := s.Users.Edit(c.Request().Context(), cur.Access, id, in)
+	if list, fields, ok := formErrors(err); ok && !isHTMX(c) && ch.Row != nil {
+		v, verr := s.editView(c, *ch.Row, in.Roles, returnTo(c.FormValue("return")))
 		if verr != nil {
 			return verr
 		}
@@ -85,38 +77,30 @@ func (s *Server) edit(c echo.Context) error {
 	if err != nil {
 		return s.refuse(c, err)
 	}
-	if id == currentOf(c).User.ID {
+	if id == cur.User.ID {
 		// The row may have lost its menu (no longer an administrator).
 		c.Response().Header().Set("HX-Refresh", "true")
 	}
-	return s.rowAfter(c, id, success("Changes to %s saved.", u.Email))
+	return s.rowAfter(c, ch, success("Changes to %s saved.", ch.Email))
 }
 
 func (s *Server) deactivate(c echo.Context) error {
-	return s.rowAction(c,
-		func(id int64) (users.User, error) {
-			return s.Users.Deactivate(c.Request().Context(), currentOf(c).Access, id)
-		},
-		func(u users.User) components.Banner {
-			return success("%s was deactivated and signed out everywhere.", u.Email)
-		})
+	return s.rowAction(c, func(ctx context.Context, id int64) (users.Changed, error) {
+		return s.Users.Deactivate(ctx, currentOf(c).Access, id)
+	}, "%s was deactivated and signed out everywhere.")
 }
 
 func (s *Server) activate(c echo.Context) error {
-	return s.rowAction(c,
-		func(id int64) (users.User, error) {
-			return s.Users.Activate(c.Request().Context(), currentOf(c).Access, id)
-		},
-		func(u users.User) components.Banner { return success("%s was activated.", u.Email) })
+	return s.rowAction(c, func(ctx context.Context, id int64) (users.Changed, error) {
+		return s.Users.Activate(ctx, currentOf(c).Access, id)
+	}, "%s was activated.")
 }
 
 func (s *Server) deleteUser(c echo.Context) error {
-	return s.rowAction(c,
-		func(id int64) (users.User, error) {
-			cur := currentOf(c)
-			return s.Users.Delete(c.Request().Context(), cur.Access, cur.User, id)
-		},
-		func(u users.User) components.Banner { return success("%s was deleted.", u.Email) })
+	return s.rowAction(c, func(ctx context.Context, id int64) (users.Changed, error) {
+		cur := currentOf(c)
+		return s.Users.Delete(ctx, cur.Access, cur.User, id)
+	}, "%s was deleted.")
 }
 
 func (s *Server) deleteConfirm(c echo.Context) error {

@@ -78,21 +78,39 @@ func detail(d string) string {
 	return ": " + d
 }
 
-func (s *Server) manageView(c echo.Context, userID int64, back string) (userviews.Manage, invitations.Invitation, error) {
-	a := actor(c)
-	u, inv, events, err := s.Invitations.Manage(c.Request().Context(), a, userID)
+// manageView is the Manage invitation dialog of the user the path names,
+// with the roles in removing ticked for the confirmation step of Remove
+// roles.
+func (s *Server) manageView(c echo.Context, removing []int64, back string) (userviews.Manage, error) {
+	id, err := userID(c)
 	if err != nil {
-		return userviews.Manage{}, inv, err
+		return userviews.Manage{}, err
+	}
+	a := actor(c)
+	u, inv, events, err := s.Invitations.Manage(c.Request().Context(), a, id)
+	if err != nil {
+		return userviews.Manage{}, err
 	}
 	now := s.Clock.Now()
 	v := userviews.Manage{ID: u.ID, Email: u.Email, Name: u.Name, Now: now, SentAt: inv.SentAt, ExpiresAt: inv.ExpiresAt, Expired: inv.ExpiredAt(now), Return: back}
 	for _, g := range inv.Offered {
-		v.Offered = append(v.Offered, userviews.Offered{SpaceID: g.SpaceID, Label: spaces.Describe([]spaces.Grant{g})})
+		v.Offered = append(v.Offered, offeredRole(g))
 	}
 	for _, e := range events {
 		v.History = append(v.History, userviews.HistoryLine{At: e.At, Text: historyText(a.Access, e)})
 	}
-	return v, inv, nil
+	chosen, left := inv.Without(removing)
+	for _, g := range chosen {
+		v.Removing = append(v.Removing, offeredRole(g))
+	}
+	v.CancelsAll = len(chosen) > 0 && left == 0
+	return v, nil
+}
+
+// offeredRole is one role an invitation offers, as Manage invitation
+// lists it.
+func offeredRole(g spaces.Grant) userviews.Offered {
+	return userviews.Offered{SpaceID: g.SpaceID, Label: spaces.Describe([]spaces.Grant{g})}
 }
 
 func (s *Server) renderManage(c echo.Context, status int, v userviews.Manage) error {
@@ -107,11 +125,7 @@ func (s *Server) renderManage(c echo.Context, status int, v userviews.Manage) er
 }
 
 func (s *Server) manageInvitation(c echo.Context) error {
-	id, err := userID(c)
-	if err != nil {
-		return err
-	}
-	v, _, err := s.manageView(c, id, returnTo(c.QueryParam("return")))
+	v, err := s.manageView(c, nil, returnTo(c.QueryParam("return")))
 	if err != nil {
 		return err
 	}
@@ -119,46 +133,45 @@ func (s *Server) manageInvitation(c echo.Context) error {
 }
 
 // removeRoles takes offered roles off a pending invitation, after a
-// confirmation step. Taking the last one cancels the invitation.
+// confirmation step: the dialog again, asking about the roles ticked.
+// Taking the last one cancels the invitation.
 func (s *Server) removeRoles(c echo.Context) error {
 	id, err := userID(c)
 	if err != nil {
 		return err
 	}
-	back := returnTo(c.FormValue("return"))
-	v, inv, err := s.manageView(c, id, back)
-	if err != nil {
-		return s.refuse(c, err)
-	}
 	form, _ := c.FormParams()
-	chosen := map[int64]bool{}
+	var ids []int64
 	for _, raw := range form["space"] {
 		if sid, err := strconv.ParseInt(raw, 10, 64); err == nil {
-			chosen[sid] = true
+			ids = append(ids, sid)
 		}
 	}
-	var ids []int64
-	for _, o := range v.Offered {
-		if chosen[o.SpaceID] {
-			ids = append(ids, o.SpaceID)
-			v.Removing = append(v.Removing, o)
-		}
+	if len(ids) == 0 || c.FormValue("confirm") != "yes" {
+		return s.removeRolesStep(c, ids)
 	}
-	if len(ids) == 0 {
-		v.Removing, v.Error = nil, "Choose the roles to remove, then select Remove roles."
-		return s.renderManage(c, http.StatusUnprocessableEntity, v)
-	}
-	if c.FormValue("confirm") != "yes" {
-		v.CancelsAll = len(ids) == len(inv.Offered)
-		return s.renderManage(c, http.StatusOK, v)
-	}
-	u, cancelled, err := s.Invitations.RemoveRoles(c.Request().Context(), actor(c), id, ids)
+	ch, cancelled, err := s.Invitations.RemoveRoles(c.Request().Context(), actor(c), id, ids)
 	if err != nil {
 		return s.refuse(c, err)
 	}
-	b := success("Roles removed from the invitation for %s.", u.Email)
+	b := success("Roles removed from the invitation for %s.", ch.Email)
 	if cancelled {
-		b = success("Invitation for %s cancelled.", u.Email)
+		b = success("Invitation for %s cancelled.", ch.Email)
 	}
-	return s.rowAfter(c, id, b)
+	return s.rowAfter(c, ch, b)
+}
+
+// removeRolesStep is the confirmation step of Remove roles, which changes
+// nothing: the dialog naming the roles that would go, or saying what to do
+// when none of those ticked is offered.
+func (s *Server) removeRolesStep(c echo.Context, ids []int64) error {
+	v, err := s.manageView(c, ids, returnTo(c.FormValue("return")))
+	if err != nil {
+		return s.refuse(c, err)
+	}
+	if len(v.Removing) == 0 {
+		v.Error = "Choose the roles to remove, then select Remove roles."
+		return s.renderManage(c, http.StatusUnprocessableEntity, v)
+	}
+	return s.renderManage(c, http.StatusOK, v)
 }

@@ -12,40 +12,37 @@ import (
 	"github.com/usherhq/usher/views/components"
 )
 
-// roleChoices lists the spaces access administers, each with the role
-// held (or offered) there according to current.
+// roleChoices is a roles picker's options: the spaces access may offer
+// roles in, each with the role held (or offered) there according to
+// current.
 func (s *Server) roleChoices(ctx context.Context, access *spaces.Access, current map[int64]spaces.Role) ([]components.RoleChoice, error) {
-	t, err := s.Spaces.Tree(ctx)
+	offerable, err := s.Spaces.Offerable(ctx, access)
 	if err != nil {
 		return nil, err
 	}
 	var out []components.RoleChoice
-	for _, n := range t.Offerable(access) {
+	for _, n := range offerable {
 		out = append(out, components.RoleChoice{SpaceID: n.ID, Name: n.Name, Kind: n.Kind.Label(), Depth: n.Depth, Role: string(current[n.ID])})
 	}
 	return out, nil
 }
 
-// parseRoles reads the roles picker: every role_<space id> field posted.
-// A role in a space the user does not administer is refused, not ignored,
-// so a forged form cannot slip through unnoticed.
-func parseRoles(c echo.Context, choices []components.RoleChoice) (map[int64]spaces.Role, []spaces.Grant, error) {
+// parseRoles reads the roles picker of cur: every role_<space id> field
+// posted, and "role" for the account itself (the radio buttons an account
+// without spaces shows its administrators). A role in a space cur does
+// not administer is refused, not ignored, so a forged form cannot slip
+// through unnoticed; "No role" there means nothing.
+func parseRoles(c echo.Context, cur *current) (map[int64]spaces.Role, []spaces.Grant, error) {
 	form, err := c.FormParams()
 	if err != nil {
 		return nil, nil, errs.E(errs.Invalid, "The form could not be read. Reload the page and try again.")
-	}
-	offerable := make(map[int64]components.RoleChoice, len(choices))
-	for _, ch := range choices {
-		offerable[ch.SpaceID] = ch
 	}
 	roles := map[int64]spaces.Role{}
 	var grants []spaces.Grant
 	for key, vals := range form {
 		idStr, ok := strings.CutPrefix(key, "role_")
-		if key == "role" && len(choices) > 0 && choices[0].Depth == 0 && choices[0].Kind == spaces.Account.Label() {
-			// The short form for the account itself: the radio buttons an
-			// account without spaces shows.
-			idStr, ok = strconv.FormatInt(choices[0].SpaceID, 10), true
+		if key == "role" && cur.Access.AccountAdmin {
+			idStr, ok = strconv.FormatInt(cur.Account.ID, 10), true
 		}
 		if !ok || len(vals) == 0 {
 			continue
@@ -54,7 +51,7 @@ func parseRoles(c echo.Context, choices []components.RoleChoice) (map[int64]spac
 		if err != nil {
 			return nil, nil, errs.FieldError("roles", "The form named an unknown space. Reload the page and try again.")
 		}
-		ch, known := offerable[id]
+		known := cur.Access.Administers(id)
 		if vals[0] == "" {
 			if known {
 				roles[id] = ""
@@ -69,19 +66,9 @@ func parseRoles(c echo.Context, choices []components.RoleChoice) (map[int64]spac
 			return nil, nil, errs.E(errs.Forbidden, "You can only offer roles in spaces you administer.")
 		}
 		roles[id] = role
-		grants = append(grants, spaces.Grant{SpaceID: id, SpaceName: ch.Name, Role: role})
+		grants = append(grants, spaces.Grant{SpaceID: id, Role: role})
 	}
 	return roles, grants, nil
-}
-
-// withRoles copies choices with the roles of m filled in.
-func withRoles(choices []components.RoleChoice, m map[int64]spaces.Role) []components.RoleChoice {
-	out := make([]components.RoleChoice, len(choices))
-	for i, ch := range choices {
-		ch.Role = string(m[ch.SpaceID])
-		out[i] = ch
-	}
-	return out
 }
 
 // roleMap indexes grants by space.

@@ -173,11 +173,7 @@ func (s *Server) whoIs(ctx context.Context, id int64) (*signedIn, error) {
 	if who, ok := s.who.get(gen, id); ok && now.Before(who.until) {
 		return who, nil
 	}
-	u, err := s.Users.Get(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	access, account, err := s.Users.AccessAndAccount(ctx, u)
+	u, access, account, err := s.Users.SignedIn(ctx, id)
 	if err != nil {
 		return nil, err
 	}

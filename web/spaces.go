@@ -25,37 +25,23 @@ func (s *Server) spacesList(c echo.Context) error {
 }
 
 func (s *Server) renderSpaces(c echo.Context, status int, v spaceviews.List) error {
-	cur := currentOf(c)
-	t, err := s.Spaces.Tree(c.Request().Context())
+	access := currentOf(c).Access
+	listed, err := s.Spaces.List(c.Request().Context(), access)
 	if err != nil {
 		return err
 	}
-	for _, n := range t.Walk(t.Root().ID) {
-		// Space administrators see the spaces they administer (and the
-		// units around them, for context, without a link).
-		if !cur.Access.AccountAdmin && !cur.Access.Administers(n.ID) && !administersInside(t, cur.Access, n.ID) {
-			continue
-		}
-		node := spaceviews.Node{ID: n.ID, Name: n.Name, Kind: string(n.Kind), KindName: n.Kind.Label(), Depth: n.Depth, Manage: cur.Access.Administers(n.ID)}
+	for _, n := range listed {
+		node := spaceviews.Node{ID: n.ID, Name: n.Name, Kind: string(n.Kind), KindName: n.Kind.Label(), Depth: n.Depth, Manage: n.Administered}
 		v.Nodes = append(v.Nodes, node)
 		if n.Kind == spaces.Unit {
 			v.Units = append(v.Units, node)
 		}
 	}
-	v.CanEdit = cur.Access.AccountAdmin
+	v.CanEdit = access.AccountAdmin
 	if v.Shell, err = s.shell(c, "Spaces", "spaces"); err != nil {
 		return err
 	}
 	return s.render(c, status, spaceviews.ListPage(v))
-}
-
-func administersInside(t *spaces.Tree, a *spaces.Access, id int64) bool {
-	for _, n := range t.Walk(id) {
-		if a.Administers(n.ID) {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *Server) createSpace(c echo.Context) error {

@@ -4,6 +4,7 @@ package invitations
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/usherhq/usher/internal/mail"
@@ -48,6 +49,19 @@ type Invitation struct {
 // ExpiredAt reports whether a pending invitation has passed its expiry.
 func (i Invitation) ExpiredAt(now time.Time) bool {
 	return i.State == Pending && !now.Before(i.ExpiresAt)
+}
+
+// Without parts the roles i offers into those in spaceIDs, which removing
+// them would take away, and the number left: none left cancels it.
+func (i Invitation) Without(spaceIDs []int64) (removing []spaces.Grant, left int) {
+	for _, g := range i.Offered {
+		if slices.Contains(spaceIDs, g.SpaceID) {
+			removing = append(removing, g)
+		} else {
+			left++
+		}
+	}
+	return removing, left
 }
 
 // Event is one line of an invitation's history.
@@ -116,6 +130,9 @@ type Compose func(inv Invitation) mail.Outgoing
 type Existing struct {
 	User   users.User
 	Status users.Status
+	// SentAt is when an Invited user's invitation was last sent; the
+	// service fills it in, for the form to say.
+	SentAt time.Time
 }
 
 func (e *Existing) Error() string { return "already known: " + e.User.Email }
@@ -144,7 +161,6 @@ type Store interface {
 	// *Existing and nothing else. When the new ones would take the inviter
 	// past b, nothing is written.
 	Create(ctx context.Context, cs []Create, b Budget, msg Compose) ([]Outcome, error)
-	ByID(ctx context.Context, id int64) (Invitation, error)
 	PendingFor(ctx context.Context, userID int64) (Invitation, error)
 	ByTokenHash(ctx context.Context, hash []byte) (Invitation, error)
 	// Resend restarts a pending, unexpired invitation's expiry from now if
@@ -167,7 +183,6 @@ type Store interface {
 	// RequestRenewal marks an expired invitation as asked about, once, and
 	// enqueues msg to the inviter. It reports false when already asked.
 	RequestRenewal(ctx context.Context, id int64, now time.Time, msg mail.Outgoing) (bool, error)
-	Events(ctx context.Context, id int64) ([]Event, error)
 	// UserEvents is the history of every invitation a user was sent,
 	// oldest first.
 	UserEvents(ctx context.Context, userID int64) ([]Event, error)

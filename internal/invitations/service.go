@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -50,25 +51,72 @@ type InviteInput struct {
 	Offered []spaces.Grant
 }
 
-// Invite sends a new invitation. An address already known fails with
-// *Existing, so nothing is ever sent twice for one person.
+// Invite sends a new invitation to one address, as a program would: an
+// address already known fails with *Existing (NotFound when it belongs to
+// someone outside actor's spaces), so nothing is ever sent twice for one
+// person.
 func (s *Service) Invite(ctx context.Context, actor Actor, in InviteInput) (Invitation, error) {
-	out, err := s.InviteMany(ctx, actor, []string{in.Email}, in.Name, in.Offered)
+	out, err := s.create(ctx, actor, []string{in.Email}, in.Name, in.Offered)
 	if err != nil {
 		return Invitation{}, err
 	}
-	if out[0].Existing != nil {
-		return Invitation{}, out[0].Existing
+	if out[0].Existing == nil {
+		return out[0].Invitation, nil
 	}
-	return out[0].Invitation, nil
+	ex, _, err := s.known(ctx, actor, *out[0].Existing)
+	if err != nil {
+		return Invitation{}, err
+	}
+	return Invitation{}, &ex
+}
+
+// Result is what the Invite user form came to, each address in the order
+// given.
+type Result struct {
+	// Sent are the invitations the form sent, with those that this same
+	// form sent a moment ago (a double click).
+	Sent []Invitation
+	// Known are the addresses of people actor may see who already have a
+	// pending invitation or are users: nothing was sent to them.
+	Known []Existing
+	// Hidden are the addresses of people outside actor's spaces: nothing
+	// was sent, and nothing more is said about them.
+	Hidden []string
 }
 
 // InviteMany is the Invite user form: the same offer to each of emails
-// (a name only with one), in one step. Each address already known comes
-// back with *Existing and is sent nothing; the new ones count against the
-// administrator's budget, and when they would go past it nothing is sent
-// at all.
-func (s *Service) InviteMany(ctx context.Context, actor Actor, emails []string, name string, offered []spaces.Grant) ([]Outcome, error) {
+// (a name only with one), in one step. The new addresses count against
+// the administrator's budget, and when they would go past it nothing is
+// sent at all.
+func (s *Service) InviteMany(ctx context.Context, actor Actor, emails []string, name string, offered []spaces.Grant) (Result, error) {
+	out, err := s.create(ctx, actor, emails, name, offered)
+	if err != nil {
+		return Result{}, err
+	}
+	var r Result
+	for _, o := range out {
+		if o.Existing == nil {
+			r.Sent = append(r.Sent, o.Invitation)
+			continue
+		}
+		ex, pending, err := s.known(ctx, actor, *o.Existing)
+		switch {
+		case errs.Is(err, errs.NotFound):
+			r.Hidden = append(r.Hidden, o.Email)
+		case err != nil:
+			return Result{}, err
+		case pending != nil && s.sameClick(actor, *pending, offered):
+			r.Sent = append(r.Sent, *pending)
+		default:
+			r.Known = append(r.Known, ex)
+		}
+	}
+	return r, nil
+}
+
+// create writes an invitation for each new address of emails; the known
+// ones come back with *Existing as the store found them.
+func (s *Service) create(ctx context.Context, actor Actor, emails []string, name string, offered []spaces.Grant) ([]Outcome, error) {
 	var parsed []string
 	seen := map[string]bool{}
 	for _, raw := range emails {
@@ -109,6 +157,55 @@ func (s *Service) InviteMany(ctx context.Context, actor Actor, emails []string, 
 	return s.store.Create(ctx, cs, b, func(inv Invitation) mail.Outgoing {
 		return s.outgoing(mail.Invitation, "send:"+strconv.FormatInt(inv.ID, 10), inv, account.Name, name)
 	})
+}
+
+// errNotHere answers an address that belongs to someone actor may not see.
+var errNotHere = errs.E(errs.NotFound, "This address cannot be invited from here. Ask an account administrator.")
+
+// known completes what the store found about an address already known,
+// if actor may see its owner (errNotHere if not): for an Invited user,
+// when their invitation was last sent, and the invitation itself.
+func (s *Service) known(ctx context.Context, actor Actor, ex Existing) (Existing, *Invitation, error) {
+	if _, err := s.users.Row(ctx, actor.Access, ex.User.ID); errs.Is(err, errs.NotFound) {
+		return ex, nil, errNotHere
+	} else if err != nil {
+		return ex, nil, err
+	}
+	if ex.Status != users.Invited {
+		return ex, nil, nil
+	}
+	p, err := s.store.PendingFor(ctx, ex.User.ID)
+	if err != nil {
+		return ex, nil, err
+	}
+	ex.SentAt = p.SentAt
+	return ex, &p, nil
+}
+
+// DoubleSubmitWindow is how soon a second identical Invite user form
+// counts as the same click.
+const DoubleSubmitWindow = 10 * time.Second
+
+// sameClick reports whether the pending invitation p, found for an address
+// the form names, is what actor's identical form sent a moment ago: the
+// first click of a double click, which the second one only repeats.
+func (s *Service) sameClick(actor Actor, p Invitation, offered []spaces.Grant) bool {
+	return p.InvitedBy == actor.User.ID && s.clock.Now().Sub(p.CreatedAt) < DoubleSubmitWindow &&
+		p.SentAt.Equal(p.CreatedAt) && sameOffer(p.Offered, offered)
+}
+
+// sameOffer reports whether two offers hold the same roles in the same
+// spaces, in any order.
+func sameOffer(a, b []spaces.Grant) bool {
+	key := func(gs []spaces.Grant) []string {
+		var out []string
+		for _, g := range gs {
+			out = append(out, strconv.FormatInt(g.SpaceID, 10)+":"+string(g.Role))
+		}
+		slices.Sort(out)
+		return out
+	}
+	return slices.Equal(key(a), key(b))
 }
 
 func (s *Service) checkOffer(actor Actor, offered []spaces.Grant) error {
@@ -167,69 +264,73 @@ func (s *Service) outgoing(kind mail.Kind, key string, inv Invitation, accountNa
 	}
 }
 
-// pendingFor loads the user's pending invitation, as far as actor may see it.
-func (s *Service) pendingFor(ctx context.Context, actor Actor, userID int64) (users.User, Invitation, error) {
-	u, err := s.users.Get(ctx, userID)
+// pendingFor loads the user's pending invitation, as far as actor may see
+// them and it.
+func (s *Service) pendingFor(ctx context.Context, actor Actor, userID int64) (users.Listed, Invitation, error) {
+	l, err := s.users.Row(ctx, actor.Access, userID)
 	if err != nil {
-		return u, Invitation{}, err
+		return l, Invitation{}, err
 	}
 	inv, err := s.store.PendingFor(ctx, userID)
 	if errs.Is(err, errs.NotFound) {
-		return u, inv, errs.E(errs.Conflict, "%s has no pending invitation.", u.Email)
+		return l, inv, errs.E(errs.Conflict, "%s has no pending invitation.", l.Email)
 	}
 	if err != nil {
-		return u, inv, err
+		return l, inv, err
 	}
 	if !mayActOn(actor.Access, inv.Offered) {
 		// Invitations outside the actor's spaces do not exist for them.
-		return u, inv, errs.E(errs.NotFound, "There is no such invitation.")
+		return l, inv, errs.E(errs.NotFound, "There is no such invitation.")
 	}
-	if !u.DeactivatedAt.IsZero() {
-		return u, inv, errs.E(errs.Conflict, "%s is deactivated. Activate the user before acting on their invitation.", u.Email)
+	if !l.DeactivatedAt.IsZero() {
+		return l, inv, errs.E(errs.Conflict, "%s is deactivated. Activate the user before acting on their invitation.", l.Email)
 	}
-	return u, inv, nil
+	return l, inv, nil
 }
 
 // Link returns the invitation link of a user's pending, unexpired invitation
 // (the one that was emailed).
 func (s *Service) Link(ctx context.Context, actor Actor, userID int64) (string, users.User, error) {
-	u, inv, err := s.pendingFor(ctx, actor, userID)
+	l, inv, err := s.pendingFor(ctx, actor, userID)
 	if err != nil {
-		return "", u, err
+		return "", l.User, err
 	}
 	if inv.ExpiredAt(s.clock.Now()) {
-		return "", u, errs.E(errs.Conflict, "The invitation for %s has expired, so its link no longer works. Send a new invitation instead.", u.Email)
+		return "", l.User, errs.E(errs.Conflict, "The invitation for %s has expired, so its link no longer works. Send a new invitation instead.", l.Email)
 	}
-	return s.LinkFor(inv.Nonce), u, nil
+	return s.LinkFor(inv.Nonce), l.User, nil
 }
 
 // Resend emails the same link again and restarts its expiry from now.
-func (s *Service) Resend(ctx context.Context, actor Actor, userID int64) (users.User, error) {
-	u, inv, err := s.pendingFor(ctx, actor, userID)
+func (s *Service) Resend(ctx context.Context, actor Actor, userID int64) (users.Changed, error) {
+	l, inv, err := s.pendingFor(ctx, actor, userID)
 	if err != nil {
-		return u, err
+		return users.Unchanged(l), err
 	}
 	now := s.clock.Now()
 	if inv.ExpiredAt(now) {
-		return u, errs.E(errs.Conflict, "The invitation for %s has expired. Send a new invitation instead.", u.Email)
+		return users.Unchanged(l), errs.E(errs.Conflict, "The invitation for %s has expired. Send a new invitation instead.", l.Email)
 	}
 	if wait := inv.SentAt.Add(ResendCooldown).Sub(now); wait > 0 {
-		return u, cooldownError(u.Email, wait)
+		return users.Unchanged(l), cooldownError(l.Email, wait)
 	}
 	account, err := s.users.Account(ctx)
 	if err != nil {
-		return u, err
+		return users.Unchanged(l), err
 	}
 	expires := now.Add(s.ttl)
 	sent := inv
 	sent.ExpiresAt = expires
-	msg := s.outgoing(mail.Reminder, fmt.Sprintf("resend:%d:%d", inv.ID, now.Unix()), sent, account.Name, u.Name)
+	msg := s.outgoing(mail.Reminder, fmt.Sprintf("resend:%d:%d", inv.ID, now.Unix()), sent, account.Name, l.Name)
 	err = s.store.Resend(ctx, inv.ID, actor.User, now, now.Add(-ResendCooldown), expires, s.budget(actor), msg)
 	if errors.Is(err, ErrSentMomentsAgo) {
 		// Another administrator resent it a moment ago.
-		return u, cooldownError(u.Email, ResendCooldown)
+		err = cooldownError(l.Email, ResendCooldown)
 	}
-	return u, err
+	if err != nil {
+		return users.Unchanged(l), err
+	}
+	return s.users.After(ctx, actor.Access, l.User)
 }
 
 // ErrSentMomentsAgo is the store's answer to a resend within
@@ -250,47 +351,59 @@ func cooldownError(email string, wait time.Duration) error {
 
 // Renew sends a new invitation after the old one expired: a new link and a
 // new expiry; the old link stops working at once.
-func (s *Service) Renew(ctx context.Context, actor Actor, userID int64) (users.User, error) {
-	u, inv, err := s.pendingFor(ctx, actor, userID)
+func (s *Service) Renew(ctx context.Context, actor Actor, userID int64) (users.Changed, error) {
+	l, inv, err := s.pendingFor(ctx, actor, userID)
 	if err != nil {
-		return u, err
+		return users.Unchanged(l), err
 	}
 	if !inv.ExpiredAt(s.clock.Now()) {
-		return u, errs.E(errs.Conflict, "The invitation for %s has not expired yet. Resend it instead.", u.Email)
+		return users.Unchanged(l), errs.E(errs.Conflict, "The invitation for %s has not expired yet. Resend it instead.", l.Email)
 	}
 	account, err := s.users.Account(ctx)
 	if err != nil {
-		return u, err
+		return users.Unchanged(l), err
 	}
-	c := s.prepare(actor, Create{Email: inv.Email, Name: u.Name, Offered: inv.Offered, Kind: mail.NewInvitation, Supersedes: inv.ID})
+	c := s.prepare(actor, Create{Email: inv.Email, Name: l.Name, Offered: inv.Offered, Kind: mail.NewInvitation, Supersedes: inv.ID})
 	_, err = s.store.Renew(ctx, c, s.budget(actor), func(inv Invitation) mail.Outgoing {
-		return s.outgoing(mail.NewInvitation, "send:"+strconv.FormatInt(inv.ID, 10), inv, account.Name, u.Name)
+		return s.outgoing(mail.NewInvitation, "send:"+strconv.FormatInt(inv.ID, 10), inv, account.Name, l.Name)
 	})
-	return u, err
+	if err != nil {
+		return users.Unchanged(l), err
+	}
+	return s.users.After(ctx, actor.Access, l.User)
 }
 
-// Cancel ends a user's pending invitation.
-func (s *Service) Cancel(ctx context.Context, actor Actor, userID int64) (users.User, error) {
-	u, inv, err := s.pendingFor(ctx, actor, userID)
+// Cancel ends a user's pending invitation; one who never joined leaves
+// the list.
+func (s *Service) Cancel(ctx context.Context, actor Actor, userID int64) (users.Changed, error) {
+	l, inv, err := s.pendingFor(ctx, actor, userID)
 	if err != nil {
-		return u, err
+		return users.Unchanged(l), err
 	}
-	return u, s.store.Cancel(ctx, inv.ID, actor.User, s.clock.Now())
+	if err := s.store.Cancel(ctx, inv.ID, actor.User, s.clock.Now()); err != nil {
+		return users.Unchanged(l), err
+	}
+	return s.users.After(ctx, actor.Access, l.User)
 }
 
 // RemoveRoles takes roles (by space) off a user's pending invitation, as
 // Manage invitation does. Taking the last one cancels the invitation, and a
 // user who never accepted leaves the list; it reports whether that happened.
-func (s *Service) RemoveRoles(ctx context.Context, actor Actor, userID int64, spaceIDs []int64) (users.User, bool, error) {
-	u, inv, err := s.pendingFor(ctx, actor, userID)
+func (s *Service) RemoveRoles(ctx context.Context, actor Actor, userID int64, spaceIDs []int64) (users.Changed, bool, error) {
+	l, inv, err := s.pendingFor(ctx, actor, userID)
 	if err != nil {
-		return u, false, err
+		return users.Unchanged(l), false, err
 	}
-	if len(spaceIDs) == 0 {
-		return u, false, errs.FieldError("roles", "Choose the roles to remove.")
+	removing, _ := inv.Without(spaceIDs)
+	if len(removing) == 0 {
+		return users.Unchanged(l), false, errs.FieldError("roles", "Choose the roles to remove, then select Remove roles.")
 	}
 	cancelled, err := s.store.RemoveRoles(ctx, inv.ID, spaceIDs, actor.User, s.clock.Now())
-	return u, cancelled, err
+	if err != nil {
+		return users.Unchanged(l), false, err
+	}
+	ch, err := s.users.After(ctx, actor.Access, l.User)
+	return ch, cancelled, err
 }
 
 // AcceptView is what the accept page shows for a link.
@@ -367,37 +480,46 @@ type AcceptInput struct {
 	Password string
 }
 
+// Joined is what the accept form came to: the user who joined, or, when
+// the form was refused, the link as it stands now, for the page to show
+// again.
+type Joined struct {
+	users.User
+	Link AcceptView
+}
+
 // Accept sets the invitee's name and password and grants the roles still
 // on the invitation that its inviter can still grant. It succeeds once.
-func (s *Service) Accept(ctx context.Context, token string, in AcceptInput) (users.User, error) {
+func (s *Service) Accept(ctx context.Context, token string, in AcceptInput) (Joined, error) {
 	v, err := s.Lookup(ctx, token)
 	if err != nil {
-		return users.User{}, err
+		return Joined{}, err
 	}
 	if err := linkUsable(v.Link); err != nil {
-		return users.User{}, err
+		return Joined{Link: v}, err
 	}
 	name, err := users.CleanName("name", in.Name, true)
 	if err != nil {
-		return users.User{}, err
+		return Joined{Link: v}, err
 	}
 	if err := auth.CheckNewPassword(in.Password); err != nil {
-		return users.User{}, err
+		return Joined{Link: v}, err
 	}
 	hash, err := s.hasher.Hash(ctx, in.Password)
 	if err != nil {
-		return users.User{}, err
+		return Joined{Link: v}, err
 	}
 	u, err := s.store.Accept(ctx, v.Invitation.ID, name, hash, s.clock.Now(), grantable)
 	if errs.Is(err, errs.Conflict) {
 		// Someone else's post, or a cancel, got there first: say which.
 		if again, lerr := s.Lookup(ctx, token); lerr == nil {
+			v = again
 			if uerr := linkUsable(again.Link); uerr != nil {
-				return users.User{}, uerr
+				return Joined{Link: v}, uerr
 			}
 		}
 	}
-	return u, err
+	return Joined{User: u, Link: v}, err
 }
 
 func linkUsable(l LinkState) error {
@@ -434,33 +556,15 @@ func grantable(a Accepting) ([]spaces.Grant, error) {
 	return keep, nil
 }
 
-// History lists what happened to the user's newest invitation.
-func (s *Service) History(ctx context.Context, actor Actor, invitationID int64) (Invitation, []Event, error) {
-	inv, err := s.store.ByID(ctx, invitationID)
-	if err != nil {
-		return inv, nil, err
-	}
-	if !mayActOn(actor.Access, inv.Offered) {
-		return inv, nil, errs.E(errs.NotFound, "There is no such invitation.")
-	}
-	ev, err := s.store.Events(ctx, invitationID)
-	return inv, ev, err
-}
-
 // Manage is what the Manage invitation dialog shows: the user, their
 // pending invitation and the history of all their invitations.
 func (s *Service) Manage(ctx context.Context, actor Actor, userID int64) (users.User, Invitation, []Event, error) {
-	u, inv, err := s.pendingFor(ctx, actor, userID)
+	l, inv, err := s.pendingFor(ctx, actor, userID)
 	if err != nil {
-		return u, inv, nil, err
+		return l.User, inv, nil, err
 	}
 	ev, err := s.store.UserEvents(ctx, userID)
-	return u, inv, ev, err
-}
-
-// PendingFor returns a user's pending invitation.
-func (s *Service) PendingFor(ctx context.Context, userID int64) (Invitation, error) {
-	return s.store.PendingFor(ctx, userID)
+	return l.User, inv, ev, err
 }
 
 // IsExisting unpacks the error Invite returns for a known address.

@@ -51,13 +51,59 @@ func NewService(store Store, now func() time.Time) *Service {
 	return &Service{store: store, now: now}
 }
 
-// Tree returns every space.
+// Tree returns every space, whoever asks: pages go through List,
+// Offerable and Get, which apply the viewer's access.
 func (s *Service) Tree(ctx context.Context) (*Tree, error) {
 	all, err := s.store.All(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return NewTree(all), nil
+}
+
+// Listed is one line of Settings > Spaces.
+type Listed struct {
+	Nested
+	Administered bool // else it is only there around what the viewer administers
+}
+
+// List is Settings > Spaces as access sees it, depth first: every space
+// for an account administrator; for a space administrator the spaces they
+// administer and the units around them, for context.
+func (s *Service) List(ctx context.Context, access *Access) ([]Listed, error) {
+	if !access.IsAdmin() {
+		return nil, errs.E(errs.Forbidden, "Only administrators can see the spaces.")
+	}
+	t, err := s.Tree(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Listed
+	for _, n := range t.Walk(t.Root().ID) {
+		if access.AccountAdmin || access.Administers(n.ID) || administersInside(t, access, n.ID) {
+			out = append(out, Listed{Nested: n, Administered: access.Administers(n.ID)})
+		}
+	}
+	return out, nil
+}
+
+func administersInside(t *Tree, a *Access, id int64) bool {
+	for _, n := range t.Walk(id) {
+		if a.Administers(n.ID) {
+			return true
+		}
+	}
+	return false
+}
+
+// Offerable lists, depth first, the spaces where access may offer roles:
+// the options of a roles picker.
+func (s *Service) Offerable(ctx context.Context, access *Access) ([]Nested, error) {
+	t, err := s.Tree(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return t.Offerable(access), nil
 }
 
 // ParentKind is the kind of space a kind lives in.

@@ -56,6 +56,37 @@ func (s *Service) target(ctx context.Context, access *spaces.Access, id int64) (
 	return l, nil
 }
 
+// Changed is a user after an action on their row: the user as the action
+// found them (the banner names them), and their row as the actor's list
+// shows it now. When an action is refused, Row is the row as it stands,
+// if the user was found at all.
+type Changed struct {
+	User
+	Row *Listed // nil once the user left the actor's list
+}
+
+// After is what an action by access on u left: u's row as it is now, or
+// none when they left the list (deleted, or out of access's view).
+func (s *Service) After(ctx context.Context, access *spaces.Access, u User) (Changed, error) {
+	l, err := s.Row(ctx, access, u.ID)
+	switch {
+	case errs.Is(err, errs.NotFound):
+		return Changed{User: u}, nil
+	case err != nil:
+		return Changed{User: u}, err
+	}
+	return Changed{User: u, Row: &l}, nil
+}
+
+// Unchanged is the row l after an action that changed nothing (l as
+// loaded before a refusal; nothing when the user was not found).
+func Unchanged(l Listed) Changed {
+	if l.ID == 0 {
+		return Changed{}
+	}
+	return Changed{User: l.User, Row: &l}
+}
+
 // EditInput is the Edit user form.
 type EditInput struct {
 	Name string
@@ -68,77 +99,83 @@ type EditInput struct {
 
 // Edit changes a user's name and their roles in the spaces the editor
 // administers.
-func (s *Service) Edit(ctx context.Context, access *spaces.Access, id int64, in EditInput) (User, error) {
+func (s *Service) Edit(ctx context.Context, access *spaces.Access, id int64, in EditInput) (Changed, error) {
 	l, err := s.target(ctx, access, id)
 	if err != nil {
-		return User{}, err
+		return Changed{}, err
 	}
 	name, err := CleanName("name", in.Name, !l.ActivatedAt.IsZero())
 	if err != nil {
-		return l.User, err
+		return Unchanged(l), err
 	}
 	if in.ChangeRole {
 		if l.ActivatedAt.IsZero() {
-			return l.User, errs.E(errs.Conflict, "%s has not joined yet: their roles are the ones their invitation offers. Change them in Manage invitation.", l.Email)
+			return Unchanged(l), errs.E(errs.Conflict, "%s has not joined yet: their roles are the ones their invitation offers. Change them in Manage invitation.", l.Email)
 		}
 		var want []spaces.Grant
 		for sid, role := range in.Roles {
 			if !access.Administers(sid) {
-				return l.User, errs.E(errs.Forbidden, "You can only give roles in spaces you administer.")
+				return Unchanged(l), errs.E(errs.Forbidden, "You can only give roles in spaces you administer.")
 			}
 			if role != "" {
 				want = append(want, spaces.Grant{SpaceID: sid, Role: role})
 			}
 		}
 		if !access.MayOfferAll(want) {
-			return l.User, errs.E(errs.Forbidden, "You can only give roles in spaces you administer.")
+			return Unchanged(l), errs.E(errs.Forbidden, "You can only give roles in spaces you administer.")
 		}
 		if err := s.manager.SetGrants(ctx, id, access.AdministeredIDs(), want, access.UserID, s.clock.Now()); err != nil {
-			return l.User, lastAdmin(err, l.Email)
+			return Unchanged(l), lastAdmin(err, l.Email)
 		}
 	}
 	if name != l.Name {
 		if err := s.manager.SetName(ctx, id, name); err != nil {
-			return l.User, err
+			return Unchanged(l), err
 		}
 	}
-	return s.store.ByID(ctx, id)
+	return s.After(ctx, access, l.User)
 }
 
 // Deactivate stops a user from signing in or accepting, and ends their
 // sessions at once.
-func (s *Service) Deactivate(ctx context.Context, access *spaces.Access, id int64) (User, error) {
+func (s *Service) Deactivate(ctx context.Context, access *spaces.Access, id int64) (Changed, error) {
 	l, err := s.target(ctx, access, id)
 	if err != nil {
-		return User{}, err
+		return Changed{}, err
 	}
 	if id == access.UserID {
-		return l.User, errs.E(errs.Conflict, "You cannot deactivate yourself. Ask another administrator.")
+		return Unchanged(l), errs.E(errs.Conflict, "You cannot deactivate yourself. Ask another administrator.")
 	}
 	if !l.DeactivatedAt.IsZero() {
-		return l.User, errs.E(errs.Conflict, "%s is already deactivated.", l.Email)
+		return Unchanged(l), errs.E(errs.Conflict, "%s is already deactivated.", l.Email)
 	}
 	err = s.manager.Deactivate(ctx, id, s.clock.Now())
 	if s.changedMeanwhile(ctx, id, err) {
-		return l.User, errs.E(errs.Conflict, "%s is already deactivated.", l.Email)
+		err = errs.E(errs.Conflict, "%s is already deactivated.", l.Email)
 	}
-	return l.User, lastAdmin(err, l.Email)
+	if err != nil {
+		return Unchanged(l), lastAdmin(err, l.Email)
+	}
+	return s.After(ctx, access, l.User)
 }
 
 // Activate restores a deactivated user to the status they had.
-func (s *Service) Activate(ctx context.Context, access *spaces.Access, id int64) (User, error) {
+func (s *Service) Activate(ctx context.Context, access *spaces.Access, id int64) (Changed, error) {
 	l, err := s.target(ctx, access, id)
 	if err != nil {
-		return User{}, err
+		return Changed{}, err
 	}
 	if l.DeactivatedAt.IsZero() {
-		return l.User, errs.E(errs.Conflict, "%s is not deactivated.", l.Email)
+		return Unchanged(l), errs.E(errs.Conflict, "%s is not deactivated.", l.Email)
 	}
 	err = s.manager.Activate(ctx, id)
 	if s.changedMeanwhile(ctx, id, err) {
-		return l.User, errs.E(errs.Conflict, "%s is not deactivated.", l.Email)
+		err = errs.E(errs.Conflict, "%s is not deactivated.", l.Email)
 	}
-	return l.User, err
+	if err != nil {
+		return Unchanged(l), err
+	}
+	return s.After(ctx, access, l.User)
 }
 
 // changedMeanwhile reports whether the store changed no row although the
@@ -153,15 +190,18 @@ func (s *Service) changedMeanwhile(ctx context.Context, id int64, err error) boo
 }
 
 // Delete removes a user for good; a pending invitation stops working.
-func (s *Service) Delete(ctx context.Context, access *spaces.Access, actor User, id int64) (User, error) {
+func (s *Service) Delete(ctx context.Context, access *spaces.Access, actor User, id int64) (Changed, error) {
 	l, err := s.target(ctx, access, id)
 	if err != nil {
-		return User{}, err
+		return Changed{}, err
 	}
 	if id == access.UserID {
-		return l.User, errs.E(errs.Conflict, "You cannot delete yourself. Ask another administrator.")
+		return Unchanged(l), errs.E(errs.Conflict, "You cannot delete yourself. Ask another administrator.")
 	}
-	return l.User, lastAdmin(s.manager.Delete(ctx, id, actor.ID, actor.DisplayName(), s.clock.Now()), l.Email)
+	if err := s.manager.Delete(ctx, id, actor.ID, actor.DisplayName(), s.clock.Now()); err != nil {
+		return Unchanged(l), lastAdmin(err, l.Email)
+	}
+	return Changed{User: l.User}, nil
 }
 
 func lastAdmin(err error, email string) error {

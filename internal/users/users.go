@@ -247,18 +247,32 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (Use
 	return u, nil
 }
 
-// Get returns the user with id.
+// Get returns the user with id. It checks no access: it is for other
+// services, which reach a user through something that gives the right (an
+// invitation link, or the invitation they sent), never for an id from a
+// request; administrators' pages go through Row.
 func (s *Service) Get(ctx context.Context, id int64) (User, error) { return s.store.ByID(ctx, id) }
 
 // Access works out what u may administer.
 func (s *Service) Access(ctx context.Context, u User) (*spaces.Access, error) {
-	a, _, err := s.AccessAndAccount(ctx, u)
+	a, _, err := s.accessAndAccount(ctx, u)
 	return a, err
 }
 
-// AccessAndAccount is Access and Account from one read of the spaces, for
-// the session check every request makes.
-func (s *Service) AccessAndAccount(ctx context.Context, u User) (*spaces.Access, spaces.Space, error) {
+// SignedIn is what the session check of every request reads about the
+// user id its cookie names: the user, what they may administer, and the
+// account.
+func (s *Service) SignedIn(ctx context.Context, id int64) (User, *spaces.Access, spaces.Space, error) {
+	u, err := s.store.ByID(ctx, id)
+	if err != nil {
+		return u, nil, spaces.Space{}, err
+	}
+	a, account, err := s.accessAndAccount(ctx, u)
+	return u, a, account, err
+}
+
+// accessAndAccount is Access and Account from one read of the spaces.
+func (s *Service) accessAndAccount(ctx context.Context, u User) (*spaces.Access, spaces.Space, error) {
 	grants, err := s.store.Grants(ctx, u.ID)
 	if err != nil {
 		return nil, spaces.Space{}, err

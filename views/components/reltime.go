@@ -4,6 +4,7 @@ package components
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -46,6 +47,29 @@ func In(now, t time.Time) string {
 	}
 	// Round to the nearest day: a link sent a moment ago expires "in 7 days".
 	return "in " + plural(int((d+12*time.Hour)/(24*time.Hour)), "day")
+}
+
+// Span says how long d is, to the minute: "7 days", "1 day and 12 hours",
+// "1 hour and 30 minutes".
+func Span(d time.Duration) string {
+	d = d.Round(time.Minute)
+	var parts []string
+	for _, u := range []struct {
+		size time.Duration
+		name string
+	}{{24 * time.Hour, "day"}, {time.Hour, "hour"}, {time.Minute, "minute"}} {
+		if n := int(d / u.size); n > 0 {
+			parts = append(parts, plural(n, u.name))
+			d -= time.Duration(n) * u.size
+		}
+	}
+	switch len(parts) {
+	case 0:
+		return "less than a minute"
+	case 1:
+		return parts[0]
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 
 // Exact is the full time, for tooltips and datetime attributes' readers.
