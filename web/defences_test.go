@@ -816,8 +816,10 @@ func TestRateLimitInvitesPerAdmin(t *testing.T) {
 //
 // ASVS 5.0: V6.3.8 (valid users cannot be deduced from failed attempts,
 // by message, status or time).
+//
+// Not parallel: the allocation count is the whole process's.
 func TestSignInSameWorkForAnyEmail(t *testing.T) {
-	f := newFixture(t, apptest.Options{})
+	f := newFixture(t, apptest.Options{ProductionHasher: true})
 	f.invite(t, "pending@example.com", "member")
 	gone, _ := f.member(t, "gone@example.com", "Gone Away")
 	f.deactivate(t, gone)
@@ -846,14 +848,35 @@ func TestSignInSameWorkForAnyEmail(t *testing.T) {
 	}
 }
 
+// The binary stores passwords at OWASP's argon2id cost. Every other test
+// but the two above hashes at the cheapest cost (apptest's default), so
+// this is the one that shows the wiring the binary uses.
+//
+// ASVS 5.0: V11.4.2.
+func TestPasswordsHashedAtProductionCost(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t, apptest.Options{ProductionHasher: true})
+	e.SetupAdmin(t)
+	var hash string
+	// Under the services: none of them hands out a password hash.
+	if err := e.App.DB.R.QueryRow(`SELECT password_hash FROM users`).Scan(&hash); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(hash, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Errorf("the administrator's password hash is %.40s…; want argon2id at 19 MiB, 2 passes, 1 lane", hash)
+	}
+}
+
 // Passwords: more than 1,024 bytes is refused before any hashing (no
 // argon2id run, so long inputs cannot be used to burn CPU and memory);
 // 64 characters and more are accepted and work.
 //
 // ASVS 5.0: V6.2.9 (at least 64 characters permitted), V2.4.1 (costly
 // resources), V6.2.8 (the password verified exactly as set).
+//
+// Not parallel: the allocation count is the whole process's.
 func TestPasswordLengths(t *testing.T) {
-	f := newFixture(t, apptest.Options{})
+	f := newFixture(t, apptest.Options{ProductionHasher: true})
 	id := f.invite(t, "bo@example.com", "member")
 	link := f.copyLink(t, id)
 	c := f.Client(t)

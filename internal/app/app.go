@@ -60,12 +60,19 @@ type Option func(*seams)
 
 type seams struct {
 	invitations func(invitations.Store) invitations.Store
+	hasher      *auth.Hasher
 }
 
 // WrapInvitations puts wrap between the invitations service and its
 // store, so that a test can hold an action at the store's door.
 func WrapInvitations(wrap func(invitations.Store) invitations.Store) Option {
 	return func(s *seams) { s.invitations = wrap }
+}
+
+// UseHasher hashes passwords with h instead of argon2id at OWASP's cost
+// (auth.NewHasher), so that tests can sign in by the hundred.
+func UseHasher(h *auth.Hasher) Option {
+	return func(s *seams) { s.hasher = h }
 }
 
 // New opens the data folder and wires everything; it starts nothing.
@@ -96,7 +103,10 @@ func wire(ctx context.Context, d *db.DB, cfg *config.Config, clk clock.Clock, lo
 		return nil, err
 	}
 
-	hasher := auth.NewHasher(runtime.NumCPU())
+	hasher := sm.hasher
+	if hasher == nil {
+		hasher = auth.NewHasher(runtime.NumCPU())
+	}
 	us := users.NewService(db.NewUserStore(d), hasher, clk)
 	var invStore invitations.Store = db.NewInvitationStore(d)
 	if sm.invitations != nil {

@@ -12,11 +12,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/usherhq/usher/internal/app"
+	"github.com/usherhq/usher/internal/auth"
 	"github.com/usherhq/usher/internal/clock"
 	"github.com/usherhq/usher/internal/config"
 	"github.com/usherhq/usher/internal/invitations"
@@ -38,6 +40,10 @@ type Options struct {
 	// WrapInvitations, when set, stands between the invitations service
 	// and its store (app.WrapInvitations).
 	WrapInvitations func(invitations.Store) invitations.Store
+	// ProductionHasher hashes passwords as the binary does (argon2id at
+	// OWASP's cost), for tests that measure that cost. Without it the
+	// cheapest argon2id is used (auth.NewCheapHasher).
+	ProductionHasher bool
 }
 
 // Env is a running Usher.
@@ -99,6 +105,9 @@ func New(t testing.TB, o Options) *Env {
 	}
 	log := slog.New(slog.NewTextHandler(out, nil))
 	var opts []app.Option
+	if !o.ProductionHasher {
+		opts = append(opts, app.UseHasher(auth.NewCheapHasher(runtime.NumCPU())))
+	}
 	if o.WrapInvitations != nil {
 		opts = append(opts, app.WrapInvitations(o.WrapInvitations))
 	}
