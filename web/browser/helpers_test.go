@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,14 +40,62 @@ func chromium() string {
 	return ""
 }
 
-// Browser is one headless Chromium, for one test.
+// Browser is the shared Chromium as one test sees it: the people it opens
+// are the test's, and close with it.
 type Browser struct {
 	t    *testing.T
 	ctx  context.Context
 	base string
 }
 
-// newBrowser starts Chromium for the test and stops it when the test ends.
+// chrome is the one Chromium process every test of the package shares:
+// started by the first test that needs it, stopped by TestMain. Starting
+// one per test cost more than the tests themselves. Sharing it shares
+// nothing a page sees: each person is a browser context of their own (an
+// incognito profile, with its own cookies, storage and permissions).
+var chrome struct {
+	once sync.Once
+	ctx  context.Context // the browser; its first tab is never used
+	err  error
+	stop func()
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if chrome.stop != nil {
+		chrome.stop()
+	}
+	os.Exit(code)
+}
+
+func startChrome(path string) {
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.WindowSize(1280, 900),
+	)
+	// Without a UserDataDir chromedp makes a temporary profile and removes
+	// it once the browser has exited.
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	chrome.ctx = ctx
+	chrome.stop = func() { cancel(); cancelAlloc() }
+	// The first Do starts the browser; it must not carry a step timeout,
+	// which would end the browser with the step.
+	if err := chromedp.Do(ctx); err != nil {
+		chrome.err = fmt.Errorf("start Chromium at %s: %w", path, err)
+	}
+}
+
+// newBrowser gives the test the shared Chromium, starting it if needed.
 // Without Chromium the test is skipped, except in CI, where that is a
 // failure: a green CI run must mean the browser tests ran.
 func newBrowser(t *testing.T, e *apptest.Env) *Browser {
@@ -59,32 +108,11 @@ func newBrowser(t *testing.T, e *apptest.Env) *Browser {
 		}
 		t.Skip(msg)
 	}
-	// t.TempDir registers its removal before the browser's cancel below,
-	// so the browser has exited when its profile is removed.
-	profile := t.TempDir()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1280, 900),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	// The first Do starts the browser; it must not carry a step timeout,
-	// which would end the browser with the step.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start Chromium at %s: %v", path, err)
+	chrome.once.Do(func() { startChrome(path) })
+	if chrome.err != nil {
+		t.Fatal(chrome.err)
 	}
-	return &Browser{t: t, ctx: ctx, base: e.URL}
+	return &Browser{t: t, ctx: chrome.ctx, base: e.URL}
 }
 
 // Person is one person at one browser: their own browser context (so their
@@ -94,6 +122,10 @@ type Person struct {
 	ctx  context.Context
 	base string
 }
+
+// clipboard stands for the browser's one clipboard, which every browser
+// context shares: a test holds it from a copy to reading what was copied.
+var clipboard sync.Mutex
 
 // person opens a fresh browser context with the clipboard allowed for the
 // app's origin and the page treated as focused (a headless page otherwise

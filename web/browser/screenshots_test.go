@@ -22,6 +22,7 @@ import (
 // small account, for people to look at (go tool task screenshots). It
 // checks only that the pages render and do not scroll sideways.
 func TestScreenshots(t *testing.T) {
+	t.Parallel()
 	dir := os.Getenv("USHER_SCREENSHOTS")
 	if dir == "" {
 		t.Skip("screenshots are written only when USHER_SCREENSHOTS=<dir> is set: go tool task screenshots")

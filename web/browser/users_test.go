@@ -39,6 +39,7 @@ func (p *Person) rowEmails() []string {
 // type (in place, the address bookmarkable, Back undoing it) and without
 // JavaScript, a status tab, the next page.
 func TestUsersListSearchTabsPages(t *testing.T) {
+	t.Parallel()
 	e := apptest.New(t, apptest.Options{SMTP: true})
 	e.SetupAdmin(t)
 	seedPeople(t, e, 120) // 124 users with the administrator
@@ -113,6 +114,7 @@ func TestUsersListSearchTabsPages(t *testing.T) {
 // back; Delete removes them; and an administrator can neither deactivate
 // nor delete herself, nor, as the last account administrator, step down.
 func TestDeactivateActivateDelete(t *testing.T) {
+	t.Parallel()
 	e, b, admin, link := invitedBo(t, true)
 	member := b.person()
 	member.open(link)
