@@ -10,6 +10,7 @@ import (
 
 	"github.com/usherhq/usher/db"
 	"github.com/usherhq/usher/internal/auth"
+	"github.com/usherhq/usher/internal/dbtest"
 	"github.com/usherhq/usher/internal/demo"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/users"
@@ -20,14 +21,7 @@ var now = time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
 func seeded(t *testing.T, n int) (*db.DB, demo.Summary, *auth.Links) {
 	t.Helper()
 	ctx := context.Background()
-	d, err := db.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if _, err := d.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	d := dbtest.New(t)
 	links := auth.NewLinks(bytes.Repeat([]byte{7}, 32))
 	sum, err := demo.Seed(ctx, d, demo.Options{Users: n, PasswordHash: "$argon2id$demo", Links: links, TTL: 7 * 24 * time.Hour, Now: now, Seed: 42})
 	if err != nil {
@@ -157,14 +151,7 @@ func TestSeedLinksWork(t *testing.T) {
 // The names given go through the rule the services apply: a direction
 // override in the account's name is refused, and nothing is written.
 func TestSeedRefusesInvisibleCharactersInNames(t *testing.T) {
-	d, err := db.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	if _, err := d.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	d := dbtest.New(t)
 	links := auth.NewLinks(bytes.Repeat([]byte{7}, 32))
 	for _, o := range []demo.Options{{AccountName: "Acme\u202e"}, {AdminName: "Alex\u200b"}} {
 		o.Users, o.PasswordHash, o.Links, o.TTL, o.Now = 10, "x", links, time.Hour, now

@@ -15,6 +15,7 @@ import (
 	"github.com/usherhq/usher/db"
 	"github.com/usherhq/usher/internal/auth"
 	"github.com/usherhq/usher/internal/clock"
+	"github.com/usherhq/usher/internal/dbtest"
 	"github.com/usherhq/usher/internal/errs"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/spaces"
@@ -28,20 +29,6 @@ const (
 	baseURL  = "https://usher.example.com"
 	password = "plum tractor gently sings"
 )
-
-func newTestDB(t *testing.T) (*db.DB, string) {
-	t.Helper()
-	dir := t.TempDir()
-	d, err := db.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if _, err := d.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return d, dir
-}
 
 // env is a set-up account: Acme, with the unit Sales and its meeting room
 // Room 4, and Ada, the account administrator.
@@ -61,9 +48,10 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	d, dir := newTestDB(t)
+	dir := t.TempDir()
+	d := dbtest.Open(t, dir)
 	e := &env{db: d, dir: dir, clock: clock.NewFake(t0), linkKey: bytes.Repeat([]byte{7}, 32)}
-	hasher := auth.NewHasher(2)
+	hasher := auth.NewCheapHasher(2)
 	e.users = users.NewService(db.NewUserStore(d), hasher, e.clock)
 	e.svc = invitations.NewService(db.NewInvitationStore(d), e.users, auth.NewLinks(e.linkKey), hasher, e.clock, ttl, baseURL, invitations.DefaultSendLimit)
 	admin, err := e.users.Setup(ctx, users.SetupInput{AccountName: "Acme", Email: "ada@example.com", Name: "Ada", Password: password})

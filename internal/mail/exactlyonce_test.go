@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/usherhq/usher/db"
+	"github.com/usherhq/usher/internal/dbtest"
 	"github.com/usherhq/usher/internal/mail"
 )
 
@@ -36,11 +37,7 @@ func (s *failingStore) Record(ctx context.Context, id int64, at time.Time, state
 func (r *rig) restart(t *testing.T) {
 	t.Helper()
 	r.db.Close()
-	d, err := db.Open(r.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := dbtest.Open(t, r.dir)
 	r.db, r.outbox, r.invs = d, db.NewOutboxStore(d), db.NewInvitationStore(d)
 	r.sender = r.newSender(r.smtp)
 }

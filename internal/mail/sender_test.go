@@ -23,6 +23,7 @@ import (
 
 	"github.com/usherhq/usher/db"
 	"github.com/usherhq/usher/internal/clock"
+	"github.com/usherhq/usher/internal/dbtest"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/mail"
 	"github.com/usherhq/usher/internal/smtptest"
@@ -62,14 +63,7 @@ type rig struct {
 func newRig(t testing.TB, opts ...smtptest.Option) *rig {
 	t.Helper()
 	dir := t.TempDir()
-	d, err := db.Open(dir)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if _, err := d.Migrate(context.Background()); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
+	d := dbtest.Open(t, dir)
 	admin, err := db.NewUserStore(d).CreateAccountAdmin(context.Background(), "Acme", "admin@example.com", "Ada Admin", "hash", t0, true)
 	if err != nil {
 		t.Fatalf("CreateAccountAdmin: %v", err)

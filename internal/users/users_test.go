@@ -13,6 +13,7 @@ import (
 	"github.com/usherhq/usher/db"
 	"github.com/usherhq/usher/internal/auth"
 	"github.com/usherhq/usher/internal/clock"
+	"github.com/usherhq/usher/internal/dbtest"
 	"github.com/usherhq/usher/internal/errs"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/mail"
@@ -27,19 +28,6 @@ const (
 	ttl      = 7 * 24 * time.Hour
 )
 
-func newTestDB(t *testing.T) *db.DB {
-	t.Helper()
-	d, err := db.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if _, err := d.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
 type env struct {
 	db    *db.DB
 	svc   *users.Service
@@ -47,9 +35,9 @@ type env struct {
 }
 
 func newEnv(t *testing.T) env {
-	d := newTestDB(t)
+	d := dbtest.New(t)
 	clk := clock.NewFake(t0)
-	return env{db: d, svc: users.NewService(db.NewUserStore(d), auth.NewHasher(2), clk), clock: clk}
+	return env{db: d, svc: users.NewService(db.NewUserStore(d), auth.NewCheapHasher(2), clk), clock: clk}
 }
 
 // setup runs first-run setup and returns the first administrator.
