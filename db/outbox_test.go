@@ -111,6 +111,7 @@ func ids(ms []mail.Message) []int64 {
 }
 
 func TestOutboxDue(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newOutboxFixture(t)
 	inv1, m1 := f.invite(t, "ana@example.com", obT0)
@@ -166,6 +167,7 @@ func TestOutboxDue(t *testing.T) {
 }
 
 func TestOutboxNextDueEmpty(t *testing.T) {
+	t.Parallel()
 	f := newOutboxFixture(t)
 	next, err := f.outbox.NextDue(context.Background())
 	if err != nil || !next.IsZero() {
@@ -176,6 +178,7 @@ func TestOutboxNextDueEmpty(t *testing.T) {
 // TestOutboxRecord checks that one Record updates the message, adds an
 // attempt and a line of the invitation's history together.
 func TestOutboxRecord(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	at := obT0.Add(10 * time.Second)
 	retry := at.Add(30 * time.Second)
@@ -231,6 +234,7 @@ func TestOutboxRecord(t *testing.T) {
 }
 
 func TestOutboxRecordRetries(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newOutboxFixture(t)
 	inv, m := f.invite(t, "ana@example.com", obT0)
@@ -270,6 +274,7 @@ func TestOutboxRecordRetries(t *testing.T) {
 }
 
 func TestOutboxRecordOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newOutboxFixture(t)
 	_, m := f.invite(t, "ana@example.com", obT0)
@@ -289,6 +294,7 @@ func TestOutboxRecordOnce(t *testing.T) {
 }
 
 func TestOutboxRecordWithoutInvitation(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newOutboxFixture(t)
 	id := f.loose(t, "ada@example.com", obT0)
@@ -303,6 +309,7 @@ func TestOutboxRecordWithoutInvitation(t *testing.T) {
 }
 
 func TestOutboxGetAndRecent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newOutboxFixture(t)
 	_, m1 := f.invite(t, "ana@example.com", obT0)
@@ -328,6 +335,7 @@ func TestOutboxGetAndRecent(t *testing.T) {
 }
 
 func TestOutboxWithdrawn(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newOutboxFixture(t)
 	inv, m := f.invite(t, "ana@example.com", obT0)

@@ -14,6 +14,7 @@ import (
 
 // Tokens that match nothing answer 404, never 500, whatever their shape.
 func TestAcceptGarbageTokens(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 	random := make([]byte, 32)
 	_, _ = rand.Read(random)
@@ -53,6 +54,7 @@ func TestAcceptGarbageTokens(t *testing.T) {
 // An expired link says so and lets the invitee ask for a new invitation,
 // which emails the inviter once.
 func TestAcceptExpiredAskForNew(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 	id := f.invite(t, "bo@example.com", "member")
 	link := f.lastLink(t, "bo@example.com")
@@ -108,6 +110,7 @@ func TestAcceptExpiredAskForNew(t *testing.T) {
 // The accept form reads only name and password; the invitation decides
 // the email and the roles.
 func TestAcceptIgnoresPostedFields(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 	id := f.invite(t, "bo@example.com", "member")
 	link := f.lastLink(t, "bo@example.com")
@@ -181,6 +184,7 @@ func TestAcceptIgnoresPostedFields(t *testing.T) {
 
 // Twenty people posting the same link at once: one joins, the rest are told.
 func TestAcceptParallelOnce(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 	id := f.invite(t, "bo@example.com", "member")
 	link := f.lastLink(t, "bo@example.com")
@@ -231,6 +235,7 @@ func TestAcceptParallelOnce(t *testing.T) {
 // An administrator who opens someone else's link and accepts it is signed
 // out of their own account first: the sessions are never merged.
 func TestAcceptWhileSignedInAsSomeoneElse(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 	f.invite(t, "bo@example.com", "member")
 	link := f.lastLink(t, "bo@example.com")

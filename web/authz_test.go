@@ -427,6 +427,7 @@ var authzActors = []authzActor{
 // nothing is revealed), 403 for non-administrators, a sign-in redirect or
 // 401 when signed out, and change nothing: no email, no row.
 func TestAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
 	w := newClinic(t)
 	targetSpaces := []int64{w.acct, w.north, w.south, w.wa2, w.wa1, w.room}
 

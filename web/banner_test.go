@@ -60,6 +60,7 @@ func wantOneEach(t *testing.T, f *fixture, what string, emails []string) {
 // ASVS 5.0: V16.5.3 by analogy (fails gracefully: a committed action is
 // never answered as failed).
 func TestInviteFiftyLongAddresses(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	emails := longAddresses(50)
 	form := url.Values{"email": {strings.Join(emails, ", ")}, "role": {"member"}}
@@ -114,6 +115,7 @@ func TestInviteFiftyLongAddresses(t *testing.T) {
 // ASVS 5.0: V16.5.3 by analogy (fails gracefully: a committed action is
 // never answered as failed).
 func TestBannersNeverPileUp(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	const n = 30
 	var ids []int64
@@ -153,6 +155,7 @@ func TestBannersNeverPileUp(t *testing.T) {
 // ASVS 5.0: V16.5.3 by analogy (fails gracefully: a committed action is
 // never answered as failed).
 func TestBannerShownWhenSessionCannotBeSaved(t *testing.T) {
+	t.Parallel()
 	var log syncBuffer
 	f := newFixture(t, apptest.Options{Log: &log})
 	bo := f.invite(t, "bo@example.com", "member")

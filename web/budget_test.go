@@ -98,6 +98,7 @@ func formAction(t *testing.T, body, label string) string {
 // ASVS 5.0: V2.4.1 (anti-automation: limits on how fast a function can be
 // used), V2.3.2 (business logic limits enforced).
 func TestSendBudgetCountsEveryEmail(t *testing.T) {
+	t.Parallel()
 	const limit = 5
 	env := map[string]string{"USHER_SEND_LIMIT": strconv.Itoa(limit)}
 	f := newFixture(t, apptest.Options{Env: env})

@@ -108,6 +108,7 @@ func dbInt(t *testing.T, e *apptest.Env, query string, args ...any) int64 {
 // ASVS 5.0: V2.3.3 (transactions: all or nothing), V2.3.4 (locking
 // against double use), V15.4.2 (no check-then-act races), V15.4.1.
 func TestFiftyAdministratorsAtOnce(t *testing.T) {
+	t.Parallel()
 	const n = 50
 	var log syncBuffer
 	e := apptest.New(t, apptest.Options{SMTP: true, InviteTTL: time.Hour, Log: &log})

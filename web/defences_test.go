@@ -157,6 +157,7 @@ func bigForm() url.Values {
 //
 // ASVS 5.0: V3.4.1 (HSTS), V3.3.1 (Secure cookies).
 func TestHSTSOnlyOverHTTPS(t *testing.T) {
+	t.Parallel()
 	for _, https := range []bool{false, true} {
 		t.Run(fmt.Sprintf("https=%v", https), func(t *testing.T) {
 			o := apptest.Options{}
@@ -200,6 +201,7 @@ func TestHSTSOnlyOverHTTPS(t *testing.T) {
 // ASVS 5.0: V3.4.3 (CSP), V3.4.4 (nosniff), V3.4.5 (Referrer-Policy),
 // V3.4.6 (frame-ancestors), V14.2.1 (token in a URL kept from leaking).
 func TestHeadersOnEveryResponse(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	id := f.invite(t, "bo@example.com", "member")
 	link := f.copyLink(t, id)
@@ -253,6 +255,7 @@ func TestHeadersOnEveryResponse(t *testing.T) {
 // ASVS 5.0: V2.4.1 (excessive calls / costly resources), V2.2.1 (input
 // validated: lengths and formats), V1.3.11 (nothing can reach a mail header).
 func TestInputLimits(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	before := f.outbox(t)
 	res := f.Post(t, f.admin, "/settings/users/invite", bigForm())
@@ -298,6 +301,7 @@ func TestInputLimits(t *testing.T) {
 // ASVS 5.0: V3.5.1 (request forgery), V3.5.3 (no state change on safe
 // methods; Sec-Fetch-Site checked).
 func TestCrossSiteNoTokenToPresent(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	id := f.invite(t, "bo@example.com", "member")
 	f.Clock.Advance(2 * time.Minute)
@@ -332,6 +336,7 @@ func TestCrossSiteNoTokenToPresent(t *testing.T) {
 // ASVS 5.0: V7.4.3 (terminate other sessions after a password change),
 // V6.2.3 (current password required).
 func TestPasswordChangeEndsOtherSessions(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	_, here := f.member(t, "bo@example.com", "Bo Berg")
 	there := f.SignIn(t, "bo@example.com", memberPassword)
@@ -366,6 +371,7 @@ func TestPasswordChangeEndsOtherSessions(t *testing.T) {
 // ASVS 5.0: V7.4.2 (terminate all sessions when an account is disabled or
 // deleted), V7.2.1 (every request's session checked on the server).
 func TestDeactivateAndDeleteEndSessions(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	bo, boHere := f.member(t, "bo@example.com", "Bo Berg")
 	boThere := f.SignIn(t, "bo@example.com", memberPassword)
@@ -419,6 +425,7 @@ func mustURL(t *testing.T, s string) *url.URL {
 //
 // ASVS 5.0: V7.3.1 (inactivity timeout), V7.3.2 (absolute lifetime).
 func TestSessionTimeouts(t *testing.T) {
+	t.Parallel()
 	e := apptest.New(t, apptest.Options{})
 	e.SetupAdmin(t)
 
@@ -457,6 +464,7 @@ func TestSessionTimeouts(t *testing.T) {
 //
 // ASVS 5.0: V7.2.4 (new session token on authentication).
 func TestFreshSessionAtSignIn(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	f.member(t, "bo@example.com", "Bo Berg")
 	shared := f.SignIn(t, apptest.AdminEmail, apptest.AdminPassword)
@@ -571,6 +579,7 @@ func TestSignInNotLockedOutByOthers(t *testing.T) {
 // ASVS 5.0: V6.3.1, V2.4.1, V4.1.3 (headers set by an intermediary cannot
 // be set by the client), V15.3.4 (the real client address for rate limits).
 func TestRateLimitSignInPerAddress(t *testing.T) {
+	t.Parallel()
 	f := &fixture{Env: apptest.New(t, apptest.Options{})}
 	f.SetupAdmin(t)
 	limit, _ := f.App.Web.RateLimit("loginIPFailed")
@@ -622,6 +631,7 @@ func TestRateLimitPasswordChange(t *testing.T) {
 //
 // ASVS 5.0: V4.1.3, V15.3.4, V6.3.1.
 func TestRateLimitTrustedProxy(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{Env: map[string]string{"USHER_TRUSTED_PROXIES": "127.0.0.1"}})
 	f.App.Web.SetRateLimit("loginIP", 2, 15*time.Minute)
 	c := f.Client(t)
@@ -724,6 +734,7 @@ func TestRateLimitIPv6ByNetwork(t *testing.T) {
 //
 // ASVS 5.0: V2.4.1, V6.3.1.
 func TestRateLimitAcceptForm(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	limit, period := f.App.Web.RateLimit("accept")
 	id := f.invite(t, "bo@example.com", "member")
@@ -750,6 +761,7 @@ func TestRateLimitAcceptForm(t *testing.T) {
 //
 // ASVS 5.0: V2.4.1, V6.4.1 (activation codes not guessable in practice).
 func TestRateLimitGarbageTokens(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	limit, period := f.App.Web.RateLimit("badToken")
 	link := f.copyLink(t, f.invite(t, "bo@example.com", "member"))
@@ -782,6 +794,7 @@ func TestRateLimitGarbageTokens(t *testing.T) {
 //
 // ASVS 5.0: V2.4.1, V2.3.2 (business limits).
 func TestRateLimitInvitesPerAdmin(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{Env: map[string]string{"USHER_SEND_LIMIT": "3"}})
 	if _, err := f.App.Users.CreateAdmin(t.Context(), apptest.AccountName, "cy@example.com", "Cy Admin", apptest.AdminPassword); err != nil {
 		t.Fatal(err)
@@ -917,6 +930,7 @@ func TestPasswordLengths(t *testing.T) {
 //
 // ASVS 5.0: V16.2.5 (sensitive data not logged), V14.2.4.
 func TestTokensNeverLogged(t *testing.T) {
+	t.Parallel()
 	for _, smtp := range []bool{true, false} {
 		t.Run(fmt.Sprintf("smtp=%v", smtp), func(t *testing.T) {
 			var log syncBuffer
@@ -1001,6 +1015,7 @@ func TestTokensNeverLogged(t *testing.T) {
 // ASVS 5.0: V16.5.1 (generic error messages), V15.3.1 (only the fields
 // needed), V14.2.6 (minimum sensitive data).
 func TestTokensOnlyWhereMeant(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	id := f.invite(t, "bo@example.com", "member")
 	link := f.copyLink(t, id)
@@ -1062,6 +1077,7 @@ func TestTokensOnlyWhereMeant(t *testing.T) {
 // ASVS 5.0: V6.4.1 (activation codes), V9.2.3 by analogy (a token is
 // accepted only for the purpose it was issued for); see SECURITY.md.
 func TestLinksArePurposeBound(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	id := f.invite(t, "bo@example.com", "member")
 	var nonce []byte

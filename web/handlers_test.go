@@ -191,6 +191,7 @@ const (
 
 // Every row action in every status, with htmx and without JavaScript.
 func TestRowActionsByStatus(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 
 	type want struct {
@@ -434,6 +435,7 @@ func checkFlash(t *testing.T, f *fixture, res apptest.Response, back, kind, msg 
 
 // A "return" field can only send people back into the users list.
 func TestReturnStaysOnSite(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 	for i, ret := range []string{"https://evil.example", "//evil.example", "/\\evil.example", "https://evil.example/settings/users", "javascript:alert(1)", "/login", ""} {
 		em := fmt.Sprintf("r%d@example.com", i)
@@ -453,6 +455,7 @@ func TestReturnStaysOnSite(t *testing.T) {
 
 // Resend is a reminder with the same link whose expiry restarts.
 func TestResendSameLinkRestartsExpiry(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 	id := f.invite(t, "bo@example.com", "member")
 	first := f.lastLink(t, "bo@example.com")
@@ -504,6 +507,7 @@ func TestResendSameLinkRestartsExpiry(t *testing.T) {
 
 // Send new invitation: a new link; the old one stops working at once.
 func TestRenewNewLink(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 	id := f.invite(t, "bo@example.com", "member")
 	old := f.lastLink(t, "bo@example.com")
@@ -544,6 +548,7 @@ func TestRenewNewLink(t *testing.T) {
 // Cancel: the row leaves the list and the link dies, even under a form
 // opened before the cancel.
 func TestCancelKillsLink(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 	id := f.invite(t, "bo@example.com", "member")
 	link := f.lastLink(t, "bo@example.com")
@@ -585,6 +590,7 @@ func TestCancelKillsLink(t *testing.T) {
 
 // The ••• menu offers exactly SPEC's actions for each status.
 func TestMenuPerStatus(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 	expiredID := f.invite(t, "old@example.com", "member")
 	f.Clock.Advance(8 * 24 * time.Hour)
@@ -667,6 +673,7 @@ func TestMenuPerStatus(t *testing.T) {
 // Deactivating a pending user kills their link and every invitation
 // action; activating restores the status they had.
 func TestDeactivateActivateInvited(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 	id := f.invite(t, "bo@example.com", "member")
 	link := f.lastLink(t, "bo@example.com")
@@ -703,6 +710,7 @@ func TestDeactivateActivateInvited(t *testing.T) {
 
 // The Invite user form.
 func TestInviteForm(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 
 	t.Run("invalid emails", func(t *testing.T) {
@@ -851,6 +859,7 @@ func TestInviteForm(t *testing.T) {
 
 // Actions on users that do not exist answer 404, never 500.
 func TestRowActionsUnknownUser(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 	for _, id := range []string{"0", "-1", "abc", "999999", "99999999999999999999", "1e3", "%20"} {
 		for _, c := range []struct{ method, path string }{
@@ -933,6 +942,7 @@ func count(statuses []int) map[int]int {
 // Many clicks at once, by one administrator or several, never send an
 // email twice.
 func TestParallelClicks(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 	admins := make([]*http.Client, 10)
 	for i := range admins {
@@ -981,6 +991,7 @@ func TestParallelClicks(t *testing.T) {
 // Page numbers from the address that make no sense, or would overflow an
 // offset, answer a page, never an error.
 func TestListPageNumbers(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	for _, p := range []string{"0", "-3", "abc", "1e3", "9223372036854775807", "99999999999999999999"} {
 		res := f.Get(t, f.admin, "/settings/users?page="+p)

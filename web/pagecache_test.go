@@ -34,6 +34,7 @@ func otherProcess(t *testing.T, f *fixture) *db.DB {
 //
 // ASVS 5.0: V7.4.2 (by analogy: nothing kept outlives a change).
 func TestKeptUsersList(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	f.Clock.Advance(30 * time.Second) // expiries half way through a minute
 	id := f.invite(t, "bo@example.com", "member")
@@ -117,6 +118,7 @@ func TestKeptUsersList(t *testing.T) {
 //
 // ASVS 5.0: V8.2.2 (by analogy: one session's page is not another's).
 func TestKeptUsersListShowsBanner(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	f.Get(t, f.admin, "/settings/users")
 	var admin int64
@@ -146,6 +148,7 @@ func TestKeptUsersListShowsBanner(t *testing.T) {
 //
 // ASVS 5.0: V8.2.2 (by analogy).
 func TestKeptUsersListPerAdministrator(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 	f.invite(t, "cy@example.com", "admin")
 	cy := f.acceptAs(t, invitePath(t, f, "cy@example.com"), "Cy Second")
@@ -180,6 +183,7 @@ func invitePath(t *testing.T, f *fixture, email string) string {
 
 // The list is gzipped for clients that ask, and the same page unpacked.
 func TestUsersListGzip(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	f.invite(t, "bo@example.com", "member")
 	get := func(encoding string) *http.Response {
@@ -246,6 +250,7 @@ func TestUsersListGzip(t *testing.T) {
 //
 // ASVS 5.0: V7.4.2.
 func TestKeptSessionCheck(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 	f.invite(t, "cy@example.com", "admin")
 	cy := f.acceptAs(t, invitePath(t, f, "cy@example.com"), "Cy Second")

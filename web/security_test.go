@@ -40,6 +40,7 @@ func (f *fixture) outbox(t *testing.T) int {
 
 // The first-run setup link works once, and only with the right token.
 func TestSetupOnce(t *testing.T) {
+	t.Parallel()
 	e := apptest.New(t, apptest.Options{})
 	token := e.App.SetupToken
 	if token == "" {
@@ -84,6 +85,7 @@ func TestSetupOnce(t *testing.T) {
 
 // A failed sign-in reads the same whether the email exists or not.
 func TestSignInRevealsNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	c := f.Client(t)
 	wrongPassword := f.Post(t, c, "/login", url.Values{"email": {apptest.AdminEmail}, "password": {"not the password at all"}})
@@ -106,6 +108,7 @@ func TestSignInRevealsNothing(t *testing.T) {
 
 // Signing out ends every session of the user.
 func TestSignOutEndsEverySession(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	other := f.SignIn(t, apptest.AdminEmail, apptest.AdminPassword)
 	if res := f.Get(t, other, "/settings/users"); res.StatusCode != http.StatusOK {
@@ -131,6 +134,7 @@ func TestSignOutEndsEverySession(t *testing.T) {
 // Who reaches what: members and signed-out visitors are refused on the
 // server, and nothing is sent for them.
 func TestAccessControl(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{}) // the built-in mailbox
 	memberID := f.invite(t, "mo@example.com", "member")
 	f.acceptAs(t, f.copyLink(t, memberID), "Mo Member")
@@ -198,6 +202,7 @@ func TestAccessControl(t *testing.T) {
 
 // With SMTP configured the built-in mailbox does not exist.
 func TestMailboxOffWithSMTP(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 	if res := f.Get(t, f.admin, "/dev/mailbox"); res.StatusCode != http.StatusNotFound {
 		t.Errorf("mailbox with SMTP: status %d, want 404", res.StatusCode)
@@ -209,6 +214,7 @@ func TestMailboxOffWithSMTP(t *testing.T) {
 
 // Posts from another site are refused before they do anything.
 func TestCrossSiteRefused(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 	id := f.invite(t, "bo@example.com", "member")
 	link := f.lastLink(t, "bo@example.com")
@@ -257,6 +263,7 @@ func TestCrossSiteRefused(t *testing.T) {
 // Every kind of response carries the security headers, and cookies are
 // HttpOnly and SameSite=Lax.
 func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	id := f.invite(t, "bo@example.com", "member")
 	link := f.copyLink(t, id)
@@ -380,6 +387,7 @@ func directive(csp, name string) (string, bool) {
 
 // Names are text, never markup, wherever they appear.
 func TestNamesEscaped(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	const evil = `<script>alert(1)</script>`
 	res := f.Post(t, f.admin, "/settings/users/invite", url.Values{"email": {"x@example.com"}, "name": {evil}, "role": {"member"}})
@@ -408,6 +416,7 @@ func TestNamesEscaped(t *testing.T) {
 
 // A copy of the data folder (database and all) holds no working link.
 func TestDatabaseHoldsNoLink(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{}) // the built-in mailbox keeps messages
 	id := f.invite(t, "bo@example.com", "member")
 	link := f.copyLink(t, id)
@@ -449,6 +458,7 @@ func TestDatabaseHoldsNoLink(t *testing.T) {
 
 // After sign-in, "next" can only lead somewhere on this site.
 func TestSignInNextStaysOnSite(t *testing.T) {
+	t.Parallel()
 	e := apptest.New(t, apptest.Options{})
 	e.SetupAdmin(t)
 	for _, c := range []struct{ next, want string }{

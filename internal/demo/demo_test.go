@@ -42,6 +42,7 @@ func count(t *testing.T, d *db.DB, q string, args ...any) int {
 // The users list, read the way the app reads it, agrees with what the
 // seeder says it made, and the statuses come in realistic proportions.
 func TestSeedMakesARealisticAccount(t *testing.T) {
+	t.Parallel()
 	const n = 3000
 	d, sum, _ := seeded(t, n)
 	if sum.Users != n {
@@ -90,6 +91,7 @@ func TestSeedMakesARealisticAccount(t *testing.T) {
 // user row mirrors, with a history and at least one email; some emails
 // failed, with the server's reply.
 func TestSeedWritesInvitationHistories(t *testing.T) {
+	t.Parallel()
 	d, _, _ := seeded(t, 3000)
 	if n := count(t, d, `SELECT count(*) FROM users u WHERE u.activated_at IS NULL
 		AND (SELECT count(*) FROM invitations i WHERE i.user_id = u.id AND i.state = 'pending') != 1`); n != 0 {
@@ -125,6 +127,7 @@ func TestSeedWritesInvitationHistories(t *testing.T) {
 
 // The links of demo invitations are derived like real ones, so they work.
 func TestSeedLinksWork(t *testing.T) {
+	t.Parallel()
 	d, _, links := seeded(t, 500)
 	rows, err := d.R.Query(`SELECT token_nonce, token_hash FROM invitations WHERE state = 'pending'`)
 	if err != nil {
@@ -151,6 +154,7 @@ func TestSeedLinksWork(t *testing.T) {
 // The names given go through the rule the services apply: a direction
 // override in the account's name is refused, and nothing is written.
 func TestSeedRefusesInvisibleCharactersInNames(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t)
 	links := auth.NewLinks(bytes.Repeat([]byte{7}, 32))
 	for _, o := range []demo.Options{{AccountName: "Acme\u202e"}, {AdminName: "Alex\u200b"}} {
@@ -165,6 +169,7 @@ func TestSeedRefusesInvisibleCharactersInNames(t *testing.T) {
 }
 
 func TestSeedRefusesADatabaseWithUsers(t *testing.T) {
+	t.Parallel()
 	d, _, links := seeded(t, 10)
 	_, err := demo.Seed(context.Background(), d, demo.Options{Users: 10, PasswordHash: "x", Links: links, TTL: time.Hour, Now: now})
 	if !errors.Is(err, demo.ErrNotEmpty) {
@@ -174,6 +179,7 @@ func TestSeedRefusesADatabaseWithUsers(t *testing.T) {
 
 // The same seed gives the same people.
 func TestSeedIsRepeatable(t *testing.T) {
+	t.Parallel()
 	a, _, _ := seeded(t, 300)
 	b, _, _ := seeded(t, 300)
 	q := `SELECT group_concat(email || name || coalesce(activated_at, '') || coalesce(deactivated_at, ''), ',') FROM (SELECT * FROM users ORDER BY id)`
@@ -190,6 +196,7 @@ func TestSeedIsRepeatable(t *testing.T) {
 }
 
 func TestSeedOneUser(t *testing.T) {
+	t.Parallel()
 	d, sum, _ := seeded(t, 1)
 	if sum.Users != 1 || count(t, d, `SELECT count(*) FROM role_grants g JOIN spaces s ON s.id = g.space_id WHERE s.kind = 'account' AND g.role = 'admin'`) != 1 {
 		t.Errorf("one user: %+v, want just the account administrator", sum)

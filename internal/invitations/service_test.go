@@ -207,6 +207,7 @@ func wantCode(t *testing.T, what string, err error, code errs.Code, says string)
 }
 
 func TestInvite(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	inv := e.invite(t, "Ivy@Example.com", spaces.Grant{SpaceID: e.sales, Role: spaces.Admin}, spaces.Grant{SpaceID: e.room, Role: spaces.Member})
@@ -277,6 +278,7 @@ func TestInvite(t *testing.T) {
 // Space administrators invite to their spaces only; people who administer
 // nothing invite nobody.
 func TestInvitePermissions(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	sam := e.user(t, "sam@example.com", spaces.Grant{SpaceID: e.sales, Role: spaces.Admin})
@@ -335,6 +337,7 @@ func TestInvitePermissions(t *testing.T) {
 }
 
 func TestResend(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	inv := e.invite(t, "ivy@example.com")
@@ -396,6 +399,7 @@ func TestResend(t *testing.T) {
 }
 
 func TestRenew(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	inv := e.invite(t, "ivy@example.com", spaces.Grant{SpaceID: e.room, Role: spaces.Member})
@@ -440,6 +444,7 @@ func TestRenew(t *testing.T) {
 }
 
 func TestCancel(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	inv := e.invite(t, "ivy@example.com")
@@ -468,6 +473,7 @@ func TestCancel(t *testing.T) {
 }
 
 func TestRemoveRoles(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	inv := e.invite(t, "ivy@example.com", spaces.Grant{SpaceID: e.sales, Role: spaces.Admin}, spaces.Grant{SpaceID: e.room, Role: spaces.Member})
@@ -521,6 +527,7 @@ func TestRemoveRoles(t *testing.T) {
 }
 
 func TestAccept(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	offered := []spaces.Grant{{SpaceID: e.sales, Role: spaces.Admin}, {SpaceID: e.room, Role: spaces.Member}}
@@ -580,6 +587,7 @@ func TestAccept(t *testing.T) {
 }
 
 func TestAcceptRefused(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	form := invitations.AcceptInput{Name: "Ivy", Password: password}
 
@@ -684,6 +692,7 @@ func TestAcceptRefused(t *testing.T) {
 
 // Twenty posts of the accept form at once: exactly one wins.
 func TestAcceptConcurrent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	inv := e.invite(t, "ivy@example.com")
@@ -730,6 +739,7 @@ func TestAcceptConcurrent(t *testing.T) {
 // A copy of the database alone does not yield a working link: neither the
 // token nor the HMAC bytes behind it are stored.
 func TestDatabaseHoldsNoLink(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	admin := e.actor(t, e.admin)
@@ -790,6 +800,7 @@ func TestDatabaseHoldsNoLink(t *testing.T) {
 }
 
 func TestRequestRenewal(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	inv := e.invite(t, "ivy@example.com")
@@ -837,6 +848,7 @@ func TestRequestRenewal(t *testing.T) {
 // Many administrators clicking the same button at once: one action, one
 // email, the others told why.
 func TestConcurrentClicks(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	admin := e.actor(t, e.admin)

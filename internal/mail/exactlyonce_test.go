@@ -47,6 +47,7 @@ func (r *rig) restart(t *testing.T) {
 // one duplicate possible, with the same link — and every other message
 // goes out exactly once.
 func TestCrashBetweenAcceptanceAndRecord(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	ids := r.inviteMany(t, 5)
 	crash := ids[2]
@@ -89,6 +90,7 @@ func TestCrashBetweenAcceptanceAndRecord(t *testing.T) {
 // that outcome when the database is back, and never sends the message
 // again.
 func TestRecordFailureDoesNotResend(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	ids := r.inviteMany(t, 3)
 	store := &failingStore{OutboxStore: r.outbox, id: ids[1], times: 2}
@@ -119,6 +121,7 @@ func TestRecordFailureDoesNotResend(t *testing.T) {
 // The process dies right after an action committed, before any sending:
 // after a restart the message goes out.
 func TestCrashAfterCommitBeforeSend(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	inv, id := r.invite(t, "ana@example.com", mail.Payload{})
 	r.restart(t)
@@ -135,6 +138,7 @@ func TestCrashAfterCommitBeforeSend(t *testing.T) {
 // The same action submitted twice (a double click, a retried htmx
 // request) carries the same outbox key: one email.
 func TestSameKeyOneEmail(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	inv, _ := r.invite(t, "ana@example.com", mail.Payload{})
 	r.flush(t, 1)

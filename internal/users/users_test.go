@@ -51,6 +51,7 @@ func (e env) setup(t *testing.T) users.User {
 }
 
 func TestSetup(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	if need, err := e.svc.NeedsSetup(ctx); err != nil || !need {
@@ -109,6 +110,7 @@ func TestSetup(t *testing.T) {
 // Two people opening the one-time setup link at once: one account, one
 // administrator.
 func TestSetupConcurrent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	const n = 4
@@ -140,6 +142,7 @@ func TestSetupConcurrent(t *testing.T) {
 }
 
 func TestCreateAdmin(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	// On a fresh database the command names the account.
@@ -160,6 +163,7 @@ func TestCreateAdmin(t *testing.T) {
 }
 
 func TestAuthenticate(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	admin := e.setup(t)
@@ -224,6 +228,7 @@ func invite(t *testing.T, e env, email string, offered ...spaces.Grant) invitati
 }
 
 func TestList(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	admin := e.setup(t)
