@@ -232,6 +232,8 @@ func (w *clinic) cellSnapshot(t *testing.T, tg authzTarget) string {
 // table's size (its rows and highest rowid, so that a row added or removed
 // anywhere shows), then the rows chosen. SQLite builds the text itself,
 // from the tables' own columns, so a column added later is compared too.
+// Under the services: "changed nothing" is about the rows themselves,
+// columns no page shows included.
 func (w *clinic) dump(t *testing.T, query *string, tables []snapTable, args ...any) string {
 	t.Helper()
 	if *query == "" {

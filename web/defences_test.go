@@ -8,6 +8,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
@@ -262,7 +263,7 @@ func TestInputLimits(t *testing.T) {
 	if res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(text(res.Body), "The form sent more than Usher accepts.") {
 		t.Errorf("100 KB invite: status %d, want 413 with a sentence\n%.400s", res.StatusCode, text(res.Body))
 	}
-	if f.userID(t, "eve@example.com") != 0 || f.outbox(t) != before {
+	if f.UserID(t, "eve@example.com") != 0 || f.outbox(t) != before {
 		t.Error("a 100 KB form was acted on")
 	}
 	if res := f.Post(t, f.Client(t), "/login", bigForm()); res.StatusCode != http.StatusRequestEntityTooLarge {
@@ -287,8 +288,7 @@ func TestInputLimits(t *testing.T) {
 			t.Errorf("invite with %s: status %d, want 422", c.name, res.StatusCode)
 		}
 	}
-	var n int
-	if err := f.App.DB.R.QueryRow(`SELECT count(*) FROM users`).Scan(&n); err != nil || n != 2 {
+	if n := f.UserCount(t); n != 2 {
 		t.Errorf("%d users after refused invitations, want 2 (admin, eve)", n)
 	}
 }
@@ -808,7 +808,7 @@ func TestRateLimitInvitesPerAdmin(t *testing.T) {
 	wantBudget429(t, "the fourth invitation within the hour", res)
 	htmx := f.Post(t, f.admin, "/settings/users/invite", url.Values{"email": {"p3@example.com"}, "role": {"member"}}, apptest.HTMX...)
 	wantBudget429(t, "the fourth invitation with htmx", htmx)
-	if f.userID(t, "p3@example.com") != 0 || f.outbox(t) != before {
+	if f.UserID(t, "p3@example.com") != 0 || f.outbox(t) != before {
 		t.Error("a limited invitation was created or queued")
 	}
 	if res := f.Post(t, other, "/settings/users/invite", url.Values{"email": {"p3@example.com"}, "role": {"member"}}); res.StatusCode != http.StatusSeeOther {
@@ -835,7 +835,7 @@ func TestSignInSameWorkForAnyEmail(t *testing.T) {
 	f := newFixture(t, apptest.Options{ProductionHasher: true})
 	f.invite(t, "pending@example.com", "member")
 	gone, _ := f.member(t, "gone@example.com", "Gone Away")
-	f.deactivate(t, gone)
+	f.Deactivate(t, gone)
 	var bodies []string
 	for _, email := range []string{apptest.AdminEmail, "nobody@example.com", "not an email", "pending@example.com", "gone@example.com"} {
 		password := "wrong password here"
@@ -1021,13 +1021,11 @@ func TestTokensOnlyWhereMeant(t *testing.T) {
 	link := f.copyLink(t, id)
 	tok := tokenOf(link)
 	f.Clock.Advance(2 * time.Minute)
-	spaceID := func() int64 {
-		var sid int64
-		if err := f.App.DB.R.QueryRow(`SELECT id FROM spaces WHERE kind = 'account'`).Scan(&sid); err != nil {
-			t.Fatal(err)
-		}
-		return sid
-	}()
+	account, err := f.App.Users.Account(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	spaceID := account.ID
 	for name, res := range map[string]apptest.Response{
 		"users list":     f.Get(t, f.admin, "/settings/users"),
 		"invited tab":    f.Get(t, f.admin, "/settings/users?status=invited"),
@@ -1081,6 +1079,8 @@ func TestLinksArePurposeBound(t *testing.T) {
 	f := newFixture(t, apptest.Options{})
 	id := f.invite(t, "bo@example.com", "member")
 	var nonce []byte
+	// Under the services, as someone holding the database and the key
+	// would: no service hands out a nonce.
 	if err := f.App.DB.R.QueryRow(`SELECT token_nonce FROM invitations WHERE user_id = ?`, id).Scan(&nonce); err != nil {
 		t.Fatal(err)
 	}

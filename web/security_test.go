@@ -29,6 +29,8 @@ func (f *fixture) copyLink(t *testing.T, id int64) string {
 	return strings.TrimPrefix(got.Link, f.URL)
 }
 
+// outbox counts the emails queued. Under the services: a refused request
+// must queue none, delivered or not.
 func (f *fixture) outbox(t *testing.T) int {
 	t.Helper()
 	var n int
@@ -77,8 +79,7 @@ func TestSetupOnce(t *testing.T) {
 			t.Errorf("posting setup again: status %d, want 404", res.StatusCode)
 		}
 	}
-	var n int
-	if err := e.App.DB.R.QueryRow(`SELECT count(*) FROM users`).Scan(&n); err != nil || n != 1 {
+	if n := e.UserCount(t); n != 1 {
 		t.Errorf("setup made %d users, want 1", n)
 	}
 }
@@ -182,11 +183,11 @@ func TestAccessControl(t *testing.T) {
 			}
 		})
 	}
-	if f.outbox(t) != before || f.snapshot(t, pending) != snap || f.userID(t, "new@example.com") != 0 {
+	if f.outbox(t) != before || f.snapshot(t, pending) != snap || f.UserID(t, "new@example.com") != 0 {
 		t.Error("a refused request changed something or queued email")
 	}
 	// Deactivating the member ends their session and their sign-in.
-	f.deactivate(t, memberID)
+	f.Deactivate(t, memberID)
 	if res := f.Get(t, member, "/profile"); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("a deactivated member's session still works: /profile status %d", res.StatusCode)
 	}
@@ -249,7 +250,7 @@ func TestCrossSiteRefused(t *testing.T) {
 			}
 		})
 	}
-	if f.userID(t, "eve@example.com") != 0 || f.outbox(t) != before || f.snapshot(t, id) != snap {
+	if f.UserID(t, "eve@example.com") != 0 || f.outbox(t) != before || f.snapshot(t, id) != snap {
 		t.Error("a cross-site post changed something")
 	}
 	if res := f.Get(t, f.admin, "/settings/users"); res.StatusCode != http.StatusOK {
@@ -394,7 +395,7 @@ func TestNamesEscaped(t *testing.T) {
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("invite: status %d", res.StatusCode)
 	}
-	id := f.userID(t, "x@example.com")
+	id := f.UserID(t, "x@example.com")
 	link := f.copyLink(t, id)
 	f.Clock.Advance(2 * time.Minute)
 	for name, r := range map[string]apptest.Response{
@@ -427,7 +428,9 @@ func TestDatabaseHoldsNoLink(t *testing.T) {
 	if !strings.Contains(msg.Body, token) {
 		t.Fatalf("the mailbox should show the emailed link:\n%s", msg.Body)
 	}
-	// ...but the database does not keep it.
+	// ...but the database does not keep it. Under the services: the
+	// write-ahead log goes into the main file first, as a backup would
+	// have it.
 	if _, err := f.App.DB.W.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 		t.Fatal(err)
 	}

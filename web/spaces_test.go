@@ -288,20 +288,16 @@ func TestRoleCeilingOnAccept(t *testing.T) {
 // userID finds a user by email.
 func (w *clinic) userID(t *testing.T, email string) int64 {
 	t.Helper()
-	var uid int64
-	if err := w.e.App.DB.R.QueryRow(`SELECT id FROM users WHERE email = ?`, email).Scan(&uid); err != nil {
-		t.Fatalf("user %s: %v", email, err)
+	uid := w.e.UserID(t, email)
+	if uid == 0 {
+		t.Fatalf("there is no user %s", email)
 	}
 	return uid
 }
 
 func (w *clinic) exists(t *testing.T, email string) bool {
 	t.Helper()
-	var n int
-	if err := w.e.App.DB.R.QueryRow(`SELECT count(*) FROM users WHERE email = ?`, email).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n == 1
+	return w.e.UserID(t, email) != 0
 }
 
 // removeRoles takes the roles in sids off u's invitation through Manage
@@ -502,11 +498,17 @@ func TestSpacesCreateAndRename(t *testing.T) {
 
 func (w *clinic) spaceID(t *testing.T, name string) int64 {
 	t.Helper()
-	var sid int64
-	if err := w.e.App.DB.R.QueryRow(`SELECT id FROM spaces WHERE name = ?`, name).Scan(&sid); err != nil {
-		t.Fatalf("space %s: %v", name, err)
+	tree, err := w.e.App.Spaces.Tree(context.Background())
+	if err != nil {
+		t.Fatal(err)
 	}
-	return sid
+	for _, n := range tree.Walk(tree.Root().ID) {
+		if n.Name == name {
+			return n.ID
+		}
+	}
+	t.Fatalf("there is no space %s", name)
+	return 0
 }
 
 // Only account administrators create, rename and delete spaces. A space
@@ -753,15 +755,7 @@ func TestSpacePagePages(t *testing.T) {
 	t.Parallel()
 	w := newClinic(t)
 	for i := range 55 {
-		res, err := w.e.App.DB.W.Exec(`INSERT INTO users (email, name, password_hash, created_at, activated_at) VALUES (?, ?, 'x', 0, 0)`,
-			fmt.Sprintf("m%02d@example.org", i), fmt.Sprintf("Member %02d", i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		id, _ := res.LastInsertId()
-		if _, err := w.e.App.DB.W.Exec(`INSERT INTO role_grants (user_id, space_id, role, granted_at) VALUES (?, ?, 'member', 0)`, id, w.room); err != nil {
-			t.Fatal(err)
-		}
+		w.join(t, w.admin, fmt.Sprintf("m%02d@example.org", i), fmt.Sprintf("Member %02d", i), memberOf(w.room))
 	}
 	una := w.signIn(t, unaEmail)
 	path := "/settings/spaces/" + cid(w.room)

@@ -53,6 +53,7 @@ type Env struct {
 	Clock  *clock.Fake
 	SMTP   *smtptest.Server // nil without Options.SMTP
 	URL    string
+	admin  users.User // SetupAdmin's, for the helpers of state.go
 }
 
 // Admin is the account administrator SetupAdmin creates.
@@ -128,6 +129,7 @@ func (e *Env) SetupAdmin(t testing.TB) users.User {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.admin = u
 	return u
 }
 
