@@ -98,7 +98,9 @@ func New(t testing.TB, o Options) *Env {
 		t.Fatal(err)
 	}
 	var out io.Writer = io.Discard
-	if testing.Verbose() {
+	// Not a fuzz test's F: the server logs while the fuzz target runs, and
+	// F.Log there panics.
+	if _, fuzz := t.(*testing.F); testing.Verbose() && !fuzz {
 		out = testWriter{t}
 	}
 	if o.Log != nil {
