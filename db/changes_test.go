@@ -11,6 +11,7 @@ import (
 //
 // ASVS 5.0: V7.4.2 (by analogy: what sessions and pages keep ends with it).
 func TestGenerationMovesAfterEveryWrite(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d, err := Open(t.TempDir())
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 )
 
 func TestMigrate(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d, err := Open(t.TempDir())
 	if err != nil {
@@ -52,6 +53,7 @@ func TestMigrate(t *testing.T) {
 // A reopened database keeps its migrations: nothing runs twice across
 // restarts.
 func TestMigrateAfterReopen(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	d, err := Open(dir)
@@ -77,6 +79,7 @@ func TestMigrateAfterReopen(t *testing.T) {
 // The pragmas are in the DSN, so every pooled connection has them, not just
 // the one an Exec happened to reach.
 func TestPragmasOnEveryConnection(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d := newTestDB(t)
 
@@ -120,6 +123,7 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 
 // Foreign keys are enforced on the writer: a grant on a missing space fails.
 func TestForeignKeysEnforced(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	_, err := f.db.W.Exec(`INSERT INTO role_grants (user_id, space_id, role, granted_at) VALUES (?, 9999, 'admin', 0)`, f.admin.ID)
 	if err == nil {
@@ -128,6 +132,7 @@ func TestForeignKeysEnforced(t *testing.T) {
 }
 
 func TestIsUnique(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	_, err := f.db.W.Exec(`INSERT INTO users (email, created_at) VALUES ('ADMIN@example.com', 0)`)
 	if !isUnique(err) {
@@ -141,6 +146,7 @@ func TestIsUnique(t *testing.T) {
 // A panic inside a write transaction must not keep the one writer
 // connection: later writes would wait forever.
 func TestTxPanicReleasesWriter(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	func() {
 		defer func() {
@@ -168,6 +174,7 @@ func TestTxPanicReleasesWriter(t *testing.T) {
 // The database lands in the data folder whatever its name, even with
 // characters that mean something in a file: URI.
 func TestOpenOddFolderNames(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"with space", "usher#2", "what?", "100%", "a%20b", "a&b=c"} {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), name)

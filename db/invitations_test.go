@@ -47,6 +47,7 @@ func eventKinds(t *testing.T, s *InvitationStore, invID int64) []invitations.Eve
 }
 
 func TestCreateInvitation(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	sales := f.space(t, spaces.Unit, "Sales", 0)
@@ -107,6 +108,7 @@ func TestCreateInvitation(t *testing.T) {
 // A failed Create leaves nothing behind: the user row goes with the
 // transaction.
 func TestCreateInvitationRollsBack(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	c := f.create("ivy@example.com", "", spaces.Grant{SpaceID: f.account, Role: spaces.Member}, spaces.Grant{SpaceID: f.account, Role: spaces.Admin})
@@ -126,6 +128,7 @@ func TestCreateInvitationRollsBack(t *testing.T) {
 }
 
 func TestResendStore(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	inv := f.invite(t, "ivy@example.com")
@@ -172,6 +175,7 @@ func TestResendStore(t *testing.T) {
 
 // The outbox key makes a repeated action a no-op.
 func TestEnqueueIdempotent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	inv := f.invite(t, "ivy@example.com")
@@ -189,6 +193,7 @@ func TestEnqueueIdempotent(t *testing.T) {
 }
 
 func TestRenewStore(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	old := f.invite(t, "ivy@example.com")
@@ -233,6 +238,7 @@ func TestRenewStore(t *testing.T) {
 }
 
 func TestCancelStore(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	inv := f.invite(t, "ivy@example.com")
@@ -257,6 +263,7 @@ func TestCancelStore(t *testing.T) {
 }
 
 func TestRemoveRolesStore(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	sales := f.space(t, spaces.Unit, "Sales", 0)
@@ -301,6 +308,7 @@ func TestRemoveRolesStore(t *testing.T) {
 func asOffered(a invitations.Accepting) ([]spaces.Grant, error) { return a.Offered, nil }
 
 func TestAcceptStore(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	sales := f.space(t, spaces.Unit, "Sales", 0)
@@ -429,6 +437,7 @@ func TestAcceptStore(t *testing.T) {
 }
 
 func TestRequestRenewalStore(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	inv := f.invite(t, "ivy@example.com")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/usherhq/usher/db"
+	"github.com/usherhq/usher/internal/dbtest"
 	"github.com/usherhq/usher/internal/errs"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/mail"
@@ -31,14 +32,7 @@ type outboxFixture struct {
 
 func newOutboxFixture(t *testing.T) *outboxFixture {
 	t.Helper()
-	d, err := db.Open(t.TempDir())
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if _, err := d.Migrate(context.Background()); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
+	d := dbtest.New(t)
 	admin, err := db.NewUserStore(d).CreateAccountAdmin(context.Background(), "Acme", "admin@example.com", "Ada Admin", "hash", obT0, true)
 	if err != nil {
 		t.Fatalf("CreateAccountAdmin: %v", err)
@@ -117,6 +111,7 @@ func ids(ms []mail.Message) []int64 {
 }
 
 func TestOutboxDue(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newOutboxFixture(t)
 	inv1, m1 := f.invite(t, "ana@example.com", obT0)
@@ -172,6 +167,7 @@ func TestOutboxDue(t *testing.T) {
 }
 
 func TestOutboxNextDueEmpty(t *testing.T) {
+	t.Parallel()
 	f := newOutboxFixture(t)
 	next, err := f.outbox.NextDue(context.Background())
 	if err != nil || !next.IsZero() {
@@ -182,6 +178,7 @@ func TestOutboxNextDueEmpty(t *testing.T) {
 // TestOutboxRecord checks that one Record updates the message, adds an
 // attempt and a line of the invitation's history together.
 func TestOutboxRecord(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	at := obT0.Add(10 * time.Second)
 	retry := at.Add(30 * time.Second)
@@ -237,6 +234,7 @@ func TestOutboxRecord(t *testing.T) {
 }
 
 func TestOutboxRecordRetries(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newOutboxFixture(t)
 	inv, m := f.invite(t, "ana@example.com", obT0)
@@ -276,6 +274,7 @@ func TestOutboxRecordRetries(t *testing.T) {
 }
 
 func TestOutboxRecordOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newOutboxFixture(t)
 	_, m := f.invite(t, "ana@example.com", obT0)
@@ -295,6 +294,7 @@ func TestOutboxRecordOnce(t *testing.T) {
 }
 
 func TestOutboxRecordWithoutInvitation(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newOutboxFixture(t)
 	id := f.loose(t, "ada@example.com", obT0)
@@ -309,6 +309,7 @@ func TestOutboxRecordWithoutInvitation(t *testing.T) {
 }
 
 func TestOutboxGetAndRecent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newOutboxFixture(t)
 	_, m1 := f.invite(t, "ana@example.com", obT0)
@@ -334,6 +335,7 @@ func TestOutboxGetAndRecent(t *testing.T) {
 }
 
 func TestOutboxWithdrawn(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newOutboxFixture(t)
 	inv, m := f.invite(t, "ana@example.com", obT0)

@@ -15,6 +15,7 @@ import (
 // on another connection once left them all waiting for each other.) The
 // statements are kept, and the same pages read from them say the same.
 func TestListsOutnumberingReaders(t *testing.T) {
+	t.Parallel()
 	d := newTestDB(t)
 	store := NewUserStore(d)
 	now := time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)

@@ -16,6 +16,7 @@ func reminderFor(inv invitations.Invitation) mail.Outgoing {
 }
 
 func TestDueReminders(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	sales := f.space(t, spaces.Unit, "Sales", 0)

@@ -34,6 +34,7 @@ func (f *fixture) spaceTree(t *testing.T) spaceTree {
 func grant(id int64, r spaces.Role) spaces.Grant { return spaces.Grant{SpaceID: id, Role: r} }
 
 func TestSpaceStoreCreateRenameAll(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	s := NewSpaceStore(f.db)
@@ -76,6 +77,7 @@ func TestSpaceStoreCreateRenameAll(t *testing.T) {
 }
 
 func TestSpaceStoreImpact(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	tr := f.spaceTree(t)
@@ -114,6 +116,7 @@ func TestSpaceStoreImpact(t *testing.T) {
 // an invitation offering nothing else is cancelled (and its never-joined
 // user removed), one offering more only loses the offers there.
 func TestSpaceStoreDelete(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	tr := f.spaceTree(t)
@@ -199,6 +202,7 @@ func TestSpaceStoreDelete(t *testing.T) {
 }
 
 func TestSpaceStoreMembers(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	tr := f.spaceTree(t)

@@ -19,8 +19,8 @@ var t0 = time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
 
 const ttl = 7 * 24 * time.Hour
 
-// newTestDB opens a migrated database in a file of its own: :memory: would
-// give each pooled connection its own empty database.
+// newTestDB is dbtest.New for the tests inside this package, which cannot
+// import dbtest: it imports db, and that would be an import cycle.
 func newTestDB(t testing.TB) *DB {
 	t.Helper()
 	d, err := Open(t.TempDir())

@@ -212,11 +212,13 @@ func checkListPlans(t *testing.T, d *DB) {
 }
 
 func TestListPlansWithoutStatistics(t *testing.T) {
+	t.Parallel()
 	checkListPlans(t, newTestDB(t))
 }
 
 // With statistics of a realistic mix, gathered by ANALYZE.
 func TestListPlansAfterAnalyze(t *testing.T) {
+	t.Parallel()
 	d := newTestDB(t)
 	seedForPlans(t, d, 3000)
 	if _, err := d.W.Exec(`ANALYZE`); err != nil {
@@ -263,6 +265,7 @@ func seedForPlans(t *testing.T, d *DB, n int) {
 
 // The seeded statuses and the counters the triggers keep agree.
 func TestSeedForPlansCounts(t *testing.T) {
+	t.Parallel()
 	d := newTestDB(t)
 	seedForPlans(t, d, 3000)
 	p, err := NewUserStore(d).List(context.Background(), users.ListFilter{Page: 1, PerPage: 50, Now: time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)})
@@ -279,6 +282,7 @@ func TestSeedForPlansCounts(t *testing.T) {
 // the expiry days and both search indexes start out right, and its Down
 // undoes it.
 func TestMigration0002IndexesExistingUsers(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d, err := Open(t.TempDir())
 	if err != nil {
@@ -337,6 +341,7 @@ func TestMigration0002IndexesExistingUsers(t *testing.T) {
 // counts and LIKE after each step, at several times of day; and the name
 // each user is sorted under stays the one shown.
 func TestListIndexesFollowEveryChange(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d := newTestDB(t)
 	seedForPlans(t, d, 200)
@@ -425,6 +430,7 @@ func TestListIndexesFollowEveryChange(t *testing.T) {
 // search index hold the same rows, in the same order, for every kind of
 // query, so List may pick either.
 func TestWalkAndIndexAgree(t *testing.T) {
+	t.Parallel()
 	d := newTestDB(t)
 	seedForPlans(t, d, 400)
 	for _, stmt := range []string{

@@ -12,6 +12,7 @@ import (
 )
 
 func TestCreateAccountAdmin(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d := newTestDB(t)
 	s := NewUserStore(d)
@@ -58,6 +59,7 @@ func TestCreateAccountAdmin(t *testing.T) {
 }
 
 func TestUserLookups(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	sales := f.space(t, spaces.Unit, "Sales", 0)
@@ -126,6 +128,7 @@ func emails(p users.ListPage) []string {
 }
 
 func TestListStatusesFollowTheClock(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newListFixture(t)
 	ivyExpires := t0.Add(ttl)
@@ -181,6 +184,7 @@ func mapsEqual(a, b map[users.Status]int) bool {
 }
 
 func TestListSearch(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newListFixture(t)
 	tests := []struct {
@@ -234,6 +238,7 @@ func TestListSearch(t *testing.T) {
 // A name is found as it is written, accents included; ASCII letters match
 // in any case.
 func TestListSearchNonASCII(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	f.activeUser(t, "elodie@example.com", "Élodie Durand")
@@ -249,6 +254,7 @@ func TestListSearchNonASCII(t *testing.T) {
 }
 
 func TestListPagination(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newListFixture(t)
 	var seen []string
@@ -300,6 +306,7 @@ func TestListPagination(t *testing.T) {
 }
 
 func TestListSpaceFilter(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newListFixture(t)
 	tests := []struct {
@@ -330,6 +337,7 @@ func TestListSpaceFilter(t *testing.T) {
 }
 
 func TestListRowDetails(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newListFixture(t)
 	p, err := f.users.List(ctx, users.ListFilter{Sort: users.ByEmail, Page: 1, PerPage: 50, Now: t0})

@@ -8,6 +8,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
@@ -157,6 +158,7 @@ func bigForm() url.Values {
 //
 // ASVS 5.0: V3.4.1 (HSTS), V3.3.1 (Secure cookies).
 func TestHSTSOnlyOverHTTPS(t *testing.T) {
+	t.Parallel()
 	for _, https := range []bool{false, true} {
 		t.Run(fmt.Sprintf("https=%v", https), func(t *testing.T) {
 			o := apptest.Options{}
@@ -200,6 +202,7 @@ func TestHSTSOnlyOverHTTPS(t *testing.T) {
 // ASVS 5.0: V3.4.3 (CSP), V3.4.4 (nosniff), V3.4.5 (Referrer-Policy),
 // V3.4.6 (frame-ancestors), V14.2.1 (token in a URL kept from leaking).
 func TestHeadersOnEveryResponse(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	id := f.invite(t, "bo@example.com", "member")
 	link := f.copyLink(t, id)
@@ -253,13 +256,14 @@ func TestHeadersOnEveryResponse(t *testing.T) {
 // ASVS 5.0: V2.4.1 (excessive calls / costly resources), V2.2.1 (input
 // validated: lengths and formats), V1.3.11 (nothing can reach a mail header).
 func TestInputLimits(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	before := f.outbox(t)
 	res := f.Post(t, f.admin, "/settings/users/invite", bigForm())
 	if res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(text(res.Body), "The form sent more than Usher accepts.") {
 		t.Errorf("100 KB invite: status %d, want 413 with a sentence\n%.400s", res.StatusCode, text(res.Body))
 	}
-	if f.userID(t, "eve@example.com") != 0 || f.outbox(t) != before {
+	if f.UserID(t, "eve@example.com") != 0 || f.outbox(t) != before {
 		t.Error("a 100 KB form was acted on")
 	}
 	if res := f.Post(t, f.Client(t), "/login", bigForm()); res.StatusCode != http.StatusRequestEntityTooLarge {
@@ -284,8 +288,7 @@ func TestInputLimits(t *testing.T) {
 			t.Errorf("invite with %s: status %d, want 422", c.name, res.StatusCode)
 		}
 	}
-	var n int
-	if err := f.App.DB.R.QueryRow(`SELECT count(*) FROM users`).Scan(&n); err != nil || n != 2 {
+	if n := f.UserCount(t); n != 2 {
 		t.Errorf("%d users after refused invitations, want 2 (admin, eve)", n)
 	}
 }
@@ -298,6 +301,7 @@ func TestInputLimits(t *testing.T) {
 // ASVS 5.0: V3.5.1 (request forgery), V3.5.3 (no state change on safe
 // methods; Sec-Fetch-Site checked).
 func TestCrossSiteNoTokenToPresent(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	id := f.invite(t, "bo@example.com", "member")
 	f.Clock.Advance(2 * time.Minute)
@@ -332,6 +336,7 @@ func TestCrossSiteNoTokenToPresent(t *testing.T) {
 // ASVS 5.0: V7.4.3 (terminate other sessions after a password change),
 // V6.2.3 (current password required).
 func TestPasswordChangeEndsOtherSessions(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	_, here := f.member(t, "bo@example.com", "Bo Berg")
 	there := f.SignIn(t, "bo@example.com", memberPassword)
@@ -366,6 +371,7 @@ func TestPasswordChangeEndsOtherSessions(t *testing.T) {
 // ASVS 5.0: V7.4.2 (terminate all sessions when an account is disabled or
 // deleted), V7.2.1 (every request's session checked on the server).
 func TestDeactivateAndDeleteEndSessions(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	bo, boHere := f.member(t, "bo@example.com", "Bo Berg")
 	boThere := f.SignIn(t, "bo@example.com", memberPassword)
@@ -419,6 +425,7 @@ func mustURL(t *testing.T, s string) *url.URL {
 //
 // ASVS 5.0: V7.3.1 (inactivity timeout), V7.3.2 (absolute lifetime).
 func TestSessionTimeouts(t *testing.T) {
+	t.Parallel()
 	e := apptest.New(t, apptest.Options{})
 	e.SetupAdmin(t)
 
@@ -457,6 +464,7 @@ func TestSessionTimeouts(t *testing.T) {
 //
 // ASVS 5.0: V7.2.4 (new session token on authentication).
 func TestFreshSessionAtSignIn(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	f.member(t, "bo@example.com", "Bo Berg")
 	shared := f.SignIn(t, apptest.AdminEmail, apptest.AdminPassword)
@@ -571,6 +579,7 @@ func TestSignInNotLockedOutByOthers(t *testing.T) {
 // ASVS 5.0: V6.3.1, V2.4.1, V4.1.3 (headers set by an intermediary cannot
 // be set by the client), V15.3.4 (the real client address for rate limits).
 func TestRateLimitSignInPerAddress(t *testing.T) {
+	t.Parallel()
 	f := &fixture{Env: apptest.New(t, apptest.Options{})}
 	f.SetupAdmin(t)
 	limit, _ := f.App.Web.RateLimit("loginIPFailed")
@@ -622,6 +631,7 @@ func TestRateLimitPasswordChange(t *testing.T) {
 //
 // ASVS 5.0: V4.1.3, V15.3.4, V6.3.1.
 func TestRateLimitTrustedProxy(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{Env: map[string]string{"USHER_TRUSTED_PROXIES": "127.0.0.1"}})
 	f.App.Web.SetRateLimit("loginIP", 2, 15*time.Minute)
 	c := f.Client(t)
@@ -724,6 +734,7 @@ func TestRateLimitIPv6ByNetwork(t *testing.T) {
 //
 // ASVS 5.0: V2.4.1, V6.3.1.
 func TestRateLimitAcceptForm(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	limit, period := f.App.Web.RateLimit("accept")
 	id := f.invite(t, "bo@example.com", "member")
@@ -750,6 +761,7 @@ func TestRateLimitAcceptForm(t *testing.T) {
 //
 // ASVS 5.0: V2.4.1, V6.4.1 (activation codes not guessable in practice).
 func TestRateLimitGarbageTokens(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	limit, period := f.App.Web.RateLimit("badToken")
 	link := f.copyLink(t, f.invite(t, "bo@example.com", "member"))
@@ -782,6 +794,7 @@ func TestRateLimitGarbageTokens(t *testing.T) {
 //
 // ASVS 5.0: V2.4.1, V2.3.2 (business limits).
 func TestRateLimitInvitesPerAdmin(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{Env: map[string]string{"USHER_SEND_LIMIT": "3"}})
 	if _, err := f.App.Users.CreateAdmin(t.Context(), apptest.AccountName, "cy@example.com", "Cy Admin", apptest.AdminPassword); err != nil {
 		t.Fatal(err)
@@ -795,7 +808,7 @@ func TestRateLimitInvitesPerAdmin(t *testing.T) {
 	wantBudget429(t, "the fourth invitation within the hour", res)
 	htmx := f.Post(t, f.admin, "/settings/users/invite", url.Values{"email": {"p3@example.com"}, "role": {"member"}}, apptest.HTMX...)
 	wantBudget429(t, "the fourth invitation with htmx", htmx)
-	if f.userID(t, "p3@example.com") != 0 || f.outbox(t) != before {
+	if f.UserID(t, "p3@example.com") != 0 || f.outbox(t) != before {
 		t.Error("a limited invitation was created or queued")
 	}
 	if res := f.Post(t, other, "/settings/users/invite", url.Values{"email": {"p3@example.com"}, "role": {"member"}}); res.StatusCode != http.StatusSeeOther {
@@ -816,11 +829,13 @@ func TestRateLimitInvitesPerAdmin(t *testing.T) {
 //
 // ASVS 5.0: V6.3.8 (valid users cannot be deduced from failed attempts,
 // by message, status or time).
+//
+// Not parallel: the allocation count is the whole process's.
 func TestSignInSameWorkForAnyEmail(t *testing.T) {
-	f := newFixture(t, apptest.Options{})
+	f := newFixture(t, apptest.Options{ProductionHasher: true})
 	f.invite(t, "pending@example.com", "member")
 	gone, _ := f.member(t, "gone@example.com", "Gone Away")
-	f.deactivate(t, gone)
+	f.Deactivate(t, gone)
 	var bodies []string
 	for _, email := range []string{apptest.AdminEmail, "nobody@example.com", "not an email", "pending@example.com", "gone@example.com"} {
 		password := "wrong password here"
@@ -846,14 +861,35 @@ func TestSignInSameWorkForAnyEmail(t *testing.T) {
 	}
 }
 
+// The binary stores passwords at OWASP's argon2id cost. Every other test
+// but the two above hashes at the cheapest cost (apptest's default), so
+// this is the one that shows the wiring the binary uses.
+//
+// ASVS 5.0: V11.4.2.
+func TestPasswordsHashedAtProductionCost(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t, apptest.Options{ProductionHasher: true})
+	e.SetupAdmin(t)
+	var hash string
+	// Under the services: none of them hands out a password hash.
+	if err := e.App.DB.R.QueryRow(`SELECT password_hash FROM users`).Scan(&hash); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(hash, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Errorf("the administrator's password hash is %.40s…; want argon2id at 19 MiB, 2 passes, 1 lane", hash)
+	}
+}
+
 // Passwords: more than 1,024 bytes is refused before any hashing (no
 // argon2id run, so long inputs cannot be used to burn CPU and memory);
 // 64 characters and more are accepted and work.
 //
 // ASVS 5.0: V6.2.9 (at least 64 characters permitted), V2.4.1 (costly
 // resources), V6.2.8 (the password verified exactly as set).
+//
+// Not parallel: the allocation count is the whole process's.
 func TestPasswordLengths(t *testing.T) {
-	f := newFixture(t, apptest.Options{})
+	f := newFixture(t, apptest.Options{ProductionHasher: true})
 	id := f.invite(t, "bo@example.com", "member")
 	link := f.copyLink(t, id)
 	c := f.Client(t)
@@ -894,6 +930,7 @@ func TestPasswordLengths(t *testing.T) {
 //
 // ASVS 5.0: V16.2.5 (sensitive data not logged), V14.2.4.
 func TestTokensNeverLogged(t *testing.T) {
+	t.Parallel()
 	for _, smtp := range []bool{true, false} {
 		t.Run(fmt.Sprintf("smtp=%v", smtp), func(t *testing.T) {
 			var log syncBuffer
@@ -978,18 +1015,17 @@ func TestTokensNeverLogged(t *testing.T) {
 // ASVS 5.0: V16.5.1 (generic error messages), V15.3.1 (only the fields
 // needed), V14.2.6 (minimum sensitive data).
 func TestTokensOnlyWhereMeant(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	id := f.invite(t, "bo@example.com", "member")
 	link := f.copyLink(t, id)
 	tok := tokenOf(link)
 	f.Clock.Advance(2 * time.Minute)
-	spaceID := func() int64 {
-		var sid int64
-		if err := f.App.DB.R.QueryRow(`SELECT id FROM spaces WHERE kind = 'account'`).Scan(&sid); err != nil {
-			t.Fatal(err)
-		}
-		return sid
-	}()
+	account, err := f.App.Users.Account(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	spaceID := account.ID
 	for name, res := range map[string]apptest.Response{
 		"users list":     f.Get(t, f.admin, "/settings/users"),
 		"invited tab":    f.Get(t, f.admin, "/settings/users?status=invited"),
@@ -1039,9 +1075,12 @@ func TestTokensOnlyWhereMeant(t *testing.T) {
 // ASVS 5.0: V6.4.1 (activation codes), V9.2.3 by analogy (a token is
 // accepted only for the purpose it was issued for); see SECURITY.md.
 func TestLinksArePurposeBound(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	id := f.invite(t, "bo@example.com", "member")
 	var nonce []byte
+	// Under the services, as someone holding the database and the key
+	// would: no service hands out a nonce.
 	if err := f.App.DB.R.QueryRow(`SELECT token_nonce FROM invitations WHERE user_id = ?`, id).Scan(&nonce); err != nil {
 		t.Fatal(err)
 	}

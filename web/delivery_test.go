@@ -41,6 +41,7 @@ func deliveryInvite(t *testing.T, e *apptest.Env, c *http.Client, email string) 
 // TestDeliveryStatusOnTheRow: the users list tells an administrator what
 // became of an invitation's email, and Resend stays on the menu.
 func TestDeliveryStatusOnTheRow(t *testing.T) {
+	t.Parallel()
 	e := apptest.New(t, apptest.Options{SMTP: true})
 	e.SetupAdmin(t)
 	admin := e.SignIn(t, apptest.AdminEmail, apptest.AdminPassword)
@@ -119,6 +120,7 @@ func deliveryUserID(t *testing.T, row string) string {
 // TestDeliveryReminderBeforeExpiry: with USHER_REMIND_BEFORE set, the
 // running app reminds the invitee once, with the same link.
 func TestDeliveryReminderBeforeExpiry(t *testing.T) {
+	t.Parallel()
 	e := apptest.New(t, apptest.Options{SMTP: true, Env: map[string]string{"USHER_REMIND_BEFORE": "48h"}})
 	e.SetupAdmin(t)
 	admin := e.SignIn(t, apptest.AdminEmail, apptest.AdminPassword)

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -44,21 +43,7 @@ func (f *fixture) invite(t *testing.T, email, role string) int64 {
 	if page := f.Get(t, f.admin, res.Header.Get("Location")); page.StatusCode != http.StatusOK {
 		t.Fatalf("after inviting %s: status %d", email, page.StatusCode)
 	}
-	return f.userID(t, email)
-}
-
-// userID is the id of the user with email, or 0 when there is none.
-func (f *fixture) userID(t *testing.T, email string) int64 {
-	t.Helper()
-	var id int64
-	err := f.App.DB.R.QueryRow(`SELECT id FROM users WHERE email = ?`, email).Scan(&id)
-	if err == sql.ErrNoRows {
-		return 0
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
+	return f.UserID(t, email)
 }
 
 // mails delivers the outbox and returns what reached email so far.
@@ -102,14 +87,9 @@ func (f *fixture) acceptAs(t *testing.T, path, name string) *http.Client {
 	return c
 }
 
-func (f *fixture) deactivate(t *testing.T, id int64) {
-	t.Helper()
-	if _, err := f.App.DB.W.Exec(`UPDATE users SET deactivated_at = ? WHERE id = ?`, f.Clock.Now().Unix(), id); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // snapshot is everything an action could change about a user, as text.
+// Under the services: "changed nothing" is about the rows themselves,
+// columns no page shows included.
 func (f *fixture) snapshot(t *testing.T, id int64) string {
 	t.Helper()
 	var b strings.Builder
@@ -191,6 +171,7 @@ const (
 
 // Every row action in every status, with htmx and without JavaScript.
 func TestRowActionsByStatus(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 
 	type want struct {
@@ -248,7 +229,7 @@ func TestRowActionsByStatus(t *testing.T) {
 				ids[em] = f.invite(t, em, "member")
 			}
 			if c.st == deactivated {
-				f.deactivate(t, ids[em])
+				f.Deactivate(t, ids[em])
 			}
 		}
 	}
@@ -256,7 +237,7 @@ func TestRowActionsByStatus(t *testing.T) {
 	const activeEmail = "active@example.com"
 	f.invite(t, activeEmail, "member")
 	f.acceptAs(t, f.lastLink(t, activeEmail), "Ada Active")
-	activeID := f.userID(t, activeEmail)
+	activeID := f.UserID(t, activeEmail)
 	// Past the resend cooldown of the invitations just sent.
 	f.Clock.Advance(2 * time.Minute)
 
@@ -365,7 +346,7 @@ func TestRowActionsByStatus(t *testing.T) {
 						t.Errorf("a new invitation should carry a new link")
 					}
 				}
-				if c.action == "cancel" && f.userID(t, em) != 0 {
+				if c.action == "cancel" && f.UserID(t, em) != 0 {
 					t.Errorf("a cancelled never-joined user should be gone")
 				}
 			})
@@ -434,6 +415,7 @@ func checkFlash(t *testing.T, f *fixture, res apptest.Response, back, kind, msg 
 
 // A "return" field can only send people back into the users list.
 func TestReturnStaysOnSite(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 	for i, ret := range []string{"https://evil.example", "//evil.example", "/\\evil.example", "https://evil.example/settings/users", "javascript:alert(1)", "/login", ""} {
 		em := fmt.Sprintf("r%d@example.com", i)
@@ -453,6 +435,7 @@ func TestReturnStaysOnSite(t *testing.T) {
 
 // Resend is a reminder with the same link whose expiry restarts.
 func TestResendSameLinkRestartsExpiry(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 	id := f.invite(t, "bo@example.com", "member")
 	first := f.lastLink(t, "bo@example.com")
@@ -504,6 +487,7 @@ func TestResendSameLinkRestartsExpiry(t *testing.T) {
 
 // Send new invitation: a new link; the old one stops working at once.
 func TestRenewNewLink(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 	id := f.invite(t, "bo@example.com", "member")
 	old := f.lastLink(t, "bo@example.com")
@@ -544,6 +528,7 @@ func TestRenewNewLink(t *testing.T) {
 // Cancel: the row leaves the list and the link dies, even under a form
 // opened before the cancel.
 func TestCancelKillsLink(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 	id := f.invite(t, "bo@example.com", "member")
 	link := f.lastLink(t, "bo@example.com")
@@ -571,9 +556,8 @@ func TestCancelKillsLink(t *testing.T) {
 	if res.StatusCode != http.StatusConflict || !strings.Contains(res.Body, "no longer valid") {
 		t.Errorf("posting a form opened before the cancel: status %d, want 409 no longer valid\n%s", res.StatusCode, res.Body)
 	}
-	var n int
-	if err := f.App.DB.R.QueryRow(`SELECT count(*) FROM users WHERE email = 'bo@example.com'`).Scan(&n); err != nil || n != 0 {
-		t.Errorf("nobody should have joined: %d users, err %v", n, err)
+	if id := f.UserID(t, "bo@example.com"); id != 0 {
+		t.Errorf("nobody should have joined: bo@example.com is user %d", id)
 	}
 	if prof := f.Get(t, invitee, "/profile"); prof.StatusCode != http.StatusSeeOther {
 		t.Errorf("the invitee should not be signed in: /profile status %d", prof.StatusCode)
@@ -585,13 +569,14 @@ func TestCancelKillsLink(t *testing.T) {
 
 // The ••• menu offers exactly SPEC's actions for each status.
 func TestMenuPerStatus(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 	expiredID := f.invite(t, "old@example.com", "member")
 	f.Clock.Advance(8 * 24 * time.Hour)
 	f.signInAgain(t)
 	invitedID := f.invite(t, "new@example.com", "admin")
 	deactID := f.invite(t, "gone@example.com", "member")
-	f.deactivate(t, deactID)
+	f.Deactivate(t, deactID)
 	f.acceptAs(t, f.lastLink(t, "new@example.com"), "Nina New")
 	pendingID := f.invite(t, "pending@example.com", "member")
 
@@ -653,7 +638,7 @@ func TestMenuPerStatus(t *testing.T) {
 		}
 	}
 	// Whatever else the administrator's own row offers, it has no invitation.
-	self := rowOf(list.Body, f.userID(t, apptest.AdminEmail))
+	self := rowOf(list.Body, f.UserID(t, apptest.AdminEmail))
 	for _, l := range labels[:5] {
 		if offers(self, keys[l]) {
 			t.Errorf("the administrator's own row offers %q", l)
@@ -667,6 +652,7 @@ func TestMenuPerStatus(t *testing.T) {
 // Deactivating a pending user kills their link and every invitation
 // action; activating restores the status they had.
 func TestDeactivateActivateInvited(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 	id := f.invite(t, "bo@example.com", "member")
 	link := f.lastLink(t, "bo@example.com")
@@ -703,6 +689,7 @@ func TestDeactivateActivateInvited(t *testing.T) {
 
 // The Invite user form.
 func TestInviteForm(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 
 	t.Run("invalid emails", func(t *testing.T) {
@@ -721,15 +708,14 @@ func TestInviteForm(t *testing.T) {
 				t.Errorf("%q: an invalid address sent email", em)
 			}
 		}
-		var n int
-		if err := f.App.DB.R.QueryRow(`SELECT count(*) FROM users`).Scan(&n); err != nil || n != 1 {
+		if n := f.UserCount(t); n != 1 {
 			t.Errorf("invalid addresses created users: %d users", n)
 		}
 	})
 
 	t.Run("bad role", func(t *testing.T) {
 		res := f.Post(t, f.admin, "/settings/users/invite", url.Values{"email": {"role@example.com"}, "role": {"owner"}})
-		if res.StatusCode != http.StatusUnprocessableEntity || f.userID(t, "role@example.com") != 0 {
+		if res.StatusCode != http.StatusUnprocessableEntity || f.UserID(t, "role@example.com") != 0 {
 			t.Errorf("an unknown role: status %d, want 422 and nobody invited", res.StatusCode)
 		}
 	})
@@ -790,7 +776,7 @@ func TestInviteForm(t *testing.T) {
 
 		before := f.allMail(t)
 		res = f.Post(t, f.admin, "/settings/users/invite", url.Values{"email": {"fay@example.com, gus@example.com"}, "name": {"Fay"}, "role": {"member"}})
-		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, `href="#name"`) || f.allMail(t) != before || f.userID(t, "fay@example.com") != 0 {
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, `href="#name"`) || f.allMail(t) != before || f.UserID(t, "fay@example.com") != 0 {
 			t.Errorf("a name with several addresses: status %d, want 422 on the name and nothing sent\n%s", res.StatusCode, res.Body)
 		}
 		var many []string
@@ -825,7 +811,7 @@ func TestInviteForm(t *testing.T) {
 
 	t.Run("existing users", func(t *testing.T) {
 		gone := f.invite(t, "gone@example.com", "member")
-		f.deactivate(t, gone)
+		f.Deactivate(t, gone)
 		f.Clock.Advance(time.Minute)
 		for _, c := range []struct{ email, status string }{
 			{"ANA@example.com", "Active"},
@@ -851,6 +837,7 @@ func TestInviteForm(t *testing.T) {
 
 // Actions on users that do not exist answer 404, never 500.
 func TestRowActionsUnknownUser(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 	for _, id := range []string{"0", "-1", "abc", "999999", "99999999999999999999", "1e3", "%20"} {
 		for _, c := range []struct{ method, path string }{
@@ -871,7 +858,7 @@ func TestRowActionsUnknownUser(t *testing.T) {
 		}
 	}
 	// The administrator's own row has no invitation to act on.
-	self := f.userID(t, apptest.AdminEmail)
+	self := f.UserID(t, apptest.AdminEmail)
 	res := f.Post(t, f.admin, fmt.Sprintf("/settings/users/%d/cancel", self), nil, apptest.HTMX...)
 	if res.StatusCode != http.StatusConflict {
 		t.Errorf("cancelling the admin's own (absent) invitation: status %d, want 409", res.StatusCode)
@@ -933,6 +920,7 @@ func count(statuses []int) map[int]int {
 // Many clicks at once, by one administrator or several, never send an
 // email twice.
 func TestParallelClicks(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 	admins := make([]*http.Client, 10)
 	for i := range admins {
@@ -947,7 +935,7 @@ func TestParallelClicks(t *testing.T) {
 		t.Errorf("10 invites at once sent %d emails, want 1", n)
 	}
 
-	id := f.userID(t, "bo@example.com")
+	id := f.UserID(t, "bo@example.com")
 	f.Clock.Advance(2 * time.Minute)
 	got = count(parallelPosts(t, f, admins, fmt.Sprintf("/settings/users/%d/resend", id), nil, apptest.HTMX...))
 	if got[http.StatusOK] != 1 || got[http.StatusTooManyRequests] != len(admins)-1 {
@@ -973,7 +961,7 @@ func TestParallelClicks(t *testing.T) {
 	if got[http.StatusOK] != 1 || got[http.StatusConflict]+got[http.StatusNotFound] != len(admins)-1 {
 		t.Errorf("10 cancels at once: statuses %v, want one 200 and the rest 409 or 404", got)
 	}
-	if f.userID(t, "bo@example.com") != 0 {
+	if f.UserID(t, "bo@example.com") != 0 {
 		t.Error("the cancelled invitee is still there")
 	}
 }
@@ -981,6 +969,7 @@ func TestParallelClicks(t *testing.T) {
 // Page numbers from the address that make no sense, or would overflow an
 // offset, answer a page, never an error.
 func TestListPageNumbers(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	for _, p := range []string{"0", "-3", "abc", "1e3", "9223372036854775807", "99999999999999999999"} {
 		res := f.Get(t, f.admin, "/settings/users?page="+p)
@@ -989,7 +978,7 @@ func TestListPageNumbers(t *testing.T) {
 			continue
 		}
 		first := p == "0" || p == "-3" || p == "abc" || p == "1e3" || p == "99999999999999999999"
-		if got := rowOf(res.Body, f.userID(t, apptest.AdminEmail)) != ""; got != first {
+		if got := rowOf(res.Body, f.UserID(t, apptest.AdminEmail)) != ""; got != first {
 			t.Errorf("page=%s lists the administrator: %v, want %v", p, got, first)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 // The whole life of one invitation over HTTP, with the email read from a
 // real SMTP server.
 func TestInviteEmailAccept(t *testing.T) {
+	t.Parallel()
 	e := apptest.New(t, apptest.Options{SMTP: true})
 	e.SetupAdmin(t)
 	admin := e.SignIn(t, apptest.AdminEmail, apptest.AdminPassword)

@@ -49,6 +49,8 @@ func TestNamesRefuseInvisibleCharacters(t *testing.T) {
 		}
 	}
 	var n int
+	// Under the services: a refused setup leaves nothing at all, and no
+	// service counts users or spaces before there is an account.
 	if err := e.App.DB.R.QueryRow(`SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM spaces)`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("refused setups left %d users and spaces, err %v", n, err)
 	}

@@ -107,7 +107,8 @@ func TestSpaceAdminSeesNoNamesElsewhere(t *testing.T) {
 	}
 
 	// A removal recorded before history kept roles as roles has only its
-	// words: Una is told that a role went, not which.
+	// words: Una is told that a role went, not which. Under the services:
+	// none of them writes history the old way any more.
 	if _, err := w.e.App.DB.W.Exec(`INSERT INTO invitation_events (invitation_id, at, actor_id, actor_name, kind, detail)
 		SELECT id, 0, NULL, 'Old Admin', 'role_removed', 'Member of Room B1' FROM invitations WHERE user_id = ?`, xavier.ID); err != nil {
 		t.Fatal(err)

@@ -29,6 +29,8 @@ func (f *fixture) copyLink(t *testing.T, id int64) string {
 	return strings.TrimPrefix(got.Link, f.URL)
 }
 
+// outbox counts the emails queued. Under the services: a refused request
+// must queue none, delivered or not.
 func (f *fixture) outbox(t *testing.T) int {
 	t.Helper()
 	var n int
@@ -40,6 +42,7 @@ func (f *fixture) outbox(t *testing.T) int {
 
 // The first-run setup link works once, and only with the right token.
 func TestSetupOnce(t *testing.T) {
+	t.Parallel()
 	e := apptest.New(t, apptest.Options{})
 	token := e.App.SetupToken
 	if token == "" {
@@ -76,14 +79,14 @@ func TestSetupOnce(t *testing.T) {
 			t.Errorf("posting setup again: status %d, want 404", res.StatusCode)
 		}
 	}
-	var n int
-	if err := e.App.DB.R.QueryRow(`SELECT count(*) FROM users`).Scan(&n); err != nil || n != 1 {
+	if n := e.UserCount(t); n != 1 {
 		t.Errorf("setup made %d users, want 1", n)
 	}
 }
 
 // A failed sign-in reads the same whether the email exists or not.
 func TestSignInRevealsNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	c := f.Client(t)
 	wrongPassword := f.Post(t, c, "/login", url.Values{"email": {apptest.AdminEmail}, "password": {"not the password at all"}})
@@ -106,6 +109,7 @@ func TestSignInRevealsNothing(t *testing.T) {
 
 // Signing out ends every session of the user.
 func TestSignOutEndsEverySession(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	other := f.SignIn(t, apptest.AdminEmail, apptest.AdminPassword)
 	if res := f.Get(t, other, "/settings/users"); res.StatusCode != http.StatusOK {
@@ -131,6 +135,7 @@ func TestSignOutEndsEverySession(t *testing.T) {
 // Who reaches what: members and signed-out visitors are refused on the
 // server, and nothing is sent for them.
 func TestAccessControl(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{}) // the built-in mailbox
 	memberID := f.invite(t, "mo@example.com", "member")
 	f.acceptAs(t, f.copyLink(t, memberID), "Mo Member")
@@ -178,11 +183,11 @@ func TestAccessControl(t *testing.T) {
 			}
 		})
 	}
-	if f.outbox(t) != before || f.snapshot(t, pending) != snap || f.userID(t, "new@example.com") != 0 {
+	if f.outbox(t) != before || f.snapshot(t, pending) != snap || f.UserID(t, "new@example.com") != 0 {
 		t.Error("a refused request changed something or queued email")
 	}
 	// Deactivating the member ends their session and their sign-in.
-	f.deactivate(t, memberID)
+	f.Deactivate(t, memberID)
 	if res := f.Get(t, member, "/profile"); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("a deactivated member's session still works: /profile status %d", res.StatusCode)
 	}
@@ -198,6 +203,7 @@ func TestAccessControl(t *testing.T) {
 
 // With SMTP configured the built-in mailbox does not exist.
 func TestMailboxOffWithSMTP(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 	if res := f.Get(t, f.admin, "/dev/mailbox"); res.StatusCode != http.StatusNotFound {
 		t.Errorf("mailbox with SMTP: status %d, want 404", res.StatusCode)
@@ -209,6 +215,7 @@ func TestMailboxOffWithSMTP(t *testing.T) {
 
 // Posts from another site are refused before they do anything.
 func TestCrossSiteRefused(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{SMTP: true})
 	id := f.invite(t, "bo@example.com", "member")
 	link := f.lastLink(t, "bo@example.com")
@@ -243,7 +250,7 @@ func TestCrossSiteRefused(t *testing.T) {
 			}
 		})
 	}
-	if f.userID(t, "eve@example.com") != 0 || f.outbox(t) != before || f.snapshot(t, id) != snap {
+	if f.UserID(t, "eve@example.com") != 0 || f.outbox(t) != before || f.snapshot(t, id) != snap {
 		t.Error("a cross-site post changed something")
 	}
 	if res := f.Get(t, f.admin, "/settings/users"); res.StatusCode != http.StatusOK {
@@ -257,6 +264,7 @@ func TestCrossSiteRefused(t *testing.T) {
 // Every kind of response carries the security headers, and cookies are
 // HttpOnly and SameSite=Lax.
 func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	id := f.invite(t, "bo@example.com", "member")
 	link := f.copyLink(t, id)
@@ -380,13 +388,14 @@ func directive(csp, name string) (string, bool) {
 
 // Names are text, never markup, wherever they appear.
 func TestNamesEscaped(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{})
 	const evil = `<script>alert(1)</script>`
 	res := f.Post(t, f.admin, "/settings/users/invite", url.Values{"email": {"x@example.com"}, "name": {evil}, "role": {"member"}})
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("invite: status %d", res.StatusCode)
 	}
-	id := f.userID(t, "x@example.com")
+	id := f.UserID(t, "x@example.com")
 	link := f.copyLink(t, id)
 	f.Clock.Advance(2 * time.Minute)
 	for name, r := range map[string]apptest.Response{
@@ -408,6 +417,7 @@ func TestNamesEscaped(t *testing.T) {
 
 // A copy of the data folder (database and all) holds no working link.
 func TestDatabaseHoldsNoLink(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.Options{}) // the built-in mailbox keeps messages
 	id := f.invite(t, "bo@example.com", "member")
 	link := f.copyLink(t, id)
@@ -418,7 +428,9 @@ func TestDatabaseHoldsNoLink(t *testing.T) {
 	if !strings.Contains(msg.Body, token) {
 		t.Fatalf("the mailbox should show the emailed link:\n%s", msg.Body)
 	}
-	// ...but the database does not keep it.
+	// ...but the database does not keep it. Under the services: the
+	// write-ahead log goes into the main file first, as a backup would
+	// have it.
 	if _, err := f.App.DB.W.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 		t.Fatal(err)
 	}
@@ -449,6 +461,7 @@ func TestDatabaseHoldsNoLink(t *testing.T) {
 
 // After sign-in, "next" can only lead somewhere on this site.
 func TestSignInNextStaysOnSite(t *testing.T) {
+	t.Parallel()
 	e := apptest.New(t, apptest.Options{})
 	e.SetupAdmin(t)
 	for _, c := range []struct{ next, want string }{

@@ -65,6 +65,7 @@ func mustStatusCode(t *testing.T, what string, res apptest.Response, want int) {
 // naming another unit or the account is refused whole, and a space that
 // does not exist gets the very same answer.
 func TestRoleCeilingOnInvite(t *testing.T) {
+	t.Parallel()
 	w := newClinic(t)
 	una := w.signIn(t, unaEmail)
 
@@ -126,6 +127,7 @@ func TestRoleCeilingOnInvite(t *testing.T) {
 // their spaces learns only that it cannot be invited from here: not the
 // person's status, not a link to them.
 func TestInviteSomeoneOutsideSaysNoMore(t *testing.T) {
+	t.Parallel()
 	w := newClinic(t)
 	una := w.signIn(t, unaEmail)
 	w.unchanged(t, "an invite of someone outside", func() {
@@ -152,6 +154,7 @@ func TestInviteSomeoneOutsideSaysNoMore(t *testing.T) {
 // A unit administrator editing a user gives roles in their unit only, and
 // cannot touch someone who also has roles elsewhere.
 func TestRoleCeilingOnEdit(t *testing.T) {
+	t.Parallel()
 	w := newClinic(t)
 	pat, _ := w.join(t, w.admin, "pat@example.com", "Pat Doe", memberOf(w.wa2))
 	quinn, _ := w.join(t, w.admin, "quinn@example.com", "Quinn Doe", memberOf(w.wa2), memberOf(w.southWA))
@@ -219,6 +222,7 @@ func TestRoleCeilingOnEdit(t *testing.T) {
 // only what they can still grant; with nothing left, accepting is refused
 // clearly and grants nothing.
 func TestRoleCeilingOnAccept(t *testing.T) {
+	t.Parallel()
 	w := newClinic(t)
 	ana := w.signIn(t, apptest.AdminEmail)
 	all := []int64{w.acct, w.north, w.south, w.wa1, w.wa2, w.room, w.southWA}
@@ -284,20 +288,16 @@ func TestRoleCeilingOnAccept(t *testing.T) {
 // userID finds a user by email.
 func (w *clinic) userID(t *testing.T, email string) int64 {
 	t.Helper()
-	var uid int64
-	if err := w.e.App.DB.R.QueryRow(`SELECT id FROM users WHERE email = ?`, email).Scan(&uid); err != nil {
-		t.Fatalf("user %s: %v", email, err)
+	uid := w.e.UserID(t, email)
+	if uid == 0 {
+		t.Fatalf("there is no user %s", email)
 	}
 	return uid
 }
 
 func (w *clinic) exists(t *testing.T, email string) bool {
 	t.Helper()
-	var n int
-	if err := w.e.App.DB.R.QueryRow(`SELECT count(*) FROM users WHERE email = ?`, email).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n == 1
+	return w.e.UserID(t, email) != 0
 }
 
 // removeRoles takes the roles in sids off u's invitation through Manage
@@ -332,6 +332,7 @@ func (w *clinic) removeRoles(t *testing.T, c *http.Client, u users.User, cancels
 // recorded; the last one cancels the invitation, the user leaves the list
 // and the link stops working.
 func TestRemoveRolesUntilCancelled(t *testing.T) {
+	t.Parallel()
 	w := newClinic(t)
 	const zed = "zed@example.com"
 	z := w.invite(t, w.una, zed, memberOf(w.wa1), memberOf(w.wa2), memberOf(w.room))
@@ -386,6 +387,7 @@ func TestRemoveRolesUntilCancelled(t *testing.T) {
 // Accepting after one of two roles was removed grants only the other,
 // even from an accept page opened before the removal.
 func TestAcceptAfterRemovingOneRole(t *testing.T) {
+	t.Parallel()
 	w := newClinic(t)
 	const ivy = "ivy@example.com"
 	u := w.invite(t, w.una, ivy, memberOf(w.wa2), memberOf(w.room))
@@ -423,6 +425,7 @@ var summaryRE = regexp.MustCompile(`(?s)<div class="error-summary".*?<li><a href
 // Account administrators shape the tree of spaces: units in the account,
 // waiting areas and meeting rooms in units, nothing else.
 func TestSpacesCreateAndRename(t *testing.T) {
+	t.Parallel()
 	w := newClinic(t)
 	ana := w.signIn(t, apptest.AdminEmail)
 
@@ -495,17 +498,24 @@ func TestSpacesCreateAndRename(t *testing.T) {
 
 func (w *clinic) spaceID(t *testing.T, name string) int64 {
 	t.Helper()
-	var sid int64
-	if err := w.e.App.DB.R.QueryRow(`SELECT id FROM spaces WHERE name = ?`, name).Scan(&sid); err != nil {
-		t.Fatalf("space %s: %v", name, err)
+	tree, err := w.e.App.Spaces.Tree(context.Background())
+	if err != nil {
+		t.Fatal(err)
 	}
-	return sid
+	for _, n := range tree.Walk(tree.Root().ID) {
+		if n.Name == name {
+			return n.ID
+		}
+	}
+	t.Fatalf("there is no space %s", name)
+	return 0
 }
 
 // Only account administrators create, rename and delete spaces. A space
 // administrator gets 403 for a space they administer and 404 for one they
 // do not; a member gets 403; nothing changes.
 func TestSpacesOnlyAccountAdmins(t *testing.T) {
+	t.Parallel()
 	w := newClinic(t)
 	type req struct {
 		what, path string
@@ -571,6 +581,7 @@ func TestSpacesOnlyAccountAdmins(t *testing.T) {
 // and the roles there go, an invitation offering nothing else is
 // cancelled, and one offering more just loses that offer.
 func TestDeleteSpace(t *testing.T) {
+	t.Parallel()
 	w := newClinic(t)
 	ctx := context.Background()
 	only := w.invite(t, w.admin, "only@example.com", memberOf(w.wa1), memberOf(w.room))
@@ -645,6 +656,7 @@ func TestDeleteSpace(t *testing.T) {
 // invited as, with Resend invitation and Cancel invitation, which come
 // back to the page with their banner.
 func TestSpacePage(t *testing.T) {
+	t.Parallel()
 	w := newClinic(t)
 	const pat = "pat@example.com"
 	p := w.invite(t, w.una, pat, memberOf(w.wa2), memberOf(w.room))
@@ -740,17 +752,10 @@ func clinicText(s string) string {
 // A space with many members lists them a page at a time, each role on its
 // own, the other's page kept.
 func TestSpacePagePages(t *testing.T) {
+	t.Parallel()
 	w := newClinic(t)
 	for i := range 55 {
-		res, err := w.e.App.DB.W.Exec(`INSERT INTO users (email, name, password_hash, created_at, activated_at) VALUES (?, ?, 'x', 0, 0)`,
-			fmt.Sprintf("m%02d@example.org", i), fmt.Sprintf("Member %02d", i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		id, _ := res.LastInsertId()
-		if _, err := w.e.App.DB.W.Exec(`INSERT INTO role_grants (user_id, space_id, role, granted_at) VALUES (?, ?, 'member', 0)`, id, w.room); err != nil {
-			t.Fatal(err)
-		}
+		w.join(t, w.admin, fmt.Sprintf("m%02d@example.org", i), fmt.Sprintf("Member %02d", i), memberOf(w.room))
 	}
 	una := w.signIn(t, unaEmail)
 	path := "/settings/spaces/" + cid(w.room)

@@ -7,6 +7,7 @@ import (
 )
 
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	env := map[string]string{"USHER_DATA_DIR": dir}
 
@@ -54,6 +55,7 @@ func TestDemo(t *testing.T) {
 }
 
 func TestDemoRefusesBadInput(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"USHER_DATA_DIR": t.TempDir()}
 	if _, _, err := runWith(t, env, "", "demo", "--users", "0"); err == nil || !strings.Contains(err.Error(), "--users") {
 		t.Errorf("--users 0: err %v", err)

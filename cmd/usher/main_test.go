@@ -55,6 +55,7 @@ func TestUnknownCommand(t *testing.T) {
 
 // Bad settings stop serve before it touches anything, naming the setting.
 func TestServeRefusesBadSettings(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		env  map[string]string
@@ -92,6 +93,7 @@ func TestServeRefusesBadSettings(t *testing.T) {
 }
 
 func TestMigrateTwice(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"USHER_DATA_DIR": t.TempDir()}
 	first, _, err := runWith(t, env, "", "migrate")
 	if err != nil {
@@ -121,6 +123,7 @@ func TestMigrateTwice(t *testing.T) {
 }
 
 func TestAdminCreate(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	const pw = "a long enough passphrase"
 	env := map[string]string{"USHER_DATA_DIR": dir, "USHER_ADMIN_PASSWORD": pw}

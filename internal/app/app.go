@@ -49,10 +49,11 @@ type Data struct {
 
 // Open opens the data folder for `usher migrate` and `usher admin create`.
 func Open(ctx context.Context, dataDir string, log *slog.Logger) (*Data, error) {
-	return open(ctx, dataDir, clock.Real{}, log)
+	return open(ctx, dataDir, clock.Real{}, log, nil)
 }
 
-func open(ctx context.Context, dataDir string, clk clock.Clock, log *slog.Logger) (*Data, error) {
+// open opens dataDir; hasher nil is argon2id at OWASP's cost.
+func open(ctx context.Context, dataDir string, clk clock.Clock, log *slog.Logger, hasher *auth.Hasher) (*Data, error) {
 	d, err := db.Open(dataDir)
 	if err != nil {
 		return nil, err
@@ -65,7 +66,9 @@ func open(ctx context.Context, dataDir string, clk clock.Clock, log *slog.Logger
 		d.Close()
 		return nil, err
 	}
-	hasher := auth.NewHasher(runtime.NumCPU())
+	if hasher == nil {
+		hasher = auth.NewHasher(runtime.NumCPU())
+	}
 	return &Data{DB: d, Users: users.NewService(db.NewUserStore(d), hasher, clk), hasher: hasher}, nil
 }
 
@@ -112,6 +115,7 @@ type Option func(*seams)
 
 type seams struct {
 	invitations func(invitations.Store) invitations.Store
+	hasher      *auth.Hasher
 }
 
 // WrapInvitations puts wrap between the invitations service and its
@@ -120,15 +124,21 @@ func WrapInvitations(wrap func(invitations.Store) invitations.Store) Option {
 	return func(s *seams) { s.invitations = wrap }
 }
 
+// UseHasher hashes passwords with h instead of argon2id at OWASP's cost
+// (auth.NewHasher), so that tests can sign in by the hundred.
+func UseHasher(h *auth.Hasher) Option {
+	return func(s *seams) { s.hasher = h }
+}
+
 // New opens the data folder and wires everything; it starts nothing.
 func New(ctx context.Context, cfg *config.Config, clk clock.Clock, log *slog.Logger, opts ...Option) (*App, error) {
-	data, err := open(ctx, cfg.DataDir, clk, log)
-	if err != nil {
-		return nil, err
-	}
 	var sm seams
 	for _, o := range opts {
 		o(&sm)
+	}
+	data, err := open(ctx, cfg.DataDir, clk, log, sm.hasher)
+	if err != nil {
+		return nil, err
 	}
 	a, err := wire(ctx, data, cfg, clk, log, sm)
 	if err != nil {

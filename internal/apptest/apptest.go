@@ -12,11 +12,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/usherhq/usher/internal/app"
+	"github.com/usherhq/usher/internal/auth"
 	"github.com/usherhq/usher/internal/clock"
 	"github.com/usherhq/usher/internal/config"
 	"github.com/usherhq/usher/internal/invitations"
@@ -38,6 +40,10 @@ type Options struct {
 	// WrapInvitations, when set, stands between the invitations service
 	// and its store (app.WrapInvitations).
 	WrapInvitations func(invitations.Store) invitations.Store
+	// ProductionHasher hashes passwords as the binary does (argon2id at
+	// OWASP's cost), for tests that measure that cost. Without it the
+	// cheapest argon2id is used (auth.NewCheapHasher).
+	ProductionHasher bool
 }
 
 // Env is a running Usher.
@@ -47,6 +53,7 @@ type Env struct {
 	Clock  *clock.Fake
 	SMTP   *smtptest.Server // nil without Options.SMTP
 	URL    string
+	admin  users.User // SetupAdmin's, for the helpers of state.go
 }
 
 // Admin is the account administrator SetupAdmin creates.
@@ -91,7 +98,9 @@ func New(t testing.TB, o Options) *Env {
 		t.Fatal(err)
 	}
 	var out io.Writer = io.Discard
-	if testing.Verbose() {
+	// Not a fuzz test's F: the server logs while the fuzz target runs, and
+	// F.Log there panics.
+	if _, fuzz := t.(*testing.F); testing.Verbose() && !fuzz {
 		out = testWriter{t}
 	}
 	if o.Log != nil {
@@ -99,6 +108,9 @@ func New(t testing.TB, o Options) *Env {
 	}
 	log := slog.New(slog.NewTextHandler(out, nil))
 	var opts []app.Option
+	if !o.ProductionHasher {
+		opts = append(opts, app.UseHasher(auth.NewCheapHasher(runtime.NumCPU())))
+	}
 	if o.WrapInvitations != nil {
 		opts = append(opts, app.WrapInvitations(o.WrapInvitations))
 	}
@@ -119,6 +131,7 @@ func (e *Env) SetupAdmin(t testing.TB) users.User {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.admin = u
 	return u
 }
 

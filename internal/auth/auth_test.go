@@ -154,6 +154,7 @@ func TestLinks(t *testing.T) {
 }
 
 func TestSecret(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	key, err := Secret(dir, "link", "")
 	if err != nil {
@@ -198,6 +199,7 @@ func TestSecret(t *testing.T) {
 
 // The variable wins without touching the data folder at all.
 func TestSecretFromEnvWritesNothing(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if _, err := Secret(dir, "link", strings.Repeat("e", 40)); err != nil {
 		t.Fatal(err)

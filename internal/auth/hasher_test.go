@@ -101,3 +101,30 @@ func TestHashParameters(t *testing.T) {
 		t.Error("the same password hashed twice gave the same salt or hash")
 	}
 }
+
+// The tests' hasher makes cheap hashes and still checks a production one
+// at the cost written in it, so a test server reads passwords set by the
+// real binary.
+func TestCheapHasher(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cheap, err := NewCheapHasher(1).Hash(ctx, "plum tractor gently sings")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(cheap, "$argon2id$v=19$m=8,t=1,p=1$") {
+		t.Fatalf("cheap hash %q: want argon2id at 8 KiB, one pass", cheap)
+	}
+	real, err := NewHasher(1).Hash(ctx, "plum tractor gently sings")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, hash := range []string{cheap, real} {
+		if ok, err := NewCheapHasher(1).Verify(ctx, "plum tractor gently sings", hash); !ok || err != nil {
+			t.Errorf("Verify(%.30s…) = %v, %v; want true", hash, ok, err)
+		}
+		if ok, err := NewHasher(1).Verify(ctx, "plum tractor gently sang", hash); ok || err != nil {
+			t.Errorf("Verify of a wrong password against %.30s… = %v, %v; want false", hash, ok, err)
+		}
+	}
+}

@@ -23,6 +23,10 @@ const (
 // OWASP's argon2id parameters: 19 MiB, 2 iterations, 1 lane.
 var params = &argon2id.Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32}
 
+// cheapParams are argon2id's lowest costs (8 KiB, one pass), for tests:
+// hundreds of sign-ins at OWASP's cost are most of the test suite's time.
+var cheapParams = &argon2id.Params{Memory: 8, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+
 //go:embed common-passwords.txt
 var commonList string
 
@@ -56,18 +60,37 @@ func CheckNewPassword(pw string) error {
 // Hasher hashes and verifies passwords, allowing only a few argon2id runs at
 // once so a burst of sign-ins cannot exhaust memory (19 MiB each).
 type Hasher struct {
-	slots chan struct{}
+	slots  chan struct{}
+	params *argon2id.Params
+	// dummy is verified against when there is no user, so that sign-in
+	// takes the same time whether or not the email exists.
+	dummy func() string
 	// started, when set, is called as each argon2id run begins, with its
 	// slot held: tests count the runs in progress with it.
 	started func()
 }
 
 // NewHasher allows n concurrent hashes.
-func NewHasher(n int) *Hasher {
+func NewHasher(n int) *Hasher { return newHasher(n, params) }
+
+// NewCheapHasher is NewHasher at argon2id's lowest cost, so that tests
+// sign in by the hundred without spending their time hashing. Passwords
+// hashed with it are as good as unhashed: never use it for real ones. It
+// verifies hashes of any cost, each at the cost it was made with.
+func NewCheapHasher(n int) *Hasher { return newHasher(n, cheapParams) }
+
+func newHasher(n int, p *argon2id.Params) *Hasher {
 	if n < 1 {
 		n = 1
 	}
-	return &Hasher{slots: make(chan struct{}, n)}
+	return &Hasher{
+		slots:  make(chan struct{}, n),
+		params: p,
+		dummy: sync.OnceValue(func() string {
+			s, _ := argon2id.CreateHash("usher-dummy-password", p)
+			return s
+		}),
+	}
 }
 
 func (h *Hasher) acquire(ctx context.Context) error {
@@ -92,16 +115,9 @@ func (h *Hasher) Hash(ctx context.Context, pw string) (string, error) {
 	}
 	defer func() { <-h.slots }()
 	h.start()
-	s, err := argon2id.CreateHash(pw, params)
+	s, err := argon2id.CreateHash(pw, h.params)
 	return s, errs.Wrap(err, "hashing password")
 }
-
-// dummyHash is verified against when there is no user, so that sign-in takes
-// the same time whether or not the email exists.
-var dummyHash = sync.OnceValue(func() string {
-	s, _ := argon2id.CreateHash("usher-dummy-password", params)
-	return s
-})
 
 // Verify reports whether pw matches hash. An empty hash (no such user, or
 // no password yet) still costs one argon2id run and returns false.
@@ -115,7 +131,7 @@ func (h *Hasher) Verify(ctx context.Context, pw, hash string) (bool, error) {
 	defer func() { <-h.slots }()
 	h.start()
 	if hash == "" {
-		_, _ = argon2id.ComparePasswordAndHash(pw, dummyHash())
+		_, _ = argon2id.ComparePasswordAndHash(pw, h.dummy())
 		return false, nil
 	}
 	ok, err := argon2id.ComparePasswordAndHash(pw, hash)

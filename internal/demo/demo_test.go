@@ -10,6 +10,7 @@ import (
 
 	"github.com/usherhq/usher/db"
 	"github.com/usherhq/usher/internal/auth"
+	"github.com/usherhq/usher/internal/dbtest"
 	"github.com/usherhq/usher/internal/demo"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/users"
@@ -22,14 +23,7 @@ var links = auth.NewLinks(bytes.Repeat([]byte{7}, 32))
 // newSeeder seeds a migrated database in a temporary folder.
 func newSeeder(t *testing.T, ttl time.Duration) (*db.DB, *demo.Seeder) {
 	t.Helper()
-	d, err := db.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if _, err := d.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	d := dbtest.New(t)
 	return d, demo.NewSeeder(db.NewDemoStore(d), links, auth.NewHasher(1), ttl)
 }
 
@@ -55,6 +49,7 @@ func count(t *testing.T, d *db.DB, q string, args ...any) int {
 // The users list, read the way the app reads it, agrees with what the
 // seeder says it made, and the statuses come in realistic proportions.
 func TestSeedMakesARealisticAccount(t *testing.T) {
+	t.Parallel()
 	const n = 3000
 	d, sum := seeded(t, n)
 	if sum.Users != n {
@@ -103,6 +98,7 @@ func TestSeedMakesARealisticAccount(t *testing.T) {
 // user row mirrors, with a history and at least one email; some emails
 // failed, with the server's reply.
 func TestSeedWritesInvitationHistories(t *testing.T) {
+	t.Parallel()
 	d, _ := seeded(t, 3000)
 	if n := count(t, d, `SELECT count(*) FROM users u WHERE u.activated_at IS NULL
 		AND (SELECT count(*) FROM invitations i WHERE i.user_id = u.id AND i.state = 'pending') != 1`); n != 0 {
@@ -138,6 +134,7 @@ func TestSeedWritesInvitationHistories(t *testing.T) {
 
 // The links of demo invitations are derived like real ones, so they work.
 func TestSeedLinksWork(t *testing.T) {
+	t.Parallel()
 	d, _ := seeded(t, 500)
 	rows, err := d.R.Query(`SELECT token_nonce, token_hash FROM invitations WHERE state = 'pending'`)
 	if err != nil {
@@ -164,6 +161,7 @@ func TestSeedLinksWork(t *testing.T) {
 // The names given go through the rule the services apply: a direction
 // override in the account's name is refused, and nothing is written.
 func TestSeedRefusesInvisibleCharactersInNames(t *testing.T) {
+	t.Parallel()
 	_, s := newSeeder(t, time.Hour)
 	for _, o := range []demo.Options{{AccountName: "Acme\u202e"}, {AdminName: "Alex\u200b"}} {
 		o.Users, o.Password, o.Now = 10, "x", now
@@ -177,6 +175,7 @@ func TestSeedRefusesInvisibleCharactersInNames(t *testing.T) {
 }
 
 func TestSeedRefusesADatabaseWithUsers(t *testing.T) {
+	t.Parallel()
 	d, _ := seeded(t, 10)
 	s := demo.NewSeeder(db.NewDemoStore(d), links, auth.NewHasher(1), time.Hour)
 	_, err := s.Seed(context.Background(), demo.Options{Users: 10, Password: "x", Now: now})
@@ -187,6 +186,7 @@ func TestSeedRefusesADatabaseWithUsers(t *testing.T) {
 
 // The same seed gives the same people.
 func TestSeedIsRepeatable(t *testing.T) {
+	t.Parallel()
 	a, _ := seeded(t, 300)
 	b, _ := seeded(t, 300)
 	q := `SELECT group_concat(email || name || coalesce(activated_at, '') || coalesce(deactivated_at, ''), ',') FROM (SELECT * FROM users ORDER BY id)`
@@ -203,6 +203,7 @@ func TestSeedIsRepeatable(t *testing.T) {
 }
 
 func TestSeedOneUser(t *testing.T) {
+	t.Parallel()
 	d, sum := seeded(t, 1)
 	if sum.Users != 1 || count(t, d, `SELECT count(*) FROM role_grants g JOIN spaces s ON s.id = g.space_id WHERE s.kind = 'account' AND g.role = 'admin'`) != 1 {
 		t.Errorf("one user: %+v, want just the account administrator", sum)

@@ -9,6 +9,7 @@ import (
 	"github.com/usherhq/usher/db"
 	"github.com/usherhq/usher/internal/auth"
 	"github.com/usherhq/usher/internal/clock"
+	"github.com/usherhq/usher/internal/dbtest"
 	"github.com/usherhq/usher/internal/errs"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/spaces"
@@ -22,16 +23,9 @@ import (
 // ASVS 5.0: V2.2.1, V6.4.1, V16.5.3 (fails securely on any input).
 func FuzzLookup(f *testing.F) {
 	ctx := context.Background()
-	d, err := db.Open(f.TempDir())
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { d.Close() })
-	if _, err := d.Migrate(ctx); err != nil {
-		f.Fatal(err)
-	}
+	d := dbtest.New(f)
 	clk := clock.NewFake(t0)
-	hasher := auth.NewHasher(2)
+	hasher := auth.NewCheapHasher(2)
 	us := users.NewService(db.NewUserStore(d), hasher, clk)
 	svc := invitations.NewService(db.NewInvitationStore(d), us, auth.NewLinks(bytes.Repeat([]byte{7}, 32)), hasher, clk, ttl, baseURL, invitations.DefaultSendLimit)
 	admin, err := us.Setup(ctx, users.SetupInput{AccountName: "Acme", Email: "ada@example.com", Name: "Ada", Password: password})

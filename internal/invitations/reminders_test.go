@@ -57,6 +57,7 @@ func (e *env) reminderRows(t *testing.T) []outboxRow {
 }
 
 func TestRemindersOncePerLink(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	r := e.reminders()
@@ -119,6 +120,7 @@ func TestRemindersOncePerLink(t *testing.T) {
 }
 
 func TestRemindersSkip(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	tests := []struct {
 		name string
@@ -155,6 +157,7 @@ func TestRemindersSkip(t *testing.T) {
 }
 
 func TestRemindersOff(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	inv := e.invite(t, "ana@example.com")
 	e.clock.Set(inv.ExpiresAt.Add(-time.Minute))
@@ -168,6 +171,7 @@ func TestRemindersOff(t *testing.T) {
 // Two senders (say, a restarted process and the old one finishing) race to
 // remind: one reminder.
 func TestRemindersConcurrent(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	inv := e.invite(t, "ana@example.com")
 	e.clock.Set(inv.ExpiresAt.Add(-remindBefore))
@@ -193,6 +197,7 @@ func TestRemindersConcurrent(t *testing.T) {
 // Through the sender, on the fake clock: the reminder arrives once, with
 // the link of the invitation.
 func TestReminderEmail(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	server := smtptest.Start(t)

@@ -15,6 +15,7 @@ import (
 	"github.com/usherhq/usher/db"
 	"github.com/usherhq/usher/internal/auth"
 	"github.com/usherhq/usher/internal/clock"
+	"github.com/usherhq/usher/internal/dbtest"
 	"github.com/usherhq/usher/internal/errs"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/spaces"
@@ -28,20 +29,6 @@ const (
 	baseURL  = "https://usher.example.com"
 	password = "plum tractor gently sings"
 )
-
-func newTestDB(t *testing.T) (*db.DB, string) {
-	t.Helper()
-	dir := t.TempDir()
-	d, err := db.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if _, err := d.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return d, dir
-}
 
 // env is a set-up account: Acme, with the unit Sales and its meeting room
 // Room 4, and Ada, the account administrator.
@@ -61,9 +48,10 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	d, dir := newTestDB(t)
+	dir := t.TempDir()
+	d := dbtest.Open(t, dir)
 	e := &env{db: d, dir: dir, clock: clock.NewFake(t0), linkKey: bytes.Repeat([]byte{7}, 32)}
-	hasher := auth.NewHasher(2)
+	hasher := auth.NewCheapHasher(2)
 	e.users = users.NewService(db.NewUserStore(d), hasher, e.clock)
 	e.svc = invitations.NewService(db.NewInvitationStore(d), e.users, auth.NewLinks(e.linkKey), hasher, e.clock, ttl, baseURL, invitations.DefaultSendLimit)
 	admin, err := e.users.Setup(ctx, users.SetupInput{AccountName: "Acme", Email: "ada@example.com", Name: "Ada", Password: password})
@@ -219,6 +207,7 @@ func wantCode(t *testing.T, what string, err error, code errs.Code, says string)
 }
 
 func TestInvite(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	inv := e.invite(t, "Ivy@Example.com", spaces.Grant{SpaceID: e.sales, Role: spaces.Admin}, spaces.Grant{SpaceID: e.room, Role: spaces.Member})
@@ -289,6 +278,7 @@ func TestInvite(t *testing.T) {
 // Space administrators invite to their spaces only; people who administer
 // nothing invite nobody.
 func TestInvitePermissions(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	sam := e.user(t, "sam@example.com", spaces.Grant{SpaceID: e.sales, Role: spaces.Admin})
@@ -347,6 +337,7 @@ func TestInvitePermissions(t *testing.T) {
 }
 
 func TestResend(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	inv := e.invite(t, "ivy@example.com")
@@ -408,6 +399,7 @@ func TestResend(t *testing.T) {
 }
 
 func TestRenew(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	inv := e.invite(t, "ivy@example.com", spaces.Grant{SpaceID: e.room, Role: spaces.Member})
@@ -452,6 +444,7 @@ func TestRenew(t *testing.T) {
 }
 
 func TestCancel(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	inv := e.invite(t, "ivy@example.com")
@@ -480,6 +473,7 @@ func TestCancel(t *testing.T) {
 }
 
 func TestRemoveRoles(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	inv := e.invite(t, "ivy@example.com", spaces.Grant{SpaceID: e.sales, Role: spaces.Admin}, spaces.Grant{SpaceID: e.room, Role: spaces.Member})
@@ -534,6 +528,7 @@ func TestRemoveRoles(t *testing.T) {
 }
 
 func TestAccept(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	offered := []spaces.Grant{{SpaceID: e.sales, Role: spaces.Admin}, {SpaceID: e.room, Role: spaces.Member}}
@@ -593,6 +588,7 @@ func TestAccept(t *testing.T) {
 }
 
 func TestAcceptRefused(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	form := invitations.AcceptInput{Name: "Ivy", Password: password}
 
@@ -697,6 +693,7 @@ func TestAcceptRefused(t *testing.T) {
 
 // Twenty posts of the accept form at once: exactly one wins.
 func TestAcceptConcurrent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	inv := e.invite(t, "ivy@example.com")
@@ -745,6 +742,7 @@ func TestAcceptConcurrent(t *testing.T) {
 // A copy of the database alone does not yield a working link: neither the
 // token nor the HMAC bytes behind it are stored.
 func TestDatabaseHoldsNoLink(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	admin := e.actor(t, e.admin)
@@ -805,6 +803,7 @@ func TestDatabaseHoldsNoLink(t *testing.T) {
 }
 
 func TestRequestRenewal(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	inv := e.invite(t, "ivy@example.com")
@@ -852,6 +851,7 @@ func TestRequestRenewal(t *testing.T) {
 // Many administrators clicking the same button at once: one action, one
 // email, the others told why.
 func TestConcurrentClicks(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	admin := e.actor(t, e.admin)

@@ -71,6 +71,7 @@ func copies(ms []smtptest.Message) map[string]int {
 
 // More messages than one Due batch travel over one connection.
 func TestSenderReusesConnection(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	ids := r.inviteMany(t, 2*mail.DefaultBatch+5)
 	r.flush(t, len(ids))
@@ -97,6 +98,7 @@ func TestSenderReusesConnection(t *testing.T) {
 // the sender opens a new connection for the rest, and no message counts a
 // failed attempt for it.
 func TestSenderReconnectsWhenTheServerHangsUp(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, smtptest.WithMaxMessages(3))
 	ids := r.inviteMany(t, 10)
 	r.flush(t, 10)
@@ -116,6 +118,7 @@ func TestSenderReconnectsWhenTheServerHangsUp(t *testing.T) {
 // One recipient rejected, one greylisted: the connection carries on (RSET)
 // for the others, and each message gets its own outcome.
 func TestSenderSessionKeepsGoingAfterARefusal(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	ids := r.inviteMany(t, 5)
 	r.server.RefuseRcpt("user0002@example.com", 550, "No such user")
@@ -143,6 +146,7 @@ func TestSenderSessionKeepsGoingAfterARefusal(t *testing.T) {
 // new connection at once, and the retry is the one possible duplicate,
 // with the same link.
 func TestSenderLostReply(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	ids := r.inviteMany(t, 4)
 	r.server.Drop(smtptest.Data, 1)
@@ -182,6 +186,7 @@ func TestSenderLostReply(t *testing.T) {
 // A server that stops answering mid-batch costs each message its own
 // timeout, no more: the worker moves on, on a new connection each time.
 func TestSenderSessionTimesOutPerMessage(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.smtp.Timeout = 200 * time.Millisecond
 	ids := r.inviteMany(t, 3)

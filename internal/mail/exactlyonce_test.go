@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/usherhq/usher/db"
+	"github.com/usherhq/usher/internal/dbtest"
 	"github.com/usherhq/usher/internal/mail"
 )
 
@@ -36,11 +37,7 @@ func (s *failingStore) Record(ctx context.Context, id int64, at time.Time, state
 func (r *rig) restart(t *testing.T) {
 	t.Helper()
 	r.db.Close()
-	d, err := db.Open(r.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := dbtest.Open(t, r.dir)
 	r.db, r.outbox, r.invs = d, db.NewOutboxStore(d), db.NewInvitationStore(d)
 	r.sender = r.newSender(r.smtp)
 }
@@ -50,6 +47,7 @@ func (r *rig) restart(t *testing.T) {
 // one duplicate possible, with the same link — and every other message
 // goes out exactly once.
 func TestCrashBetweenAcceptanceAndRecord(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	ids := r.inviteMany(t, 5)
 	crash := ids[2]
@@ -92,6 +90,7 @@ func TestCrashBetweenAcceptanceAndRecord(t *testing.T) {
 // that outcome when the database is back, and never sends the message
 // again.
 func TestRecordFailureDoesNotResend(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	ids := r.inviteMany(t, 3)
 	store := &failingStore{OutboxStore: r.outbox, id: ids[1], times: 2}
@@ -122,6 +121,7 @@ func TestRecordFailureDoesNotResend(t *testing.T) {
 // The process dies right after an action committed, before any sending:
 // after a restart the message goes out.
 func TestCrashAfterCommitBeforeSend(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	inv, id := r.invite(t, "ana@example.com", mail.Payload{})
 	r.restart(t)
@@ -138,6 +138,7 @@ func TestCrashAfterCommitBeforeSend(t *testing.T) {
 // The same action submitted twice (a double click, a retried htmx
 // request) carries the same outbox key: one email.
 func TestSameKeyOneEmail(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	inv, _ := r.invite(t, "ana@example.com", mail.Payload{})
 	r.flush(t, 1)

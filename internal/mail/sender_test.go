@@ -23,6 +23,7 @@ import (
 
 	"github.com/usherhq/usher/db"
 	"github.com/usherhq/usher/internal/clock"
+	"github.com/usherhq/usher/internal/dbtest"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/mail"
 	"github.com/usherhq/usher/internal/smtptest"
@@ -62,14 +63,7 @@ type rig struct {
 func newRig(t testing.TB, opts ...smtptest.Option) *rig {
 	t.Helper()
 	dir := t.TempDir()
-	d, err := db.Open(dir)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if _, err := d.Migrate(context.Background()); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
+	d := dbtest.Open(t, dir)
 	admin, err := db.NewUserStore(d).CreateAccountAdmin(context.Background(), "Acme", "admin@example.com", "Ada Admin", "hash", t0, true)
 	if err != nil {
 		t.Fatalf("CreateAccountAdmin: %v", err)
@@ -212,6 +206,7 @@ func parse(t *testing.T, raw []byte) parsed {
 }
 
 func TestSenderDelivers(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	inv, id := r.invite(t, "ana@example.com", mail.Payload{InviteeName: "Ana Silva"})
 	r.flush(t, 1)
@@ -279,6 +274,7 @@ func freeAddr(t *testing.T) string {
 }
 
 func TestSenderRetriesTemporaryFailures(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		setup func(t *testing.T, r *rig)
@@ -334,6 +330,7 @@ func TestSenderRetriesTemporaryFailures(t *testing.T) {
 }
 
 func TestSenderGivesUpAfterADay(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.server.Refuse(smtptest.Data, 451, "Try again later")
 	inv, id := r.invite(t, "ana@example.com", mail.Payload{})
@@ -361,6 +358,7 @@ func TestSenderGivesUpAfterADay(t *testing.T) {
 }
 
 func TestSenderFailsPermanentRejections(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		phase smtptest.Phase
 		code  int
@@ -394,6 +392,7 @@ func TestSenderFailsPermanentRejections(t *testing.T) {
 }
 
 func TestSMTPTimesOut(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		addr  func(t *testing.T, r *rig) string
@@ -434,6 +433,7 @@ func TestSMTPTimesOut(t *testing.T) {
 }
 
 func TestHeaderInjection(t *testing.T) {
+	t.Parallel()
 	const evil = "\r\nBcc: evil@example.com"
 	r := newRig(t)
 	r.smtp.From = &netmail.Address{Name: "Usher" + evil, Address: "no-reply@usher.example"}
@@ -485,6 +485,7 @@ func TestHeaderInjection(t *testing.T) {
 }
 
 func TestSenderMailbox(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.sender = r.newSender(mail.Mailbox{})
 	inv, id := r.invite(t, "ana@example.com", mail.Payload{})
@@ -511,6 +512,7 @@ func TestSenderMailbox(t *testing.T) {
 // holds its reply to a message's DATA: that message is still delivered
 // and recorded, the ones after it stay queued, untouched, and Run returns.
 func TestSenderFinishesSendOnShutdown(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	ids := r.inviteMany(t, 4)
 	r.server.Hold(smtptest.Data)
@@ -551,6 +553,7 @@ func TestSenderFinishesSendOnShutdown(t *testing.T) {
 }
 
 func TestSenderNotify(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.sender.Notify()
 	r.sender.Notify() // never blocks, even with nobody listening
@@ -642,6 +645,7 @@ func TestSMTPSecurity(t *testing.T) {
 // TestSenderSkipsWithdrawnInvitations: an email still queued (say, SMTP was
 // down) when its invitation is cancelled must not deliver a dead link.
 func TestSenderSkipsWithdrawnInvitations(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	inv, id := r.invite(t, "ana@example.com", mail.Payload{})
 	if err := r.invs.Cancel(context.Background(), inv.ID, r.admin, t0); err != nil {
@@ -663,6 +667,7 @@ func TestSenderSkipsWithdrawnInvitations(t *testing.T) {
 // and are refused, and searches everything logged and stored for the
 // password, plain or as AUTH PLAIN sends it.
 func TestCredentialsNeverLogged(t *testing.T) {
+	t.Parallel()
 	cert, pool := smtptest.SelfSigned(t)
 	const user, pass = "usher", "Tr0ub4dor&3-secret"
 	secrets := []string{

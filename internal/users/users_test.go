@@ -13,6 +13,7 @@ import (
 	"github.com/usherhq/usher/db"
 	"github.com/usherhq/usher/internal/auth"
 	"github.com/usherhq/usher/internal/clock"
+	"github.com/usherhq/usher/internal/dbtest"
 	"github.com/usherhq/usher/internal/errs"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/mail"
@@ -27,19 +28,6 @@ const (
 	ttl      = 7 * 24 * time.Hour
 )
 
-func newTestDB(t *testing.T) *db.DB {
-	t.Helper()
-	d, err := db.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if _, err := d.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
 type env struct {
 	db    *db.DB
 	svc   *users.Service
@@ -47,9 +35,9 @@ type env struct {
 }
 
 func newEnv(t *testing.T) env {
-	d := newTestDB(t)
+	d := dbtest.New(t)
 	clk := clock.NewFake(t0)
-	return env{db: d, svc: users.NewService(db.NewUserStore(d), auth.NewHasher(2), clk), clock: clk}
+	return env{db: d, svc: users.NewService(db.NewUserStore(d), auth.NewCheapHasher(2), clk), clock: clk}
 }
 
 // setup runs first-run setup and returns the first administrator.
@@ -63,6 +51,7 @@ func (e env) setup(t *testing.T) users.User {
 }
 
 func TestSetup(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	if need, err := e.svc.NeedsSetup(ctx); err != nil || !need {
@@ -121,6 +110,7 @@ func TestSetup(t *testing.T) {
 // Two people opening the one-time setup link at once: one account, one
 // administrator.
 func TestSetupConcurrent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	const n = 4
@@ -152,6 +142,7 @@ func TestSetupConcurrent(t *testing.T) {
 }
 
 func TestCreateAdmin(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	// On a fresh database the command names the account.
@@ -172,6 +163,7 @@ func TestCreateAdmin(t *testing.T) {
 }
 
 func TestAuthenticate(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	admin := e.setup(t)
@@ -236,6 +228,7 @@ func invite(t *testing.T, e env, email string, offered ...spaces.Grant) invitati
 }
 
 func TestList(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	admin := e.setup(t)

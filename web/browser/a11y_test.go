@@ -14,6 +14,7 @@ import (
 // Every page, in every state a person meets it, passes axe-core's WCAG 2.x
 // A/AA and best-practice rules, in the light and the dark colour scheme.
 func TestAccessibility(t *testing.T) {
+	t.Parallel()
 	axe := newAxeChecker(t)
 	s := newCheckSite(t)
 	b := newBrowser(t, s.e)
@@ -133,6 +134,7 @@ func (s *checkSite) adminPages(t *testing.T) []checkPage {
 // Every page's HTML, as the server sends it, has no errors by the Nu HTML
 // Checker (the W3C's validator).
 func TestHTMLValid(t *testing.T) {
+	t.Parallel()
 	h := newHTMLCollector(t)
 	s := newCheckSite(t)
 	e := s.e

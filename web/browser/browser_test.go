@@ -24,6 +24,7 @@ var invitationActions = []string{"Copy invitation link", "Resend invitation link
 // administrator invites, copies the link, resends it; the invited person
 // follows it, joins, and shows up Active.
 func TestInvitationStory(t *testing.T) {
+	t.Parallel()
 	e := apptest.New(t, apptest.Options{SMTP: true})
 	e.SetupAdmin(t)
 	b := newBrowser(t, e)
@@ -44,9 +45,13 @@ func TestInvitationStory(t *testing.T) {
 	if want := []string{"Copy invitation link", "Resend invitation link", "Cancel invitation"}; !containsAll(items, want) || slices.Contains(items, "Send new invitation") {
 		t.Fatalf("an Invited row's menu has %q; want %q and no Send new invitation", items, want)
 	}
-	admin.choose(bo, "Copy invitation link")
-	admin.waitBanner("Invitation link copied.")
-	copied := eval[string](admin, `navigator.clipboard.readText()`, chromedp.EvalAwaitPromise)
+	copied := func() string {
+		clipboard.Lock()
+		defer clipboard.Unlock()
+		admin.choose(bo, "Copy invitation link")
+		admin.waitBanner("Invitation link copied.")
+		return eval[string](admin, `navigator.clipboard.readText()`, chromedp.EvalAwaitPromise)
+	}()
 	if copied != emailed {
 		t.Fatalf("the clipboard holds %q, want the emailed link %q", copied, emailed)
 	}
@@ -102,6 +107,7 @@ func TestInvitationStory(t *testing.T) {
 
 // An expired invitation is renewed with a new link; the old one dies.
 func TestExpiredInvitation(t *testing.T) {
+	t.Parallel()
 	e := apptest.New(t, apptest.Options{SMTP: true})
 	e.SetupAdmin(t)
 	b := newBrowser(t, e)
@@ -151,6 +157,7 @@ func TestExpiredInvitation(t *testing.T) {
 
 // Cancel asks first, in a modal dialog, then the row and the link go.
 func TestCancelInvitation(t *testing.T) {
+	t.Parallel()
 	_, b, admin, link := invitedBo(t, true)
 
 	admin.openMenu(bo)
@@ -183,6 +190,7 @@ func TestCancelInvitation(t *testing.T) {
 // Several people at once: the form takes their addresses together; an
 // address already invited is said, not mailed again, while the new one is.
 func TestInviteSeveral(t *testing.T) {
+	t.Parallel()
 	e := apptest.New(t, apptest.Options{SMTP: true})
 	e.SetupAdmin(t)
 	b := newBrowser(t, e)
@@ -225,6 +233,7 @@ func TestInviteSeveral(t *testing.T) {
 // The menu works from the keyboard alone (WAI-ARIA menu button): no mouse
 // event anywhere in this test.
 func TestKeyboardOnly(t *testing.T) {
+	t.Parallel()
 	e := apptest.New(t, apptest.Options{SMTP: true})
 	e.SetupAdmin(t)
 	b := newBrowser(t, e)
@@ -329,6 +338,7 @@ func TestKeyboardOnly(t *testing.T) {
 // Without JavaScript the ••• is a link to a page of plain forms, and an
 // action comes back to the list with its banner.
 func TestWithoutJavaScript(t *testing.T) {
+	t.Parallel()
 	e, _, admin, link := invitedBo(t, false)
 	e.Clock.Advance(2 * time.Minute)
 

@@ -8,12 +8,17 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/chromedp"
 
 	"github.com/usherhq/usher/internal/apptest"
@@ -39,14 +44,62 @@ func chromium() string {
 	return ""
 }
 
-// Browser is one headless Chromium, for one test.
+// Browser is the shared Chromium as one test sees it: the people it opens
+// are the test's until it ends.
 type Browser struct {
 	t    *testing.T
-	ctx  context.Context
 	base string
 }
 
-// newBrowser starts Chromium for the test and stops it when the test ends.
+// chrome is the one Chromium process every test of the package shares:
+// started by the first test that needs it, stopped by TestMain. Starting
+// one per test cost more than the tests themselves. Sharing it shares
+// nothing a page sees: each person is a browser context of their own (an
+// incognito profile, with its own cookies, storage and permissions),
+// passed to a later test only once cleared (see idle).
+var chrome struct {
+	once sync.Once
+	ctx  context.Context // the browser; its first tab is never used
+	err  error
+	stop func()
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if chrome.stop != nil {
+		chrome.stop()
+	}
+	os.Exit(code)
+}
+
+func startChrome(path string) {
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.WindowSize(1280, 900),
+	)
+	// Without a UserDataDir chromedp makes a temporary profile and removes
+	// it once the browser has exited.
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	chrome.ctx = ctx
+	chrome.stop = func() { cancel(); cancelAlloc() }
+	// The first Do starts the browser; it must not carry a step timeout,
+	// which would end the browser with the step.
+	if err := chromedp.Do(ctx); err != nil {
+		chrome.err = fmt.Errorf("start Chromium at %s: %w", path, err)
+	}
+}
+
+// newBrowser gives the test the shared Chromium, starting it if needed.
 // Without Chromium the test is skipped, except in CI, where that is a
 // failure: a green CI run must mean the browser tests ran.
 func newBrowser(t *testing.T, e *apptest.Env) *Browser {
@@ -59,32 +112,11 @@ func newBrowser(t *testing.T, e *apptest.Env) *Browser {
 		}
 		t.Skip(msg)
 	}
-	// t.TempDir registers its removal before the browser's cancel below,
-	// so the browser has exited when its profile is removed.
-	profile := t.TempDir()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1280, 900),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	// The first Do starts the browser; it must not carry a step timeout,
-	// which would end the browser with the step.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start Chromium at %s: %v", path, err)
+	chrome.once.Do(func() { startChrome(path) })
+	if chrome.err != nil {
+		t.Fatal(chrome.err)
 	}
-	return &Browser{t: t, ctx: ctx, base: e.URL}
+	return &Browser{t: t, base: e.URL}
 }
 
 // Person is one person at one browser: their own browser context (so their
@@ -95,12 +127,26 @@ type Person struct {
 	base string
 }
 
+// clipboard stands for the browser's one clipboard, which every browser
+// context shares: a test holds it from a copy to reading what was copied.
+var clipboard sync.Mutex
+
+// kind is what a person's browser does beyond Chromium's defaults, set
+// once, when their browser context is made.
+type kind int
+
+const (
+	// withJS treats the page as focused: a headless page otherwise is
+	// not, and the clipboard refuses unfocused pages.
+	withJS    kind = iota
+	withoutJS      // runs no JavaScript at all
+)
+
 // person opens a fresh browser context with the clipboard allowed for the
-// app's origin and the page treated as focused (a headless page otherwise
-// is not, and the clipboard refuses unfocused pages).
+// app's origin.
 func (b *Browser) person() *Person {
 	b.t.Helper()
-	p := b.newPerson()
+	p := b.newPerson(withJS)
 	id := chromedp.FromContext(p.ctx).BrowserContextID
 	for _, d := range []*browser.PermissionDescriptor{
 		{Name: "clipboard-read"},
@@ -110,30 +156,118 @@ func (b *Browser) person() *Person {
 			b.t.Fatalf("grant %s: %v", d.Name, err)
 		}
 	}
-	if _, err := chromedp.Call(p.ctx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
-		b.t.Fatalf("focus emulation: %v", err)
-	}
 	return p
 }
 
 // personWithoutJS is a person whose browser runs no JavaScript at all.
 func (b *Browser) personWithoutJS() *Person {
 	b.t.Helper()
-	p := b.newPerson()
-	if _, err := chromedp.Call(p.ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
-		b.t.Fatalf("disable JavaScript: %v", err)
-	}
-	return p
+	return b.newPerson(withoutJS)
 }
 
-func (b *Browser) newPerson() *Person {
+// A browser context and its tab outlive the test that used them: making
+// them costs Chromium more than a short test's pages do. When the test
+// ends they are cleared (the page, cookies, permissions, emulated media
+// and screen, history) and wait in idle for the next person of the same
+// kind. What else a context keeps (storage, the cache) belongs to the
+// origins it opened, and every test's server has an origin of its own
+// while it runs; a context goes only to a test whose origin it never
+// opened, so an origin used again by a later server finds nothing.
+var idle struct {
+	sync.Mutex
+	tabs []*tab
+}
+
+// tab is a browser context with its one tab.
+type tab struct {
+	ctx    context.Context
+	cancel context.CancelFunc // closes the tab and the context
+	kind   kind
+	opened map[string]bool // the origins it has been given for
+}
+
+func (b *Browser) newPerson(k kind) *Person {
 	b.t.Helper()
-	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
-	b.t.Cleanup(cancel)
+	tb := takeIdle(k, b.base)
+	if tb == nil {
+		tb = b.newTab(k)
+	}
+	tb.opened[b.base] = true
+	b.t.Cleanup(tb.release)
+	return &Person{t: b.t, ctx: tb.ctx, base: b.base}
+}
+
+// takeIdle is an idle tab of kind k that never opened origin, or nil.
+func takeIdle(k kind, origin string) *tab {
+	idle.Lock()
+	defer idle.Unlock()
+	for i, tb := range idle.tabs {
+		if tb.kind == k && !tb.opened[origin] {
+			idle.tabs = slices.Delete(idle.tabs, i, i+1)
+			return tb
+		}
+	}
+	return nil
+}
+
+// newTab makes a browser context of kind k, with its tab.
+func (b *Browser) newTab(k kind) *tab {
+	b.t.Helper()
+	ctx, cancel := chromedp.NewContext(chrome.ctx, chromedp.WithNewBrowserContext())
 	if err := chromedp.Do(ctx); err != nil { // opens the tab, without a timeout
+		cancel()
 		b.t.Fatalf("open a browser context: %v", err)
 	}
-	return &Person{t: b.t, ctx: ctx, base: b.base}
+	var err error
+	switch k {
+	case withJS:
+		_, err = chromedp.Call(ctx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true})
+	case withoutJS:
+		_, err = chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+	}
+	if err != nil {
+		cancel()
+		b.t.Fatalf("set up a browser context: %v", err)
+	}
+	return &tab{ctx: ctx, cancel: cancel, kind: k, opened: map[string]bool{}}
+}
+
+// release clears the tab for the next person, or closes it when it cannot
+// be cleared.
+func (tb *tab) release() {
+	if err := tb.clear(); err != nil {
+		tb.cancel()
+		return
+	}
+	idle.Lock()
+	idle.tabs = append(idle.tabs, tb)
+	idle.Unlock()
+}
+
+func (tb *tab) clear() error {
+	ctx, cancel := context.WithTimeout(tb.ctx, stepTimeout)
+	defer cancel()
+	id := chromedp.FromContext(tb.ctx).BrowserContextID
+	if _, err := chromedp.Run(ctx, chromedp.Navigate("about:blank")); err != nil {
+		return err
+	}
+	if _, err := chromedp.Call(ctx, page.ResetNavigationHistory, cdp.Empty{}); err != nil {
+		return err
+	}
+	if _, err := chromedp.CallBrowser(ctx, storage.ClearCookies, storage.ClearCookiesParams{BrowserContextID: id}); err != nil {
+		return err
+	}
+	if _, err := chromedp.CallBrowser(ctx, browser.ResetPermissions, browser.ResetPermissionsParams{BrowserContextID: id}); err != nil {
+		return err
+	}
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
+		return err
+	}
+	if _, err := chromedp.Call(ctx, emulation.ClearDeviceMetricsOverride, cdp.Empty{}); err != nil {
+		return err
+	}
+	_, err := chromedp.Call(ctx, emulation.SetTouchEmulationEnabled, emulation.SetTouchEmulationEnabledParams{Enabled: false})
+	return err
 }
 
 // do runs steps in the tab, failing the test with what the page shows.

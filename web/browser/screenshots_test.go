@@ -22,6 +22,7 @@ import (
 // small account, for people to look at (go tool task screenshots). It
 // checks only that the pages render and do not scroll sideways.
 func TestScreenshots(t *testing.T) {
+	t.Parallel()
 	dir := os.Getenv("USHER_SCREENSHOTS")
 	if dir == "" {
 		t.Skip("screenshots are written only when USHER_SCREENSHOTS=<dir> is set: go tool task screenshots")
@@ -152,10 +153,7 @@ func seed(t *testing.T, e *apptest.Env) (email, link string) {
 	}
 	e.Clock.Advance(20 * time.Hour)
 	admin = e.SignIn(t, apptest.AdminEmail, apptest.AdminPassword)
-	var ethan int64
-	if err := e.App.DB.R.QueryRow(`SELECT id FROM users WHERE email = ?`, "ethan.clarke@example.com").Scan(&ethan); err != nil {
-		t.Fatal(err)
-	}
+	ethan := e.UserID(t, "ethan.clarke@example.com")
 	res := e.Post(t, admin, "/settings/users/"+strconv.FormatInt(ethan, 10)+"/deactivate", url.Values{"return": {"/settings/users"}})
 	mustStatus(t, "deactivate ethan", res, http.StatusSeeOther)
 	e.Clock.Advance(6 * time.Hour) // "Invited yesterday", and past every resend cooldown

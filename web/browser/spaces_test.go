@@ -20,6 +20,7 @@ import (
 // Manage invitation dialog, and the invitee joins as a member of the
 // waiting area only.
 func TestUnitAdminInvitesToWaitingArea(t *testing.T) {
+	t.Parallel()
 	const (
 		una   = "una@example.com"
 		ivy   = "ivy@example.com"

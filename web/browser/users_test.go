@@ -1,6 +1,7 @@
 package browser_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,22 +10,34 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/usherhq/usher/internal/apptest"
+	"github.com/usherhq/usher/internal/invitations"
+	"github.com/usherhq/usher/internal/spaces"
 )
 
-// seedPeople adds n active users, Person 000 to Person n-1, and three
-// whose names hold "zo", straight into the database (its triggers keep
-// the counts and search indexes).
+// seedPeople adds n active members of the account, Person 000 to Person
+// n-1, and three whose names hold "zo": each invited by the administrator
+// and joining, through the services.
 func seedPeople(t *testing.T, e *apptest.Env, n int) {
 	t.Helper()
-	now := e.Clock.Now().Unix()
+	ctx := context.Background()
+	actor := invitations.Actor{User: e.User(t, e.UserID(t, apptest.AdminEmail)), Access: e.AdminAccess(t)}
+	account, err := e.App.Users.Account(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	names := []string{"Zoë Adams", "Zora Brown", "Enzo Conti"}
 	for i := range n {
 		names = append(names, fmt.Sprintf("Person %03d", i))
 	}
 	for _, name := range names {
 		email := strings.ToLower(strings.NewReplacer(" ", ".", "ë", "e").Replace(name)) + "@example.org"
-		if _, err := e.App.DB.W.Exec(`INSERT INTO users (email, name, password_hash, created_at, activated_at) VALUES (?, ?, 'not a hash', ?, ?)`, email, name, now, now); err != nil {
-			t.Fatal(err)
+		inv, err := e.App.Invitations.Invite(ctx, actor, invitations.InviteInput{Email: email, Name: name, Offered: []spaces.Grant{{SpaceID: account.ID, Role: spaces.Member}}})
+		if err != nil {
+			t.Fatalf("invite %s: %v", email, err)
+		}
+		token := strings.TrimPrefix(e.App.Invitations.LinkFor(inv.Nonce), e.URL+"/invite/")
+		if _, err := e.App.Invitations.Accept(ctx, token, invitations.AcceptInput{Name: name, Password: password}); err != nil {
+			t.Fatalf("%s accepting: %v", email, err)
 		}
 	}
 }
@@ -39,6 +52,7 @@ func (p *Person) rowEmails() []string {
 // type (in place, the address bookmarkable, Back undoing it) and without
 // JavaScript, a status tab, the next page.
 func TestUsersListSearchTabsPages(t *testing.T) {
+	t.Parallel()
 	e := apptest.New(t, apptest.Options{SMTP: true})
 	e.SetupAdmin(t)
 	seedPeople(t, e, 120) // 124 users with the administrator
@@ -113,6 +127,7 @@ func TestUsersListSearchTabsPages(t *testing.T) {
 // back; Delete removes them; and an administrator can neither deactivate
 // nor delete herself, nor, as the last account administrator, step down.
 func TestDeactivateActivateDelete(t *testing.T) {
+	t.Parallel()
 	e, b, admin, link := invitedBo(t, true)
 	member := b.person()
 	member.open(link)
