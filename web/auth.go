@@ -10,7 +10,6 @@ import (
 
 	"github.com/usherhq/usher/internal/errs"
 	"github.com/usherhq/usher/internal/users"
-	"github.com/usherhq/usher/views/components"
 	authviews "github.com/usherhq/usher/views/pages/auth"
 )
 
@@ -90,15 +89,6 @@ func (s *Server) setup(c echo.Context) error {
 	}
 	s.Log.Info("setup complete", "admin", u.Email)
 	return s.startSession(c, u, "/settings/users", success("Welcome to Usher, %s. Invite the people you work with.", u.DisplayName()))
-}
-
-// formErrors turns an Invalid error about a field into what a form shows.
-func formErrors(err error) ([]components.FieldError, components.FieldErrors, bool) {
-	var e *errs.Error
-	if !asError(err, &e) || e.Code != errs.Invalid || e.Field == "" {
-		return nil, nil, false
-	}
-	return []components.FieldError{{Field: e.Field, Message: e.Message}}, components.FieldErrors{e.Field: e.Message}, true
 }
 
 func (s *Server) loginForm(c echo.Context) error {

@@ -122,7 +122,7 @@ func TestRoleCeilingAtCommit(t *testing.T) {
 	if !yuri.ActivatedAt.IsZero() || len(w.roles(t, yuri)) != 0 {
 		t.Errorf("Yuri joined anyway: activated %v, roles %q", yuri.ActivatedAt, w.roles(t, yuri))
 	}
-	if _, inv, _, err := w.e.App.Invitations.Manage(ctx, w.actor(t, w.admin), yuri.ID); err != nil || inv.State != invitations.Pending {
+	if _, inv, _, err := w.e.App.Invitations.Details(ctx, w.actor(t, w.admin), yuri.ID); err != nil || inv.State != invitations.Pending {
 		t.Errorf("Yuri's invitation after the refusal: %+v, %v; want it still pending", inv, err)
 	}
 }

@@ -14,7 +14,7 @@ import (
 
 var deliveryRowRE = regexp.MustCompile(`(?s)<tr id="[^"]*">.*?</tr>`)
 
-// userRow is the users list's row for email, unescaped.
+// listedUser is the users list's row for email, unescaped.
 func deliveryRow(t *testing.T, e *apptest.Env, c *http.Client, email string) string {
 	t.Helper()
 	list := e.Get(t, c, "/settings/users")

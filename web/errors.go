@@ -86,7 +86,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = c.JSON(status, map[string]string{"message": msg})
 		return
 	}
-	sh := s.frame(c, headingOf[status], "")
+	sh := s.bareShell(c, headingOf[status], "")
 	v := errorpage.View{Shell: sh, Status: status, Heading: headingOf[status], Message: msg}
 	if v.Heading == "" {
 		v.Heading = http.StatusText(status)

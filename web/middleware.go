@@ -94,8 +94,8 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// signedIn sends people who are not signed in to the sign-in page.
-func (s *Server) signedIn(next echo.HandlerFunc) echo.HandlerFunc {
+// signedInOnly sends people who are not signed in to the sign-in page.
+func (s *Server) signedInOnly(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if currentOf(c) == nil {
 			return errs.E(errs.Unauthorized, "Sign in to continue.")

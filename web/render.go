@@ -2,15 +2,11 @@ package web
 
 import (
 	"bytes"
-	"fmt"
-	"net/url"
-	"strings"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/usherhq/usher/internal/errs"
-	"github.com/usherhq/usher/views/components"
 	"github.com/usherhq/usher/views/layouts"
 )
 
@@ -32,15 +28,15 @@ func isHTMX(c echo.Context) bool {
 
 // shell is the page frame for the current request, with any flash banner.
 func (s *Server) shell(c echo.Context, title, nav string) (layouts.Shell, error) {
-	sh := s.frame(c, title, nav)
+	sh := s.bareShell(c, title, nav)
 	b, err := s.takeFlash(c)
 	sh.Banner = b
 	return sh, err
 }
 
-// frame is the page frame without taking the flash, for error pages: a
+// bareShell is the page frame without taking the flash, for error pages: a
 // banner waiting for the next page is not spent on an error.
-func (s *Server) frame(c echo.Context, title, nav string) layouts.Shell {
+func (s *Server) bareShell(c echo.Context, title, nav string) layouts.Shell {
 	sh := layouts.Shell{Title: title, Nav: nav, Mailbox: s.Mailbox != nil}
 	if cur := currentOf(c); cur != nil {
 		sh.AccountName = cur.Account.Name
@@ -64,20 +60,4 @@ func (s *Server) dialogOrPage(c echo.Context, status int, dialog templ.Component
 		return err
 	}
 	return s.render(c, status, page(sh))
-}
-
-// returnTo accepts only a path inside Settings (the users list or a
-// space's page), so the "return" field can never send anyone to another
-// site.
-func returnTo(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.IsAbs() || u.Host != "" || strings.HasPrefix(raw, "//") ||
-		!(strings.HasPrefix(u.Path, "/settings/users") || strings.HasPrefix(u.Path, "/settings/spaces/")) {
-		return "/settings/users"
-	}
-	return u.RequestURI()
-}
-
-func success(format string, a ...any) components.Banner {
-	return components.Banner{Kind: "success", Message: fmt.Sprintf(format, a...)}
 }

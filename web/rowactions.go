@@ -1,11 +1,18 @@
 package web
 
 import (
+	"context"
+	"net/http"
 	"slices"
+	"strconv"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/usherhq/usher/internal/errs"
 	"github.com/usherhq/usher/internal/users"
+	"github.com/usherhq/usher/views/components"
+	"github.com/usherhq/usher/views/layouts"
 	userviews "github.com/usherhq/usher/views/pages/users"
 )
 
@@ -32,7 +39,7 @@ var rowActions = []rowAction{
 	{action: users.SendNew, item: userviews.Action{Path: "renew", Label: "Send new invitation"},
 		post: (*Server).renew},
 	{action: users.ManageInvite, item: userviews.Action{Path: "invitation", Label: "Manage invitation", Kind: userviews.Dialog},
-		get: (*Server).manageInvitation},
+		get: (*Server).invitationPage},
 	{action: users.EditUser, item: userviews.Action{Path: "edit", Label: "Edit user", Kind: userviews.Dialog, Group: 1},
 		get: (*Server).editForm, post: (*Server).edit},
 	{action: users.ActivateUser, item: userviews.Action{Path: "activate", Label: "Activate user", Group: 1},
@@ -90,4 +97,81 @@ func rowMenus() map[users.Status][]userviews.Action {
 		out[st] = items
 	}
 	return out
+}
+
+// listedUser is the user named by the :id of the path, as the list shows
+// them, if the signed-in administrator may see them at all.
+func (s *Server) listedUser(c echo.Context) (users.Listed, error) {
+	id, err := userID(c)
+	if err != nil {
+		return users.Listed{}, err
+	}
+	return s.Users.Row(c.Request().Context(), currentOf(c).Access, id)
+}
+
+// rowAfter ends a row action that changed ch: with htmx, the row as it
+// is now (nothing when the user has left the list) and banner b in place;
+// without, b as a flash and a redirect back.
+func (s *Server) rowAfter(c echo.Context, ch users.Changed, b components.Banner) error {
+	if !isHTMX(c) {
+		// Without JavaScript: a flash and a redirect back; the page that
+		// follows shows the row, so there is no row to render here.
+		return s.flashTo(c, returnTo(c.FormValue("return")), b)
+	}
+	var row *userviews.Row
+	if ch.Row != nil {
+		r := s.listRow(currentOf(c).Access, *ch.Row, s.Clock.Now())
+		row = &r
+	}
+	return s.render(c, http.StatusOK, userviews.RowUpdate(row, b))
+}
+
+// rowAction runs one of the row's actions on the user of the path and
+// answers with the row and a banner. A refused action changes nothing and
+// says why, in the same banner: inline with htmx, as a flash without.
+func (s *Server) rowAction(c echo.Context, act func(ctx context.Context, id int64) (users.Changed, error), banner string) error {
+	id, err := userID(c)
+	if err != nil {
+		return err
+	}
+	ch, err := act(c.Request().Context(), id)
+	if err != nil {
+		return s.refuse(c, err)
+	}
+	s.Notify()
+	return s.rowAfter(c, ch, success(banner, ch.Email))
+}
+
+// refuse answers a refused row action: the error handler's banner with
+// htmx, or a flash and a redirect back to the list without. Missing rows
+// and failures on our side get the error page.
+func (s *Server) refuse(c echo.Context, err error) error {
+	if isHTMX(c) || errs.CodeOf(err) == errs.Internal || errs.CodeOf(err) == errs.NotFound {
+		return err
+	}
+	if ferr := s.flash(c, components.Banner{Kind: "error", Message: errs.MessageOf(err)}); ferr != nil {
+		// Nothing was done: the error page says the same words.
+		s.Log.Error("keeping a banner for the next page", "path", c.Path(), "err", ferr)
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, returnTo(c.FormValue("return")))
+}
+
+// confirm asks before a destructive row action: a <dialog> for htmx, a
+// page without JavaScript. fill words the question for the user.
+func (s *Server) confirm(c echo.Context, fill func(l users.Listed, v *userviews.Confirm)) error {
+	l, err := s.listedUser(c)
+	if err != nil {
+		return err
+	}
+	v := userviews.Confirm{
+		Action: "/settings/users/" + strconv.FormatInt(l.ID, 10) + "/",
+		Target: userviews.RowID(l.ID),
+		Return: returnTo(c.QueryParam("return")),
+	}
+	fill(l, &v)
+	return s.dialogOrPage(c, http.StatusOK, userviews.ConfirmDialog(v), v.Heading, func(sh layouts.Shell) templ.Component {
+		v.Shell = sh
+		return userviews.ConfirmPage(v)
+	})
 }

@@ -122,10 +122,10 @@ func (s *Server) routes() {
 	e.POST("/invite/:token", s.accept, noReferrer)
 	e.POST("/invite/:token/renewal", s.requestRenewal, noReferrer)
 
-	e.GET("/profile", s.profile, s.signedIn)
-	e.POST("/profile/password", s.changePassword, s.signedIn)
+	e.GET("/profile", s.profile, s.signedInOnly)
+	e.POST("/profile/password", s.changePassword, s.signedInOnly)
 
-	admin := e.Group("/settings", s.signedIn, s.adminOnly)
+	admin := e.Group("/settings", s.signedInOnly, s.adminOnly)
 	admin.GET("/users", s.usersList)
 	admin.GET("/users/invite", s.inviteForm)
 	admin.POST("/users/invite", s.invite)
@@ -141,7 +141,7 @@ func (s *Server) routes() {
 	admin.GET("/spaces/:sid/delete", s.deleteSpaceConfirm)
 	admin.POST("/spaces/:sid/delete", s.deleteSpace)
 
-	dev := e.Group("/dev", s.signedIn, s.accountAdminOnly, s.mailboxOn)
+	dev := e.Group("/dev", s.signedInOnly, s.accountAdminOnly, s.mailboxOn)
 	dev.GET("/mailbox", s.mailbox)
 	dev.GET("/mailbox/:id", s.mailboxMessage, noReferrer)
 }

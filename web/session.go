@@ -7,9 +7,7 @@ import (
 	"encoding/base64"
 	"maps"
 	"net/http"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
@@ -214,39 +212,6 @@ func (s *Server) clearUser(sess *sessions.Session) {
 	}
 }
 
-// flashKey holds the one banner waiting for the next page.
-const flashKey = "_flash"
-
-// maxFlash bounds, in bytes, the message a banner keeps in the cookie,
-// well inside the cookie's 4 KB once signed and encrypted: messages name a
-// few addresses and count the rest, and this holds whatever a message says.
-const maxFlash = 1024
-
-// flash keeps banner b for the next page, in place of any banner still
-// waiting there: a client that never follows its redirects does not pile
-// them up.
-func (s *Server) flash(c echo.Context, b components.Banner) error {
-	sess := s.session(c)
-	sess.Values[flashKey] = b.Kind + "\x00" + clip(b.Message, maxFlash)
-	err := s.saveSession(c, sess)
-	if err != nil {
-		delete(sess.Values, flashKey)
-	}
-	return err
-}
-
-// flashTo ends an action that is done: banner b on the page at path, after
-// a redirect. What is done stays done, so when the session cannot keep the
-// banner the answer is not an error: this response shows b itself, with a
-// link on to path.
-func (s *Server) flashTo(c echo.Context, path string, b components.Banner) error {
-	if err := s.flash(c, b); err != nil {
-		s.Log.Error("keeping a banner for the next page", "path", c.Path(), "err", err)
-		return s.donePage(c, path, b)
-	}
-	return c.Redirect(http.StatusSeeOther, path)
-}
-
 // startSession ends an action that signs u in afresh (accepting, setting
 // up, changing a password): banner b on the page at next. The action is
 // done even when the new session cannot be saved: then the browser's old
@@ -271,42 +236,7 @@ func (s *Server) dropCookie(c echo.Context) {
 
 // donePage shows banner b on a page of its own, with a link on to next.
 func (s *Server) donePage(c echo.Context, next string, b components.Banner) error {
-	sh := s.frame(c, "Done", "")
+	sh := s.bareShell(c, "Done", "")
 	sh.Banner = b
 	return s.render(c, http.StatusOK, done.Page(done.View{Shell: sh, Next: next}))
-}
-
-// clip cuts msg to at most n bytes, at a character boundary, and says so
-// with an ellipsis.
-func clip(msg string, n int) string {
-	if len(msg) <= n {
-		return msg
-	}
-	const more = "…"
-	cut := n - len(more)
-	for cut > 0 && !utf8.RuneStart(msg[cut]) {
-		cut--
-	}
-	return msg[:cut] + more
-}
-
-// hasFlash reports whether a banner waits for the next page.
-func (s *Server) hasFlash(c echo.Context) bool {
-	_, ok := s.session(c).Values[flashKey]
-	return ok
-}
-
-// takeFlash returns and clears the stored banner, if any.
-func (s *Server) takeFlash(c echo.Context) (components.Banner, error) {
-	sess := s.session(c)
-	v, ok := sess.Values[flashKey]
-	if !ok {
-		return components.Banner{}, nil
-	}
-	delete(sess.Values, flashKey)
-	var b components.Banner
-	if kept, ok := v.(string); ok {
-		b.Kind, b.Message, _ = strings.Cut(kept, "\x00")
-	}
-	return b, s.saveSession(c, sess)
 }

@@ -141,7 +141,7 @@ func (s *Server) usersList(c echo.Context) error {
 	}
 	now := s.Clock.Now()
 	for _, r := range res.Rows {
-		v.Rows = append(v.Rows, s.row(cur.Access, r, now))
+		v.Rows = append(v.Rows, s.listRow(cur.Access, r, now))
 	}
 	page := func(n int) string { return q.with(func(x *listQuery) { x.Page = n }) }
 	v.Pages = pagination(q.Page, users.PerPage, len(v.Rows), res.Total, page)
@@ -153,10 +153,10 @@ func (s *Server) usersList(c echo.Context) error {
 	return s.renderKept(c, gen, key, keptUntil(now, res.Until), sh.Banner == (components.Banner{}), comp)
 }
 
-// row turns a listed user into the view's row as the administrator with
+// listRow turns a listed user into the view's row as the administrator with
 // access sees it (roles outside their spaces counted, not named), with
 // exactly the actions that apply to its status.
-func (s *Server) row(access *spaces.Access, l users.Listed, now time.Time) userviews.Row {
+func (s *Server) listRow(access *spaces.Access, l users.Listed, now time.Time) userviews.Row {
 	st := l.StatusAt(now)
 	r := userviews.Row{ID: l.ID, Name: l.DisplayName(), HasName: l.Name != "", Email: l.Email, Status: string(st), StatusLabel: st.Label(), Roles: access.Describe(l.Grants), Actions: s.menus[st], Now: now, Since: l.CreatedAt}
 	if !l.ActivatedAt.IsZero() {

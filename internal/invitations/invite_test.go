@@ -182,11 +182,11 @@ func TestInvitationActionsOnSomeoneOutside(t *testing.T) {
 
 	for _, id := range []int64{sue.ID, pat.UserID, dee.ID} {
 		actions := map[string]func() error{
-			"Link":   func() error { _, _, err := e.svc.Link(ctx, sam, id); return err },
-			"Resend": func() error { _, err := e.svc.Resend(ctx, sam, id); return err },
-			"Renew":  func() error { _, err := e.svc.Renew(ctx, sam, id); return err },
-			"Cancel": func() error { _, err := e.svc.Cancel(ctx, sam, id); return err },
-			"Manage": func() error { _, _, _, err := e.svc.Manage(ctx, sam, id); return err },
+			"Link":    func() error { _, _, err := e.svc.Link(ctx, sam, id); return err },
+			"Resend":  func() error { _, err := e.svc.Resend(ctx, sam, id); return err },
+			"Renew":   func() error { _, err := e.svc.Renew(ctx, sam, id); return err },
+			"Cancel":  func() error { _, err := e.svc.Cancel(ctx, sam, id); return err },
+			"Details": func() error { _, _, _, err := e.svc.Details(ctx, sam, id); return err },
 			"RemoveRoles": func() error {
 				_, _, err := e.svc.RemoveRoles(ctx, sam, id, []int64{e.support})
 				return err

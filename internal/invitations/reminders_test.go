@@ -107,7 +107,7 @@ func TestRemindersOncePerLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.sendDue(t, r, 0)
-	_, resent, _, _ := e.svc.Manage(ctx, e.actor(t, e.admin), ana.UserID)
+	_, resent, _, _ := e.svc.Details(ctx, e.actor(t, e.admin), ana.UserID)
 	e.clock.Set(resent.ExpiresAt.Add(-remindBefore))
 	e.sendDue(t, r, 1)
 	rows = e.reminderRows(t)

@@ -556,9 +556,9 @@ func grantable(a Accepting) ([]spaces.Grant, error) {
 	return keep, nil
 }
 
-// Manage is what the Manage invitation dialog shows: the user, their
+// Details is what the Manage invitation dialog shows: the user, their
 // pending invitation and the history of all their invitations.
-func (s *Service) Manage(ctx context.Context, actor Actor, userID int64) (users.User, Invitation, []Event, error) {
+func (s *Service) Details(ctx context.Context, actor Actor, userID int64) (users.User, Invitation, []Event, error) {
 	l, inv, err := s.pendingFor(ctx, actor, userID)
 	if err != nil {
 		return l.User, inv, nil, err

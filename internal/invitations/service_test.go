@@ -319,15 +319,15 @@ func TestInvitePermissions(t *testing.T) {
 	wantCode(t, "Cancel", err, errs.NotFound, "")
 	_, _, err = e.svc.RemoveRoles(ctx, member, inv.UserID, []int64{e.sales})
 	wantCode(t, "RemoveRoles", err, errs.NotFound, "")
-	_, _, _, err = e.svc.Manage(ctx, member, inv.UserID)
-	wantCode(t, "Manage", err, errs.NotFound, "")
+	_, _, _, err = e.svc.Details(ctx, member, inv.UserID)
+	wantCode(t, "Details", err, errs.NotFound, "")
 	e.clock.Advance(ttl)
 	_, err = e.svc.Renew(ctx, member, inv.UserID)
 	wantCode(t, "Renew", err, errs.NotFound, "")
 	if got := len(e.outbox(t)); got != before {
 		t.Errorf("outbox grew from %d to %d", before, got)
 	}
-	if _, got, _, _ := e.svc.Manage(ctx, e.actor(t, e.admin), inv.UserID); got.State != invitations.Pending {
+	if _, got, _, _ := e.svc.Details(ctx, e.actor(t, e.admin), inv.UserID); got.State != invitations.Pending {
 		t.Errorf("invitation is %s after refused actions, want pending", got.State)
 	}
 	// The Sales administrator may act on it (it offers Member of Sales).
@@ -522,7 +522,7 @@ func TestRemoveRoles(t *testing.T) {
 		"member":        e.user(t, "mo@example.com", spaces.Grant{SpaceID: e.sales, Role: spaces.Member}),
 		"Support admin": e.user(t, "sue@example.com", spaces.Grant{SpaceID: e.support, Role: spaces.Admin}),
 	} {
-		_, _, _, err := e.svc.Manage(ctx, e.actor(t, u), inv.UserID)
+		_, _, _, err := e.svc.Details(ctx, e.actor(t, u), inv.UserID)
 		wantCode(t, name+" reading the history", err, errs.NotFound, "")
 	}
 }
@@ -604,7 +604,7 @@ func TestAcceptRefused(t *testing.T) {
 		}
 		// A link made with another key matches nothing.
 		inv := e.invite(t, "ivy@example.com")
-		_, v, _, _ := e.svc.Manage(ctx, e.actor(t, e.admin), inv.UserID)
+		_, v, _, _ := e.svc.Details(ctx, e.actor(t, e.admin), inv.UserID)
 		forged := auth.NewLinks(bytes.Repeat([]byte{8}, 32)).Token(invitations.LinkPurpose, v.Nonce)
 		if _, err := e.svc.Lookup(ctx, forged); err != invitations.ErrNoSuchLink {
 			t.Errorf("link from another key: %v", err)

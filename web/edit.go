@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 
@@ -35,7 +34,7 @@ func (s *Server) editView(c echo.Context, l users.Listed, roles map[int64]spaces
 }
 
 func (s *Server) editForm(c echo.Context) error {
-	l, err := s.userRow(c)
+	l, err := s.listedUser(c)
 	if err != nil {
 		return err
 	}
@@ -82,34 +81,4 @@ func (s *Server) edit(c echo.Context) error {
 		c.Response().Header().Set("HX-Refresh", "true")
 	}
 	return s.rowAfter(c, ch, success("Changes to %s saved.", ch.Email))
-}
-
-func (s *Server) deactivate(c echo.Context) error {
-	return s.rowAction(c, func(ctx context.Context, id int64) (users.Changed, error) {
-		return s.Users.Deactivate(ctx, currentOf(c).Access, id)
-	}, "%s was deactivated and signed out everywhere.")
-}
-
-func (s *Server) activate(c echo.Context) error {
-	return s.rowAction(c, func(ctx context.Context, id int64) (users.Changed, error) {
-		return s.Users.Activate(ctx, currentOf(c).Access, id)
-	}, "%s was activated.")
-}
-
-func (s *Server) deleteUser(c echo.Context) error {
-	return s.rowAction(c, func(ctx context.Context, id int64) (users.Changed, error) {
-		cur := currentOf(c)
-		return s.Users.Delete(ctx, cur.Access, cur.User, id)
-	}, "%s was deleted.")
-}
-
-func (s *Server) deleteConfirm(c echo.Context) error {
-	return s.confirm(c, func(l users.Listed, v *userviews.Confirm) {
-		v.Heading = "Delete " + l.Email + "?"
-		v.Body = "They lose access at once and leave the users list. This cannot be undone."
-		if l.Invite != nil {
-			v.Body += " Their invitation link stops working."
-		}
-		v.Confirm, v.Keep, v.Action = "Delete user", "Keep user", v.Action+"delete"
-	})
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -78,21 +77,21 @@ func detail(d string) string {
 	return ": " + d
 }
 
-// manageView is the Manage invitation dialog of the user the path names,
+// invitationView is the Invitation invitation dialog of the user the path names,
 // with the roles in removing ticked for the confirmation step of Remove
 // roles.
-func (s *Server) manageView(c echo.Context, removing []int64, back string) (userviews.Manage, error) {
+func (s *Server) invitationView(c echo.Context, removing []int64, back string) (userviews.Invitation, error) {
 	id, err := userID(c)
 	if err != nil {
-		return userviews.Manage{}, err
+		return userviews.Invitation{}, err
 	}
 	a := actor(c)
-	u, inv, events, err := s.Invitations.Manage(c.Request().Context(), a, id)
+	u, inv, events, err := s.Invitations.Details(c.Request().Context(), a, id)
 	if err != nil {
-		return userviews.Manage{}, err
+		return userviews.Invitation{}, err
 	}
 	now := s.Clock.Now()
-	v := userviews.Manage{ID: u.ID, Email: u.Email, Name: u.Name, Now: now, SentAt: inv.SentAt, ExpiresAt: inv.ExpiresAt, Expired: inv.ExpiredAt(now), Return: back}
+	v := userviews.Invitation{ID: u.ID, Email: u.Email, Name: u.Name, Now: now, SentAt: inv.SentAt, ExpiresAt: inv.ExpiresAt, Expired: inv.ExpiredAt(now), Return: back}
 	for _, g := range inv.Offered {
 		v.Offered = append(v.Offered, offeredRole(g))
 	}
@@ -107,71 +106,27 @@ func (s *Server) manageView(c echo.Context, removing []int64, back string) (user
 	return v, nil
 }
 
-// offeredRole is one role an invitation offers, as Manage invitation
+// offeredRole is one role an invitation offers, as Invitation invitation
 // lists it.
 func offeredRole(g spaces.Grant) userviews.Offered {
 	return userviews.Offered{SpaceID: g.SpaceID, Label: spaces.Describe([]spaces.Grant{g})}
 }
 
-func (s *Server) renderManage(c echo.Context, status int, v userviews.Manage) error {
-	dialog := userviews.ManageDialog(v)
+func (s *Server) renderInvitation(c echo.Context, status int, v userviews.Invitation) error {
+	dialog := userviews.InvitationDialog(v)
 	if c.Request().Header.Get("HX-Target") == "manage-body" {
-		dialog = userviews.ManageBody(v, true) // a step inside the open dialog
+		dialog = userviews.InvitationBody(v, true) // a step inside the open dialog
 	}
-	return s.dialogOrPage(c, status, dialog, "Manage invitation for "+v.Email, func(sh layouts.Shell) templ.Component {
+	return s.dialogOrPage(c, status, dialog, "Invitation invitation for "+v.Email, func(sh layouts.Shell) templ.Component {
 		v.Shell = sh
-		return userviews.ManagePage(v)
+		return userviews.InvitationPage(v)
 	})
 }
 
-func (s *Server) manageInvitation(c echo.Context) error {
-	v, err := s.manageView(c, nil, returnTo(c.QueryParam("return")))
+func (s *Server) invitationPage(c echo.Context) error {
+	v, err := s.invitationView(c, nil, returnTo(c.QueryParam("return")))
 	if err != nil {
 		return err
 	}
-	return s.renderManage(c, http.StatusOK, v)
-}
-
-// removeRoles takes offered roles off a pending invitation, after a
-// confirmation step: the dialog again, asking about the roles ticked.
-// Taking the last one cancels the invitation.
-func (s *Server) removeRoles(c echo.Context) error {
-	id, err := userID(c)
-	if err != nil {
-		return err
-	}
-	form, _ := c.FormParams()
-	var ids []int64
-	for _, raw := range form["space"] {
-		if sid, err := strconv.ParseInt(raw, 10, 64); err == nil {
-			ids = append(ids, sid)
-		}
-	}
-	if len(ids) == 0 || c.FormValue("confirm") != "yes" {
-		return s.removeRolesStep(c, ids)
-	}
-	ch, cancelled, err := s.Invitations.RemoveRoles(c.Request().Context(), actor(c), id, ids)
-	if err != nil {
-		return s.refuse(c, err)
-	}
-	b := success("Roles removed from the invitation for %s.", ch.Email)
-	if cancelled {
-		b = success("Invitation for %s cancelled.", ch.Email)
-	}
-	return s.rowAfter(c, ch, b)
-}
-
-// removeRolesStep is the confirmation step of Remove roles, which changes
-// nothing: the dialog naming the roles that would go, or saying what to do
-// when none of those ticked is offered.
-func (s *Server) removeRolesStep(c echo.Context, ids []int64) error {
-	v, err := s.manageView(c, ids, returnTo(c.FormValue("return")))
-	if err != nil {
-		return s.refuse(c, err)
-	}
-	if len(v.Removing) == 0 {
-		v.Error = "Choose the roles to remove, then select Remove roles."
-		return s.renderManage(c, http.StatusUnprocessableEntity, v)
-	}
-	return s.renderManage(c, http.StatusOK, v)
+	return s.renderInvitation(c, http.StatusOK, v)
 }

@@ -1,0 +1,105 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/usherhq/usher/internal/invitations"
+	"github.com/usherhq/usher/internal/spaces"
+	"github.com/usherhq/usher/internal/users"
+	"github.com/usherhq/usher/views/components"
+	userviews "github.com/usherhq/usher/views/pages/users"
+)
+
+func (s *Server) inviteForm(c echo.Context) error {
+	cur := currentOf(c)
+	preset := map[int64]spaces.Role{}
+	if id, err := strconv.ParseInt(c.QueryParam("space"), 10, 64); err == nil && cur.Access.Administers(id) {
+		preset[id] = spaces.Member
+	} else if cur.Access.AccountAdmin {
+		preset[cur.Account.ID] = spaces.Member
+	}
+	return s.renderInvite(c, http.StatusOK, userviews.InviteForm{}, preset)
+}
+
+// renderInvite shows the Invite user form v, its roles picker set to
+// roles.
+func (s *Server) renderInvite(c echo.Context, status int, v userviews.InviteForm, roles map[int64]spaces.Role) error {
+	var err error
+	if v.Roles, err = s.roleChoices(c.Request().Context(), currentOf(c).Access, roles); err != nil {
+		return err
+	}
+	if v.Shell, err = s.shell(c, "Invite user", "users"); err != nil {
+		return err
+	}
+	v.LinkLasts = components.Span(s.Invitations.TTL())
+	return s.render(c, status, userviews.InvitePage(v))
+}
+
+func (s *Server) invite(c echo.Context) error {
+	v := userviews.InviteForm{Email: c.FormValue("email"), Name: c.FormValue("name")}
+	roles, offered, err := parseRoles(c, currentOf(c))
+	var emails []string
+	if err == nil {
+		emails, err = users.ParseEmails("email", v.Email)
+	}
+	var res invitations.Result
+	if err == nil {
+		res, err = s.Invitations.InviteMany(c.Request().Context(), actor(c), emails, v.Name, offered)
+	}
+	if err != nil {
+		list, fields, ok := formErrors(err)
+		if !ok {
+			return err
+		}
+		v.Errors, v.Field = list, fields
+		return s.renderInvite(c, http.StatusUnprocessableEntity, v, roles)
+	}
+	if len(res.Sent) > 0 {
+		s.Notify()
+	}
+	for _, inv := range res.Sent {
+		v.Sent = append(v.Sent, inv.Email)
+	}
+	if len(res.Known) == 0 && len(res.Hidden) == 0 {
+		return s.flashTo(c, "/settings/users", success("%s.", userviews.SentTo(v.Sent)))
+	}
+	sayKnown(&v, res, s.Clock.Now(), len(emails) > 1)
+	return s.renderInvite(c, http.StatusConflict, v, roles)
+}
+
+// sayKnown words on the form v the addresses res found already known,
+// which the form keeps: who each belongs to, with a resend for a pending
+// invitation, and no more than that the others cannot be invited from
+// here, as they belong to someone outside the administrator's spaces.
+func sayKnown(v *userviews.InviteForm, res invitations.Result, now time.Time, several bool) {
+	var left []string
+	for _, ex := range res.Known {
+		e := userviews.Existing{
+			Email:     ex.User.Email,
+			Status:    ex.Status.Label(),
+			Pending:   ex.Status == users.Invited,
+			ResendURL: "/settings/users/" + strconv.FormatInt(ex.User.ID, 10) + "/resend",
+			UserHref:  listURL(ex.User.Email, "", 1),
+		}
+		if e.Pending {
+			e.SentAt = components.Ago(now, ex.SentAt)
+		}
+		v.Existing = append(v.Existing, e)
+		left = append(left, ex.User.Email)
+	}
+	if len(res.Hidden) > 0 {
+		msg := "This address cannot be invited from here. Ask an account administrator."
+		if several {
+			msg = components.List(res.Hidden) + " cannot be invited from here. Ask an account administrator."
+		}
+		v.Errors = []components.FieldError{{Field: "email", Message: msg}}
+		v.Field = components.FieldErrors{"email": msg}
+		left = append(left, res.Hidden...)
+	}
+	v.Email = strings.Join(left, ", ")
+}
