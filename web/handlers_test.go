@@ -431,6 +431,16 @@ func TestReturnStaysOnSite(t *testing.T) {
 	if got := res.Header.Get("Location"); got != "/settings/users?q=kept&page=2" {
 		t.Errorf("location %q, want the list page the post came from", got)
 	}
+	// The no-JavaScript pages pass such a return on in their links with
+	// its query escaped, so "&page=2" is not taken for a parameter of
+	// the link itself.
+	id = f.invite(t, "links@example.com", "member")
+	ret := "/settings/users?q=links&page=2"
+	page := f.Get(t, f.admin, fmt.Sprintf("/settings/users/%d/actions?return=%s", id, url.QueryEscape(ret)))
+	want := fmt.Sprintf("/settings/users/%d/cancel?return=%s", id, url.QueryEscape(ret))
+	if !strings.Contains(page.Body, `href="`+want+`"`) {
+		t.Errorf("the actions page does not link to %s\n%s", want, page.Body)
+	}
 }
 
 // Resend is a reminder with the same link whose expiry restarts.
