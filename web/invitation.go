@@ -77,7 +77,7 @@ func detail(d string) string {
 	return ": " + d
 }
 
-// invitationView is the Invitation invitation dialog of the user the path names,
+// invitationView is the Manage invitation dialog of the user the path names,
 // with the roles in removing ticked for the confirmation step of Remove
 // roles.
 func (s *Server) invitationView(c echo.Context, removing []int64, back string) (userviews.Invitation, error) {
@@ -106,7 +106,7 @@ func (s *Server) invitationView(c echo.Context, removing []int64, back string) (
 	return v, nil
 }
 
-// offeredRole is one role an invitation offers, as Invitation invitation
+// offeredRole is one role an invitation offers, as Manage invitation
 // lists it.
 func offeredRole(g spaces.Grant) userviews.Offered {
 	return userviews.Offered{SpaceID: g.SpaceID, Label: spaces.Describe([]spaces.Grant{g})}
@@ -117,7 +117,7 @@ func (s *Server) renderInvitation(c echo.Context, status int, v userviews.Invita
 	if c.Request().Header.Get("HX-Target") == "manage-body" {
 		dialog = userviews.InvitationBody(v, true) // a step inside the open dialog
 	}
-	return s.dialogOrPage(c, status, dialog, "Invitation invitation for "+v.Email, func(sh layouts.Shell) templ.Component {
+	return s.dialogOrPage(c, status, dialog, "Manage invitation for "+v.Email, func(sh layouts.Shell) templ.Component {
 		v.Shell = sh
 		return userviews.InvitationPage(v)
 	})

@@ -691,7 +691,7 @@ func TestSpacePage(t *testing.T) {
 			t.Errorf("Pat's entry should offer %s", want)
 		}
 	}
-	if !strings.Contains(members, `href="/settings/users/`+cid(p.ID)+`/cancel?return=`+pagePath+`"`) {
+	if !strings.Contains(members, `href="/settings/users/`+cid(p.ID)+`/cancel?return=`+url.QueryEscape(pagePath)+`"`) {
 		t.Errorf("Cancel invitation should come back to the page:\n%s", members)
 	}
 

@@ -17,7 +17,7 @@ import (
 	"github.com/usherhq/usher/views/layouts"
 )
 
-// Invitation is the Invitation invitation dialog (a page without JavaScript).
+// Invitation is the Manage invitation dialog (a page without JavaScript).
 type Invitation struct {
 	Shell     layouts.Shell
 	ID        int64
@@ -184,12 +184,12 @@ func InvitationBody(v Invitation, dialog bool) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if dialog {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<h2 id=\"manage-title\">Invitation invitation</h2>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<h2 id=\"manage-title\">Manage invitation</h2>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<h1 id=\"manage-title\">Invitation invitation</h1>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<h1 id=\"manage-title\">Manage invitation</h1>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
