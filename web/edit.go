@@ -60,6 +60,9 @@ func (s *Server) edit(c echo.Context) error {
 			return s.refuse(c, err)
 		}
 		in.ChangeRole = true
+		if focus, step, err := pickerStep(c, cur, in.Roles); step {
+			return s.editAgain(c, in, focus, err)
+		}
 	}
 	ch, err := s.Users.Edit(c.Request().Context(), cur.Access, id, in)
 	if list, fields, ok := formErrors(err); ok && !isHTMX(c) && ch.Row != nil {
@@ -81,4 +84,32 @@ func (s *Server) edit(c echo.Context) error {
 		c.Response().Header().Set("HX-Refresh", "true")
 	}
 	return s.rowAfter(c, ch, success("Changes to %s saved.", ch.Email))
+}
+
+// editAgain shows the Edit user page again after the roles picker's Add
+// or Remove (without JavaScript), with the name and roles in as the form
+// holds them now, or with what was wrong with the step, err; nothing is
+// saved.
+func (s *Server) editAgain(c echo.Context, in users.EditInput, focus string, err error) error {
+	list, fields, invalid := formErrors(err)
+	if err != nil && !invalid {
+		return s.refuse(c, err)
+	}
+	l, lerr := s.listedUser(c)
+	if lerr != nil {
+		return lerr
+	}
+	v, verr := s.editView(c, l, in.Roles, returnTo(c.FormValue("return")))
+	if verr != nil {
+		return verr
+	}
+	v.Name, v.Focus, v.Errors, v.Field = in.Name, focus, list, fields
+	if v.Shell, err = s.shell(c, "Edit user", "users"); err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if invalid {
+		status = http.StatusUnprocessableEntity
+	}
+	return s.render(c, status, userviews.EditPage(v))
 }

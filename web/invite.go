@@ -42,7 +42,14 @@ func (s *Server) renderInvite(c echo.Context, status int, v userviews.InviteForm
 
 func (s *Server) invite(c echo.Context) error {
 	v := userviews.InviteForm{Email: c.FormValue("email"), Name: c.FormValue("name")}
-	roles, offered, err := parseRoles(c, currentOf(c))
+	cur := currentOf(c)
+	roles, offered, err := parseRoles(c, cur)
+	if err == nil {
+		var step bool
+		if v.Focus, step, err = pickerStep(c, cur, roles); step {
+			return s.inviteAgain(c, v, roles, err)
+		}
+	}
 	var emails []string
 	if err == nil {
 		emails, err = users.ParseEmails("email", v.Email)
@@ -70,6 +77,21 @@ func (s *Server) invite(c echo.Context) error {
 	}
 	sayKnown(&v, res, s.Clock.Now(), len(emails) > 1)
 	return s.renderInvite(c, http.StatusConflict, v, roles)
+}
+
+// inviteAgain shows the form v again after the roles picker's Add or
+// Remove (without JavaScript), with roles as they are now, or with what
+// was wrong with the step, err; nothing is sent.
+func (s *Server) inviteAgain(c echo.Context, v userviews.InviteForm, roles map[int64]spaces.Role, err error) error {
+	if err == nil {
+		return s.renderInvite(c, http.StatusOK, v, roles)
+	}
+	list, fields, ok := formErrors(err)
+	if !ok {
+		return err
+	}
+	v.Errors, v.Field = list, fields
+	return s.renderInvite(c, http.StatusUnprocessableEntity, v, roles)
 }
 
 // sayKnown words on the form v the addresses res found already known,

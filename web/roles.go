@@ -13,16 +13,20 @@ import (
 )
 
 // roleChoices is a roles picker's options: the spaces access may offer
-// roles in, each with the role held (or offered) there according to
-// current.
+// roles in, each with the roles it may offer there and the role held (or
+// offered) there according to current.
 func (s *Server) roleChoices(ctx context.Context, access *spaces.Access, current map[int64]spaces.Role) ([]components.RoleChoice, error) {
 	offerable, err := s.Spaces.Offerable(ctx, access)
 	if err != nil {
 		return nil, err
 	}
-	var out []components.RoleChoice
-	for _, n := range offerable {
-		out = append(out, components.RoleChoice{SpaceID: n.ID, Name: n.Name, Kind: n.Kind.Label(), Depth: n.Depth, Role: string(current[n.ID])})
+	out := make([]components.RoleChoice, 0, len(offerable))
+	for _, o := range offerable {
+		c := components.RoleChoice{SpaceID: o.ID, Name: o.Name, Kind: o.Kind.Label(), Unit: o.Unit, Depth: o.Depth, Role: string(current[o.ID])}
+		for _, r := range o.Roles {
+			c.Roles = append(c.Roles, string(r))
+		}
+		out = append(out, c)
 	}
 	return out, nil
 }
@@ -78,4 +82,39 @@ func roleMap(grants []spaces.Grant) map[int64]spaces.Role {
 		m[g.SpaceID] = g.Role
 	}
 	return m
+}
+
+// pickerStep applies to roles (as parseRoles read them) the roles
+// picker's Add or Remove button, when one of them sent the form: without
+// JavaScript they are submit buttons, and the form comes back with the
+// role added or removed instead of being acted on. It reports whether
+// one did, and the field to focus on the form shown again. A role added
+// must be one cur may offer there (the service that acts on the form
+// checks again); a space cur does not administer is refused as
+// parseRoles refuses it.
+func pickerStep(c echo.Context, cur *current, roles map[int64]spaces.Role) (focus string, step bool, err error) {
+	if id := c.FormValue("remove"); id != "" {
+		sid, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			return "", true, errs.FieldError("roles", "The form named an unknown space. Reload the page and try again.")
+		}
+		delete(roles, sid)
+		return "add_space", true, nil
+	}
+	if c.FormValue("add") == "" {
+		return "", false, nil
+	}
+	sid, err := strconv.ParseInt(c.FormValue("add_space"), 10, 64)
+	if err != nil {
+		return "add_space", true, errs.FieldError("add_space", "Choose a space to add a role in.")
+	}
+	role, ok := spaces.ParseRole(c.FormValue("add_role"))
+	if !ok {
+		return "add_role", true, errs.FieldError("add_role", "Choose Member or Administrator.")
+	}
+	if !cur.Access.MayOffer(sid, role) {
+		return "", true, errs.E(errs.Forbidden, "You can only offer roles in spaces you administer.")
+	}
+	roles[sid] = role
+	return components.RoleField(sid), true, nil
 }

@@ -96,14 +96,17 @@ func administersInside(t *Tree, a *Access, id int64) bool {
 	return false
 }
 
-// Offerable lists, depth first, the spaces where access may offer roles:
-// the options of a roles picker.
-func (s *Service) Offerable(ctx context.Context, access *Access) ([]Nested, error) {
+// Offerable lists, depth first, the spaces where access may offer roles,
+// with the roles it may offer in each: the options of a roles picker.
+// Whatever a picker posts is checked again by the service that acts on
+// it (MayOffer); this only keeps the picker from offering what would be
+// refused.
+func (s *Service) Offerable(ctx context.Context, access *Access) ([]Option, error) {
 	t, err := s.Tree(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return t.Offerable(access), nil
+	return t.Options(access), nil
 }
 
 // ParentKind is the kind of space a kind lives in.

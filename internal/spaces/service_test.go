@@ -3,6 +3,7 @@ package spaces
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -292,6 +293,39 @@ func TestTreeWalkAndOfferable(t *testing.T) {
 		if got := strings.Join(names, " "); got != tc.want {
 			t.Errorf("%s: Offerable = %q, want %q", tc.name, got, tc.want)
 		}
+	}
+}
+
+// A roles picker's options are the spaces Offerable lists, each with the
+// unit above a waiting area or room (named even for an administrator of
+// the waiting area alone) and the roles MayOffer allows there.
+func TestTreeOptions(t *testing.T) {
+	tr := tree()
+	for _, tc := range []struct {
+		name   string
+		access *Access
+		want   string
+	}{
+		{"account admin", accountAdmin, "Acme[member admin] Sales[member admin] Sales/Lobby[member admin] Sales/Room 4[member admin] Support[member admin] Support/Desk[member admin]"},
+		{"unit admin", salesAdmin, "Sales[member admin] Sales/Lobby[member admin] Sales/Room 4[member admin]"},
+		{"waiting-area admin", lobbyAdmin, "Sales/Lobby[member admin]"},
+		{"member", salesMember, ""},
+	} {
+		var got []string
+		for _, o := range tr.Options(tc.access) {
+			name := o.Name
+			if o.Unit != "" {
+				name = o.Unit + "/" + name
+			}
+			roles := fmt.Sprint(o.Roles)
+			got = append(got, name+roles)
+		}
+		if s := strings.Join(got, " "); s != tc.want {
+			t.Errorf("%s: Options = %q, want %q", tc.name, s, tc.want)
+		}
+	}
+	if got := salesAdmin.RolesIn(6); got != nil {
+		t.Errorf("a Sales administrator may offer %q in Support's Desk; want none", got)
 	}
 }
 

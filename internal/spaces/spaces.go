@@ -275,3 +275,44 @@ func (t *Tree) Offerable(a *Access) []Nested {
 	}
 	return out
 }
+
+// Option is a space a roles picker offers: where it is, and the roles
+// the picker may offer there.
+type Option struct {
+	Nested
+	// Unit names the organisational unit a waiting area or meeting room
+	// is in ("" for the account and units), so that two rooms of the same
+	// name in different units can be told apart. Its name is shown even
+	// to an administrator of the room alone, as Settings > Spaces shows
+	// the units around what they administer.
+	Unit  string
+	Roles []Role // those MayOffer allows, the lower first
+}
+
+// Options lists, depth first, the spaces access may offer roles in, each
+// with its unit and the roles a may offer there.
+func (t *Tree) Options(a *Access) []Option {
+	var out []Option
+	for _, n := range t.Offerable(a) {
+		o := Option{Nested: n, Roles: a.RolesIn(n.ID)}
+		if n.Kind == WaitingArea || n.Kind == MeetingRoom {
+			o.Unit = t.byID[n.ParentID].Name
+		}
+		if len(o.Roles) > 0 {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// RolesIn lists the roles a may offer on space id, the lower first: none
+// outside the spaces a administers.
+func (a *Access) RolesIn(id int64) []Role {
+	var out []Role
+	for _, r := range []Role{Member, Admin} {
+		if a.MayOffer(id, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}

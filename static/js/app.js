@@ -243,4 +243,245 @@
       e.detail.isError = false;
     }
   });
+
+  // ---- Roles picker ----
+  // The roles given so far are a list, each with its role and Remove; a
+  // role is added by finding its space in a combobox (WAI-ARIA APG
+  // combobox with a listbox popup, list autocomplete). Without
+  // JavaScript, Add and Remove are submit buttons and the space is a
+  // <select>, whose options are also what the combobox searches: the page
+  // already holds every space it may offer (500 are searched in well under
+  // a millisecond), so a search asks the server nothing.
+  function fold(s) {
+    return s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+  // spacesOf reads a picker's spaces from its <select> once, and makes
+  // the listbox's options from them.
+  function spacesOf(picker) {
+    if (picker._spaces) return picker._spaces;
+    const list = picker.querySelector('[role="listbox"]');
+    const spaces = [];
+    picker.querySelectorAll("#add_space option[data-name]").forEach(function (o, i) {
+      const s = { id: o.value, name: o.dataset.name, unit: o.dataset.unit, kind: o.dataset.kind, roles: o.dataset.roles.split(" "), order: i };
+      s.key = fold(s.name + "\n" + s.unit);
+      const li = document.createElement("li");
+      li.setAttribute("role", "option");
+      li.id = "role-option-" + s.id;
+      li.setAttribute("aria-selected", "false");
+      li.dataset.space = s.id;
+      if (s.unit) {
+        const u = document.createElement("span");
+        u.className = "role-unit";
+        u.textContent = s.unit;
+        li.appendChild(u);
+      }
+      const n = document.createElement("span");
+      n.className = "role-name";
+      n.textContent = s.name;
+      const k = document.createElement("span");
+      k.className = "role-kind";
+      k.textContent = s.kind;
+      li.append(n, " ", k);
+      li.hidden = true;
+      list.appendChild(li);
+      s.li = li;
+      spaces.push(s);
+    });
+    picker._spaces = spaces;
+    return spaces;
+  }
+  function givenItem(picker, id) {
+    return picker.querySelector('[data-role-list] > li[data-space="' + id + '"]');
+  }
+  function say(picker, text) {
+    picker.querySelector('[data-combobox] [role="status"]').textContent = text;
+  }
+  function countText(n) {
+    return n === 0 ? "No space matches." : n === 1 ? "1 space matches." : n + " spaces match.";
+  }
+  function comboParts(input) {
+    const picker = input.closest("[data-roles-picker]");
+    return { picker: picker, list: document.getElementById(input.getAttribute("aria-controls")) };
+  }
+  function shown(list) {
+    return Array.from(list.querySelectorAll('[role="option"]:not([hidden])'));
+  }
+  // filter shows the spaces whose name and unit hold every word typed
+  // ("17 room 4": Room 4 of Clinic 17), in the tree's order, and says how
+  // many.
+  function filter(input) {
+    const c = comboParts(input);
+    const words = fold(input.value).split(/\s+/).filter(Boolean);
+    let n = 0;
+    spacesOf(c.picker).forEach(function (s) {
+      const match = words.every(function (w) { return s.key.includes(w); });
+      s.li.hidden = !match;
+      if (match) n++;
+      s.li.classList.toggle("role-option-given", !!givenItem(c.picker, s.id));
+    });
+    activate(input, null);
+    c.list.hidden = false;
+    input.setAttribute("aria-expanded", "true");
+    say(c.picker, countText(n));
+  }
+  function activate(input, li) {
+    const list = comboParts(input).list;
+    list.querySelectorAll('[aria-selected="true"]').forEach(function (o) {
+      o.setAttribute("aria-selected", "false");
+    });
+    if (!li) {
+      input.removeAttribute("aria-activedescendant");
+      return;
+    }
+    li.setAttribute("aria-selected", "true");
+    input.setAttribute("aria-activedescendant", li.id);
+    li.scrollIntoView({ block: "nearest" });
+  }
+  function collapse(input) {
+    const list = comboParts(input).list;
+    activate(input, null);
+    list.hidden = true;
+    input.setAttribute("aria-expanded", "false");
+  }
+  // choose adds a role in the space of option li (Member, or the lowest
+  // role offered there) and moves focus to that role, to change it; a
+  // space that already has a role just gets the focus.
+  function choose(input, li) {
+    const picker = comboParts(input).picker;
+    const s = spacesOf(picker).find(function (x) { return x.li === li; });
+    collapse(input);
+    input.value = "";
+    let item = givenItem(picker, s.id);
+    if (item) {
+      item.querySelector("select").focus();
+      say(picker, s.name + " already has a role.");
+      return;
+    }
+    item = picker.querySelector("template[data-role-item]").content.firstElementChild.cloneNode(true);
+    const place = s.unit ? s.name + " in " + s.unit : s.name;
+    item.dataset.space = s.id;
+    item.dataset.order = s.order;
+    item.querySelector('[data-slot="unit"]').textContent = s.unit;
+    item.querySelector('[data-slot="unit"]').hidden = !s.unit;
+    item.querySelector('[data-slot="name"]').textContent = s.name;
+    item.querySelector('[data-slot="kind"]').textContent = s.kind;
+    const select = item.querySelector("select");
+    select.name = select.id = "role_" + s.id;
+    select.setAttribute("aria-label", "Role in " + place);
+    Array.from(select.options).forEach(function (o) {
+      if (!s.roles.includes(o.value)) o.remove();
+    });
+    const remove = item.querySelector('button[name="remove"]');
+    remove.value = s.id;
+    remove.querySelector(".visually-hidden").textContent = " the role in " + place;
+    // In the tree's order, as the server lists them.
+    const list = picker.querySelector("[data-role-list]");
+    const after = Array.from(list.children).find(function (x) {
+      return orderOf(picker, x) > s.order;
+    });
+    list.insertBefore(item, after || null);
+    picker.querySelector("[data-role-none]").hidden = true;
+    select.focus();
+    say(picker, place + " added as " + select.options[select.selectedIndex].text + ".");
+  }
+  function orderOf(picker, item) {
+    if (item.dataset.order === undefined) {
+      const s = spacesOf(picker).find(function (x) { return x.id === item.dataset.space; });
+      item.dataset.order = s ? s.order : -1;
+    }
+    return Number(item.dataset.order);
+  }
+
+  document.addEventListener("input", function (e) {
+    const input = e.target;
+    if (!input.matches || !input.matches('[data-combobox] [role="combobox"]')) return;
+    if (input.value.trim() === "") collapse(input);
+    else filter(input);
+  });
+  document.addEventListener("keydown", function (e) {
+    const input = e.target;
+    if (!input.matches || !input.matches('[data-combobox] [role="combobox"]')) return;
+    const list = comboParts(input).list;
+    const open = input.getAttribute("aria-expanded") === "true";
+    const options = open ? shown(list) : [];
+    const active = document.getElementById(input.getAttribute("aria-activedescendant") || "");
+    const i = options.indexOf(active);
+    switch (e.key) {
+      case "ArrowDown":
+      case "ArrowUp": {
+        e.preventDefault();
+        if (!open) {
+          filter(input);
+          const all = shown(list);
+          if (all.length) activate(input, e.key === "ArrowUp" ? all[all.length - 1] : all[0]);
+          return;
+        }
+        if (!options.length) return;
+        const next = e.key === "ArrowDown" ? (i + 1) % options.length : (i <= 0 ? options.length : i) - 1;
+        activate(input, options[next]);
+        break;
+      }
+      case "Enter":
+        // Enter in the search never sends the form.
+        e.preventDefault();
+        if (open && active) {
+          enterMovedFocus = true;
+          choose(input, active);
+        }
+        break;
+      case "Escape":
+        // The popup closes first; the dialog around it stays open.
+        if (open) {
+          e.preventDefault();
+          e.stopPropagation();
+          collapse(input);
+        } else if (input.value) {
+          e.preventDefault();
+          e.stopPropagation();
+          input.value = "";
+        }
+        break;
+      case "Tab":
+        collapse(input);
+        break;
+    }
+  });
+  // Enter that chose a space moved the focus to its role: the rest of that
+  // key press (its keypress, as some browsers and drivers still send it)
+  // must not open the role's <select>.
+  let enterMovedFocus = false;
+  document.addEventListener("keypress", function (e) {
+    if (enterMovedFocus && e.key === "Enter") e.preventDefault();
+  }, true);
+  document.addEventListener("keyup", function (e) {
+    if (e.key === "Enter") enterMovedFocus = false;
+  }, true);
+  // A click on an option must not take focus from the input first.
+  document.addEventListener("mousedown", function (e) {
+    if (e.target.closest && e.target.closest('[data-combobox] [role="option"]')) e.preventDefault();
+  });
+  document.addEventListener("click", function (e) {
+    const li = e.target.closest && e.target.closest('[data-combobox] [role="option"]');
+    if (li) {
+      const input = li.closest("[data-combobox]").querySelector('[role="combobox"]');
+      choose(input, li);
+      return;
+    }
+    const remove = e.target.closest && e.target.closest('[data-roles-picker] [data-role-list] button[name="remove"]');
+    if (!remove) return;
+    e.preventDefault();
+    const picker = remove.closest("[data-roles-picker]");
+    const item = remove.closest("li");
+    const name = item.querySelector('[data-slot="name"]').textContent;
+    const next = item.nextElementSibling || item.previousElementSibling;
+    item.remove();
+    const empty = !picker.querySelector("[data-role-list] > li");
+    picker.querySelector("[data-role-none]").hidden = !empty;
+    (next ? next.querySelector('button[name="remove"]') : picker.querySelector('[role="combobox"]')).focus();
+    say(picker, "Role in " + name + " removed.");
+  });
+  document.addEventListener("focusout", function (e) {
+    const input = e.target;
+    if (input.matches && input.matches('[data-combobox] [role="combobox"]')) collapse(input);
+  });
 })();

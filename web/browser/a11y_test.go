@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/usherhq/usher/internal/apptest"
 )
@@ -93,11 +94,28 @@ func TestAccessibility(t *testing.T) {
 	admin.do("the confirmation dialog opens", chromedp.WaitVisible(chromedp.CSS("dialog[open]")))
 	axe.check(admin, "cancel confirmation dialog")
 	admin.do("keep the invitation", chromedp.Click(chromedp.CSS("dialog[open] [data-close-dialog]")), chromedp.WaitNotPresent(chromedp.CSS("dialog[open]")))
+	const cy = "cy.active@example.com"
+	admin.openMenu(cy)
+	admin.choose(cy, "Edit user")
+	admin.do("the Edit user dialog opens", chromedp.WaitVisible(chromedp.CSS("dialog[open] #role-search")))
+	axe.check(admin, "Edit user dialog")
+	admin.do("focus Add a role", chromedp.Focus(chromedp.CSS("#role-search")))
+	admin.search("sales", "3 spaces match.")
+	admin.do("ArrowDown", chromedp.KeyEvent(kb.ArrowDown))
+	axe.check(admin, "Edit user dialog, space search open")
+	admin.do("close the search and the dialog", chromedp.KeyEvent(kb.Escape), chromedp.Click(chromedp.CSS("dialog[open] [data-close-dialog]")), chromedp.WaitNotPresent(chromedp.CSS("dialog[open]")))
 	admin.open("/settings/users?q=nobody-here")
 	axe.check(admin, "users, nothing found")
 
 	admin.open("/settings/users/invite")
 	axe.check(admin, "invite")
+	admin.do("focus Add a role", chromedp.Focus(chromedp.CSS("#role-search")))
+	admin.search("room", "1 space matches.")
+	admin.do("ArrowDown", chromedp.KeyEvent(kb.ArrowDown))
+	axe.check(admin, "invite, space search open")
+	admin.do("Enter", chromedp.KeyEvent(kb.Enter))
+	axe.check(admin, "invite, role added")
+	admin.open("/settings/users/invite")
 	admin.do("type a bad address", chromedp.SendKeys(chromedp.CSS("#email"), "not an address"))
 	admin.navigateBy("send the invitation", chromedp.Click(button("Send invitation")))
 	axe.check(admin, "invite with errors")
@@ -171,6 +189,10 @@ func TestHTMLValid(t *testing.T) {
 	}
 	h.get("404, signed in", admin, "/settings/nothing-here", http.StatusNotFound)
 	h.post("invite with errors", admin, "/settings/users/invite", url.Values{"email": {"not an address"}}, http.StatusUnprocessableEntity)
+	sales, room := strconv.FormatInt(s.sales, 10), strconv.FormatInt(s.room, 10)
+	h.post("invite, role added (no JavaScript)", admin, "/settings/users/invite", url.Values{"email": {"pat@example.com"}, "add": {"1"}, "add_space": {room}, "add_role": {"admin"}}, http.StatusOK)
+	h.post("invite, Add without a space (no JavaScript)", admin, "/settings/users/invite", url.Values{"email": {"pat@example.com"}, "add": {"1"}, "add_space": {""}, "add_role": {"member"}}, http.StatusUnprocessableEntity)
+	h.post("edit user, role removed (no JavaScript)", admin, userPath(s.active, "/edit"), url.Values{"name": {"Cy Active"}, "roles_shown": {"1"}, "role_" + sales: {"member"}, "remove": {sales}}, http.StatusOK)
 	h.post("invitation link page (no JavaScript)", admin, userPath(s.invited, "/link"), url.Values{"return": {"/settings/users"}}, http.StatusOK)
 	h.post("spaces with errors", admin, "/settings/spaces", url.Values{"kind": {"unit"}, "name": {""}}, http.StatusUnprocessableEntity)
 	h.post("change password with errors", admin, "/profile/password", url.Values{"current": {"wrong"}, "password": {"short"}}, http.StatusUnprocessableEntity)

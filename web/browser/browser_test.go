@@ -1,6 +1,7 @@
 package browser_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/usherhq/usher/internal/apptest"
+	"github.com/usherhq/usher/internal/spaces"
 )
 
 const (
@@ -230,12 +232,21 @@ func TestInviteSeveral(t *testing.T) {
 	delivered(t, e, "dee@example.com", 1)
 }
 
-// The menu works from the keyboard alone (WAI-ARIA menu button): no mouse
-// event anywhere in this test.
+// The roles picker (WAI-ARIA combobox) and the menu (WAI-ARIA menu
+// button) work from the keyboard alone: no mouse event anywhere in this
+// test.
 func TestKeyboardOnly(t *testing.T) {
 	t.Parallel()
 	e := apptest.New(t, apptest.Options{SMTP: true})
 	e.SetupAdmin(t)
+	ctx := context.Background()
+	north, err := e.App.Spaces.Create(ctx, e.AdminAccess(t), spaces.Unit, 0, "North Clinic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.App.Spaces.Create(ctx, e.AdminAccess(t), spaces.WaitingArea, north.ID, "Front Desk"); err != nil {
+		t.Fatal(err)
+	}
 	b := newBrowser(t, e)
 	admin := b.person()
 
@@ -244,9 +255,31 @@ func TestKeyboardOnly(t *testing.T) {
 	admin.navigateBy("sign in with Enter", chromedp.SendKeys(chromedp.CSS("#password"), apptest.AdminPassword+kb.Enter))
 	admin.waitPath("/settings/users")
 	admin.open("/settings/users/invite")
-	admin.do("type the email", chromedp.SendKeys(chromedp.CSS("#email"), bo))
-	admin.navigateBy("invite with Enter", chromedp.SendKeys(chromedp.CSS("#name"), "Bo Berg"+kb.Enter))
+	if got := admin.focusID(); got != "email" {
+		t.Fatalf("the Invite user page should start on the email field; focus is on #%s", got)
+	}
+	admin.do("type the email, Tab, type the name", chromedp.KeyEvent(bo), chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent("Bo Berg"))
+	// Add a role: Tab to the picker's combobox, type, ArrowDown, Enter,
+	// then ArrowDown on the role it added.
+	admin.tabUntil("the Add a role combobox", `document.activeElement.id === "role-search"`)
+	admin.search("front", "1 space matches.")
+	admin.do("ArrowDown, Enter", chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.Enter))
+	if !eval[bool](admin, `document.activeElement.matches("[data-role-list] select")`) {
+		t.Fatalf("Enter should add the role and focus it; focus is on %q", eval[string](admin, `document.activeElement.outerHTML.slice(0, 120)`))
+	}
+	admin.do("ArrowDown on the role", chromedp.KeyEvent(kb.ArrowDown))
+	// Enter in a text field sends the form, not the picker's first Remove.
+	for range 20 {
+		if admin.focusID() == "name" {
+			break
+		}
+		admin.do("Shift+Tab", chromedp.KeyEvent(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift)))
+	}
+	admin.navigateBy("invite with Enter in the name", chromedp.KeyEvent(kb.Enter))
 	admin.waitBanner("Invitation sent to " + bo + ".")
+	if line := inviteLine(admin, bo); !strings.HasSuffix(line, "as Member, Administrator of Front Desk") {
+		t.Errorf("bo's invite line is %q; want the account's Member and Administrator of Front Desk", line)
+	}
 	e.Clock.Advance(2 * time.Minute) // past the resend cooldown
 
 	btn := `document.querySelector(` + js(string(menuButton(bo))) + `)`

@@ -70,15 +70,15 @@ func TestUnitAdminInvitesToWaitingArea(t *testing.T) {
 	if h := p.h1(); h != "Invite user" {
 		t.Fatalf("the Invite user page's heading is %q", h)
 	}
-	offered := eval[[]string](p, `[...document.querySelectorAll("#roles select")].map(s => s.id)`)
+	offered := eval[[]string](p, `[...document.querySelectorAll("#add_space option[value]:not([value=''])")].map(o => "role_" + o.value)`)
 	if want := []string{sel(unit), sel(wa), sel(room)}; !containsAll(offered, want) || len(offered) != len(want) {
 		t.Fatalf("the form offers roles in %q; a North Clinic administrator should see exactly %q", offered, want)
 	}
 	p.do("fill the invite form",
 		chromedp.SendKeys(chromedp.CSS("#email"), ivy),
-		chromedp.SendKeys(chromedp.CSS("#name"), "Ivy Green"),
-		chromedp.SetValue(chromedp.CSS("#"+sel(wa)), "member"),
-		chromedp.SetValue(chromedp.CSS("#"+sel(room)), "member"))
+		chromedp.SendKeys(chromedp.CSS("#name"), "Ivy Green"))
+	p.addRole("waiting area 2", "1 space matches.")
+	p.addRole("meeting room", "1 space matches.")
 	p.navigateBy("send the invitation", chromedp.Click(button("Send invitation")))
 	p.waitPath("/settings/users")
 	p.waitBanner("Invitation sent to " + ivy + ".")
