@@ -256,10 +256,9 @@
     return s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
   }
   // spacesOf reads a picker's spaces from its <select> once, and makes
-  // the listbox's options from them.
+  // an option for each; the listbox holds only those shown.
   function spacesOf(picker) {
     if (picker._spaces) return picker._spaces;
-    const list = picker.querySelector('[role="listbox"]');
     const spaces = [];
     picker.querySelectorAll("#add_space option[data-name]").forEach(function (o, i) {
       const s = { id: o.value, name: o.dataset.name, unit: o.dataset.unit, kind: o.dataset.kind, roles: o.dataset.roles.split(" "), order: i };
@@ -282,8 +281,6 @@
       k.className = "role-kind";
       k.textContent = s.kind;
       li.append(n, " ", k);
-      li.hidden = true;
-      list.appendChild(li);
       s.li = li;
       spaces.push(s);
     });
@@ -304,7 +301,7 @@
     return { picker: picker, list: document.getElementById(input.getAttribute("aria-controls")) };
   }
   function shown(list) {
-    return Array.from(list.querySelectorAll('[role="option"]:not([hidden])'));
+    return Array.from(list.querySelectorAll('[role="option"]'));
   }
   // filter shows the spaces whose name and unit hold every word typed
   // ("17 room 4": Room 4 of Clinic 17), in the tree's order, and says how
@@ -312,18 +309,30 @@
   function filter(input) {
     const c = comboParts(input);
     const words = fold(input.value).split(/\s+/).filter(Boolean);
+    const given = new Set();
+    c.picker.querySelectorAll("[data-role-list] > li").forEach(function (li) {
+      given.add(li.dataset.space);
+    });
     let n = 0;
+    const show = [];
     spacesOf(c.picker).forEach(function (s) {
-      const match = words.every(function (w) { return s.key.includes(w); });
-      s.li.hidden = !match;
-      if (match) n++;
-      s.li.classList.toggle("role-option-given", !!givenItem(c.picker, s.id));
+      if (!words.every(function (w) { return s.key.includes(w); })) return;
+      if (n++ >= shownAtMost) return;
+      const has = given.has(s.id);
+      if (s.given !== has) s.li.classList.toggle("role-option-given", (s.given = has));
+      show.push(s.li);
     });
     activate(input, null);
+    c.list.replaceChildren.apply(c.list, show);
     c.list.hidden = false;
     input.setAttribute("aria-expanded", "true");
-    say(c.picker, countText(n));
+    const more = n > shownAtMost;
+    c.picker.querySelector("[data-combobox-more]").hidden = !more;
+    say(c.picker, countText(n) + (more ? " The first " + shownAtMost + " are shown." : ""));
   }
+  // shownAtMost bounds the options shown at once: laying out hundreds
+  // costs more than finding them, and nobody reads past a few dozen.
+  const shownAtMost = 50;
   function activate(input, li) {
     const list = comboParts(input).list;
     list.querySelectorAll('[aria-selected="true"]').forEach(function (o) {
@@ -338,9 +347,10 @@
     li.scrollIntoView({ block: "nearest" });
   }
   function collapse(input) {
-    const list = comboParts(input).list;
+    const c = comboParts(input);
     activate(input, null);
-    list.hidden = true;
+    c.list.hidden = true;
+    c.picker.querySelector("[data-combobox-more]").hidden = true;
     input.setAttribute("aria-expanded", "false");
   }
   // choose adds a role in the space of option li (Member, or the lowest

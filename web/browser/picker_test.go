@@ -197,9 +197,19 @@ func TestPickerWith500Spaces(t *testing.T) {
 		t.Errorf("the dialog lists %q; want %q, in the tree's order", got, want)
 	}
 
-	// Escape closes the results and leaves the dialog open.
+	// Escape closes the results and leaves the dialog open. Of many
+	// matches, the first 50 show, and the page says so.
 	p.tabUntil("the Add a role combobox", `document.activeElement.id === "role-search"`)
-	p.search("waiting", "50 spaces match.")
+	p.search("room", "400 spaces match. The first 50 are shown.")
+	if n := eval[int](p, `document.querySelectorAll('#role-search-list [role="option"]').length`); n != 50 {
+		t.Errorf("the listbox shows %d options of 400; want the first 50", n)
+	}
+	if !eval[bool](p, `!document.querySelector("[data-combobox-more]").hidden`) {
+		t.Error("the picker should say that only the first 50 are shown")
+	}
+	if h := dialogHeight(); h >= 900 {
+		t.Errorf("with 50 results open the Edit user dialog is %.0f px tall; want it within one 900 px screen", h)
+	}
 	p.do("Escape", chromedp.KeyEvent(kb.Escape))
 	if !eval[bool](p, `document.getElementById("role-search-list").hidden && !!document.querySelector("dialog[open]")`) {
 		t.Fatal("Escape should close the results and keep the dialog open")
