@@ -250,8 +250,11 @@
   // combobox with a listbox popup, list autocomplete). Without
   // JavaScript, Add and Remove are submit buttons and the space is a
   // <select>, whose options are also what the combobox searches: the page
-  // already holds every space it may offer (500 are searched in well under
-  // a millisecond), so a search asks the server nothing.
+  // already holds every space it may offer (500 are searched in under a
+  // millisecond), so a search asks the server nothing.
+  // shownAtMost bounds the options shown at once: laying out hundreds
+  // costs more than finding them, and nobody reads past a few dozen.
+  const shownAtMost = 50;
   function fold(s) {
     return s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
   }
@@ -272,7 +275,7 @@
         const u = document.createElement("span");
         u.className = "role-unit";
         u.textContent = s.unit;
-        li.appendChild(u);
+        li.append(u, " "); // a space in its accessible name
       }
       const n = document.createElement("span");
       n.className = "role-name";
@@ -330,9 +333,6 @@
     c.picker.querySelector("[data-combobox-more]").hidden = !more;
     say(c.picker, countText(n) + (more ? " The first " + shownAtMost + " are shown." : ""));
   }
-  // shownAtMost bounds the options shown at once: laying out hundreds
-  // costs more than finding them, and nobody reads past a few dozen.
-  const shownAtMost = 50;
   function activate(input, li) {
     const list = comboParts(input).list;
     list.querySelectorAll('[aria-selected="true"]').forEach(function (o) {
@@ -466,9 +466,10 @@
   document.addEventListener("keyup", function (e) {
     if (e.key === "Enter") enterMovedFocus = false;
   }, true);
-  // A click on an option must not take focus from the input first.
+  // A click in the listbox (an option, its scroll bar) must not take
+  // focus from the input, which would close it.
   document.addEventListener("mousedown", function (e) {
-    if (e.target.closest && e.target.closest('[data-combobox] [role="option"]')) e.preventDefault();
+    if (e.target.closest && e.target.closest('[data-combobox] [role="listbox"]')) e.preventDefault();
   });
   document.addEventListener("click", function (e) {
     const li = e.target.closest && e.target.closest('[data-combobox] [role="option"]');

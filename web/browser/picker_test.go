@@ -328,4 +328,10 @@ func TestPickerScreenshots(t *testing.T) {
 		}
 	}
 	p.media("light")
+
+	// Without JavaScript: the Edit user page, with plain controls.
+	plain := newBrowser(t, e).personWithoutJS()
+	plain.signIn(apptest.AdminEmail, apptest.AdminPassword)
+	plain.open("/settings/users/" + strconv.FormatInt(e.UserID(t, moEmail), 10) + "/edit")
+	plain.shot(dir, "c-edit-page-nojs-1280-light", false)
 }
