@@ -136,6 +136,8 @@ func (s *Server) routes() {
 	admin.GET("/spaces", s.spacesList)
 	admin.POST("/spaces", s.createSpace)
 	admin.GET("/spaces/:sid", s.spacePage)
+	admin.GET("/spaces/:sid/people/:id/remove", s.removeFromSpaceConfirm)
+	admin.POST("/spaces/:sid/people/:id/remove", s.removeFromSpace)
 	admin.GET("/spaces/:sid/rename", s.renameForm)
 	admin.POST("/spaces/:sid/rename", s.rename)
 	admin.GET("/spaces/:sid/delete", s.deleteSpaceConfirm)
