@@ -124,6 +124,7 @@ func (s *Server) routes() {
 
 	e.GET("/profile", s.profile, s.signedInOnly)
 	e.POST("/profile/password", s.changePassword, s.signedInOnly)
+	e.POST("/profile/name", s.changeName, s.signedInOnly)
 
 	admin := e.Group("/settings", s.signedInOnly, s.adminOnly)
 	admin.GET("/users", s.usersList)
