@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/usherhq/usher/internal/apptest"
 )
 
 // A space's page searches its people by name or email, keeps the search
@@ -137,5 +139,34 @@ func TestSpacePageRemove(t *testing.T) {
 	}
 	if got := w.roles(t, w.una); len(got) != 1 || got[0] != "Administrator of North Clinic" {
 		t.Errorf("Una holds %q", got)
+	}
+}
+
+// After each add, Add a space comes back with the kind just used (and
+// its unit), ready for the next of the same; the unit field is marked
+// for the style that hides it while the kind is a unit.
+func TestAddSpaceKeepsKind(t *testing.T) {
+	t.Parallel()
+	w := newClinic(t)
+	ana := w.signIn(t, apptest.AdminEmail)
+	res := w.e.Post(t, ana, "/settings/spaces", url.Values{"kind": {"meeting_room"}, "parent": {cid(w.north)}, "name": {"Room 9"}})
+	want := "/settings/spaces?kind=meeting_room&parent=" + cid(w.north)
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != want {
+		t.Fatalf("adding a room: status %d to %q, want %s", res.StatusCode, res.Header.Get("Location"), want)
+	}
+	page := w.e.Get(t, ana, want).Body
+	if !strings.Contains(page, `value="meeting_room" checked`) || !strings.Contains(page, `value="`+cid(w.north)+`" selected`) {
+		t.Errorf("the form should keep Meeting room in North Clinic:\n%s", page)
+	}
+	if !strings.Contains(page, `class="field parent-field"`) {
+		t.Error("the unit field should be marked parent-field")
+	}
+	res = w.e.Post(t, ana, "/settings/spaces", url.Values{"kind": {"unit"}, "name": {"East"}})
+	if res.Header.Get("Location") != "/settings/spaces?kind=unit" {
+		t.Errorf("adding a unit: to %q", res.Header.Get("Location"))
+	}
+	page = w.e.Get(t, ana, "/settings/spaces?kind=lounge&parent=x").Body
+	if !strings.Contains(page, `value="unit" checked`) {
+		t.Error("a kind that is none should leave the form at its default")
 	}
 }
