@@ -24,7 +24,7 @@ import (
 
 // Mailbox is what the built-in mailbox page reads.
 type Mailbox interface {
-	Recent(ctx context.Context, limit int) ([]mail.Message, error)
+	Mailbox(ctx context.Context, f mail.BoxFilter) (mail.BoxPage, error)
 	Get(ctx context.Context, id int64) (mail.Message, error)
 }
 
