@@ -50,11 +50,11 @@ func (s *Server) removeFromSpaceConfirm(c echo.Context) error {
 	}
 	switch {
 	case r.Cancelled:
-		v.Body = "Their invitation offers nothing else, so it is cancelled and its link stops working."
+		v.Body = "Their invitation offers nothing else, so it will be cancelled and its link will stop working."
 	case r.Pending:
-		v.Body = "Their invitation no longer offers " + r.Grant.Role.Label() + " of " + r.Grant.SpaceName + "; the rest of it stays, with the same link."
+		v.Body = "Their invitation will no longer offer " + r.Grant.Role.Label() + " of " + r.Grant.SpaceName + "; the rest of it stays, with the same link."
 	default:
-		v.Body = r.DisplayName() + " is no longer " + r.Grant.Role.Label() + " of " + r.Grant.SpaceName + ". Their roles in other spaces stay."
+		v.Body = r.DisplayName() + " will no longer be " + r.Grant.Role.Label() + " of " + r.Grant.SpaceName + ". Their roles in other spaces stay."
 	}
 	if isHTMX(c) {
 		return s.render(c, http.StatusOK, userviews.ConfirmDialog(v))

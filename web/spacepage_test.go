@@ -116,7 +116,7 @@ func TestSpacePageRemove(t *testing.T) {
 
 	// Pat is offered Member of North Clinic: it leaves the invitation.
 	confirm = w.e.Get(t, una, path+"/people/"+cid(pat.ID)+"/remove")
-	if !strings.Contains(confirm.Body, "Their invitation no longer offers Member of North Clinic") {
+	if !strings.Contains(confirm.Body, "Their invitation will no longer offer Member of North Clinic") {
 		t.Errorf("the confirmation for an invitee:\n%s", clinicText(confirm.Body))
 	}
 	res = w.e.Post(t, una, path+"/people/"+cid(pat.ID)+"/remove", url.Values{"return": {"https://evil.example/"}})

@@ -287,7 +287,7 @@ func Page(v View) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, " <div class=\"card narrow home-name\"><h2>Your name</h2><p class=\"muted\">How others see you in ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, " <div class=\"card home-name\"><h2>Your name</h2><p class=\"muted\">How others see you in ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
