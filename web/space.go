@@ -88,8 +88,8 @@ func (s *Server) spaceView(c echo.Context, id int64, values url.Values) (spacevi
 		section := spaceviews.People{Total: total, First: q.url(role, 1)}
 		for _, p := range people {
 			row := spaceviews.Person{UserID: p.UserID, Name: p.Name, Email: p.Email, Pending: p.Pending, InvitedAt: p.InvitedAt, Expired: p.Expired,
-				UserURL: listURL(p.Email, "", 1)}
-			if p.UserID != currentOf(c).User.ID {
+				UserURL: listURL(p.Email, "", 1), Manageable: p.Manageable}
+			if p.Manageable && p.UserID != currentOf(c).User.ID {
 				// Nobody removes themselves (the service refuses it).
 				row.RemoveURL = removeURL(id, p.UserID, here)
 			}

@@ -129,6 +129,20 @@ func TestSpacePageRemove(t *testing.T) {
 		t.Errorf("Pat's invitation should offer Meeting Room 1 alone:\n%s", clinicText(manage.Body))
 	}
 
+	// Wes is invited to South Clinic too: not Una's to change.
+	w.invite(t, w.admin, "wes@example.com", memberOf(w.north), memberOf(w.south))
+	_, members := peopleSections(w.e.Get(t, una, path).Body)
+	var entry string
+	for _, li := range strings.Split(members, "<li>") {
+		if strings.Contains(li, "wes@example.com") {
+			entry = li
+		}
+	}
+	if entry == "" || strings.Contains(entry, "/remove") || strings.Contains(entry, "/resend") || strings.Contains(entry, "/cancel") ||
+		!strings.Contains(entry, "Also invited to spaces you do not administer") {
+		t.Errorf("Wes's entry should offer no action to Una, and say why:\n%s", entry)
+	}
+
 	// Walt administers Waiting Area 2 only: North Clinic is not his.
 	walt := w.signIn(t, waltEmail)
 	if res := w.e.Get(t, walt, path+"/people/"+cid(w.una.ID)+"/remove"); res.StatusCode != http.StatusNotFound {

@@ -27,6 +27,11 @@ type Person struct {
 	ExpiresAt time.Time
 	Expired   bool    // for pending offers: the invitation has passed its expiry (set by the service, from its clock)
 	Offered   []Grant // for pending offers: everything the invitation offers
+	// Manageable is set by the service when the viewer may act on the
+	// person's role here: remove it, and for a pending offer resend or
+	// cancel the invitation, which takes every role it offers being in
+	// spaces the viewer administers.
+	Manageable bool
 }
 
 // MemberFilter selects a page of the people holding or offered a role in
@@ -242,7 +247,7 @@ const maxSearch = 200
 
 // Members lists, for each role in q.Pages, that page of who holds or is
 // offered it in a space and matches q.Search, pending offers marked
-// Expired by the clock.
+// Expired by the clock, each marked Manageable or not by access.
 func (s *Service) Members(ctx context.Context, access *Access, id int64, q MembersQuery) (Space, map[Role]RolePage, error) {
 	sp, err := s.Get(ctx, access, id)
 	if err != nil {
@@ -262,6 +267,11 @@ func (s *Service) Members(ctx context.Context, access *Access, id int64, q Membe
 		}
 		for i := range m {
 			m[i].Expired = m[i].Pending && !now.Before(m[i].ExpiresAt)
+			if m[i].Pending {
+				m[i].Manageable = access.MayOfferAll(m[i].Offered)
+			} else {
+				m[i].Manageable = access.MayOffer(id, m[i].Role)
+			}
 		}
 		out[role] = RolePage{People: m, Total: n}
 	}

@@ -394,3 +394,33 @@ func TestServiceMemberships(t *testing.T) {
 		t.Errorf("with nobody nearer, Memberships = %+v; want the account's administrators", got)
 	}
 }
+
+// The viewer may act on someone held or offered a role in the space
+// only when the whole invitation is in spaces they administer.
+func TestServiceMembersManageable(t *testing.T) {
+	s, m := newTestService()
+	m.people = []Person{
+		{UserID: 1, Email: "held@example.com", Role: Member},
+		{UserID: 2, Email: "inside@example.com", Role: Member, Pending: true, Offered: []Grant{{SpaceID: 2, Role: Member}, {SpaceID: 5, Role: Admin}}},
+		{UserID: 3, Email: "wide@example.com", Role: Member, Pending: true, Offered: []Grant{{SpaceID: 2, Role: Member}, {SpaceID: 3, Role: Member}}},
+	}
+	for _, tc := range []struct {
+		access *Access
+		want   []bool
+	}{
+		{salesAdmin, []bool{true, true, false}},
+		{accountAdmin, []bool{true, true, true}},
+	} {
+		_, byRole, err := s.Members(context.Background(), tc.access, 2, MembersQuery{Pages: map[Role]int{Member: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []bool
+		for _, p := range byRole[Member].People {
+			got = append(got, p.Manageable)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("access of user %d: Manageable %v, want %v", tc.access.UserID, got, tc.want)
+		}
+	}
+}
