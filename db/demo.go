@@ -102,7 +102,7 @@ func newBulkWriter(ctx context.Context, tx *sql.Tx) *bulkWriter {
 		invitation: t("invitations", "id", "user_id", "email", "invited_by", "inviter_name", "token_nonce", "token_hash", "state", "created_at", "sent_at", "expires_at", "ended_at", "ended_by", "superseded_by", "renewal_requested_at"),
 		role:       t("invitation_roles", "invitation_id", "space_id", "role"),
 		event:      t("invitation_events", "invitation_id", "at", "actor_id", "actor_name", "kind", "detail", "grants"),
-		outbox:     t("outbox", "id", "idempotency_key", "kind", "recipient", "invitation_id", "payload", "state", "attempts", "next_attempt_at", "last_error", "created_at", "sent_at"),
+		outbox:     t("outbox", "id", "idempotency_key", "kind", "recipient", "subject", "invitation_id", "payload", "state", "attempts", "next_attempt_at", "last_error", "created_at", "sent_at"),
 		attempt:    t("outbox_attempts", "outbox_id", "at", "ok", "reply"),
 	}
 	w.order = []*bulkTable{w.space, w.user, w.grant, w.invitation, w.role, w.event, w.outbox, w.attempt}
@@ -159,7 +159,7 @@ func (w *bulkWriter) add(b *demo.Batch) error {
 		if m.Failed {
 			state, lastError, sentAt = mail.Failed, m.Reply, nil
 		}
-		w.outbox.row(m.ID, m.Key, m.Kind, m.To, nullID(m.InvitationID), string(payload), state, 1, m.DoneAt.Unix(), lastError, m.CreatedAt.Unix(), sentAt)
+		w.outbox.row(m.ID, m.Key, m.Kind, m.To, mail.Subject(m.Kind, m.Payload), nullID(m.InvitationID), string(payload), state, 1, m.DoneAt.Unix(), lastError, m.CreatedAt.Unix(), sentAt)
 		w.attempt.row(m.ID, m.DoneAt.Unix(), !m.Failed, m.Reply)
 	}
 	return nil

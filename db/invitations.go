@@ -490,9 +490,9 @@ func enqueue(ctx context.Context, tx querier, msg mail.Outgoing, now time.Time) 
 		inv = msg.InvitationID
 	}
 	_, err = tx.ExecContext(ctx, `
-		INSERT INTO outbox (idempotency_key, kind, recipient, invitation_id, payload, state, next_attempt_at, created_at)
-		VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)
+		INSERT INTO outbox (idempotency_key, kind, recipient, subject, invitation_id, payload, state, next_attempt_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?)
 		ON CONFLICT (idempotency_key) DO NOTHING`,
-		msg.Key, msg.Kind, msg.To, inv, string(payload), now.Unix(), now.Unix())
+		msg.Key, msg.Kind, msg.To, mail.Subject(msg.Kind, msg.Payload), inv, string(payload), now.Unix(), now.Unix())
 	return errs.Wrap(err, "queueing email")
 }

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -224,7 +225,7 @@ func TestSpaceStoreMembers(t *testing.T) {
 
 	var people []spaces.Person
 	for _, role := range []spaces.Role{spaces.Admin, spaces.Member} {
-		page, total, err := s.Members(ctx, tr.lobby, role, 0, 50)
+		page, total, err := s.Members(ctx, tr.lobby, spaces.MemberFilter{Role: role, Offset: 0, Limit: 50})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -264,17 +265,90 @@ func TestSpaceStoreMembers(t *testing.T) {
 		t.Errorf("a held role carries invitation details: %+v", people[0])
 	}
 
-	if people, total, err := s.Members(ctx, tr.north, spaces.Member, 0, 50); err != nil || len(people) != 0 || total != 0 {
+	if people, total, err := s.Members(ctx, tr.north, spaces.MemberFilter{Role: spaces.Member, Offset: 0, Limit: 50}); err != nil || len(people) != 0 || total != 0 {
 		t.Errorf("North holds nobody directly; Members = %+v, %d, %v", people, total, err)
 	}
 
 	// Pages: Bo, Zoe, then Pat (pending last), two at a time.
-	first, total, err := s.Members(ctx, tr.lobby, spaces.Member, 0, 2)
+	first, total, err := s.Members(ctx, tr.lobby, spaces.MemberFilter{Role: spaces.Member, Offset: 0, Limit: 2})
 	if err != nil || total != 3 || len(first) != 2 || first[0].Email != "bo@example.com" || first[1].Email != "zoe@example.com" {
 		t.Errorf("first page of two: %+v, total %d, %v", first, total, err)
 	}
-	second, total, err := s.Members(ctx, tr.lobby, spaces.Member, 2, 2)
+	second, total, err := s.Members(ctx, tr.lobby, spaces.MemberFilter{Role: spaces.Member, Offset: 2, Limit: 2})
 	if err != nil || total != 3 || len(second) != 1 || second[0].Email != "pat@example.com" || second[0].Offered == nil {
 		t.Errorf("second page of two: %+v, total %d, %v", second, total, err)
+	}
+}
+
+// A search finds, in a space, the people holding or offered a role there
+// whose name or email holds the text, any case, one character or more;
+// it counts those alone.
+func TestSpaceStoreMembersSearch(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	tr := f.spaceTree(t)
+	s := NewSpaceStore(f.db)
+	f.activeUser(t, "zoe@example.com", "Zoë Lindqvist", grant(tr.lobby, spaces.Member))
+	f.activeUser(t, "bo@example.com", "Bo Lind", grant(tr.lobby, spaces.Member))
+	f.activeUser(t, "al@example.com", "Al", grant(tr.lobby, spaces.Member))
+	f.activeUser(t, "lindy@example.com", "Lindy", grant(tr.desk, spaces.Member)) // elsewhere
+	f.invite(t, "linda@example.com", grant(tr.lobby, spaces.Member))
+	for _, tc := range []struct {
+		search string
+		want   []string
+	}{
+		{"lind", []string{"bo@example.com", "zoe@example.com", "linda@example.com"}},
+		{"LINDQ", []string{"zoe@example.com"}},
+		{"al@", []string{"al@example.com"}},
+		{"b", []string{"bo@example.com"}},
+		{"zz", nil},
+		{"", []string{"al@example.com", "bo@example.com", "zoe@example.com", "linda@example.com"}},
+	} {
+		people, total, err := s.Members(ctx, tr.lobby, spaces.MemberFilter{Role: spaces.Member, Search: tc.search, Limit: 50})
+		if err != nil {
+			t.Fatalf("%q: %v", tc.search, err)
+		}
+		var got []string
+		for _, p := range people {
+			got = append(got, p.Email)
+		}
+		if !slices.Equal(got, tc.want) || total != len(tc.want) {
+			t.Errorf("search %q: %v (total %d), want %v", tc.search, got, total, tc.want)
+		}
+	}
+	if people, total, err := s.Members(ctx, tr.lobby, spaces.MemberFilter{Role: spaces.Member, Search: "lind", Offset: 2, Limit: 2}); err != nil || total != 3 || len(people) != 1 || !people[0].Pending {
+		t.Errorf("second page of a search: %+v, total %d, %v", people, total, err)
+	}
+}
+
+// Admins names the first few active administrators of each space by
+// name, and counts them all.
+func TestSpaceStoreAdmins(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	tr := f.spaceTree(t)
+	s := NewSpaceStore(f.db)
+	f.activeUser(t, "cy@example.com", "Cy", grant(tr.north, spaces.Admin))
+	f.activeUser(t, "al@example.com", "Al", grant(tr.north, spaces.Admin))
+	f.activeUser(t, "bea@example.com", "Bea", grant(tr.north, spaces.Admin))
+	f.activeUser(t, "mo@example.com", "Mo", grant(tr.north, spaces.Member))
+	gone := f.activeUser(t, "gone@example.com", "Aaron", grant(tr.north, spaces.Admin))
+	f.deactivate(t, gone.ID)
+	f.activeUser(t, "di@example.com", "Di", grant(tr.desk, spaces.Admin))
+	people, counts, err := s.Admins(ctx, []int64{tr.north, tr.desk, tr.lobby}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, id := range []int64{tr.north, tr.desk, tr.lobby} {
+		for _, p := range people[id] {
+			got = append(got, p.Email)
+		}
+		got = append(got, strconv.Itoa(counts[id]))
+	}
+	if want := []string{"al@example.com", "bea@example.com", "3", "di@example.com", "1", "0"}; !slices.Equal(got, want) {
+		t.Errorf("Admins: %v, want %v", got, want)
 	}
 }

@@ -85,7 +85,11 @@ func (s *Server) accept(c echo.Context) error {
 	}
 	// Never into someone else's session: whoever was signed in here is
 	// replaced by the new user, in a fresh session.
-	return s.startSession(c, j.User, "/profile", success("Welcome, %s. Your account is ready.", j.DisplayName()))
+	to, err := s.landingOf(c, j.User)
+	if err != nil {
+		return err
+	}
+	return s.startSession(c, j.User, to, success("Welcome, %s. Your account is ready.", j.DisplayName()))
 }
 
 // acceptRefused shows the accept page again after err refused the form:

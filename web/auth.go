@@ -13,28 +13,6 @@ import (
 	authviews "github.com/usherhq/usher/views/pages/auth"
 )
 
-func (s *Server) home(c echo.Context) error {
-	cur := currentOf(c)
-	switch {
-	case cur != nil && cur.Access.IsAdmin():
-		return c.Redirect(http.StatusSeeOther, "/settings/users")
-	case cur != nil:
-		return c.Redirect(http.StatusSeeOther, "/profile")
-	}
-	need, err := s.Users.NeedsSetup(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	if need {
-		sh, err := s.shell(c, "Not set up yet", "")
-		if err != nil {
-			return err
-		}
-		return s.render(c, http.StatusOK, authviews.NotSetUpPage(sh))
-	}
-	return c.Redirect(http.StatusSeeOther, "/login")
-}
-
 // setupAllowed answers 404 unless setup is pending and the token is the
 // one printed on the console.
 func (s *Server) setupAllowed(c echo.Context) error {
@@ -88,7 +66,11 @@ func (s *Server) setup(c echo.Context) error {
 		return err
 	}
 	s.Log.Info("setup complete", "admin", u.Email)
-	return s.startSession(c, u, "/settings/users", success("Welcome to Usher, %s. Invite the people you work with.", u.DisplayName()))
+	to, err := s.landingOf(c, u)
+	if err != nil {
+		return err
+	}
+	return s.startSession(c, u, to, success("Welcome to Usher, %s. Invite the people you work with.", u.DisplayName()))
 }
 
 func (s *Server) loginForm(c echo.Context) error {

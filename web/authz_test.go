@@ -418,6 +418,14 @@ var authzActions = []authzAction{
 		// The only role offered: removing it cancels the invitation.
 		ok: authzFlashes("Invitation for %s cancelled."),
 	},
+	{
+		name: "remove from space", target: true,
+		do: func(w *clinic, c *http.Client, tg authzTarget, t *testing.T) apptest.Response {
+			return w.e.Post(t, c, "/settings/spaces/"+cid(tg.space)+"/people/"+cid(tg.user.ID)+"/remove", url.Values{})
+		},
+		// The only role offered: removing it cancels the invitation.
+		ok: authzFlashes("Invitation for %s cancelled: it offered nothing else."),
+	},
 	{name: "edit", target: true, do: authzPost("/settings/users/{id}/edit", url.Values{"name": {"Renamed Person"}}), ok: authzFlashes("Changes to %s saved.")},
 	{name: "deactivate", target: true, do: authzPost("/settings/users/{id}/deactivate", nil), ok: authzFlashes("%s was deactivated and signed out everywhere.")},
 	{name: "delete", target: true, do: authzPost("/settings/users/{id}/delete", nil), ok: authzFlashes("%s was deleted.")},

@@ -49,7 +49,7 @@ func TestInviteEmailAccept(t *testing.T) {
 		t.Fatalf("accept page Referrer-Policy = %q, want no-referrer", rp)
 	}
 	res = e.Post(t, invitee, path, url.Values{"name": {"Bo Berg"}, "password": {"a long enough passphrase"}})
-	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/profile" {
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/" {
 		t.Fatalf("accept: status %d location %q\n%s", res.StatusCode, res.Header.Get("Location"), res.Body)
 	}
 	prof := e.Get(t, invitee, "/profile")

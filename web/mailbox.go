@@ -2,7 +2,9 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -11,8 +13,15 @@ import (
 	"github.com/usherhq/usher/views/pages/mailbox"
 )
 
+// mailbox lists the kept emails a page at a time, newest first, searched
+// by recipient or subject (?q=, ?page=).
 func (s *Server) mailbox(c echo.Context) error {
-	msgs, err := s.Mailbox.Recent(c.Request().Context(), 200)
+	q := strings.TrimSpace(c.QueryParam("q"))
+	if len(q) > 200 {
+		q = strings.ToValidUTF8(q[:200], "")
+	}
+	page := pageParam(c, "page")
+	res, err := s.Mailbox.Mailbox(c.Request().Context(), mail.BoxFilter{Search: q, Page: page})
 	if err != nil {
 		return err
 	}
@@ -20,14 +29,33 @@ func (s *Server) mailbox(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := mailbox.List{Shell: sh, Now: s.Clock.Now()}
-	for _, m := range msgs {
-		r, err := s.renderMessage(m)
-		if err != nil {
-			return err
+	here := func(n int) string {
+		v := url.Values{}
+		if q != "" {
+			v.Set("q", q)
 		}
-		v.Items = append(v.Items, mailbox.Item{ID: m.ID, To: m.To, Subject: r.Subject, At: m.CreatedAt, State: string(m.State)})
+		if n > 1 {
+			v.Set("page", strconv.Itoa(n))
+		}
+		if len(v) == 0 {
+			return "/dev/mailbox"
+		}
+		return "/dev/mailbox?" + v.Encode()
 	}
+	v := mailbox.List{Shell: sh, Now: s.Clock.Now(), Search: q, Total: res.Total, First: here(1)}
+	for _, m := range res.Messages {
+		subject := m.Subject
+		if subject == "" {
+			r, err := s.renderMessage(m)
+			if err != nil {
+				return err
+			}
+			subject = r.Subject
+		}
+		v.Items = append(v.Items, mailbox.Item{ID: m.ID, To: m.To, Subject: subject, At: m.CreatedAt, State: string(m.State)})
+	}
+	v.Pages = pagination(page, mail.BoxPerPage, len(v.Items), res.Total, here)
+	v.Pages.Numbers = pageNumbers(page, (res.Total+mail.BoxPerPage-1)/mail.BoxPerPage, here)
 	return s.render(c, http.StatusOK, mailbox.ListPage(v))
 }
 

@@ -24,7 +24,7 @@ import (
 
 // Mailbox is what the built-in mailbox page reads.
 type Mailbox interface {
-	Recent(ctx context.Context, limit int) ([]mail.Message, error)
+	Mailbox(ctx context.Context, f mail.BoxFilter) (mail.BoxPage, error)
 	Get(ctx context.Context, id int64) (mail.Message, error)
 }
 
@@ -124,6 +124,7 @@ func (s *Server) routes() {
 
 	e.GET("/profile", s.profile, s.signedInOnly)
 	e.POST("/profile/password", s.changePassword, s.signedInOnly)
+	e.POST("/profile/name", s.changeName, s.signedInOnly)
 
 	admin := e.Group("/settings", s.signedInOnly, s.adminOnly)
 	admin.GET("/users", s.usersList)
@@ -136,6 +137,8 @@ func (s *Server) routes() {
 	admin.GET("/spaces", s.spacesList)
 	admin.POST("/spaces", s.createSpace)
 	admin.GET("/spaces/:sid", s.spacePage)
+	admin.GET("/spaces/:sid/people/:id/remove", s.removeFromSpaceConfirm)
+	admin.POST("/spaces/:sid/people/:id/remove", s.removeFromSpace)
 	admin.GET("/spaces/:sid/rename", s.renameForm)
 	admin.POST("/spaces/:sid/rename", s.rename)
 	admin.GET("/spaces/:sid/delete", s.deleteSpaceConfirm)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -19,8 +20,16 @@ func spaceID(c echo.Context) (int64, error) {
 	return id, nil
 }
 
+// spacesList is Settings > Spaces. ?kind= and ?parent= preset the Add a
+// space form: after each add it comes back with the kind (and unit) just
+// used, ready for the next of the same.
 func (s *Server) spacesList(c echo.Context) error {
-	return s.renderSpaces(c, http.StatusOK, spaceviews.List{})
+	v := spaceviews.List{}
+	if k := spaces.Kind(c.QueryParam("kind")); k == spaces.Unit || k == spaces.WaitingArea || k == spaces.MeetingRoom {
+		v.Kind = string(k)
+	}
+	v.Parent, _ = strconv.ParseInt(c.QueryParam("parent"), 10, 64)
+	return s.renderSpaces(c, http.StatusOK, v)
 }
 
 func (s *Server) renderSpaces(c echo.Context, status int, v spaceviews.List) error {
@@ -54,5 +63,9 @@ func (s *Server) createSpace(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.flashTo(c, "/settings/spaces", success("%s %s was added.", sp.Kind.Label(), sp.Name))
+	next := url.Values{"kind": {string(sp.Kind)}}
+	if sp.Kind != spaces.Unit {
+		next.Set("parent", strconv.FormatInt(sp.ParentID, 10))
+	}
+	return s.flashTo(c, "/settings/spaces?"+next.Encode(), success("%s %s was added.", sp.Kind.Label(), sp.Name))
 }

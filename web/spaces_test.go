@@ -662,8 +662,7 @@ func TestDeleteSpace(t *testing.T) {
 	}
 }
 
-// Each space has a page of its people: a unit's is Manage administrators,
-// a waiting area's Manage users; pending people show what they were
+// Each space has a page of its people, People in <space>; pending people show what they were
 // invited as, with Resend invitation and Cancel invitation, which come
 // back to the page with their banner.
 func TestSpacePage(t *testing.T) {
@@ -675,8 +674,8 @@ func TestSpacePage(t *testing.T) {
 
 	north := w.e.Get(t, una, "/settings/spaces/"+cid(w.north))
 	mustStatusCode(t, "North Clinic's page", north, http.StatusOK)
-	if !strings.Contains(north.Body, "<h1>Manage administrators</h1>") {
-		t.Errorf("a unit's page is Manage administrators:\n%s", north.Body)
+	if !strings.Contains(north.Body, "<h1>People in North Clinic</h1>") {
+		t.Errorf("a unit's page is People in North Clinic:\n%s", north.Body)
 	}
 	admins, members := peopleSections(north.Body)
 	if !listsUser(admins, unaEmail) || !listsUser(members, moEmail) || listsUser(north.Body, pat) {
@@ -686,8 +685,8 @@ func TestSpacePage(t *testing.T) {
 	pagePath := "/settings/spaces/" + cid(w.wa2)
 	wa2 := w.e.Get(t, una, pagePath)
 	mustStatusCode(t, "Waiting Area 2's page", wa2, http.StatusOK)
-	if !strings.Contains(wa2.Body, "<h1>Manage users</h1>") {
-		t.Errorf("a waiting area's page is Manage users:\n%s", wa2.Body)
+	if !strings.Contains(wa2.Body, "<h1>People in Waiting Area 2</h1>") {
+		t.Errorf("a waiting area's page is People in Waiting Area 2:\n%s", wa2.Body)
 	}
 	admins, members = peopleSections(wa2.Body)
 	if !listsUser(admins, waltEmail) || !listsUser(members, pat) {

@@ -603,3 +603,66 @@ func (s *Service) RequestRenewal(ctx context.Context, token string) error {
 	_, err = s.store.RequestRenewal(ctx, inv.ID, s.clock.Now(), msg)
 	return err
 }
+
+// Removal is what Remove from this space did, or would do: the person,
+// the role they held or were offered there, and whether it was an offer,
+// and their invitation's last one (so removing it cancels it).
+type Removal struct {
+	users.Changed
+	Grant     spaces.Grant
+	Pending   bool
+	Cancelled bool // the invitation offered nothing else, so it ends
+}
+
+// Removing says what RemoveFromSpace would do to user userID in space
+// spaceID, refusing it as RemoveFromSpace would, and changes nothing:
+// the question a confirmation asks.
+func (s *Service) Removing(ctx context.Context, actor Actor, spaceID, userID int64) (Removal, error) {
+	l, err := s.users.Row(ctx, actor.Access, userID)
+	if err != nil {
+		return Removal{}, err
+	}
+	if !actor.Access.Administers(spaceID) {
+		return Removal{}, errs.E(errs.NotFound, "There is no such space.")
+	}
+	if g, ok := users.HeldRole(l, spaceID); ok {
+		r := Removal{Changed: users.Unchanged(l), Grant: g}
+		if !actor.Access.MayOffer(spaceID, g.Role) {
+			return r, errs.E(errs.Forbidden, "You can only remove roles up to your own in this space.")
+		}
+		if userID == actor.User.ID {
+			return r, errs.E(errs.Conflict, "You cannot remove yourself from a space. Ask another administrator.")
+		}
+		return r, nil
+	}
+	_, inv, err := s.pendingFor(ctx, actor, userID)
+	if errs.Is(err, errs.Conflict) && l.Invite == nil {
+		return Removal{Changed: users.Unchanged(l)}, errs.E(errs.NotFound, "%s has no role in this space.", l.Email)
+	}
+	if err != nil {
+		return Removal{Changed: users.Unchanged(l)}, err
+	}
+	removing, left := inv.Without([]int64{spaceID})
+	if len(removing) == 0 {
+		return Removal{Changed: users.Unchanged(l)}, errs.E(errs.NotFound, "%s has no role in this space.", l.Email)
+	}
+	return Removal{Changed: users.Unchanged(l), Grant: removing[0], Pending: true, Cancelled: left == 0}, nil
+}
+
+// RemoveFromSpace takes user userID out of one space: the role they hold
+// there (users.RemoveRole: the role ceiling, never oneself, never the
+// last account administrator), or, for a pending invitee, the role their
+// invitation offers there, as Manage invitation removes it (RemoveRoles:
+// the last one cancels the invitation).
+func (s *Service) RemoveFromSpace(ctx context.Context, actor Actor, spaceID, userID int64) (Removal, error) {
+	r, err := s.Removing(ctx, actor, spaceID, userID)
+	if err != nil {
+		return r, err
+	}
+	if !r.Pending {
+		ch, g, err := s.users.RemoveRole(ctx, actor.Access, spaceID, userID)
+		return Removal{Changed: ch, Grant: g}, err
+	}
+	ch, cancelled, err := s.RemoveRoles(ctx, actor, userID, []int64{spaceID})
+	return Removal{Changed: ch, Grant: r.Grant, Pending: true, Cancelled: cancelled}, err
+}

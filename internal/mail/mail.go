@@ -4,6 +4,7 @@ package mail
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -20,6 +21,32 @@ const (
 
 // HasLink reports whether the message carries the invitation link.
 func (k Kind) HasLink() bool { return k != RenewalRequest }
+
+// Subject is the subject line of a message of kind k saying p, safe for
+// a header; "" for a kind that is none. It is kept with the message when
+// it is written, so the built-in mailbox finds messages by it.
+func Subject(k Kind, p Payload) string {
+	inviter := p.InviterName
+	if inviter == "" {
+		inviter = "An administrator"
+	}
+	invitee := p.InviteeName
+	if invitee == "" {
+		invitee = p.InviteeEmail
+	}
+	var s string
+	switch k {
+	case Invitation:
+		s = fmt.Sprintf("%s invited you to join %s", inviter, p.AccountName)
+	case Reminder:
+		s = fmt.Sprintf("Reminder: your invitation to join %s", p.AccountName)
+	case NewInvitation:
+		s = fmt.Sprintf("A new invitation to join %s", p.AccountName)
+	case RenewalRequest:
+		s = fmt.Sprintf("%s asks for a new invitation to join %s", invitee, p.AccountName)
+	}
+	return HeaderSafe(s)
+}
 
 // Payload is everything a message says except the link, which is derived
 // when the message is rendered so that it never rests in the database.
@@ -57,6 +84,7 @@ type Message struct {
 	ID            int64
 	Kind          Kind
 	To            string
+	Subject       string // as written with the message (Subject); "" for rows from before it was kept
 	InvitationID  int64
 	Payload       Payload
 	State         State

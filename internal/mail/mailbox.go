@@ -18,3 +18,19 @@ func (Mailbox) Send(ctx context.Context, to string, m Rendered) (string, error) 
 
 // Capturing marks the mailbox as keeping messages rather than sending them.
 func (Mailbox) Capturing() bool { return true }
+
+// BoxPerPage is how many messages a page of the built-in mailbox lists.
+const BoxPerPage = 50
+
+// BoxFilter selects a page of the built-in mailbox, newest first.
+type BoxFilter struct {
+	Search string // recipient or subject contains; "" for every message
+	Page   int    // from 1
+}
+
+// BoxPage is one page of the built-in mailbox, and how many messages
+// match in all.
+type BoxPage struct {
+	Messages []Message
+	Total    int
+}

@@ -2,6 +2,7 @@ package spaces
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/usherhq/usher/internal/errs"
@@ -24,7 +25,22 @@ type Person struct {
 	Pending   bool      // offered by a pending invitation, not yet held
 	InvitedAt time.Time // for pending offers: last sent
 	ExpiresAt time.Time
+	Expired   bool    // for pending offers: the invitation has passed its expiry (set by the service, from its clock)
 	Offered   []Grant // for pending offers: everything the invitation offers
+	// Manageable is set by the service when the viewer may act on the
+	// person's role here: remove it, and for a pending offer resend or
+	// cancel the invitation, which takes every role it offers being in
+	// spaces the viewer administers.
+	Manageable bool
+}
+
+// MemberFilter selects a page of the people holding or offered a role in
+// a space.
+type MemberFilter struct {
+	Role   Role
+	Search string // name or email contains; "" for everyone
+	Offset int
+	Limit  int
 }
 
 // Store is what the spaces service needs from storage.
@@ -34,10 +50,13 @@ type Store interface {
 	Rename(ctx context.Context, id int64, name string) error
 	Impact(ctx context.Context, id int64) (Impact, error)
 	Delete(ctx context.Context, id int64, now time.Time) error
-	// Members is one page of the people holding or offered role in the
+	// Members is one page of the people holding or offered f.Role in the
 	// space id (those holding it first, then by name), and how many there
 	// are in all.
-	Members(ctx context.Context, id int64, role Role, offset, limit int) ([]Person, int, error)
+	Members(ctx context.Context, id int64, f MemberFilter) ([]Person, int, error)
+	// Admins lists, for each space of ids, up to limit of the people
+	// holding Administrator there (by name), and how many there are.
+	Admins(ctx context.Context, ids []int64, limit int) (map[int64][]Person, map[int64]int, error)
 }
 
 // Service manages the spaces of the account.
@@ -219,21 +238,101 @@ type RolePage struct {
 	Total  int
 }
 
-// Members lists, for each role in pages, that page (1 first) of who holds
-// or is offered it in a space.
-func (s *Service) Members(ctx context.Context, access *Access, id int64, pages map[Role]int) (Space, map[Role]RolePage, error) {
+// MembersQuery is what a space's page asks for: a search by name or
+// email, and for each role listed, its page (1 first).
+type MembersQuery struct {
+	Search string
+	Pages  map[Role]int
+}
+
+// maxSearch bounds, in bytes, the text a search looks for.
+const maxSearch = 200
+
+// Members lists, for each role in q.Pages, that page of who holds or is
+// offered it in a space and matches q.Search, pending offers marked
+// Expired by the clock, each marked Manageable or not by access.
+func (s *Service) Members(ctx context.Context, access *Access, id int64, q MembersQuery) (Space, map[Role]RolePage, error) {
 	sp, err := s.Get(ctx, access, id)
 	if err != nil {
 		return sp, nil, err
 	}
+	search := strings.TrimSpace(q.Search)
+	if len(search) > maxSearch {
+		search = strings.ToValidUTF8(search[:maxSearch], "")
+	}
+	now := s.now()
 	out := map[Role]RolePage{}
-	for role, page := range pages {
+	for role, page := range q.Pages {
 		page = max(page, 1)
-		m, n, err := s.store.Members(ctx, id, role, (page-1)*MembersPerPage, MembersPerPage)
+		m, n, err := s.store.Members(ctx, id, MemberFilter{Role: role, Search: search, Offset: (page - 1) * MembersPerPage, Limit: MembersPerPage})
 		if err != nil {
 			return sp, nil, err
+		}
+		for i := range m {
+			m[i].Expired = m[i].Pending && !now.Before(m[i].ExpiresAt)
+			if m[i].Pending {
+				m[i].Manageable = access.MayOfferAll(m[i].Offered)
+			} else {
+				m[i].Manageable = access.MayOffer(id, m[i].Role)
+			}
 		}
 		out[role] = RolePage{People: m, Total: n}
 	}
 	return sp, out, nil
+}
+
+// Membership is one space a person holds a role in, with whom to ask
+// about it: the administrators nearest to it (its own, else its unit's,
+// else the account's).
+type Membership struct {
+	Space      Space
+	Role       Role
+	AdminsOf   Space    // the space whose administrators these are
+	Admins     []Person // the first few, by name
+	MoreAdmins int      // how many more there are
+}
+
+// AdminsShown is how many administrators a membership names.
+const AdminsShown = 5
+
+// Memberships lists the spaces access's own user holds a role in, depth
+// first, each with who administers it. It is about the user themselves,
+// so it needs no right beyond being signed in.
+func (s *Service) Memberships(ctx context.Context, access *Access) ([]Membership, error) {
+	t, err := s.Tree(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Membership
+	var ids []int64
+	for _, n := range t.Walk(t.Root().ID) {
+		role, ok := access.roles[n.ID]
+		if !ok {
+			continue
+		}
+		out = append(out, Membership{Space: n.Space, Role: role})
+		for id := n.ID; id != 0; {
+			ids = append(ids, id)
+			sp, _ := t.Get(id)
+			id = sp.ParentID
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	admins, counts, err := s.store.Admins(ctx, ids, AdminsShown)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		for id := out[i].Space.ID; id != 0; {
+			sp, _ := t.Get(id)
+			if counts[id] > 0 {
+				out[i].AdminsOf, out[i].Admins, out[i].MoreAdmins = sp, admins[id], counts[id]-len(admins[id])
+				break
+			}
+			id = sp.ParentID
+		}
+	}
+	return out, nil
 }

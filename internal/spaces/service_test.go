@@ -5,22 +5,26 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/usherhq/usher/internal/errs"
 )
 
 // memStore keeps spaces in memory and records the writes it is asked for.
 type memStore struct {
-	all     []Space
-	next    int64
-	writes  []string
-	people  []Person
-	asked   [][2]int // Members' offset and limit, each call
-	impact  Impact
-	created Space
+	all      []Space
+	next     int64
+	writes   []string
+	people   []Person
+	asked    [][2]int // Members' offset and limit, each call
+	searched []string // Members' search, each call
+	admins   map[int64][]Person
+	impact   Impact
+	created  Space
 }
 
 func newMemStore() *memStore {
@@ -56,9 +60,20 @@ func (m *memStore) Delete(context.Context, int64, time.Time) error {
 	return nil
 }
 
-func (m *memStore) Members(_ context.Context, _ int64, _ Role, offset, limit int) ([]Person, int, error) {
-	m.asked = append(m.asked, [2]int{offset, limit})
-	return m.people, len(m.people), nil
+func (m *memStore) Members(_ context.Context, _ int64, f MemberFilter) ([]Person, int, error) {
+	m.asked = append(m.asked, [2]int{f.Offset, f.Limit})
+	m.searched = append(m.searched, f.Search)
+	return slices.Clone(m.people), len(m.people), nil
+}
+
+func (m *memStore) Admins(_ context.Context, ids []int64, limit int) (map[int64][]Person, map[int64]int, error) {
+	people, counts := map[int64][]Person{}, map[int64]int{}
+	for _, id := range ids {
+		all := m.admins[id]
+		counts[id] = len(all)
+		people[id] = all[:min(limit, len(all))]
+	}
+	return people, counts, nil
 }
 
 var serviceNow = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
@@ -229,7 +244,7 @@ func TestServiceGetAndMembers(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sp, err := s.Get(ctx, tc.access, tc.id)
-			msp, byRole, merr := s.Members(ctx, tc.access, tc.id, map[Role]int{Member: 1})
+			msp, byRole, merr := s.Members(ctx, tc.access, tc.id, MembersQuery{Pages: map[Role]int{Member: 1}})
 			people := byRole[Member].People
 			if !tc.ok {
 				wantErr(t, err, errs.NotFound, "")
@@ -334,12 +349,112 @@ func TestTreeOptions(t *testing.T) {
 func TestServiceMembersPages(t *testing.T) {
 	s, m := newTestService()
 	for _, page := range []int{1, 3, 0, -2} {
-		if _, _, err := s.Members(context.Background(), accountAdmin, 1, map[Role]int{Member: page}); err != nil {
+		if _, _, err := s.Members(context.Background(), accountAdmin, 1, MembersQuery{Pages: map[Role]int{Member: page}}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	want := [][2]int{{0, MembersPerPage}, {2 * MembersPerPage, MembersPerPage}, {0, MembersPerPage}, {0, MembersPerPage}}
 	if !slices.Equal(m.asked, want) {
 		t.Errorf("asked the store for %v, want %v", m.asked, want)
+	}
+}
+
+// A pending offer is Expired from the service's clock, at its expiry to
+// the second; the search reaches the store trimmed and bounded.
+func TestServiceMembersExpiredAndSearch(t *testing.T) {
+	s, m := newTestService()
+	m.people = []Person{
+		{UserID: 1, Email: "held@example.com"},
+		{UserID: 2, Email: "running@example.com", Pending: true, ExpiresAt: serviceNow.Add(time.Second)},
+		{UserID: 3, Email: "due@example.com", Pending: true, ExpiresAt: serviceNow},
+	}
+	_, byRole, err := s.Members(context.Background(), accountAdmin, 2, MembersQuery{Search: "  ana  ", Pages: map[Role]int{Member: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []bool
+	for _, p := range byRole[Member].People {
+		got = append(got, p.Expired)
+	}
+	if want := []bool{false, false, true}; !slices.Equal(got, want) {
+		t.Errorf("Expired = %v, want %v", got, want)
+	}
+	long := strings.Repeat("é", 150) // 300 bytes
+	if _, _, err := s.Members(context.Background(), accountAdmin, 2, MembersQuery{Search: long, Pages: map[Role]int{Member: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if m.searched[0] != "ana" || len(m.searched[1]) > maxSearch || !utf8.ValidString(m.searched[1]) {
+		t.Errorf("searched %q", m.searched)
+	}
+}
+
+// A member's spaces name the administrators nearest to each: the space's
+// own, else its unit's, else the account's.
+func TestServiceMemberships(t *testing.T) {
+	s, m := newTestService()
+	m.admins = map[int64][]Person{
+		1: {{Email: "boss@example.com"}},
+		2: {{Email: "sales1@example.com"}, {Email: "sales2@example.com"}},
+		5: {{Email: "room@example.com"}},
+	}
+	for i := range 7 {
+		m.admins[3] = append(m.admins[3], Person{Email: "support" + strconv.Itoa(i) + "@example.com"})
+	}
+	member := AccessFor(20, []Grant{{SpaceID: 4, Role: Member}, {SpaceID: 5, Role: Member}, {SpaceID: 6, Role: Member}, {SpaceID: 3, Role: Member}}, tree())
+	got, err := s.Memberships(context.Background(), member)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, ms := range got {
+		var emails []string
+		for _, p := range ms.Admins {
+			emails = append(emails, p.Email)
+		}
+		lines = append(lines, ms.Space.Name+" by "+ms.AdminsOf.Name+": "+strings.Join(emails, " ")+" +"+strconv.Itoa(ms.MoreAdmins))
+	}
+	want := []string{
+		"Lobby by Sales: sales1@example.com sales2@example.com +0",
+		"Room 4 by Room 4: room@example.com +0",
+		"Support by Support: support0@example.com support1@example.com support2@example.com support3@example.com support4@example.com +2",
+		"Desk by Support: support0@example.com support1@example.com support2@example.com support3@example.com support4@example.com +2",
+	}
+	if !slices.Equal(lines, want) {
+		t.Errorf("Memberships:\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+	delete(m.admins, 3)
+	got, _ = s.Memberships(context.Background(), AccessFor(21, []Grant{{SpaceID: 6, Role: Member}}, tree()))
+	if len(got) != 1 || got[0].AdminsOf.ID != 1 || got[0].Admins[0].Email != "boss@example.com" {
+		t.Errorf("with nobody nearer, Memberships = %+v; want the account's administrators", got)
+	}
+}
+
+// The viewer may act on someone held or offered a role in the space
+// only when the whole invitation is in spaces they administer.
+func TestServiceMembersManageable(t *testing.T) {
+	s, m := newTestService()
+	m.people = []Person{
+		{UserID: 1, Email: "held@example.com", Role: Member},
+		{UserID: 2, Email: "inside@example.com", Role: Member, Pending: true, Offered: []Grant{{SpaceID: 2, Role: Member}, {SpaceID: 5, Role: Admin}}},
+		{UserID: 3, Email: "wide@example.com", Role: Member, Pending: true, Offered: []Grant{{SpaceID: 2, Role: Member}, {SpaceID: 3, Role: Member}}},
+	}
+	for _, tc := range []struct {
+		access *Access
+		want   []bool
+	}{
+		{salesAdmin, []bool{true, true, false}},
+		{accountAdmin, []bool{true, true, true}},
+	} {
+		_, byRole, err := s.Members(context.Background(), tc.access, 2, MembersQuery{Pages: map[Role]int{Member: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []bool
+		for _, p := range byRole[Member].People {
+			got = append(got, p.Manageable)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("access of user %d: Manageable %v, want %v", tc.access.UserID, got, tc.want)
+		}
 	}
 }

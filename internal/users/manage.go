@@ -237,3 +237,58 @@ func (s *Service) ChangePassword(ctx context.Context, u User, current, next stri
 	}
 	return s.store.ByID(ctx, u.ID)
 }
+
+// HeldRole is the role l holds in space id, if any.
+func HeldRole(l Listed, spaceID int64) (spaces.Grant, bool) {
+	for _, g := range l.Grants {
+		if g.SpaceID == spaceID {
+			return g, true
+		}
+	}
+	return spaces.Grant{}, false
+}
+
+// RemoveRole takes away the role user id holds in one space, and only
+// there: their roles elsewhere stay, so a space administrator may remove
+// someone who also has roles in other spaces. Nobody removes a role above
+// their own in that space, nor their own (they would lose what they
+// administer), nor the last account administrator's.
+func (s *Service) RemoveRole(ctx context.Context, access *spaces.Access, spaceID, id int64) (Changed, spaces.Grant, error) {
+	l, err := s.Row(ctx, access, id)
+	if err != nil {
+		return Changed{}, spaces.Grant{}, err
+	}
+	g, ok := HeldRole(l, spaceID)
+	if !ok || !access.Administers(spaceID) {
+		return Unchanged(l), g, errs.E(errs.NotFound, "%s has no role in this space.", l.Email)
+	}
+	if !access.MayOffer(spaceID, g.Role) {
+		return Unchanged(l), g, errs.E(errs.Forbidden, "You can only remove roles up to your own in this space.")
+	}
+	if id == access.UserID {
+		return Unchanged(l), g, errs.E(errs.Conflict, "You cannot remove yourself from a space. Ask another administrator.")
+	}
+	if err := s.manager.SetGrants(ctx, id, []int64{spaceID}, nil, access.UserID, s.clock.Now()); err != nil {
+		return Unchanged(l), g, lastAdmin(err, l.Email)
+	}
+	ch, err := s.After(ctx, access, l.User)
+	return ch, g, err
+}
+
+// ChangeOwnName is a person changing their own name (their home page's
+// form): only ever their own, whoever else they administer.
+func (s *Service) ChangeOwnName(ctx context.Context, actor User, id int64, name string) (User, error) {
+	if id != actor.ID {
+		return actor, errs.E(errs.Forbidden, "You can only change your own name here. Administrators change other people's in Edit user.")
+	}
+	name, err := CleanName("name", name, true)
+	if err != nil {
+		return actor, err
+	}
+	if name != actor.Name {
+		if err := s.manager.SetName(ctx, id, name); err != nil {
+			return actor, err
+		}
+	}
+	return s.store.ByID(ctx, id)
+}

@@ -482,3 +482,29 @@ func TestStatusAt(t *testing.T) {
 		t.Error("DisplayName")
 	}
 }
+
+// A person changes their own name, cleaned as every name is, and nobody
+// else's: the method checks the id is the actor's.
+func TestChangeOwnName(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	ada := e.setup(t)
+	bo, err := e.svc.CreateAdmin(ctx, "", "bo@example.com", "Bo", password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.ChangeOwnName(ctx, ada, bo.ID, "Mallory"); errs.CodeOf(err) != errs.Forbidden {
+		t.Errorf("Ada renaming Bo: %v, want Forbidden", err)
+	}
+	if got, _ := e.svc.Get(ctx, bo.ID); got.Name != "Bo" {
+		t.Errorf("Bo is named %q after the refusal", got.Name)
+	}
+	if _, err := e.svc.ChangeOwnName(ctx, ada, ada.ID, "  \u202e "); errs.CodeOf(err) != errs.Invalid {
+		t.Errorf("a name of a direction override: %v, want Invalid", err)
+	}
+	u, err := e.svc.ChangeOwnName(ctx, ada, ada.ID, "  Ada   Lovelace ")
+	if err != nil || u.Name != "Ada Lovelace" {
+		t.Errorf("ChangeOwnName = %q, %v; want Ada Lovelace", u.Name, err)
+	}
+}

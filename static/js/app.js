@@ -205,12 +205,20 @@
 
   // ---- Confirmation dialogs ----
   // A confirmation page is fetched by htmx into #dialog-slot; show it modal.
+  // Focus goes back to what opened it: a row's menu button, or a link or
+  // button outside any menu (a space's Remove from this space).
+  let dialogOpener = null;
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    const t = e.detail.target;
+    if (t && t.id === "dialog-slot") dialogOpener = e.detail.elt.closest('[role="menu"]') ? null : e.detail.elt;
+  });
   document.addEventListener("htmx:afterSettle", function (e) {
     const slot = document.getElementById("dialog-slot");
     if (!slot || e.detail.target !== slot) return;
     const dialog = slot.querySelector("dialog");
     if (!dialog) return;
-    const opener = lastMenuButton;
+    const opener = dialogOpener || lastMenuButton;
+    dialogOpener = null;
     dialog.addEventListener("close", function () {
       slot.replaceChildren();
       if (opener && document.body.contains(opener)) opener.focus();

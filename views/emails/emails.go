@@ -67,19 +67,9 @@ func (Renderer) Render(kind mail.Kind, p mail.Payload, link string) (mail.Render
 	} else if p.InviterName != "" {
 		v.Greeting = "Hello " + p.InviterName + ","
 	}
-	switch kind {
-	case mail.Invitation:
-		v.Subject = fmt.Sprintf("%s invited you to join %s", v.Inviter, v.Account)
-	case mail.Reminder:
-		v.Subject = fmt.Sprintf("Reminder: your invitation to join %s", v.Account)
-	case mail.NewInvitation:
-		v.Subject = fmt.Sprintf("A new invitation to join %s", v.Account)
-	case mail.RenewalRequest:
-		v.Subject = fmt.Sprintf("%s asks for a new invitation to join %s", v.Invitee, v.Account)
-	default:
+	if v.Subject = mail.Subject(kind, p); v.Subject == "" {
 		return mail.Rendered{}, fmt.Errorf("emails: no message of kind %q", kind)
 	}
-	v.Subject = mail.HeaderSafe(v.Subject)
 	html := htmlBodies[kind](v)
 
 	var text, body bytes.Buffer

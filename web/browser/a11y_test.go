@@ -50,7 +50,9 @@ func TestAccessibility(t *testing.T) {
 	axe.check(invitee, "accept with errors")
 	invitee.do("choose a good password", chromedp.SendKeys(chromedp.CSS("#password"), password))
 	invitee.navigateBy("join", chromedp.Click(button("Join "+apptest.AccountName)))
-	invitee.waitPath("/profile")
+	invitee.waitPath("/")
+	axe.check(invitee, "home, member")
+	invitee.open("/profile")
 	axe.check(invitee, "profile, member")
 	invitee.open("/settings/users")
 	axe.check(invitee, "a member at an admin page")
@@ -124,6 +126,11 @@ func TestAccessibility(t *testing.T) {
 		admin.open(pg.path)
 		axe.check(admin, pg.name)
 	}
+
+	admin.open(spacePath(s.sales, ""))
+	admin.do("open Remove from this space", chromedp.Click(chromedp.Search(`//a[starts-with(normalize-space(), "Remove from this space")]`)),
+		chromedp.WaitVisible(chromedp.CSS("dialog[open]")))
+	axe.check(admin, "remove from space confirmation dialog")
 }
 
 // checkPage is a page the checkers open, by name.
@@ -139,11 +146,17 @@ func (s *checkSite) adminPages(t *testing.T) []checkPage {
 		{"edit user", userPath(s.active, "/edit")},
 		{"delete user confirmation", userPath(s.deactivated, "/delete")},
 		{"spaces", "/settings/spaces"},
+		{"spaces, adding a meeting room", "/settings/spaces?kind=meeting_room&parent=" + strconv.FormatInt(s.sales, 10)},
 		{"space page", spacePath(s.sales, "")},
+		{"space page, searched", spacePath(s.sales, "?q=cy")},
+		{"space page, nothing found", spacePath(s.sales, "?q=nobody-here")},
+		{"remove from space confirmation page", spacePath(s.sales, "/people/"+strconv.FormatInt(s.active, 10)+"/remove")},
 		{"meeting room page", spacePath(s.room, "")},
 		{"rename space", spacePath(s.sales, "/rename")},
 		{"delete space confirmation", spacePath(s.sales, "/delete")},
 		{"mailbox", "/dev/mailbox"},
+		{"mailbox, searched", "/dev/mailbox?q=ivy"},
+		{"mailbox, nothing found", "/dev/mailbox?q=nobody-here"},
 		{"mailbox message", "/dev/mailbox/" + strconv.FormatInt(s.mailID(t), 10)},
 		{"profile, administrator", "/profile"},
 	}
@@ -176,6 +189,8 @@ func TestHTMLValid(t *testing.T) {
 	h.get("404, signed out", guest, "/no-such-page", http.StatusNotFound)
 
 	member := e.SignIn(t, s.member, password)
+	h.get("home, member", member, "/", http.StatusOK)
+	h.post("home, name with errors", member, "/profile/name", url.Values{"name": {""}}, http.StatusUnprocessableEntity)
 	h.get("profile, member", member, "/profile", http.StatusOK)
 	h.get("a member at an admin page", member, "/settings/users", http.StatusForbidden)
 
@@ -202,6 +217,7 @@ func TestHTMLValid(t *testing.T) {
 	for _, f := range []struct{ path, target string }{
 		{userPath(s.invited, "/cancel"), "dialog-slot"},
 		{userPath(s.invited, "/invitation"), "dialog-slot"},
+		{spacePath(s.sales, "/people/"+strconv.FormatInt(s.active, 10)+"/remove"), "dialog-slot"},
 		{"/settings/users?q=ivy", "users-results"},
 	} {
 		res := e.Get(t, admin, f.path, append(apptest.HTMX, "HX-Target", f.target)...)

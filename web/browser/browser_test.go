@@ -89,7 +89,8 @@ func TestInvitationStory(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#name"), "Bo Berg"),
 		chromedp.SendKeys(chromedp.CSS("#password"), password))
 	invitee.navigateBy("join", chromedp.Click(button("Join "+apptest.AccountName)))
-	invitee.waitPath("/profile")
+	invitee.waitPath("/")
+	invitee.open("/profile")
 	if who := invitee.text(".whoami"); !strings.Contains(who, "Signed in as Bo Berg") {
 		t.Fatalf("after joining the header says %q, want Signed in as Bo Berg", who)
 	}

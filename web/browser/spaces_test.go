@@ -133,7 +133,8 @@ func TestUnitAdminInvitesToWaitingArea(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#name"), "Ivy Green"),
 		chromedp.SendKeys(chromedp.CSS("#password"), password))
 	invitee.navigateBy("join", chromedp.Click(button("Join "+apptest.AccountName)))
-	invitee.waitPath("/profile")
+	invitee.waitPath("/")
+	invitee.open("/profile")
 	if main := invitee.text("main"); !strings.Contains(main, "Member of Waiting Area 2") || strings.Contains(main, "Meeting Room") {
 		t.Fatalf("Ivy's profile should show Member of Waiting Area 2 only:\n%s", main)
 	}

@@ -133,7 +133,7 @@ func TestDeactivateActivateDelete(t *testing.T) {
 	member.open(link)
 	member.do("fill the accept form", chromedp.SendKeys(chromedp.CSS("#password"), password))
 	member.navigateBy("join", chromedp.Click(button("Join "+apptest.AccountName)))
-	member.waitPath("/profile")
+	member.waitPath("/")
 
 	admin.open("/settings/users")
 	admin.openMenu(bo)
@@ -153,7 +153,7 @@ func TestDeactivateActivateDelete(t *testing.T) {
 	if got := admin.status(bo); got != "Active" {
 		t.Fatalf("after Activate, bo's row says %q", got)
 	}
-	member.signInTo(bo, password, "/profile")
+	member.signInTo(bo, password, "/")
 
 	admin.openMenu(bo)
 	admin.choose(bo, "Delete user")
