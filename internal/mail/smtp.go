@@ -101,6 +101,25 @@ func NewSMTP(u *url.URL, from *netmail.Address) (*SMTP, error) {
 // String describes the server without its password, for logs.
 func (t *SMTP) String() string { return t.redacted }
 
+// Addr is the server's host:port.
+func (t *SMTP) Addr() string { return t.addr }
+
+// DefaultCheckTimeout bounds Check: at start-up a server that does not
+// answer should be said soon, not after the dial timeout.
+const DefaultCheckTimeout = 5 * time.Second
+
+// Check connects to the server as a delivery does (dial, TLS, EHLO,
+// STARTTLS, login) and says goodbye without sending anything. Its error
+// says what went wrong, naming host:port.
+func (t *SMTP) Check(ctx context.Context) error {
+	s := &smtpSession{t: t}
+	if err := s.connect(ctx); err != nil {
+		return err
+	}
+	s.Close() // connected and greeted: a failed goodbye changes nothing
+	return nil
+}
+
 // Send delivers one message to one recipient over a connection of its own.
 func (t *SMTP) Send(ctx context.Context, to string, m Rendered) (string, error) {
 	s := t.OpenSession()
