@@ -296,12 +296,12 @@ func (s *smtpSession) greet(ctx context.Context, conn net.Conn) (*smtp.Client, e
 				return nil, fail(ctx, s.limit(), err, "STARTTLS with the mail server %s failed", t.addr)
 			}
 		} else if t.requireTLS {
-			return nil, &SendError{Reply: fmt.Sprintf("The mail server %s does not offer STARTTLS, and the SMTP URL has tls=required.", t.addr)}
+			return nil, &SendError{Outage: true, Reply: fmt.Sprintf("The mail server %s does not offer STARTTLS, and the SMTP URL has tls=required.", t.addr)}
 		}
 	}
 	if t.auth != nil {
 		if ok, _ := c.Extension("AUTH"); !ok {
-			return nil, &SendError{Reply: fmt.Sprintf("The mail server %s does not offer AUTH, but the SMTP URL has credentials.", t.addr)}
+			return nil, &SendError{Outage: true, Reply: fmt.Sprintf("The mail server %s does not offer AUTH, but the SMTP URL has credentials.", t.addr)}
 		}
 		if err := c.Auth(t.auth); err != nil {
 			// Wrong credentials are the operator's to fix, not the message's
@@ -339,10 +339,11 @@ func (s *smtpSession) Close() error {
 func (s *smtpSession) failMessage(ctx context.Context, err error) error {
 	var te *textproto.Error
 	if errors.As(err, &te) {
+		// 421: the server is closing the connection, for every message.
 		if te.Code == 421 {
 			s.drop()
 		}
-		return &SendError{Permanent: te.Code >= 500 && te.Code < 600, Reply: fmt.Sprintf("%d %s", te.Code, te.Msg), Err: err}
+		return &SendError{Permanent: te.Code >= 500 && te.Code < 600, Outage: te.Code == 421, Reply: fmt.Sprintf("%d %s", te.Code, te.Msg), Err: err}
 	}
 	s.drop()
 	return fail(ctx, s.t.timeout(), err, "The mail server %s stopped answering", s.t.addr)
@@ -378,7 +379,7 @@ func data(text *textproto.Conn, raw []byte) (reply string, offered bool, err err
 }
 
 // fail classifies a failure that is about the connection or the server,
-// not the message: always temporary.
+// not the message: always temporary, and an outage.
 func fail(ctx context.Context, limit time.Duration, err error, format string, args ...any) error {
 	what := fmt.Sprintf(format, args...)
 	var te *textproto.Error
@@ -387,11 +388,11 @@ func fail(ctx context.Context, limit time.Duration, err error, format string, ar
 	case errors.As(err, &se):
 		return err
 	case errors.As(err, &te):
-		return &SendError{Reply: fmt.Sprintf("%s: %d %s", what, te.Code, te.Msg), Err: err}
+		return &SendError{Outage: true, Reply: fmt.Sprintf("%s: %d %s", what, te.Code, te.Msg), Err: err}
 	case timedOut(ctx, err):
-		return &SendError{Reply: fmt.Sprintf("%s: no answer within %s.", what, limit), Err: err}
+		return &SendError{Outage: true, Reply: fmt.Sprintf("%s: no answer within %s.", what, limit), Err: err}
 	}
-	return &SendError{Reply: what + ": " + err.Error(), Err: err}
+	return &SendError{Outage: true, Reply: what + ": " + err.Error(), Err: err}
 }
 
 func timedOut(ctx context.Context, err error) bool {
