@@ -69,7 +69,9 @@ func TestServeWarnsOfABrokenMailServer(t *testing.T) {
 	warned := make(chan string, 1)
 	log := &watchLog{want: []string{"level=WARN", "mail server", "server=" + smtpAddr}, found: func(line string) { warned <- line }}
 	served := make(chan error, 1)
-	go func() { served <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, strings.NewReader(""), io.Discard, log) }()
+	go func() {
+		served <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, strings.NewReader(""), io.Discard, log)
+	}()
 	var line string
 	select {
 	case line = <-warned:
