@@ -35,6 +35,7 @@ type Deps struct {
 	Invitations *invitations.Service
 	Spaces      *spaces.Service
 	Mailbox     Mailbox       // nil when SMTP is configured
+	Deliveries  *mail.Deliveries // the account-wide notice while the mail server fails; nil: none
 	Renderer    mail.Renderer // renders mailbox messages
 	Notify      func()        // wakes the email sender after an action
 	SessionKey  []byte

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	netmail "net/mail"
 	"net/smtp"
@@ -14,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jordan-wright/email"
@@ -392,7 +394,30 @@ func fail(ctx context.Context, limit time.Duration, err error, format string, ar
 	case timedOut(ctx, err):
 		return &SendError{Outage: true, Reply: fmt.Sprintf("%s: no answer within %s.", what, limit), Err: err}
 	}
-	return &SendError{Outage: true, Reply: what + ": " + err.Error(), Err: err}
+	return &SendError{Outage: true, Reply: what + ": " + netReason(err), Err: err}
+}
+
+// netReason says in a few words why the network failed us, without Go's
+// "dial tcp 127.0.0.1:1: connect:" before it.
+func netReason(err error) string {
+	var dns *net.DNSError
+	switch {
+	case errors.As(err, &dns) && dns.IsNotFound:
+		return "no such host " + dns.Name
+	case errors.As(err, &dns):
+		return "looking up " + dns.Name + " failed: " + dns.Err
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset"
+	case errors.Is(err, syscall.EHOSTUNREACH):
+		return "host unreachable"
+	case errors.Is(err, syscall.ENETUNREACH):
+		return "network unreachable"
+	case errors.Is(err, io.EOF):
+		return "the connection was closed"
+	}
+	return err.Error()
 }
 
 func timedOut(ctx context.Context, err error) bool {
