@@ -34,10 +34,10 @@ type Deps struct {
 	Users       *users.Service
 	Invitations *invitations.Service
 	Spaces      *spaces.Service
-	Mailbox     Mailbox       // nil when SMTP is configured
+	Mailbox     Mailbox          // nil when SMTP is configured
 	Deliveries  *mail.Deliveries // the account-wide notice while the mail server fails; nil: none
-	Renderer    mail.Renderer // renders mailbox messages
-	Notify      func()        // wakes the email sender after an action
+	Renderer    mail.Renderer    // renders mailbox messages
+	Notify      func()           // wakes the email sender after an action
 	SessionKey  []byte
 	SetupToken  string // the one-time first-run link's secret
 	Clock       clock.Clock

@@ -204,7 +204,7 @@ func wire(ctx context.Context, data *Data, cfg *config.Config, clk clock.Clock, 
 	a.Web = web.New(web.Deps{
 		Config: cfg, Users: us, Invitations: invs, Spaces: sp, Mailbox: mailbox, Renderer: renderer,
 		Deliveries: mail.NewDeliveries(outbox, cfg.SMTPURL != nil),
-		Notify: sender.Notify, SessionKey: sessionKey, SetupToken: a.SetupToken, Clock: clk, Log: log,
+		Notify:     sender.Notify, SessionKey: sessionKey, SetupToken: a.SetupToken, Clock: clk, Log: log,
 		Changes: a.DB.Generation,
 	})
 	return a, nil
