@@ -162,3 +162,55 @@ func TestDeliveryReminderBeforeExpiry(t *testing.T) {
 		t.Errorf("subject %q", s)
 	}
 }
+
+// TestManageInvitationSaysWhatHappened: Manage invitation says when the
+// person was invited and, apart, when the link was last resent, all from
+// one moment; a delivery reads "Accepted by the mail server" with the
+// server's reply in a detail; the actions and history lines use the
+// menu's names.
+func TestManageInvitationSaysWhatHappened(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t, apptest.Options{SMTP: true})
+	e.SetupAdmin(t)
+	admin := e.SignIn(t, apptest.AdminEmail, apptest.AdminPassword)
+	deliveryInvite(t, e, admin, "tom@example.com")
+	id := deliveryUserID(t, deliveryRow(t, e, admin, "tom@example.com"))
+	e.Clock.Advance(20 * time.Second)
+	e.Deliver(t)
+	e.Clock.Advance(3 * time.Minute)
+	manage := func() string {
+		t.Helper()
+		res := e.Get(t, admin, "/settings/users/"+id+"/invitation", apptest.HTMX...)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("Manage invitation: status %d", res.StatusCode)
+		}
+		return res.Body
+	}
+	body := manage()
+	got := text(body)
+	for _, want := range []string{"Invited 3 minutes ago , expires in 7 days", "Accepted by the mail server", "Resend invitation link"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Manage invitation should say %q:\n%s", want, got)
+		}
+	}
+	for _, wrong := range []string{"just now", "Sent ", "Email delivered", "Send reminder"} {
+		if strings.Contains(got, wrong) {
+			t.Errorf("Manage invitation says %q:\n%s", wrong, got)
+		}
+	}
+	if !regexp.MustCompile(`<details class="history-detail"><summary>Server's reply</summary>\s*<code>250 [^<]+</code></details>`).MatchString(body) {
+		t.Errorf("the server's reply should be a detail of the delivery line:\n%s", body)
+	}
+
+	res := e.Post(t, admin, "/settings/users/"+id+"/resend", url.Values{})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("resend: status %d", res.StatusCode)
+	}
+	e.Clock.Advance(time.Minute)
+	got = text(manage())
+	for _, want := range []string{"Invited 4 minutes ago , link resent 1 minute ago , expires in 7 days", "Invitation link resent by Ana Admin (same link)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("after a resend, Manage invitation should say %q:\n%s", want, got)
+		}
+	}
+}
