@@ -214,3 +214,45 @@ func TestManageInvitationSaysWhatHappened(t *testing.T) {
 		}
 	}
 }
+
+// TestInvitationEmailLooksLikeUsher: the invitation that reaches the
+// SMTP server has an HTML part in the product's look (inline styles: the
+// system font, a card, a button) that says what the role offered means,
+// as does its plain-text part; the built-in mailbox shows the same.
+func TestInvitationEmailLooksLikeUsher(t *testing.T) {
+	t.Parallel()
+	const meaning = "“Member” means you can sign in and use the places you are a member of."
+	e := apptest.New(t, apptest.Options{SMTP: true})
+	e.SetupAdmin(t)
+	admin := e.SignIn(t, apptest.AdminEmail, apptest.AdminPassword)
+	deliveryInvite(t, e, admin, "tom@example.com")
+	e.Deliver(t)
+	got := e.SMTP.To("tom@example.com")
+	if len(got) != 1 {
+		t.Fatalf("tom received %d emails, want 1", len(got))
+	}
+	m := got[0]
+	for _, want := range []string{"font-family:system-ui,", "border-radius:8px;padding:24px;", `style="display:inline-block;background:#2f4fc7;color:#ffffff;`, meaning} {
+		if !strings.Contains(m.HTML, want) {
+			t.Errorf("the HTML part lacks %q:\n%s", want, m.HTML)
+		}
+	}
+	if !strings.Contains(m.Text, meaning) {
+		t.Errorf("the text part lacks %q:\n%s", meaning, m.Text)
+	}
+
+	// The built-in mailbox keeps and shows the same parts.
+	mb := apptest.New(t, apptest.Options{})
+	mb.SetupAdmin(t)
+	mbAdmin := mb.SignIn(t, apptest.AdminEmail, apptest.AdminPassword)
+	deliveryInvite(t, mb, mbAdmin, "tom@example.com")
+	mb.Deliver(t)
+	page := mb.Get(t, mbAdmin, "/dev/mailbox/1")
+	if page.StatusCode != http.StatusOK {
+		t.Fatalf("mailbox message: status %d", page.StatusCode)
+	}
+	body := html.UnescapeString(page.Body)
+	if !strings.Contains(body, "font-family:system-ui,") || strings.Count(body, meaning) != 2 {
+		t.Errorf("the mailbox should show the styled HTML part and the sentence in both parts:\n%s", page.Body)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"context"
 	"strings"
 	"time"
+
+	"github.com/usherhq/usher/internal/spaces"
 )
 
 // Kind is which message an action sends.
@@ -29,8 +31,21 @@ type Payload struct {
 	InviteeName  string    `json:"invitee_name,omitempty"`
 	InviteeEmail string    `json:"invitee_email"`
 	Roles        string    `json:"roles"`
+	// OffersAdmin and OffersMember say which roles Roles holds, so the
+	// email can say what each means (messages from before say nothing).
+	OffersAdmin  bool      `json:"offers_admin,omitempty"`
+	OffersMember bool      `json:"offers_member,omitempty"`
 	ExpiresAt    time.Time `json:"expires_at"`
 	UsersURL     string    `json:"users_url,omitempty"` // renewal requests: where the inviter acts
+}
+
+// OfferRoles words grants in p: their description, and which roles they are.
+func (p *Payload) OfferRoles(grants []spaces.Grant) {
+	p.Roles = spaces.Describe(grants)
+	for _, g := range grants {
+		p.OffersAdmin = p.OffersAdmin || g.Role == spaces.Admin
+		p.OffersMember = p.OffersMember || g.Role == spaces.Member
+	}
 }
 
 // Outgoing is a message an action asks to send.
