@@ -26,11 +26,11 @@ func (k Kind) HasLink() bool { return k != RenewalRequest }
 // Payload is everything a message says except the link, which is derived
 // when the message is rendered so that it never rests in the database.
 type Payload struct {
-	AccountName  string    `json:"account_name"`
-	InviterName  string    `json:"inviter_name"`
-	InviteeName  string    `json:"invitee_name,omitempty"`
-	InviteeEmail string    `json:"invitee_email"`
-	Roles        string    `json:"roles"`
+	AccountName  string `json:"account_name"`
+	InviterName  string `json:"inviter_name"`
+	InviteeName  string `json:"invitee_name,omitempty"`
+	InviteeEmail string `json:"invitee_email"`
+	Roles        string `json:"roles"`
 	// OffersAdmin and OffersMember say which roles Roles holds, so the
 	// email can say what each means (messages from before say nothing).
 	OffersAdmin  bool      `json:"offers_admin,omitempty"`
