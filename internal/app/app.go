@@ -224,6 +224,8 @@ func (a *App) CheckMail(ctx context.Context, timeout time.Duration) error {
 	err := a.SMTP.Check(ctx)
 	if err != nil {
 		a.log.Warn("the mail server cannot be used: emails wait in the outbox and go out once it works", "server", a.SMTP.Addr(), "err", err)
+	} else {
+		a.log.Info("the mail server answers", "server", a.SMTP.Addr())
 	}
 	return err
 }
