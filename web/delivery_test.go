@@ -252,7 +252,24 @@ func TestInvitationEmailLooksLikeUsher(t *testing.T) {
 		t.Fatalf("mailbox message: status %d", page.StatusCode)
 	}
 	body := html.UnescapeString(page.Body)
-	if !strings.Contains(body, "font-family:system-ui,") || strings.Count(body, meaning) != 2 {
-		t.Errorf("the mailbox should show the styled HTML part and the sentence in both parts:\n%s", page.Body)
+	if !strings.Contains(body, meaning) || !strings.Contains(body, `<iframe class="mail-frame" title="HTML part of the email" sandbox src="/dev/mailbox/1/html">`) {
+		t.Errorf("the mailbox should show the text part and frame the HTML part:\n%s", page.Body)
+	}
+	// The frame's own policy lets the email's inline styles apply (a
+	// srcdoc frame took the page's, which refuses them), and nothing else.
+	part := mb.Get(t, mbAdmin, "/dev/mailbox/1/html")
+	if part.StatusCode != http.StatusOK || !strings.Contains(part.Body, "font-family:system-ui,") || !strings.Contains(html.UnescapeString(part.Body), meaning) {
+		t.Errorf("the HTML part: status %d\n%s", part.StatusCode, part.Body)
+	}
+	if got := part.Header.Get("Content-Security-Policy"); !strings.Contains(got, "style-src 'unsafe-inline'") || !strings.Contains(got, "default-src 'none'") ||
+		!strings.Contains(got, "sandbox") || !strings.Contains(got, "frame-ancestors 'self'") || strings.Contains(got, "script-src") {
+		t.Errorf("the HTML part's policy is %q", got)
+	}
+	if part.Header.Get("Cache-Control") != "no-store" || part.Header.Get("Referrer-Policy") != "no-referrer" {
+		t.Errorf("the HTML part holds a link: Cache-Control %q, Referrer-Policy %q", part.Header.Get("Cache-Control"), part.Header.Get("Referrer-Policy"))
+	}
+	member := mb.Client(t)
+	if res := mb.Get(t, member, "/dev/mailbox/1/html"); res.StatusCode == http.StatusOK {
+		t.Error("the HTML part is shown to someone signed out")
 	}
 }

@@ -145,6 +145,7 @@ func (s *Server) routes() {
 	dev := e.Group("/dev", s.signedInOnly, s.accountAdminOnly, s.mailboxOn)
 	dev.GET("/mailbox", s.mailbox)
 	dev.GET("/mailbox/:id", s.mailboxMessage, noReferrer)
+	dev.GET("/mailbox/:id/html", s.mailboxHTML, noReferrer)
 }
 
 // idleTimeout and absoluteTimeout bound a session's life.
