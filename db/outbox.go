@@ -25,18 +25,18 @@ var _ mail.Store = (*OutboxStore)(nil)
 // link is derived when the message is rendered.
 const outboxSelect = `
 	SELECT o.id, o.kind, o.recipient, o.subject, coalesce(o.invitation_id, 0), o.payload, o.state, o.attempts,
-	       o.next_attempt_at, o.last_error, o.created_at, o.sent_at, i.token_nonce, coalesce(i.state != 'pending', 0)
+	       o.next_attempt_at, o.last_error, o.created_at, o.sent_at, i.token_nonce, coalesce(i.state != 'pending', 0), i.expires_at
 	FROM outbox o LEFT JOIN invitations i ON i.id = o.invitation_id `
 
 func scanMessage(r scanner) (mail.Message, error) {
 	var m mail.Message
 	var payload string
 	var next, created int64
-	var sent sql.NullInt64
-	if err := r.Scan(&m.ID, &m.Kind, &m.To, &m.Subject, &m.InvitationID, &payload, &m.State, &m.Attempts, &next, &m.LastError, &created, &sent, &m.LinkNonce, &m.Withdrawn); err != nil {
+	var sent, expires sql.NullInt64
+	if err := r.Scan(&m.ID, &m.Kind, &m.To, &m.Subject, &m.InvitationID, &payload, &m.State, &m.Attempts, &next, &m.LastError, &created, &sent, &m.LinkNonce, &m.Withdrawn, &expires); err != nil {
 		return m, err
 	}
-	m.NextAttemptAt, m.CreatedAt, m.SentAt = time.Unix(next, 0).UTC(), time.Unix(created, 0).UTC(), fromUnix(sent)
+	m.NextAttemptAt, m.CreatedAt, m.SentAt, m.ExpiresAt = time.Unix(next, 0).UTC(), time.Unix(created, 0).UTC(), fromUnix(sent), fromUnix(expires)
 	if err := json.Unmarshal([]byte(payload), &m.Payload); err != nil {
 		return m, errs.Wrap(err, "decoding message")
 	}
@@ -130,7 +130,8 @@ func (s *OutboxStore) Get(ctx context.Context, id int64) (mail.Message, error) {
 // the invitation's history — in one transaction. A message that is no
 // longer queued (recorded already) is a Conflict, so an outcome is never
 // written twice.
-func (s *OutboxStore) Record(ctx context.Context, id int64, at time.Time, state mail.State, next time.Time, reply string) error {
+func (s *OutboxStore) Record(ctx context.Context, id int64, o mail.Outcome) error {
+	at, state, next, reply := o.At, o.State, o.Next, o.Reply
 	ok := state == mail.Sent || state == mail.Captured
 	lastError, sentAt := reply, any(nil)
 	if ok {
@@ -154,7 +155,7 @@ func (s *OutboxStore) Record(ctx context.Context, id int64, at time.Time, state 
 		if err != nil {
 			return errs.Wrap(err, "recording delivery")
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox_attempts (outbox_id, at, ok, reply) VALUES (?, ?, ?, ?)`, id, at.Unix(), ok, reply); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox_attempts (outbox_id, at, ok, reply, outage) VALUES (?, ?, ?, ?, ?)`, id, at.Unix(), ok, reply, o.Outage && !ok); err != nil {
 			return errs.Wrap(err, "recording delivery attempt")
 		}
 		// The invitation's history shows what became of the emails to the
@@ -193,4 +194,51 @@ func (s *OutboxStore) Attempts(ctx context.Context, outboxID int64) ([]mail.Atte
 		out = append(out, a)
 	}
 	return out, errs.Wrap(rows.Err(), "reading delivery attempts")
+}
+
+// The newest attempt the mail server accepted, and the newest that failed
+// because it could not be used: one probe of a partial index each.
+const (
+	lastAcceptedQuery = `SELECT coalesce(max(id), 0) FROM outbox_attempts WHERE ok = 1`
+	lastOutageQuery   = `SELECT coalesce(max(id), 0) FROM outbox_attempts WHERE outage = 1`
+	// outageStartQuery is the first failure of a run that began after
+	// attempt ?: the next entry of outbox_attempts_outage.
+	outageStartQuery = `SELECT at FROM outbox_attempts WHERE outage = 1 AND id > ? ORDER BY id LIMIT 1`
+	attemptQuery     = `SELECT reply FROM outbox_attempts WHERE id = ?`
+	anyQueuedQuery   = `SELECT min(next_attempt_at) IS NOT NULL FROM outbox WHERE state = 'queued'`
+)
+
+// Outage says whether the mail server is failing every message, from the
+// attempts of every process that sends from this database: it is while
+// the newest attempt that found the server unusable is newer than the
+// newest one it accepted. The zero Outage says it is not.
+func (s *OutboxStore) Outage(ctx context.Context) (mail.Outage, error) {
+	var o mail.Outage
+	tx, err := s.db.beginRead(ctx)
+	if err != nil {
+		return o, errs.Wrap(err, "reading deliveries")
+	}
+	defer tx.Rollback()
+	var accepted, failed int64
+	if err := tx.QueryRowContext(ctx, lastAcceptedQuery).Scan(&accepted); err != nil {
+		return o, errs.Wrap(err, "reading deliveries")
+	}
+	if err := tx.QueryRowContext(ctx, lastOutageQuery).Scan(&failed); err != nil {
+		return o, errs.Wrap(err, "reading deliveries")
+	}
+	if failed <= accepted {
+		return o, nil
+	}
+	var since int64
+	if err := tx.QueryRowContext(ctx, outageStartQuery, accepted).Scan(&since); err != nil {
+		return o, errs.Wrap(err, "reading deliveries")
+	}
+	if err := tx.QueryRowContext(ctx, attemptQuery, failed).Scan(&o.Reply); err != nil {
+		return o, errs.Wrap(err, "reading deliveries")
+	}
+	if err := tx.QueryRowContext(ctx, anyQueuedQuery).Scan(&o.Queued); err != nil {
+		return o, errs.Wrap(err, "reading deliveries")
+	}
+	o.Since = time.Unix(since, 0).UTC()
+	return o, nil
 }

@@ -32,7 +32,12 @@ type outboxFixture struct {
 
 func newOutboxFixture(t *testing.T) *outboxFixture {
 	t.Helper()
-	d := dbtest.New(t)
+	return newOutboxFixtureOn(t, dbtest.New(t))
+}
+
+// newOutboxFixtureOn is newOutboxFixture on database d.
+func newOutboxFixtureOn(t *testing.T, d *db.DB) *outboxFixture {
+	t.Helper()
 	admin, err := db.NewUserStore(d).CreateAccountAdmin(context.Background(), "Acme", "admin@example.com", "Ada Admin", "hash", obT0, true)
 	if err != nil {
 		t.Fatalf("CreateAccountAdmin: %v", err)
@@ -158,7 +163,7 @@ func TestOutboxDue(t *testing.T) {
 	}
 
 	// Once recorded, a message is no longer due, nor counted by NextDue.
-	if err := f.outbox.Record(ctx, m1.ID, obT0, mail.Sent, time.Time{}, "250 ok"); err != nil {
+	if err := f.outbox.Record(ctx, m1.ID, mail.Outcome{At: obT0, State: mail.Sent, Reply: "250 ok"}); err != nil {
 		t.Fatal(err)
 	}
 	if next, err := f.outbox.NextDue(ctx); err != nil || !next.Equal(m2.NextAttemptAt) {
@@ -202,7 +207,7 @@ func TestOutboxRecord(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newOutboxFixture(t)
 			inv, m := f.invite(t, "ana@example.com", obT0)
-			if err := f.outbox.Record(ctx, m.ID, at, tt.state, tt.next, tt.reply); err != nil {
+			if err := f.outbox.Record(ctx, m.ID, mail.Outcome{At: at, State: tt.state, Next: tt.next, Reply: tt.reply}); err != nil {
 				t.Fatalf("Record: %v", err)
 			}
 			got, err := f.outbox.Get(ctx, m.ID)
@@ -240,7 +245,7 @@ func TestOutboxRecordRetries(t *testing.T) {
 	inv, m := f.invite(t, "ana@example.com", obT0)
 	at := obT0
 	for i, next := range []time.Duration{30 * time.Second, time.Minute} {
-		if err := f.outbox.Record(ctx, m.ID, at, mail.Queued, at.Add(next), fmt.Sprintf("451 busy %d", i)); err != nil {
+		if err := f.outbox.Record(ctx, m.ID, mail.Outcome{At: at, State: mail.Queued, Next: at.Add(next), Reply: fmt.Sprintf("451 busy %d", i)}); err != nil {
 			t.Fatal(err)
 		}
 		if due, _ := f.outbox.Due(ctx, at.Add(next-time.Second), 10); len(due) != 0 {
@@ -252,7 +257,7 @@ func TestOutboxRecordRetries(t *testing.T) {
 		}
 		at = at.Add(next)
 	}
-	if err := f.outbox.Record(ctx, m.ID, at, mail.Failed, time.Time{}, "550 gone"); err != nil {
+	if err := f.outbox.Record(ctx, m.ID, mail.Outcome{At: at, State: mail.Failed, Reply: "550 gone"}); err != nil {
 		t.Fatal(err)
 	}
 	attempts, _ := f.outbox.Attempts(ctx, m.ID)
@@ -278,14 +283,14 @@ func TestOutboxRecordOnce(t *testing.T) {
 	ctx := context.Background()
 	f := newOutboxFixture(t)
 	_, m := f.invite(t, "ana@example.com", obT0)
-	if err := f.outbox.Record(ctx, m.ID, obT0, mail.Sent, time.Time{}, "250 ok"); err != nil {
+	if err := f.outbox.Record(ctx, m.ID, mail.Outcome{At: obT0, State: mail.Sent, Reply: "250 ok"}); err != nil {
 		t.Fatal(err)
 	}
-	err := f.outbox.Record(ctx, m.ID, obT0, mail.Sent, time.Time{}, "250 again")
+	err := f.outbox.Record(ctx, m.ID, mail.Outcome{At: obT0, State: mail.Sent, Reply: "250 again"})
 	if !errs.Is(err, errs.Conflict) {
 		t.Fatalf("second Record = %v, want Conflict", err)
 	}
-	if err := f.outbox.Record(ctx, 9999, obT0, mail.Sent, time.Time{}, "250 ok"); !errs.Is(err, errs.Conflict) {
+	if err := f.outbox.Record(ctx, 9999, mail.Outcome{At: obT0, State: mail.Sent, Reply: "250 ok"}); !errs.Is(err, errs.Conflict) {
 		t.Fatalf("Record of a missing message = %v, want Conflict", err)
 	}
 	if attempts, _ := f.outbox.Attempts(ctx, m.ID); len(attempts) != 1 {
@@ -298,7 +303,7 @@ func TestOutboxRecordWithoutInvitation(t *testing.T) {
 	ctx := context.Background()
 	f := newOutboxFixture(t)
 	id := f.loose(t, "ada@example.com", obT0)
-	if err := f.outbox.Record(ctx, id, obT0, mail.Sent, time.Time{}, "250 ok"); err != nil {
+	if err := f.outbox.Record(ctx, id, mail.Outcome{At: obT0, State: mail.Sent, Reply: "250 ok"}); err != nil {
 		t.Fatal(err)
 	}
 	var events int

@@ -361,11 +361,19 @@ func spaceWhere(ids []int64, walk bool) (string, []any) {
 	return c, append(args, args...)
 }
 
-// filterWhere is the search and space part of a list filter (not the
-// tab), with placeholders only; "" when the list is unfiltered.
+// undeliveredWhere holds the users of the Not delivered filter: a range
+// of the partial index invitations_undelivered (migration 0007), kept by
+// triggers on the outbox.
+const undeliveredWhere = `u.id IN (SELECT i.user_id FROM invitations i WHERE i.state = 'pending' AND i.undelivered = 1) AND u.deactivated_at IS NULL`
+
+// filterWhere is the search, space and delivery part of a list filter
+// (not the tab), with placeholders only; "" when the list is unfiltered.
 func filterWhere(f users.ListFilter, walk bool) ([]string, []any) {
 	var conds []string
 	var args []any
+	if f.Undelivered {
+		conds = append(conds, undeliveredWhere)
+	}
 	if q := searchText(f.Query); q != "" {
 		c, a := searchWhere(q, f.Status, walk)
 		conds, args = append(conds, c), append(args, a...)
@@ -378,7 +386,21 @@ func filterWhere(f users.ListFilter, walk bool) ([]string, []any) {
 }
 
 func filtered(f users.ListFilter) bool {
-	return searchText(f.Query) != "" || f.SpaceIDs != nil
+	return searchText(f.Query) != "" || f.SpaceIDs != nil || f.Undelivered
+}
+
+// undeliveredCountQuery counts the users of the Not delivered filter under
+// f's search and spaces: along invitations_undelivered, testing each
+// user found, as a walk does.
+func undeliveredCountQuery(f users.ListFilter) (string, []any) {
+	f.Undelivered = false
+	conds, args := filterWhere(f, true)
+	where := ""
+	if len(conds) > 0 {
+		where = " AND " + strings.Join(conds, " AND ")
+	}
+	return `SELECT count(*) FROM invitations i INDEXED BY invitations_undelivered JOIN users u ON u.id = i.user_id
+		WHERE i.state = 'pending' AND i.undelivered = 1 AND u.deactivated_at IS NULL` + where, args
 }
 
 func escapeLike(s string) string {
@@ -511,14 +533,23 @@ func (s *UserStore) List(ctx context.Context, f users.ListFilter) (users.ListPag
 	defer tx.Rollback()
 
 	var active, invited, expired, deactivated, tabSize int
-	q, args := countQuery(f)
+	tabs := f
+	tabs.Undelivered = false // the other tabs count as they would without it
+	q, args := countQuery(tabs)
 	if err := tx.QueryRowContext(ctx, q, args...).Scan(&active, &invited, &expired, &deactivated, &tabSize); err != nil {
+		return page, errs.Wrap(err, "counting users")
+	}
+	q, args = undeliveredCountQuery(f)
+	if err := tx.QueryRowContext(ctx, q, args...).Scan(&page.Undelivered); err != nil {
 		return page, errs.Wrap(err, "counting users")
 	}
 	page.Counts = map[users.Status]int{users.Active: active, users.Invited: invited, users.Expired: expired, users.Deactivated: deactivated}
 	page.All = active + invited + expired + deactivated
 	page.Total = page.All
-	if f.Status != "" {
+	switch {
+	case f.Undelivered:
+		page.Total = page.Undelivered
+	case f.Status != "":
 		page.Total = page.Counts[f.Status]
 	}
 	var until sql.NullInt64
@@ -543,7 +574,8 @@ func (s *UserStore) List(ctx context.Context, f users.ListFilter) (users.ListPag
 	if f.Status == "" && (f.Sort == users.ByName || f.Sort == "") {
 		perMatch = 10
 	}
-	walk := filtered(f) && walked < perMatch*int64(page.Total)
+	// The Not delivered filter is read through its few users, always.
+	walk := filtered(f) && !f.Undelivered && walked < perMatch*int64(page.Total)
 	q, args = listQuery(f, walk)
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {

@@ -23,6 +23,8 @@ import (
 //     page read along the sort order (unfiltered, or a filtered "walk"):
 //     LIMIT and OFFSET stop it at the page, so it reads offset + 50
 //     entries, and no table row for the entries an OFFSET skips.
+//   - SCAN of invitations_undelivered, a partial index that holds only
+//     the users of the Not delivered filter (migration 0007).
 //   - SCAN of the virtual tables users_search or users_grams with a MATCH
 //     (a full-text index answering a search), and SCANs of the few-row tables
 //     user_status_counts and pending_expiry_days and of subquery results.
@@ -69,7 +71,7 @@ var (
 	// A SCAN names its table or alias, then how: nothing (the table
 	// itself), an index, or a virtual table's plan.
 	scanRE       = regexp.MustCompile(`^SCAN (\S+)(?: USING (?:COVERING )?INDEX (\S+))?`)
-	ftsMatchRE   = regexp.MustCompile(`^SCAN (users_search|users_grams|s) VIRTUAL TABLE INDEX \d+:M`)
+	ftsMatchRE   = regexp.MustCompile(`^SCAN (users_search|users_grams|s) VIRTUAL TABLE INDEX \d+:M|^SCAN i USING COVERING INDEX invitations_undelivered$`)
 	allowedScans = map[string]bool{"user_status_counts": true, "pending_expiry_days": true, "running": true, "nulls": true, "CONSTANT": true}
 )
 
@@ -172,17 +174,25 @@ func planFilters(now time.Time) []users.ListFilter {
 			}
 		}
 	}
+	// The Not delivered filter, a tab of its own (issue 14).
+	for _, sort := range []users.Sort{users.ByName, users.ByEmail, users.ByStatus, users.ByCreated} {
+		for _, q := range []string{"", "son", "élo", "jo"} {
+			for _, spaceIDs := range [][]int64{nil, {2, 3}} {
+				out = append(out, users.ListFilter{Undelivered: true, Sort: sort, Query: q, SpaceIDs: spaceIDs, Page: 3, PerPage: 50, Now: now})
+			}
+		}
+	}
 	return out
 }
 
 func checkListPlans(t *testing.T, d *DB) {
 	now := time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
 	for _, f := range planFilters(now) {
-		name := fmt.Sprintf("tab=%q sort=%s desc=%v q=%q spaces=%v", f.Status, f.Sort, f.Desc, f.Query, f.SpaceIDs)
+		name := fmt.Sprintf("tab=%q sort=%s desc=%v q=%q spaces=%v undelivered=%v", f.Status, f.Sort, f.Desc, f.Query, f.SpaceIDs, f.Undelivered)
 		t.Run(name, func(t *testing.T) {
 			for _, walk := range []bool{false, true} {
-				if walk && !filtered(f) {
-					continue
+				if walk && (!filtered(f) || f.Undelivered) {
+					continue // List never walks for these
 				}
 				q, args := pageIDsQuery(f, walk)
 				checkListPlan(t, explain(t, d, q, args), f, walk)
@@ -191,6 +201,12 @@ func checkListPlans(t *testing.T, d *DB) {
 			}
 			q, args := countQuery(f)
 			checkCountPlan(t, explain(t, d, q, args))
+			q, args = undeliveredCountQuery(f)
+			plan := explain(t, d, q, args)
+			checkCountPlan(t, plan)
+			if !strings.Contains(planText(plan), "INDEX invitations_undelivered") {
+				t.Errorf("the Not delivered count does not read invitations_undelivered:%s", planText(plan))
+			}
 		})
 	}
 	ids := make([]int64, 50)
@@ -205,6 +221,12 @@ func checkListPlans(t *testing.T, d *DB) {
 		"row invitations": {rowInvitesQuery + in, args},
 		"row roles":       {rowRolesQuery(in), append(args, args...)},
 		"next expiry":     {nextExpiryQuery, []any{now.Unix()}},
+		// The account-wide delivery notice, on every page (issue 14).
+		"last accepted": {lastAcceptedQuery, nil},
+		"last outage":   {lastOutageQuery, nil},
+		"outage start":  {outageStartQuery, []any{5}},
+		"attempt":       {attemptQuery, []any{5}},
+		"any queued":    {anyQueuedQuery, nil},
 	} {
 		q, args := c.q, c.args
 		t.Run(name, func(t *testing.T) { checkNoScan(t, explain(t, d, q, args)) })

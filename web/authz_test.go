@@ -400,8 +400,8 @@ var authzActions = []authzAction{
 		name: "copy link", target: true, do: authzPost("/settings/users/{id}/link", nil),
 		ok: authzShows(func(w *clinic, _ authzTarget) string { return w.e.URL + "/invite/" }),
 	},
-	{name: "resend", target: true, do: authzPost("/settings/users/{id}/resend", nil), ok: authzFlashes("Invitation resent to %s."), emails: 1},
-	{name: "send new invitation", target: true, expired: true, do: authzPost("/settings/users/{id}/renew", nil), ok: authzFlashes("A new invitation was sent to %s."), emails: 1},
+	{name: "resend", target: true, do: authzPost("/settings/users/{id}/resend", nil), ok: authzFlashes("Invitation link will be resent to %s."), emails: 1},
+	{name: "send new invitation", target: true, expired: true, do: authzPost("/settings/users/{id}/renew", nil), ok: authzFlashes("A new invitation will be sent to %s."), emails: 1},
 	{name: "cancel", target: true, do: authzPost("/settings/users/{id}/cancel", nil), ok: authzFlashes("Invitation for %s cancelled.")},
 	{
 		name: "manage invitation", target: true, get: true,
@@ -436,7 +436,7 @@ var authzActions = []authzAction{
 		},
 		ok: func(w *clinic, c *http.Client, tg authzTarget, res apptest.Response, t *testing.T) {
 			t.Helper()
-			w.mustFlash(t, c, res, "Invitation sent to "+tg.email+".")
+			w.mustFlash(t, c, res, "Invitation will be sent to "+tg.email+".")
 		},
 		emails: 1,
 	},

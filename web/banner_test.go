@@ -65,7 +65,7 @@ func TestInviteFiftyLongAddresses(t *testing.T) {
 	f := newFixture(t, apptest.Options{})
 	emails := longAddresses(50)
 	form := url.Values{"email": {strings.Join(emails, ", ")}, "role": {"member"}}
-	want := "Invitations sent to person.number.01@department.example.org, person.number.02@department.example.org, person.number.03@department.example.org and 47 others."
+	want := "Invitations will be sent to person.number.01@department.example.org, person.number.02@department.example.org, person.number.03@department.example.org and 47 others."
 	for _, click := range []string{"the post", "a second click 2 s later"} {
 		res := f.Post(t, f.admin, "/settings/users/invite", form)
 		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings/users" {
@@ -92,7 +92,7 @@ func TestInviteFiftyLongAddresses(t *testing.T) {
 	}
 	body := text(res.Body)
 	for _, want := range []string{
-		"Invitation sent to newcomer@department.example.org.",
+		"Invitation will be sent to newcomer@department.example.org.",
 		"person.number.03@department.example.org already has a pending invitation",
 		"person.number.04@department.example.org, person.number.05@department.example.org, person.number.06@department.example.org and 43 others also already have a pending invitation. Nothing was sent to them.",
 	} {
@@ -177,11 +177,11 @@ func TestBannerShownWhenSessionCannotBeSaved(t *testing.T) {
 	}
 	emails := longAddresses(50)
 	res := f.Post(t, f.admin, "/settings/users/invite", url.Values{"email": {strings.Join(emails, ", ")}, "role": {"member"}})
-	done("inviting 50", res, "/settings/users", "Invitations sent to person.number.01@department.example.org, person.number.02@department.example.org, person.number.03@department.example.org and 47 others.")
+	done("inviting 50", res, "/settings/users", "Invitations will be sent to person.number.01@department.example.org, person.number.02@department.example.org, person.number.03@department.example.org and 47 others.")
 	wantOneEach(t, f, "inviting 50", emails)
 
 	res = f.Post(t, f.admin, fmt.Sprintf("/settings/users/%d/resend", bo), url.Values{"return": {"/settings/users?status=invited"}})
-	done("resend", res, "/settings/users?status=invited", "Invitation resent to bo@example.com.")
+	done("resend", res, "/settings/users?status=invited", "Invitation link will be resent to bo@example.com.")
 
 	visitor := f.Client(t)
 	res = f.Post(t, visitor, link, url.Values{"name": {"Cy"}, "password": {"a long enough passphrase"}})

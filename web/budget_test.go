@@ -88,7 +88,7 @@ func formAction(t *testing.T, body, label string) string {
 
 // Every email an administrator's action sends counts against one budget
 // per administrator: invitations, resends from the row (with and without
-// htmx), from a space's page and from Manage invitation's "Send reminder",
+// htmx), from a space's page and from Manage invitation's "Resend invitation link",
 // and new invitations after expiry. A form of several addresses that would
 // go past it is refused whole. At the budget each of them is refused
 // with a banner saying how long to wait, nothing is queued, and after that
@@ -156,11 +156,11 @@ func TestSendBudgetCountsEveryEmail(t *testing.T) {
 	check("resend, row, htmx", wantRefusedWait(t, "resend from the row with htmx", f.Post(t, f.admin, resend, url.Values{"return": {list}}, apptest.HTMX...)))
 
 	manage := f.Get(t, f.admin, fmt.Sprintf("/settings/users/%d/invitation?return=%s", bo, list))
-	reminder := formAction(t, manage.Body, "Send reminder")
-	check("reminder", wantFlashWait(t, f, "Send reminder in Manage invitation", f.Post(t, f.admin, reminder, url.Values{"return": {list}}), list))
+	reminder := formAction(t, manage.Body, "Resend invitation link")
+	check("reminder", wantFlashWait(t, f, "Resend invitation link in Manage invitation", f.Post(t, f.admin, reminder, url.Values{"return": {list}}), list))
 	dialog := f.Get(t, f.admin, fmt.Sprintf("/settings/users/%d/invitation?return=%s", bo, list), apptest.HTMX...)
-	reminder = formAction(t, dialog.Body, "Send reminder")
-	check("reminder, htmx", wantRefusedWait(t, "Send reminder in the Manage invitation dialog", f.Post(t, f.admin, reminder, url.Values{"return": {list}}, apptest.HTMX...)))
+	reminder = formAction(t, dialog.Body, "Resend invitation link")
+	check("reminder, htmx", wantRefusedWait(t, "Resend invitation link in the Manage invitation dialog", f.Post(t, f.admin, reminder, url.Values{"return": {list}}, apptest.HTMX...)))
 
 	page := f.Get(t, f.admin, space)
 	fromPage := formAction(t, page.Body, "bo@example.com</span></button>")

@@ -75,9 +75,9 @@ func TestRoleCeilingAtCommit(t *testing.T) {
 
 	una := w.signIn(t, unaEmail)
 	res = w.e.Post(t, una, "/settings/users/invite", url.Values{"email": {"xena@example.com"}, "role_" + cid(w.room): {"admin"}, "role_" + cid(w.southWA): {"member"}})
-	w.mustFlash(t, una, res, "Invitation sent to xena@example.com.")
+	w.mustFlash(t, una, res, "Invitation will be sent to xena@example.com.")
 	res = w.e.Post(t, una, "/settings/users/invite", url.Values{"email": {"yuri@example.com"}, "role_" + cid(w.southWA): {"admin"}})
-	w.mustFlash(t, una, res, "Invitation sent to yuri@example.com.")
+	w.mustFlash(t, una, res, "Invitation will be sent to yuri@example.com.")
 	w.e.Deliver(t)
 	xenaLink := strings.TrimPrefix(apptest.Link(w.e.SMTP.To("xena@example.com")[0].Text), w.e.URL)
 	yuriLink := strings.TrimPrefix(apptest.Link(w.e.SMTP.To("yuri@example.com")[0].Text), w.e.URL)

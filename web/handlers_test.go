@@ -189,13 +189,13 @@ func TestRowActionsByStatus(t *testing.T) {
 		{"link", active, want{false, 409, "%s has no pending invitation."}},
 		{"link", deactivated, want{false, 409, "%s is deactivated. Activate the user before acting on their invitation."}},
 
-		{"resend", invited, want{true, 200, "Invitation resent to %s."}},
+		{"resend", invited, want{true, 200, "Invitation link will be resent to %s."}},
 		{"resend", expired, want{false, 409, "The invitation for %s has expired. Send a new invitation instead."}},
 		{"resend", active, want{false, 409, "%s has no pending invitation."}},
 		{"resend", deactivated, want{false, 409, "%s is deactivated. Activate the user before acting on their invitation."}},
 
 		{"renew", invited, want{false, 409, "The invitation for %s has not expired yet. Resend it instead."}},
-		{"renew", expired, want{true, 200, "A new invitation was sent to %s."}},
+		{"renew", expired, want{true, 200, "A new invitation will be sent to %s."}},
 		{"renew", active, want{false, 409, "%s has no pending invitation."}},
 		{"renew", deactivated, want{false, 409, "%s is deactivated. Activate the user before acting on their invitation."}},
 
@@ -512,7 +512,7 @@ func TestRenewNewLink(t *testing.T) {
 	if res.StatusCode != 200 {
 		t.Fatalf("renew: status %d\n%s", res.StatusCode, res.Body)
 	}
-	checkOOBBanner(t, res.Body, "success", "A new invitation was sent to bo@example.com.")
+	checkOOBBanner(t, res.Body, "success", "A new invitation will be sent to bo@example.com.")
 	if row := rowOf(res.Body, id); !strings.Contains(row, ">Invited<") {
 		t.Errorf("after a new invitation the row should say Invited:\n%s", row)
 	}
@@ -777,7 +777,7 @@ func TestInviteForm(t *testing.T) {
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("three addresses: status %d\n%s", res.StatusCode, res.Body)
 		}
-		checkFlash(t, f, res, "/settings/users", "success", "Invitations sent to cy@example.com, dee@example.com and eve@example.com.")
+		checkFlash(t, f, res, "/settings/users", "success", "Invitations will be sent to cy@example.com, dee@example.com and eve@example.com.")
 		for _, em := range []string{"cy@example.com", "dee@example.com", "eve@example.com"} {
 			if n := f.mails(t, em); n != 1 {
 				t.Errorf("%s got %d emails, want 1", em, n)
@@ -806,7 +806,7 @@ func TestInviteForm(t *testing.T) {
 			t.Fatalf("with known addresses: status %d, want 409\n%s", res.StatusCode, res.Body)
 		}
 		body := text(res.Body)
-		for _, want := range []string{"Invitation sent to hal@example.com.", "dee@example.com already has a pending invitation", "ana@example.com is already a user (Active)"} {
+		for _, want := range []string{"Invitation will be sent to hal@example.com.", "dee@example.com already has a pending invitation", "ana@example.com is already a user (Active)"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("the page should say %q:\n%s", want, body)
 			}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -11,6 +12,21 @@ import (
 	"github.com/usherhq/usher/views/layouts"
 	userviews "github.com/usherhq/usher/views/pages/users"
 )
+
+// historyLine is one event of an invitation's history, for the
+// administrator with access: a sentence, and the mail server's own reply
+// as a detail where it has one.
+func historyLine(access *spaces.Access, e invitations.Event) userviews.HistoryLine {
+	switch e.Kind {
+	case invitations.EvDelivered:
+		return userviews.HistoryLine{At: e.At, Text: "Accepted by the mail server", Detail: e.Detail}
+	case invitations.EvDeliveryFailed:
+		if reply, ok := strings.CutSuffix(e.Detail, " (will retry)"); ok {
+			return userviews.HistoryLine{At: e.At, Text: "Not delivered yet — retrying" + detail(reply)}
+		}
+	}
+	return userviews.HistoryLine{At: e.At, Text: historyText(access, e)}
+}
 
 // historyText words one event of an invitation's history for the
 // administrator with access: the spaces of the roles it concerns are named
@@ -24,9 +40,9 @@ func historyText(access *spaces.Access, e invitations.Event) string {
 	case invitations.EvInvited:
 		return "Invited" + by
 	case invitations.EvResent:
-		return "Reminder sent" + by + " (same link)"
+		return "Invitation link resent" + by + " (same link)"
 	case invitations.EvReminded:
-		return "Automatic reminder sent (same link)"
+		return "Invitation link resent automatically before expiry (same link)"
 	case invitations.EvRenewed:
 		return "New invitation sent" + by + " (new link; the old one stopped working)"
 	case invitations.EvDelivered:
@@ -91,12 +107,12 @@ func (s *Server) invitationView(c echo.Context, removing []int64, back string) (
 		return userviews.Invitation{}, err
 	}
 	now := s.Clock.Now()
-	v := userviews.Invitation{ID: u.ID, Email: u.Email, Name: u.Name, Now: now, SentAt: inv.SentAt, ExpiresAt: inv.ExpiresAt, Expired: inv.ExpiredAt(now), Return: back}
+	v := userviews.Invitation{ID: u.ID, Email: u.Email, Name: u.Name, Now: now, CreatedAt: inv.CreatedAt, SentAt: inv.SentAt, ExpiresAt: inv.ExpiresAt, Expired: inv.ExpiredAt(now), Return: back}
 	for _, g := range inv.Offered {
 		v.Offered = append(v.Offered, offeredRole(g))
 	}
 	for _, e := range events {
-		v.History = append(v.History, userviews.HistoryLine{At: e.At, Text: historyText(a.Access, e)})
+		v.History = append(v.History, historyLine(a.Access, e))
 	}
 	chosen, left := inv.Without(removing)
 	for _, g := range chosen {

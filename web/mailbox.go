@@ -92,8 +92,23 @@ func (s *Server) mailboxMessage(c echo.Context) error {
 	}
 	return s.render(c, http.StatusOK, mailbox.MessagePage(mailbox.Message{
 		Shell: sh, ID: m.ID, To: m.To, From: s.Config.MailFrom.String(), Subject: r.Subject, At: m.CreatedAt, Text: r.Text,
-		// In a sandboxed srcdoc frame: no request of its own, and the
-		// page's policy (no script) applies inside it.
-		HTML: r.HTML,
 	}))
+}
+
+// emailCSP is the policy of an email's HTML part shown in the mailbox:
+// its inline styles (as a mail client shows them), and nothing else — no
+// script, no request, no form, a sandbox of its own; framed by the
+// mailbox's page only.
+const emailCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox"
+
+// mailboxHTML is an email's HTML part as it was sent, for the mailbox
+// page's frame. A frame of its own rather than srcdoc: a srcdoc frame
+// takes the page's policy, which refuses the email's inline styles.
+func (s *Server) mailboxHTML(c echo.Context) error {
+	_, r, err := s.mailboxItem(c)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Content-Security-Policy", emailCSP)
+	return c.HTMLBlob(http.StatusOK, []byte(r.HTML))
 }

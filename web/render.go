@@ -43,6 +43,9 @@ func (s *Server) bareShell(c echo.Context, title, nav string) layouts.Shell {
 		sh.UserName = cur.User.DisplayName()
 		sh.IsAdmin = cur.Access.IsAdmin()
 		sh.AccountAdmin = cur.Access.AccountAdmin
+		if sh.AccountAdmin && s.Deliveries != nil {
+			sh.MailOutage = s.mailOutage(c, cur)
+		}
 	} else if acc, err := s.Users.Account(c.Request().Context()); err == nil {
 		sh.AccountName = acc.Name
 	}
@@ -60,4 +63,19 @@ func (s *Server) dialogOrPage(c echo.Context, status int, dialog templ.Component
 		return err
 	}
 	return s.render(c, status, page(sh))
+}
+
+// mailOutage is the account-wide notice while the mail server fails every
+// message, for an account administrator. A page is shown without it
+// rather than not at all when it cannot be read.
+func (s *Server) mailOutage(c echo.Context, cur *current) *layouts.MailOutage {
+	o, err := s.Deliveries.Outage(c.Request().Context(), cur.Access)
+	if err != nil {
+		s.Log.Error("reading how email delivery goes", "err", err)
+		return nil
+	}
+	if o.IsZero() {
+		return nil
+	}
+	return &layouts.MailOutage{Reason: o.Reply, Since: o.Since, Now: s.Clock.Now(), Queued: o.Queued}
 }

@@ -11,5 +11,5 @@ import (
 func (s *Server) resend(c echo.Context) error {
 	return s.rowAction(c, func(ctx context.Context, id int64) (users.Changed, error) {
 		return s.Invitations.Resend(ctx, actor(c), id)
-	}, "Invitation resent to %s.")
+	}, "Invitation link will be resent to %s.")
 }

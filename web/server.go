@@ -34,9 +34,10 @@ type Deps struct {
 	Users       *users.Service
 	Invitations *invitations.Service
 	Spaces      *spaces.Service
-	Mailbox     Mailbox       // nil when SMTP is configured
-	Renderer    mail.Renderer // renders mailbox messages
-	Notify      func()        // wakes the email sender after an action
+	Mailbox     Mailbox          // nil when SMTP is configured
+	Deliveries  *mail.Deliveries // the account-wide notice while the mail server fails; nil: none
+	Renderer    mail.Renderer    // renders mailbox messages
+	Notify      func()           // wakes the email sender after an action
 	SessionKey  []byte
 	SetupToken  string // the one-time first-run link's secret
 	Clock       clock.Clock
@@ -147,6 +148,7 @@ func (s *Server) routes() {
 	dev := e.Group("/dev", s.signedInOnly, s.accountAdminOnly, s.mailboxOn)
 	dev.GET("/mailbox", s.mailbox)
 	dev.GET("/mailbox/:id", s.mailboxMessage, noReferrer)
+	dev.GET("/mailbox/:id/html", s.mailboxHTML, noReferrer)
 }
 
 // idleTimeout and absoluteTimeout bound a session's life.

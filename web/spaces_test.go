@@ -131,7 +131,7 @@ func TestRoleCeilingOnInvite(t *testing.T) {
 
 	// Within the unit, any role goes, Administrator included.
 	res := w.e.Post(t, una, "/settings/users/invite", url.Values{"email": {"pat@example.com"}, "role_" + cid(w.wa2): {"admin"}, "role_" + cid(w.room): {"member"}})
-	w.mustFlash(t, una, res, "Invitation sent to pat@example.com.")
+	w.mustFlash(t, una, res, "Invitation will be sent to pat@example.com.")
 }
 
 // A unit administrator inviting an address that belongs to someone outside
@@ -242,11 +242,11 @@ func TestRoleCeilingOnAccept(t *testing.T) {
 
 	una := w.signIn(t, unaEmail)
 	res = w.e.Post(t, una, "/settings/users/invite", url.Values{"email": {"xena@example.com"}, "role_" + cid(w.wa2): {"member"}, "role_" + cid(w.southWA): {"member"}})
-	w.mustFlash(t, una, res, "Invitation sent to xena@example.com.")
+	w.mustFlash(t, una, res, "Invitation will be sent to xena@example.com.")
 	res = w.e.Post(t, una, "/settings/users/invite", url.Values{"email": {"yuri@example.com"}, "role_" + cid(w.wa2): {"admin"}})
-	w.mustFlash(t, una, res, "Invitation sent to yuri@example.com.")
+	w.mustFlash(t, una, res, "Invitation will be sent to yuri@example.com.")
 	res = w.e.Post(t, una, "/settings/users/invite", url.Values{"email": {"zoe@example.com"}, "role_" + cid(w.southWA): {"member"}})
-	w.mustFlash(t, una, res, "Invitation sent to zoe@example.com.")
+	w.mustFlash(t, una, res, "Invitation will be sent to zoe@example.com.")
 	w.e.Deliver(t)
 	xenaLink := apptest.Link(w.e.SMTP.To("xena@example.com")[0].Text)
 	yuriLink := apptest.Link(w.e.SMTP.To("yuri@example.com")[0].Text)
@@ -711,7 +711,7 @@ func TestSpacePage(t *testing.T) {
 		t.Fatalf("resend from the page: status %d, to %q; want 303 to %s", res.StatusCode, res.Header.Get("Location"), pagePath)
 	}
 	back := w.e.Get(t, una, pagePath)
-	if kind, msg := bannerOf(back.Body); kind != "success" || msg != "Invitation resent to "+pat+"." {
+	if kind, msg := bannerOf(back.Body); kind != "success" || msg != "Invitation link will be resent to "+pat+"." {
 		t.Errorf("banner %s %q after the resend", kind, msg)
 	}
 	if n := len(w.e.SMTP.To(pat)); n != 0 {

@@ -14,6 +14,10 @@ import (
 	userviews "github.com/usherhq/usher/views/pages/users"
 )
 
+// notDelivered is the tab of the Not delivered filter (?status=undelivered):
+// users whose invitation email failed, or failed once and is retried.
+const notDelivered users.Status = "undelivered"
+
 var tabs = []struct {
 	status users.Status
 	label  string
@@ -23,6 +27,7 @@ var tabs = []struct {
 	{users.Invited, "Invited"},
 	{users.Expired, "Invitation expired"},
 	{users.Deactivated, "Deactivated"},
+	{notDelivered, "Not delivered"},
 }
 
 func parseStatus(s string) users.Status {
@@ -112,7 +117,7 @@ func (s *Server) usersList(c echo.Context) error {
 	if sent, err := s.sendKept(c, gen, key); sent || err != nil {
 		return err
 	}
-	res, err := s.Users.List(c.Request().Context(), cur.Access, users.ListFilter{Status: q.Status, Query: q.Q, Sort: q.Sort, Desc: q.Desc, Page: q.Page})
+	res, err := s.Users.List(c.Request().Context(), cur.Access, users.ListFilter{Status: q.Status, Undelivered: q.Status == notDelivered, Query: q.Q, Sort: q.Sort, Desc: q.Desc, Page: q.Page})
 	if err != nil {
 		return err
 	}
@@ -123,7 +128,14 @@ func (s *Server) usersList(c echo.Context) error {
 	v := userviews.List{Shell: sh, Query: q.Q, Status: string(q.Status), Sort: string(q.Sort), Desc: q.Desc, Total: res.Total, Filtered: q.Q != "" || q.Status != "", MenuItems: menuItems}
 	for _, t := range tabs {
 		n := res.All
-		if t.status != "" {
+		switch t.status {
+		case "":
+		case notDelivered:
+			n = res.Undelivered
+			if n == 0 && q.Status != notDelivered {
+				continue // shown while something was not delivered
+			}
+		default:
 			n = res.Counts[t.status]
 		}
 		st := t.status

@@ -24,6 +24,7 @@ import (
 	"github.com/usherhq/usher/internal/clock"
 	"github.com/usherhq/usher/internal/config"
 	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/mail"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -214,6 +215,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()
+	// A mail server that cannot be used is said at once, in the log; the
+	// check does not hold up the start.
+	checked := make(chan struct{})
+	go func() {
+		defer close(checked)
+		a.CheckMail(senderCtx, mail.DefaultCheckTimeout)
+	}()
 
 	log.Info("usher is listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "version", version, "startup_ms", time.Since(started).Milliseconds())
 	if u := a.SetupURL(); u != "" {
@@ -224,6 +232,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	case err := <-serveErr:
 		stopSender()
 		<-senderDone
+		<-checked
 		return err
 	case <-ctx.Done():
 	}
@@ -235,6 +244,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer cancel()
 	err = hs.Shutdown(shutdownCtx)
 	<-senderDone
+	<-checked
 	log.Info("stopped")
 	return err
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"time"
 
 	"github.com/usherhq/usher/db"
 	"github.com/usherhq/usher/internal/auth"
@@ -34,6 +35,10 @@ type App struct {
 	Outbox      *db.OutboxStore
 	Sender      *mail.Sender
 	Web         *web.Server
+	// SMTP is the mail server emails go out through; nil with the
+	// built-in mailbox.
+	SMTP *mail.SMTP
+	log  *slog.Logger
 	// SetupToken is the one-time first-run secret, empty once set up.
 	SetupToken string
 }
@@ -167,6 +172,7 @@ func wire(ctx context.Context, data *Data, cfg *config.Config, clk clock.Clock, 
 
 	sp := spaces.NewService(db.NewSpaceStore(d), clk.Now)
 
+	a := &App{Data: data, Config: cfg, Invitations: invs, Spaces: sp, log: log}
 	outbox := db.NewOutboxStore(d)
 	renderer := emails.Renderer{}
 	var transport mail.Transport = mail.Mailbox{}
@@ -176,7 +182,7 @@ func wire(ctx context.Context, data *Data, cfg *config.Config, clk clock.Clock, 
 		if err != nil {
 			return nil, err
 		}
-		transport, mailbox = smtp, nil
+		transport, mailbox, a.SMTP = smtp, nil, smtp
 		log.Info("email goes out through SMTP", "server", smtp.String())
 	} else {
 		log.Info("no SMTP configured: emails are kept in the built-in mailbox at /dev/mailbox")
@@ -187,7 +193,7 @@ func wire(ctx context.Context, data *Data, cfg *config.Config, clk clock.Clock, 
 		log.Info("invitees are reminded before their invitation expires", "before", cfg.RemindBefore.String())
 	}
 
-	a := &App{Data: data, Config: cfg, Invitations: invs, Spaces: sp, Outbox: outbox, Sender: sender}
+	a.Outbox, a.Sender = outbox, sender
 	need, err := us.NeedsSetup(ctx)
 	if err != nil {
 		return nil, err
@@ -197,10 +203,31 @@ func wire(ctx context.Context, data *Data, cfg *config.Config, clk clock.Clock, 
 	}
 	a.Web = web.New(web.Deps{
 		Config: cfg, Users: us, Invitations: invs, Spaces: sp, Mailbox: mailbox, Renderer: renderer,
-		Notify: sender.Notify, SessionKey: sessionKey, SetupToken: a.SetupToken, Clock: clk, Log: log,
+		Deliveries: mail.NewDeliveries(outbox, cfg.SMTPURL != nil),
+		Notify:     sender.Notify, SessionKey: sessionKey, SetupToken: a.SetupToken, Clock: clk, Log: log,
 		Changes: a.DB.Generation,
 	})
 	return a, nil
+}
+
+// CheckMail tries the SMTP server once, as a delivery would, within
+// timeout, and logs a warning naming it and what went wrong when it cannot
+// be used. Usher serves all the same: emails wait in the outbox and go out
+// once the server works. It returns what it logged (nil when fine, or
+// with the built-in mailbox).
+func (a *App) CheckMail(ctx context.Context, timeout time.Duration) error {
+	if a.SMTP == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	err := a.SMTP.Check(ctx)
+	if err != nil {
+		a.log.Warn("the mail server cannot be used: emails wait in the outbox and go out once it works", "server", a.SMTP.Addr(), "err", err)
+	} else {
+		a.log.Info("the mail server answers", "server", a.SMTP.Addr())
+	}
+	return err
 }
 
 // Handler is the web app.

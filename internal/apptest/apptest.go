@@ -7,6 +7,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -31,7 +32,10 @@ var Start = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
 // Options change the environment.
 type Options struct {
-	SMTP      bool          // deliver through an in-process SMTP server (default: built-in mailbox)
+	SMTP bool // deliver through an in-process SMTP server (default: built-in mailbox)
+	// SMTPDown points Usher at a loopback port nothing listens on, so
+	// every delivery finds the connection refused, until StartSMTP.
+	SMTPDown  bool
 	InviteTTL time.Duration // default 168h
 	Env       map[string]string
 	// Log, when set, receives the server's log lines as text (slog's
@@ -54,6 +58,8 @@ type Env struct {
 	SMTP   *smtptest.Server // nil without Options.SMTP
 	URL    string
 	admin  users.User // SetupAdmin's, for the helpers of state.go
+	// smtpAddr is where SMTPDown pointed Usher.
+	smtpAddr string
 }
 
 // Admin is the account administrator SetupAdmin creates.
@@ -84,6 +90,9 @@ func New(t testing.TB, o Options) *Env {
 	if o.SMTP {
 		e.SMTP = smtptest.Start(t)
 		env["USHER_SMTP_URL"] = e.SMTP.URL().String()
+	} else if o.SMTPDown {
+		e.smtpAddr = closedPort(t)
+		env["USHER_SMTP_URL"] = "smtp://" + e.smtpAddr
 	}
 	for k, v := range o.Env {
 		env[k] = v
@@ -122,6 +131,37 @@ func New(t testing.TB, o Options) *Env {
 	e.App = a
 	e.Server.Config.Handler = a.Handler()
 	return e
+}
+
+// closedPort is a loopback address nothing listens on (for now).
+func closedPort(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// SMTPAddr is where Usher sends email: host:port.
+func (e *Env) SMTPAddr() string {
+	if e.SMTP != nil {
+		return e.SMTP.Addr()
+	}
+	return e.smtpAddr
+}
+
+// StartSMTP starts the in-process SMTP server where an SMTPDown Usher
+// sends email: deliveries work from then on.
+func (e *Env) StartSMTP(t testing.TB) *smtptest.Server {
+	t.Helper()
+	if e.smtpAddr == "" {
+		t.Fatal("StartSMTP needs Options.SMTPDown")
+	}
+	e.SMTP = smtptest.Start(t, smtptest.WithAddr(e.smtpAddr))
+	return e.SMTP
 }
 
 // SetupAdmin creates the account and its first administrator.

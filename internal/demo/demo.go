@@ -612,7 +612,8 @@ func (g *generator) addInvitation(b *Batch, p, inviter *person, inv *invite) {
 		event(at, inviter, ev, "", nil)
 		failed := inv.failed && i == len(inv.sends)-1
 		payload := mail.Payload{AccountName: g.o.AccountName, InviterName: inviter.name, InviteeName: p.name,
-			InviteeEmail: p.email, Roles: roles, ExpiresAt: at.Add(g.ttl).UTC()}
+			InviteeEmail: p.email, ExpiresAt: at.Add(g.ttl).UTC()}
+		payload.OfferRoles(p.grants)
 		email := g.addEmail(b, mail.Outgoing{Key: key, Kind: kind, To: p.email, InvitationID: inv.id, Payload: payload}, at, failed)
 		// Emails to the invitee have a delivery line in the history.
 		delivery := invitations.EvDelivered

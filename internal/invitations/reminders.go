@@ -104,10 +104,10 @@ func (r *Reminders) SendDue(ctx context.Context) (int, error) {
 					InviterName:  inv.InviterName,
 					InviteeName:  d.InviteeName,
 					InviteeEmail: inv.Email,
-					Roles:        spaces.Describe(inv.Offered),
 					ExpiresAt:    inv.ExpiresAt,
 				},
 			}
+			msg.Payload.OfferRoles(inv.Offered)
 			ok, err := r.store.Remind(ctx, inv.ID, inv.ExpiresAt, now, msg)
 			if err != nil {
 				return n, err

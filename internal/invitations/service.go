@@ -248,7 +248,7 @@ func (s *Service) prepare(actor Actor, c Create) Create {
 }
 
 func (s *Service) outgoing(kind mail.Kind, key string, inv Invitation, accountName, inviteeName string) mail.Outgoing {
-	return mail.Outgoing{
+	m := mail.Outgoing{
 		Key:          key,
 		Kind:         kind,
 		To:           inv.Email,
@@ -258,10 +258,11 @@ func (s *Service) outgoing(kind mail.Kind, key string, inv Invitation, accountNa
 			InviterName:  inv.InviterName,
 			InviteeName:  inviteeName,
 			InviteeEmail: inv.Email,
-			Roles:        spaces.Describe(inv.Offered),
 			ExpiresAt:    inv.ExpiresAt,
 		},
 	}
+	m.Payload.OfferRoles(inv.Offered)
+	return m
 }
 
 // pendingFor loads the user's pending invitation, as far as actor may see

@@ -23,13 +23,13 @@ type failingStore struct {
 	calls int
 }
 
-func (s *failingStore) Record(ctx context.Context, id int64, at time.Time, state mail.State, next time.Time, reply string) error {
+func (s *failingStore) Record(ctx context.Context, id int64, o mail.Outcome) error {
 	if id == s.id && s.times != 0 {
 		s.times--
 		s.calls++
 		return errCrash
 	}
-	return s.OutboxStore.Record(ctx, id, at, state, next, reply)
+	return s.OutboxStore.Record(ctx, id, o)
 }
 
 // restart is what a new process sees: the same database file, opened

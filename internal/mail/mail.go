@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/usherhq/usher/internal/spaces"
 )
 
 // Kind is which message an action sends.
@@ -51,13 +53,26 @@ func Subject(k Kind, p Payload) string {
 // Payload is everything a message says except the link, which is derived
 // when the message is rendered so that it never rests in the database.
 type Payload struct {
-	AccountName  string    `json:"account_name"`
-	InviterName  string    `json:"inviter_name"`
-	InviteeName  string    `json:"invitee_name,omitempty"`
-	InviteeEmail string    `json:"invitee_email"`
-	Roles        string    `json:"roles"`
+	AccountName  string `json:"account_name"`
+	InviterName  string `json:"inviter_name"`
+	InviteeName  string `json:"invitee_name,omitempty"`
+	InviteeEmail string `json:"invitee_email"`
+	Roles        string `json:"roles"`
+	// OffersAdmin and OffersMember say which roles Roles holds, so the
+	// email can say what each means (messages from before say nothing).
+	OffersAdmin  bool      `json:"offers_admin,omitempty"`
+	OffersMember bool      `json:"offers_member,omitempty"`
 	ExpiresAt    time.Time `json:"expires_at"`
 	UsersURL     string    `json:"users_url,omitempty"` // renewal requests: where the inviter acts
+}
+
+// OfferRoles words grants in p: their description, and which roles they are.
+func (p *Payload) OfferRoles(grants []spaces.Grant) {
+	p.Roles = spaces.Describe(grants)
+	for _, g := range grants {
+		p.OffersAdmin = p.OffersAdmin || g.Role == spaces.Admin
+		p.OffersMember = p.OffersMember || g.Role == spaces.Member
+	}
 }
 
 // Outgoing is a message an action asks to send.
@@ -97,6 +112,9 @@ type Message struct {
 	// Withdrawn is set when the invitation is no longer pending (cancelled,
 	// accepted or replaced), so its link would not work any more.
 	Withdrawn bool
+	// ExpiresAt is when the invitation's link stops working (zero for a
+	// message without an invitation).
+	ExpiresAt time.Time
 }
 
 // Rendered is a message's subject and bodies.
@@ -128,12 +146,34 @@ type Store interface {
 	Due(ctx context.Context, now time.Time, limit int) ([]Message, error)
 	// NextDue is when the next queued message is due (zero if none).
 	NextDue(ctx context.Context) (time.Time, error)
-	// Record stores the outcome of one attempt: the new state, the next
-	// attempt time (for Queued) and the server's reply.
-	Record(ctx context.Context, id int64, at time.Time, state State, next time.Time, reply string) error
+	// Record stores the outcome of one attempt.
+	Record(ctx context.Context, id int64, o Outcome) error
 	Recent(ctx context.Context, limit int) ([]Message, error)
 	Get(ctx context.Context, id int64) (Message, error)
 }
+
+// Outcome is the result of one attempt at a message.
+type Outcome struct {
+	At    time.Time
+	State State     // the message's state after it
+	Next  time.Time // the next attempt, for Queued
+	Reply string    // the server's reply, or what went wrong before it replied
+	// Outage is set when the attempt failed because the mail server could
+	// not be reached or used at all (connection, TLS, login), which every
+	// message meets alike, not because of this message.
+	Outage bool
+}
+
+// Outage is the mail server failing every message (refusing connections,
+// say), as the outbox's attempts tell it.
+type Outage struct {
+	Since  time.Time // the first failed attempt after the last accepted one
+	Reply  string    // what went wrong at the newest attempt
+	Queued bool      // messages wait to be tried again
+}
+
+// IsZero reports that there is no outage.
+func (o Outage) IsZero() bool { return o.Since.IsZero() }
 
 // Attempt is one try at delivering a message, for the message's history.
 type Attempt struct {

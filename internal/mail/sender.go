@@ -54,21 +54,13 @@ type Sender struct {
 	// unrecorded holds outcomes the outbox failed to store. They are
 	// stored before anything else is sent: a message the server accepted
 	// is not sent again just because the database hiccuped.
-	unrecorded map[int64]outcome
+	unrecorded map[int64]Outcome
 
 	// Settings; change them before Run.
 	Batch       int
 	SendTimeout time.Duration  // bounds one Transport.Send, even during shutdown
 	GiveUpAfter time.Duration  // a message this old is not retried again
 	Jitter      func() float64 // in [0, 1); rand.Float64 by default
-}
-
-// outcome is the result of one attempt, as Store.Record takes it.
-type outcome struct {
-	at    time.Time
-	state State
-	next  time.Time
-	reply string
 }
 
 // Producer adds messages to the outbox when their time comes, such as the
@@ -90,7 +82,7 @@ func NewSender(store Store, transport Transport, r Renderer, link func(nonce []b
 	return &Sender{
 		store: store, transport: transport, render: r, link: link, clock: clk, log: log,
 		wake:        make(chan struct{}, 1),
-		unrecorded:  map[int64]outcome{},
+		unrecorded:  map[int64]Outcome{},
 		Batch:       DefaultBatch,
 		SendTimeout: DefaultSendTimeout,
 		GiveUpAfter: DefaultGiveUpAfter,
@@ -247,7 +239,7 @@ func (s *Sender) recordPending(parent context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), recordTimeout)
 	defer cancel()
 	for id, o := range s.unrecorded {
-		err := s.store.Record(ctx, id, o.at, o.state, o.next, o.reply)
+		err := s.store.Record(ctx, id, o)
 		if err != nil && !errs.Is(err, errs.Conflict) {
 			return fmt.Errorf("recording the outcome of email %d: %w", id, err)
 		}
@@ -263,19 +255,23 @@ func (s *Sender) deliver(parent context.Context, m Message, send func(context.Co
 	ctx := context.WithoutCancel(parent)
 	var link string
 	if m.Kind.HasLink() {
+		// A link that stopped working must not arrive after the fact, nor
+		// be retried until the day is up.
 		if m.Withdrawn {
-			// A link that stopped working must not arrive after the fact.
-			return s.record(ctx, m, Failed, time.Time{}, "Not sent: by then the invitation had been cancelled, accepted or replaced.")
+			return s.giveUp(ctx, m, "Not sent: by then the invitation had been cancelled, accepted or replaced.")
 		}
 		if len(m.LinkNonce) == 0 {
-			return s.record(ctx, m, Failed, time.Time{}, "The invitation of this message no longer exists.")
+			return s.giveUp(ctx, m, "The invitation of this message no longer exists.")
+		}
+		if !m.ExpiresAt.IsZero() && !s.clock.Now().Before(m.ExpiresAt) {
+			return s.giveUp(ctx, m, "Not sent: by then the invitation had expired.")
 		}
 		link = s.link(m.LinkNonce)
 	}
 	r, err := s.render.Render(m.Kind, m.Payload, link)
 	if err != nil {
 		s.log.Error("rendering email", "id", m.ID, "kind", m.Kind, "err", err)
-		return s.record(ctx, m, Failed, time.Time{}, "The message could not be written (a bug in Usher; see the log).")
+		return s.giveUp(ctx, m, "The message could not be written (a bug in Usher; see the log).")
 	}
 
 	sendCtx, cancel := context.WithTimeout(ctx, s.SendTimeout)
@@ -297,39 +293,44 @@ func (s *Sender) deliver(parent context.Context, m Message, send func(context.Co
 		} else {
 			s.log.Info("email sent", "id", m.ID, "kind", m.Kind, "to", m.To, "reply", reply)
 		}
-		return s.recordAt(ctx, m, at, state, time.Time{}, reply)
+		return s.record(ctx, m, Outcome{At: at, State: state, Reply: reply})
 	}
 
-	reply = replyOf(err)
+	o := Outcome{At: at, State: Failed, Reply: replyOf(err), Outage: IsOutage(err)}
 	if IsPermanent(err) {
-		s.log.Warn("email rejected", "id", m.ID, "kind", m.Kind, "to", m.To, "reply", reply)
-		return s.recordAt(ctx, m, at, Failed, time.Time{}, reply)
+		s.log.Warn("email rejected", "id", m.ID, "kind", m.Kind, "to", m.To, "reply", o.Reply)
+		return s.record(ctx, m, o)
 	}
 	giveUp := m.CreatedAt.Add(s.GiveUpAfter)
 	if !at.Before(giveUp) {
-		s.log.Warn("email not delivered; giving up", "id", m.ID, "kind", m.Kind, "to", m.To, "attempts", m.Attempts+1, "reply", reply)
-		return s.recordAt(ctx, m, at, Failed, time.Time{}, reply)
+		s.log.Warn("email not delivered; giving up", "id", m.ID, "kind", m.Kind, "to", m.To, "attempts", m.Attempts+1, "reply", o.Reply)
+		return s.record(ctx, m, o)
 	}
-	next := at.Add(backoff(m.Attempts+1, s.Jitter()))
-	if next.After(giveUp) {
-		next = giveUp // one last try when the day is up
+	o.State, o.Next = Queued, at.Add(backoff(m.Attempts+1, s.Jitter()))
+	if !m.ExpiresAt.IsZero() && o.Next.After(m.ExpiresAt) {
+		o.Next = m.ExpiresAt // then it is given up at once: no link that stopped working goes out
 	}
-	s.log.Warn("email not delivered; will retry", "id", m.ID, "kind", m.Kind, "to", m.To, "attempts", m.Attempts+1, "next", next, "reply", reply)
-	return s.recordAt(ctx, m, at, Queued, next, reply)
+	if o.Next.After(giveUp) {
+		o.Next = giveUp // one last try when the day is up
+	}
+	s.log.Warn("email not delivered; will retry", "id", m.ID, "kind", m.Kind, "to", m.To, "attempts", m.Attempts+1, "next", o.Next, "reply", o.Reply)
+	return s.record(ctx, m, o)
 }
 
-func (s *Sender) record(ctx context.Context, m Message, state State, next time.Time, reply string) error {
-	return s.recordAt(ctx, m, s.clock.Now(), state, next, reply)
+// giveUp records that m is not sent, and why, without trying it.
+func (s *Sender) giveUp(ctx context.Context, m Message, why string) error {
+	s.log.Info("email not sent", "id", m.ID, "kind", m.Kind, "to", m.To, "reason", why)
+	return s.record(ctx, m, Outcome{At: s.clock.Now(), State: Failed, Reply: why})
 }
 
-func (s *Sender) recordAt(ctx context.Context, m Message, at time.Time, state State, next time.Time, reply string) error {
+func (s *Sender) record(ctx context.Context, m Message, o Outcome) error {
 	ctx, cancel := context.WithTimeout(ctx, recordTimeout)
 	defer cancel()
-	if err := s.store.Record(ctx, m.ID, at, state, next, reply); err != nil {
+	if err := s.store.Record(ctx, m.ID, o); err != nil {
 		if errs.Is(err, errs.Conflict) {
 			return nil // recorded already: nothing is lost
 		}
-		s.unrecorded[m.ID] = outcome{at: at, state: state, next: next, reply: reply}
+		s.unrecorded[m.ID] = o
 		return fmt.Errorf("recording the outcome of email %d: %w", m.ID, err)
 	}
 	return nil

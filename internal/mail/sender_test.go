@@ -720,3 +720,34 @@ func TestCredentialsNeverLogged(t *testing.T) {
 		})
 	}
 }
+
+// TestSenderStopsRetryingAtExpiry: an invitation email that cannot be
+// delivered is retried no later than its invitation's expiry, and then
+// given up with the reason, instead of retrying a dead link.
+func TestSenderStopsRetryingAtExpiry(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.server.Refuse(smtptest.Data, 451, "Try again later")
+	r.sender.GiveUpAfter = 30 * 24 * time.Hour // longer than the invitation runs
+	inv, id := r.invite(t, "ana@example.com", mail.Payload{})
+	var m mail.Message
+	for i := 0; i < 500; i++ {
+		r.flush(t, 1)
+		m = r.message(t, id)
+		if m.State != mail.Queued {
+			break
+		}
+		if m.NextAttemptAt.After(inv.ExpiresAt) {
+			t.Fatalf("attempt %d: next attempt %v is after the invitation expires (%v)", m.Attempts, m.NextAttemptAt, inv.ExpiresAt)
+		}
+		r.clock.Set(m.NextAttemptAt)
+	}
+	if m.State != mail.Failed || !strings.Contains(m.LastError, "expired") || !r.clock.Now().Equal(inv.ExpiresAt) {
+		t.Fatalf("state %s, error %q at %v; want failed at the expiry (%v), saying it expired", m.State, m.LastError, r.clock.Now(), inv.ExpiresAt)
+	}
+	if ev := r.lastEvent(t, inv.ID); ev.Kind != invitations.EvDeliveryFailed || !strings.Contains(ev.Detail, "expired") {
+		t.Errorf("history ends with %s %q, want the reason it was not sent", ev.Kind, ev.Detail)
+	}
+	r.clock.Advance(time.Hour)
+	r.flush(t, 0)
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	netmail "net/mail"
 	"net/smtp"
@@ -14,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jordan-wright/email"
@@ -100,6 +102,25 @@ func NewSMTP(u *url.URL, from *netmail.Address) (*SMTP, error) {
 
 // String describes the server without its password, for logs.
 func (t *SMTP) String() string { return t.redacted }
+
+// Addr is the server's host:port.
+func (t *SMTP) Addr() string { return t.addr }
+
+// DefaultCheckTimeout bounds Check: at start-up a server that does not
+// answer should be said soon, not after the dial timeout.
+const DefaultCheckTimeout = 5 * time.Second
+
+// Check connects to the server as a delivery does (dial, TLS, EHLO,
+// STARTTLS, login) and says goodbye without sending anything. Its error
+// says what went wrong, naming host:port.
+func (t *SMTP) Check(ctx context.Context) error {
+	s := &smtpSession{t: t}
+	if err := s.connect(ctx); err != nil {
+		return err
+	}
+	s.Close() // connected and greeted: a failed goodbye changes nothing
+	return nil
+}
 
 // Send delivers one message to one recipient over a connection of its own.
 func (t *SMTP) Send(ctx context.Context, to string, m Rendered) (string, error) {
@@ -277,12 +298,12 @@ func (s *smtpSession) greet(ctx context.Context, conn net.Conn) (*smtp.Client, e
 				return nil, fail(ctx, s.limit(), err, "STARTTLS with the mail server %s failed", t.addr)
 			}
 		} else if t.requireTLS {
-			return nil, &SendError{Reply: fmt.Sprintf("The mail server %s does not offer STARTTLS, and the SMTP URL has tls=required.", t.addr)}
+			return nil, &SendError{Outage: true, Reply: fmt.Sprintf("The mail server %s does not offer STARTTLS, and the SMTP URL has tls=required.", t.addr)}
 		}
 	}
 	if t.auth != nil {
 		if ok, _ := c.Extension("AUTH"); !ok {
-			return nil, &SendError{Reply: fmt.Sprintf("The mail server %s does not offer AUTH, but the SMTP URL has credentials.", t.addr)}
+			return nil, &SendError{Outage: true, Reply: fmt.Sprintf("The mail server %s does not offer AUTH, but the SMTP URL has credentials.", t.addr)}
 		}
 		if err := c.Auth(t.auth); err != nil {
 			// Wrong credentials are the operator's to fix, not the message's
@@ -320,10 +341,11 @@ func (s *smtpSession) Close() error {
 func (s *smtpSession) failMessage(ctx context.Context, err error) error {
 	var te *textproto.Error
 	if errors.As(err, &te) {
+		// 421: the server is closing the connection, for every message.
 		if te.Code == 421 {
 			s.drop()
 		}
-		return &SendError{Permanent: te.Code >= 500 && te.Code < 600, Reply: fmt.Sprintf("%d %s", te.Code, te.Msg), Err: err}
+		return &SendError{Permanent: te.Code >= 500 && te.Code < 600, Outage: te.Code == 421, Reply: fmt.Sprintf("%d %s", te.Code, te.Msg), Err: err}
 	}
 	s.drop()
 	return fail(ctx, s.t.timeout(), err, "The mail server %s stopped answering", s.t.addr)
@@ -359,7 +381,7 @@ func data(text *textproto.Conn, raw []byte) (reply string, offered bool, err err
 }
 
 // fail classifies a failure that is about the connection or the server,
-// not the message: always temporary.
+// not the message: always temporary, and an outage.
 func fail(ctx context.Context, limit time.Duration, err error, format string, args ...any) error {
 	what := fmt.Sprintf(format, args...)
 	var te *textproto.Error
@@ -368,11 +390,34 @@ func fail(ctx context.Context, limit time.Duration, err error, format string, ar
 	case errors.As(err, &se):
 		return err
 	case errors.As(err, &te):
-		return &SendError{Reply: fmt.Sprintf("%s: %d %s", what, te.Code, te.Msg), Err: err}
+		return &SendError{Outage: true, Reply: fmt.Sprintf("%s: %d %s", what, te.Code, te.Msg), Err: err}
 	case timedOut(ctx, err):
-		return &SendError{Reply: fmt.Sprintf("%s: no answer within %s.", what, limit), Err: err}
+		return &SendError{Outage: true, Reply: fmt.Sprintf("%s: no answer within %s.", what, limit), Err: err}
 	}
-	return &SendError{Reply: what + ": " + err.Error(), Err: err}
+	return &SendError{Outage: true, Reply: what + ": " + netReason(err), Err: err}
+}
+
+// netReason says in a few words why the network failed us, without Go's
+// "dial tcp 127.0.0.1:1: connect:" before it.
+func netReason(err error) string {
+	var dns *net.DNSError
+	switch {
+	case errors.As(err, &dns) && dns.IsNotFound:
+		return "no such host " + dns.Name
+	case errors.As(err, &dns):
+		return "looking up " + dns.Name + " failed: " + dns.Err
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset"
+	case errors.Is(err, syscall.EHOSTUNREACH):
+		return "host unreachable"
+	case errors.Is(err, syscall.ENETUNREACH):
+		return "network unreachable"
+	case errors.Is(err, io.EOF):
+		return "the connection was closed"
+	}
+	return err.Error()
 }
 
 func timedOut(ctx context.Context, err error) bool {

@@ -25,6 +25,10 @@ type SendError struct {
 	Permanent bool   // retrying cannot help: the server rejected the message for good
 	Reply     string // the server's reply, or a sentence about what went wrong
 	Err       error  // the cause
+	// Outage is set when the server could not be reached or used at all
+	// (connection, TLS, login, no answer): not about this message, so
+	// every message fails alike until it works again.
+	Outage bool
 }
 
 func (e *SendError) Error() string {
@@ -45,6 +49,14 @@ func (e *SendError) Unwrap() error { return e.Err }
 func IsPermanent(err error) bool {
 	var se *SendError
 	return errors.As(err, &se) && se.Permanent
+}
+
+// IsOutage reports whether err says the mail server could not be used at
+// all. An error that says nothing either way counts as one: the
+// transport failed, not the message.
+func IsOutage(err error) bool {
+	var se *SendError
+	return !errors.As(err, &se) || se.Outage
 }
 
 // replyOf is the sentence kept for a failed attempt.

@@ -120,6 +120,13 @@ func WithUser(name, pass string) Option {
 	}
 }
 
+// WithAddr listens at addr (host:port) instead of a free loopback port:
+// a test starts the server where Usher was pointed at nothing, as an
+// operator mending the mail server would.
+func WithAddr(addr string) Option {
+	return func(s *Server) { s.addr = addr }
+}
+
 // Start runs a server until the test ends.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
@@ -146,10 +153,14 @@ func Start(t testing.TB, opts ...Option) *Server {
 	s.srv.AllowInsecureAuth = s.srv.TLSConfig == nil
 	var l net.Listener
 	var err error
+	at := s.addr
+	if at == "" {
+		at = "127.0.0.1:0"
+	}
 	if s.implicit {
-		l, err = tls.Listen("tcp", "127.0.0.1:0", s.srv.TLSConfig)
+		l, err = tls.Listen("tcp", at, s.srv.TLSConfig)
 	} else {
-		l, err = net.Listen("tcp", "127.0.0.1:0")
+		l, err = net.Listen("tcp", at)
 	}
 	if err != nil {
 		t.Fatalf("smtptest: %v", err)

@@ -118,6 +118,10 @@ type ListFilter struct {
 	PerPage  int
 	Now      time.Time
 	SpaceIDs []int64 // nil: the whole account; else only users with roles or invitations there
+	// Undelivered is the "Not delivered" filter, a tab of its own (Status
+	// ""): users whose pending invitation's newest email failed, or failed
+	// once and waits to be retried. Deactivated users are not in it.
+	Undelivered bool
 }
 
 // ListPage is one page of users and the counts behind the tabs.
@@ -126,6 +130,9 @@ type ListPage struct {
 	Total  int // rows matching the filter, all pages
 	Counts map[Status]int
 	All    int
+	// Undelivered counts the users the Undelivered filter holds, under the
+	// same search and spaces.
+	Undelivered int
 	// Until is when the clock alone next changes what the list says: the
 	// next moment a pending invitation expires (zero: none will).
 	Until time.Time
@@ -318,6 +325,9 @@ func (s *Service) List(ctx context.Context, access *spaces.Access, f ListFilter)
 	case "", Active, Invited, Expired, Deactivated:
 	default:
 		f.Status = "" // an unknown tab (a hand-edited URL) shows all
+	}
+	if f.Undelivered {
+		f.Status = "" // a tab of its own
 	}
 	if f.Page < 1 {
 		f.Page = 1

@@ -183,6 +183,16 @@
       });
   });
 
+  // ---- Tooltips ----
+  // Escape hides a tooltip without moving focus (WCAG 1.4.13); it shows
+  // again the next time.
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && e.target.classList && e.target.classList.contains("tip")) e.target.classList.add("tip-dismissed");
+  });
+  document.addEventListener("focusout", function (e) {
+    if (e.target.classList && e.target.classList.contains("tip")) e.target.classList.remove("tip-dismissed");
+  });
+
   // ---- Focus after a row action ----
   // The focused menu item leaves with the row it was in; put focus back on
   // the new row's menu button, or on the page when the row is gone.

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -30,6 +31,30 @@ type view struct {
 	Link     string
 	Expires  string
 	UsersURL string
+	Meaning  string // what the offered roles let the invitee do, in a sentence
+}
+
+// meaning says in one sentence what the roles offered mean. Messages
+// queued before the payload said which roles it offers are read from
+// their words.
+func meaning(p mail.Payload) string {
+	admin, member := p.OffersAdmin, p.OffersMember
+	if !admin && !member {
+		admin, member = strings.Contains(p.Roles, "Administrator"), strings.Contains(p.Roles, "Member")
+	}
+	const (
+		m = "“Member” means you can sign in and use the places you are a member of"
+		a = "“Administrator” means you can also invite people there and manage who has access"
+	)
+	switch {
+	case admin && member:
+		return m + "; " + a + "."
+	case admin:
+		return "“Administrator” means you can sign in, use those places, and invite people there and manage who has access."
+	case member:
+		return m + "."
+	}
+	return ""
 }
 
 // ExpiryFormat writes an expiry like "Monday 30 November 2026 at 14:05 UTC".
@@ -50,6 +75,9 @@ func (Renderer) Render(kind mail.Kind, p mail.Payload, link string) (mail.Render
 		Expires:  FormatExpiry(p.ExpiresAt),
 		UsersURL: p.UsersURL,
 		Greeting: "Hello,",
+	}
+	if kind.HasLink() {
+		v.Meaning = meaning(p)
 	}
 	if v.Inviter == "" {
 		v.Inviter = "An administrator"

@@ -13,7 +13,7 @@ func TestRender(t *testing.T) {
 	const link = "https://usher.example/invite/abc"
 	p := mail.Payload{
 		AccountName: "Acme", InviterName: "Ana Silva", InviteeName: "Bea Costa", InviteeEmail: "bea@example.com",
-		Roles: "Administrator of Sales, Member of Room 4", ExpiresAt: time.Date(2026, 11, 30, 14, 5, 0, 0, time.UTC),
+		Roles: "Administrator of Sales, Member of Room 4", OffersAdmin: true, OffersMember: true, ExpiresAt: time.Date(2026, 11, 30, 14, 5, 0, 0, time.UTC),
 		UsersURL: "https://usher.example/settings/users",
 	}
 	const expires = "Monday 30 November 2026 at 14:05 UTC"
@@ -48,8 +48,19 @@ func TestRender(t *testing.T) {
 			if !strings.Contains(r.HTML, `<html lang="en">`) || !strings.Contains(r.HTML, "<title>"+tt.subject+"</title>") {
 				t.Errorf("HTML part lacks its language or title:\n%s", r.HTML)
 			}
-			if tt.link != "" && !strings.Contains(r.HTML, `<a href="`+tt.link+`">`) {
-				t.Errorf("HTML part has no real link:\n%s", r.HTML)
+			if tt.link != "" && !strings.Contains(r.HTML, `<a href="`+tt.link+`" style="display:inline-block;background:#2f4fc7;`) {
+				t.Errorf("HTML part has no real link as a button:\n%s", r.HTML)
+			}
+			// The product's look, inline: the system font on a card.
+			for _, style := range []string{"font-family:system-ui,", "background:#ffffff;border:1px solid #d0d7de;border-radius:8px;"} {
+				if !strings.Contains(r.HTML, style) {
+					t.Errorf("HTML part lacks the style %q:\n%s", style, r.HTML)
+				}
+			}
+			// What the offered roles mean, to the invitee only.
+			const sentence = "“Member” means you can sign in and use the places you are a member of; “Administrator” means you can also invite people there and manage who has access."
+			if tt.kind.HasLink() != strings.Contains(r.Text, sentence) || tt.kind.HasLink() != strings.Contains(r.HTML, sentence) {
+				t.Errorf("the sentence about the roles should be in both parts of the invitee's emails only:\n%s\n%s", r.Text, r.HTML)
 			}
 		})
 	}
@@ -78,5 +89,27 @@ func TestRenderEscapesAndGuards(t *testing.T) {
 	}
 	if _, err := (emails.Renderer{}).Render("nonsense", p, ""); err == nil {
 		t.Error("an unknown kind rendered")
+	}
+}
+
+// TestRoleMeaning: the sentence names the roles offered, one or both,
+// also for messages queued before the payload said which they are.
+func TestRoleMeaning(t *testing.T) {
+	for _, tt := range []struct {
+		p    mail.Payload
+		want string
+	}{
+		{mail.Payload{Roles: "Member of Room 4", OffersMember: true}, "“Member” means you can sign in and use the places you are a member of."},
+		{mail.Payload{Roles: "Administrator", OffersAdmin: true}, "“Administrator” means you can sign in, use those places, and invite people there and manage who has access."},
+		{mail.Payload{Roles: "Member"}, "“Member” means you can sign in and use the places you are a member of."},
+	} {
+		tt.p.AccountName, tt.p.InviteeEmail = "Acme", "bea@example.com"
+		r, err := emails.Renderer{}.Render(mail.Invitation, tt.p, "https://usher.example/invite/abc")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(r.Text, tt.want) || !strings.Contains(r.HTML, tt.want) {
+			t.Errorf("%+v: want %q in both parts:\n%s", tt.p, tt.want, r.Text)
+		}
 	}
 }

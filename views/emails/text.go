@@ -8,7 +8,8 @@ import "text/template"
 var textTemplates = template.Must(template.New("text").Parse(`
 {{- define "roles"}}{{if .Roles}}
 Roles offered: {{.Roles}}
-{{end}}{{end}}
+{{if .Meaning}}{{.Meaning}}
+{{end}}{{end}}{{end}}
 
 {{- define "invitation" -}}
 {{.Greeting}}

@@ -131,6 +131,23 @@ func TestAccessibility(t *testing.T) {
 	admin.do("open Remove from this space", chromedp.Click(chromedp.Search(`//a[starts-with(normalize-space(), "Remove from this space")]`)),
 		chromedp.WaitVisible(chromedp.CSS("dialog[open]")))
 	axe.check(admin, "remove from space confirmation dialog")
+	// The mail server refusing connections (issue 14): the account-wide
+	// notice, the row's note with its reason shown, the Not delivered tab;
+	// then, the server mended, a delivery in Manage invitation's history.
+	d := newDeliverySite(t)
+	failing := newBrowser(t, d.e).person()
+	failing.signIn(apptest.AdminEmail, apptest.AdminPassword)
+	for _, pg := range d.pages() {
+		failing.open(pg.path)
+		axe.check(failing, pg.name)
+	}
+	failing.open("/settings/users")
+	failing.do("focus the delivery note", chromedp.Focus(chromedp.CSS(".col-status .tip")))
+	axe.check(failing, "users, a delivery note's reason shown")
+	for _, pg := range d.mended(t) {
+		failing.open(pg.path)
+		axe.check(failing, pg.name)
+	}
 }
 
 // checkPage is a page the checkers open, by name.
@@ -226,6 +243,17 @@ func TestHTMLValid(t *testing.T) {
 			t.Errorf("htmx's GET %s answered a whole page, not a fragment", f.path)
 		}
 	}
+
+	// The mail server refusing connections, then mended (issue 14).
+	d := newDeliverySite(t)
+	failing := d.e.SignIn(t, apptest.AdminEmail, apptest.AdminPassword)
+	check := func(pages []checkPage) {
+		for _, pg := range pages {
+			h.add(pg.name, pg.path, d.e.Get(t, failing, pg.path), http.StatusOK)
+		}
+	}
+	check(d.pages())
+	check(d.mended(t))
 
 	h.validate()
 }

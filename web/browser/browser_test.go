@@ -66,7 +66,7 @@ func TestInvitationStory(t *testing.T) {
 	eval[int](admin, `window.__marker = 1`)
 	admin.openMenu(bo)
 	admin.choose(bo, "Resend invitation link")
-	admin.waitBanner("Invitation resent to " + bo + ".")
+	admin.waitBanner("Invitation link will be resent to " + bo + ".")
 	if !eval[bool](admin, `window.__marker === 1`) {
 		t.Fatal("Resend loaded a new page; it should update the row and banner in place")
 	}
@@ -134,7 +134,7 @@ func TestExpiredInvitation(t *testing.T) {
 		t.Fatalf("an expired row's menu has %q; want Send new invitation and no copy or resend", items)
 	}
 	admin.choose(bo, "Send new invitation")
-	admin.waitBanner("A new invitation was sent to " + bo + ".")
+	admin.waitBanner("A new invitation will be sent to " + bo + ".")
 	if got := admin.status(bo); got != "Invited" {
 		t.Fatalf("bo's row after Send new invitation says %q, want Invited", got)
 	}
@@ -207,7 +207,7 @@ func TestInviteSeveral(t *testing.T) {
 	}
 	send("cy@example.com, Dee@example.com")
 	admin.waitPath("/settings/users")
-	admin.waitBanner("Invitations sent to cy@example.com and dee@example.com.")
+	admin.waitBanner("Invitations will be sent to cy@example.com and dee@example.com.")
 	for _, em := range []string{"cy@example.com", "dee@example.com"} {
 		if got := admin.status(em); got != "Invited" {
 			t.Errorf("%s is %q, want Invited", em, got)
@@ -221,7 +221,7 @@ func TestInviteSeveral(t *testing.T) {
 		t.Fatalf("with an address already invited, the page is %q; want the form again", h)
 	}
 	page := admin.text("main")
-	for _, want := range []string{"Invitation sent to eve@example.com.", "dee@example.com already has a pending invitation"} {
+	for _, want := range []string{"Invitation will be sent to eve@example.com.", "dee@example.com already has a pending invitation"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page should say %q:\n%s", want, page)
 		}
@@ -277,7 +277,7 @@ func TestKeyboardOnly(t *testing.T) {
 		admin.do("Shift+Tab", chromedp.KeyEvent(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift)))
 	}
 	admin.navigateBy("invite with Enter in the name", chromedp.KeyEvent(kb.Enter))
-	admin.waitBanner("Invitation sent to " + bo + ".")
+	admin.waitBanner("Invitation will be sent to " + bo + ".")
 	if line := inviteLine(admin, bo); !strings.HasSuffix(line, "as Member, Administrator of Front Desk") {
 		t.Errorf("bo's invite line is %q; want the account's Member and Administrator of Front Desk", line)
 	}
@@ -328,7 +328,7 @@ func TestKeyboardOnly(t *testing.T) {
 		t.Fatalf("focus is on %q, want Resend invitation link", got)
 	}
 	key(kb.Enter, "Enter on Resend invitation link")
-	admin.waitBanner("Invitation resent to " + bo + ".")
+	admin.waitBanner("Invitation link will be resent to " + bo + ".")
 	delivered(t, e, bo, 2)
 
 	// Cancel through the dialog, still by keyboard; the dialog's focus
@@ -387,7 +387,7 @@ func TestWithoutJavaScript(t *testing.T) {
 	}
 	admin.navigateBy("post Resend invitation link", chromedp.Click(button("Resend invitation link")))
 	admin.waitPath("/settings/users")
-	admin.waitBanner("Invitation resent to " + bo + ".")
+	admin.waitBanner("Invitation link will be resent to " + bo + ".")
 	if l := linkIn(t, delivered(t, e, bo, 2)[1]); l != link {
 		t.Fatalf("the reminder carries %q, want the same link %q", l, link)
 	}

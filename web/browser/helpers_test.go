@@ -500,7 +500,7 @@ func (p *Person) invite(email, name, role string) {
 		chromedp.Click(chromedp.CSS(`input[name="role"][value="`+role+`"]`)))
 	p.navigateBy("send the invitation", chromedp.Click(button("Send invitation")))
 	p.waitPath("/settings/users")
-	p.waitBanner("Invitation sent to " + email + ".")
+	p.waitBanner("Invitation will be sent to " + email + ".")
 }
 
 // ---- Email ----

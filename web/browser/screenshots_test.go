@@ -51,7 +51,7 @@ func TestScreenshots(t *testing.T) {
 	admin.open("/settings/users")
 	admin.openMenu(pending)
 	admin.choose(pending, "Resend invitation link")
-	admin.waitBanner("Invitation resent to " + pending + ".")
+	admin.waitBanner("Invitation link will be resent to " + pending + ".")
 	admin.shot(dir, "users-1280-after-resend", false) // what the admin sees at that moment
 	eval[chromedp.Void](admin, `window.scrollTo(0, 0)`)
 	admin.shot(dir, "users-1280-banner", false)

@@ -81,7 +81,7 @@ func TestUnitAdminInvitesToWaitingArea(t *testing.T) {
 	p.addRole("meeting room", "1 space matches.")
 	p.navigateBy("send the invitation", chromedp.Click(button("Send invitation")))
 	p.waitPath("/settings/users")
-	p.waitBanner("Invitation sent to " + ivy + ".")
+	p.waitBanner("Invitation will be sent to " + ivy + ".")
 	line := inviteLine(p, ivy)
 	if !strings.Contains(line, "Member of Meeting Room 1") || !strings.Contains(line, "Member of Waiting Area 2") {
 		t.Fatalf("Ivy's invite line should name both roles, got %q", line)
