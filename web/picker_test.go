@@ -110,7 +110,7 @@ func TestPickerWithoutJSInvite(t *testing.T) {
 	})
 
 	res := w.e.Post(t, una, "/settings/users/invite", url.Values{"email": {pat}, "role_" + cid(w.room): {"member"}})
-	w.mustFlash(t, una, res, "Invitation sent to "+pat+".")
+	w.mustFlash(t, una, res, "Invitation will be sent to "+pat+".")
 	_, inv, _, err := w.e.App.Invitations.Details(t.Context(), w.actor(t, w.admin), w.userID(t, pat))
 	if err != nil {
 		t.Fatal(err)

@@ -282,7 +282,7 @@ func TestPickerWithoutJavaScript(t *testing.T) {
 		t.Fatalf("after Remove the form lists %q; want Room 2 of Clinic 02 only", got)
 	}
 	p.navigateBy("send", chromedp.Click(button("Send invitation")))
-	p.waitBanner("Invitation sent to " + bo + ".")
+	p.waitBanner("Invitation will be sent to " + bo + ".")
 	if line := inviteLine(p, bo); !strings.HasSuffix(line, "as Administrator of Room 2") {
 		t.Errorf("bo's invite line is %q; want Administrator of Room 2 only", line)
 	}
