@@ -96,6 +96,10 @@ type Listed struct {
 	User
 	Grants []spaces.Grant
 	Invite *Invite // nil unless an invitation is pending
+	// InvitedBy names who sent the invitation they joined by, or the
+	// pending one; "" for those who never had one (created from the
+	// command line or the setup page).
+	InvitedBy string
 }
 
 // Sort names an order of the users list.
@@ -118,6 +122,10 @@ type ListFilter struct {
 	PerPage  int
 	Now      time.Time
 	SpaceIDs []int64 // nil: the whole account; else only users with roles or invitations there
+	// Holding, a user id, asks whether the filter (tab, search, spaces)
+	// matches that user: ListPage.Holds, from the same snapshot as the
+	// counts. A row action asks it to know whether its row leaves the view.
+	Holding int64
 }
 
 // ListPage is one page of users and the counts behind the tabs.
@@ -129,6 +137,17 @@ type ListPage struct {
 	// Until is when the clock alone next changes what the list says: the
 	// next moment a pending invitation expires (zero: none will).
 	Until time.Time
+	// Holds says whether the filter matches the user ListFilter.Holding
+	// names (false when it names none).
+	Holds bool
+}
+
+// Pages is how many pages the list's filter fills (at least 1).
+func (p ListPage) Pages(perPage int) int {
+	if perPage <= 0 {
+		perPage = PerPage
+	}
+	return max(1, (p.Total+perPage-1)/perPage)
 }
 
 // SetupInput is what the first-run page asks for.
