@@ -211,8 +211,9 @@ const rankExpr = `(CASE WHEN u.deactivated_at IS NOT NULL THEN 2 WHEN u.activate
 // without a name (kept by triggers, migration 0004).
 const sortName = `u.sort_name`
 
-// joinedExpr is when a user joined, or was first invited if they have not.
-const joinedExpr = `coalesce(u.activated_at, u.created_at)`
+// joinedOrder orders by when users joined, those who have not after those
+// who have (migration 0008's indexes); each key takes the direction.
+var joinedOrder = []string{`(u.activated_at IS NULL)`, `u.activated_at`, `u.id`}
 
 // The rowids of the search indexes users_search and users_grams are a
 // user's id plus their rank times 2^40 (migration 0002), so that each
@@ -386,7 +387,7 @@ func escapeLike(s string) string {
 }
 
 // listOrder is the ORDER BY of a sort: each is the key of an index
-// (users_sort_name, the email index, users_joined, and their rank twins), and
+// (users_sort_name, the email index, users_joined_at, and their rank twins), and
 // a descending sort walks it backwards.
 func listOrder(f users.ListFilter) string {
 	dir := " ASC"
@@ -401,8 +402,8 @@ func listOrder(f users.ListFilter) string {
 			return " ORDER BY " + rankExpr + dir + ", " + sortName + " COLLATE NOCASE" + dir + ", u.id" + dir
 		}
 		// One tab is one rank: by name, which SQLite sees is one index.
-	case users.ByCreated:
-		return " ORDER BY " + joinedExpr + dir + ", u.id" + dir
+	case users.ByJoined:
+		return " ORDER BY " + strings.Join(joinedOrder, dir+", ") + dir
 	}
 	return " ORDER BY " + sortName + " COLLATE NOCASE" + dir + ", u.id" + dir
 }

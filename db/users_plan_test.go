@@ -79,8 +79,8 @@ func sortIndexes(f users.ListFilter) (all, tab string) {
 	switch f.Sort {
 	case users.ByEmail:
 		return "sqlite_autoindex_users_1", "users_rank_email"
-	case users.ByCreated:
-		return "users_joined", "users_rank_joined"
+	case users.ByJoined:
+		return "users_joined_at", "users_rank_joined_at"
 	case users.ByStatus:
 		return "users_rank_sort_name", "users_rank_sort_name"
 	}
@@ -162,7 +162,7 @@ func checkNoScan(t *testing.T, plan []planLine) {
 func planFilters(now time.Time) []users.ListFilter {
 	var out []users.ListFilter
 	for _, st := range []users.Status{"", users.Active, users.Invited, users.Expired, users.Deactivated} {
-		for _, sort := range []users.Sort{users.ByName, users.ByEmail, users.ByStatus, users.ByCreated} {
+		for _, sort := range []users.Sort{users.ByName, users.ByEmail, users.ByStatus, users.ByJoined} {
 			for _, desc := range []bool{false, true} {
 				for _, q := range []string{"", "son", "élo", "jo"} {
 					for _, spaceIDs := range [][]int64{nil, {2, 3}} {
@@ -461,7 +461,7 @@ func TestWalkAndIndexAgree(t *testing.T) {
 	}
 	for _, q := range []string{"", "a", "Ö", "ö", "ë", "zoë", "ÅBERG", "élodie", "Élodie", "%", "_u", "0%", "son1", "@EXAMPLE", "e"} {
 		for _, tab := range []users.Status{"", users.Active, users.Invited, users.Expired} {
-			for _, sort := range []users.Sort{users.ByName, users.ByEmail, users.ByCreated} {
+			for _, sort := range []users.Sort{users.ByName, users.ByEmail, users.ByJoined} {
 				for _, spaceIDs := range [][]int64{nil, {2}, {4, 3}} {
 					f := users.ListFilter{Query: q, Status: tab, Sort: sort, SpaceIDs: spaceIDs, Page: 1, PerPage: 1000, Now: now}
 					if !filtered(f) {

@@ -89,7 +89,7 @@ func TestRowActionCountsFollow(t *testing.T) {
 	// Activate on the Deactivated tab: the row goes back to Invited, and
 	// the banner says so.
 	res = f.rowPost(t, ids[1], "activate", "/settings/users?status=deactivated")
-	checkOOBBanner(t, res.Body, "success", "a2@example.com was activated. a2@example.com is now under Invited.")
+	checkOOBBanner(t, res.Body, "success", "a2@example.com was activated. They are now under Invited.")
 	if got := text(res.Body); !strings.Contains(got, "Deactivated 0") || !strings.Contains(got, "No users match") {
 		t.Errorf("the Deactivated tab should be empty now:\n%s", got)
 	}
@@ -99,7 +99,7 @@ func TestRowActionCountsFollow(t *testing.T) {
 	f.Clock.Advance(8 * 24 * time.Hour)
 	f.signInAgain(t)
 	res = f.rowPost(t, ids[2], "renew", "/settings/users?status=expired")
-	checkOOBBanner(t, res.Body, "success", "A new invitation was sent to a3@example.com. a3@example.com is now under Invited.")
+	checkOOBBanner(t, res.Body, "success", "A new invitation was sent to a3@example.com. They are now under Invited.")
 	got = text(res.Body)
 	for _, want := range []string{"Invited 1", "Invitation expired 2", "Showing 1–2 of 2"} {
 		if !strings.Contains(got, want) {
@@ -123,7 +123,7 @@ func TestRowActionLeavesSearch(t *testing.T) {
 	f := newFixture(t, apptest.Options{SMTP: true})
 	id, _ := f.member(t, "mia@example.com", "Mia Lund")
 	res := f.Post(t, f.admin, "/settings/users/"+strconv.FormatInt(id, 10)+"/edit", url.Values{"name": {"Nora Lund"}, "return": {"/settings/users?q=mia+l"}}, apptest.HTMX...)
-	checkOOBBanner(t, res.Body, "success", "Changes to mia@example.com saved. mia@example.com no longer matches the search.")
+	checkOOBBanner(t, res.Body, "success", "Changes to mia@example.com saved. They no longer match the search.")
 	if res.Header.Get("HX-Retarget") != "#users-results" || !strings.Contains(text(res.Body), "No users match") {
 		t.Errorf("the search's results should be read again, empty now:\n%s", res.Body)
 	}

@@ -171,10 +171,10 @@ func (s *Server) rowAfter(c echo.Context, ch users.Changed, b components.Banner)
 // of its new status, or out of the search's results.
 func wentWhere(q listQuery, l users.Listed, now time.Time) string {
 	if st := l.StatusAt(now); q.Status != "" && st != q.Status {
-		return l.Email + " is now under " + tabLabel(st) + "."
+		return "They are now under " + tabLabel(st) + "."
 	}
 	if q.Q != "" {
-		return l.Email + " no longer matches the search."
+		return "They no longer match the search."
 	}
 	return ""
 }

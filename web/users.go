@@ -53,8 +53,10 @@ func listQueryOf(v url.Values) listQuery {
 		q.Q = q.Q[:200]
 	}
 	switch s := users.Sort(v.Get("sort")); s {
-	case users.ByEmail, users.ByStatus, users.ByCreated:
+	case users.ByEmail, users.ByStatus, users.ByJoined:
 		q.Sort = s
+	case "created": // the column's name before it was Joined (issue 14)
+		q.Sort = users.ByJoined
 	default:
 		q.Sort = users.ByName
 	}
@@ -121,7 +123,7 @@ var sortColumns = []struct {
 }{
 	{users.ByName, "Name"},
 	{users.ByStatus, "Status"},
-	{users.ByCreated, "Joined"},
+	{users.ByJoined, "Joined"},
 }
 
 // sortChoices are the orders the small screens' sort control offers (the
@@ -133,7 +135,7 @@ var sortChoices = []struct {
 	{users.ByName, "Name"},
 	{users.ByEmail, "Email"},
 	{users.ByStatus, "Status"},
-	{users.ByCreated, "Joined"},
+	{users.ByJoined, "Joined"},
 }
 
 // tabLabel is the name of the tab that lists status st.

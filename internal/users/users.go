@@ -106,10 +106,10 @@ type Listed struct {
 type Sort string
 
 const (
-	ByName    Sort = "name"
-	ByEmail   Sort = "email"
-	ByStatus  Sort = "status"
-	ByCreated Sort = "created"
+	ByName   Sort = "name"
+	ByEmail  Sort = "email"
+	ByStatus Sort = "status"
+	ByJoined Sort = "joined"
 )
 
 // ListFilter selects a page of the users list.

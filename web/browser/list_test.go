@@ -102,7 +102,7 @@ func TestListRenewLeavesExpiredTab(t *testing.T) {
 	}
 	admin.openMenu("gus@example.com")
 	admin.choose("gus@example.com", "Send new invitation")
-	admin.waitBanner("A new invitation was sent to gus@example.com. gus@example.com is now under Invited.")
+	admin.waitBanner("A new invitation was sent to gus@example.com. They are now under Invited.")
 	if got := admin.rowEmails(); len(got) != 1 || got[0] != "hana@example.com" {
 		t.Errorf("after Send new invitation the Invitation expired tab lists %q, want hana alone", got)
 	}
@@ -284,6 +284,6 @@ func TestListScreenshots(t *testing.T) {
 	admin.openMenu(pending)
 	admin.choose(pending, "Deactivate user")
 	admin.confirm("Deactivate user")
-	admin.waitBanner(pending + " was deactivated and signed out everywhere. " + pending + " is now under Deactivated.")
+	admin.waitBanner(pending + " was deactivated and signed out everywhere. They are now under Deactivated.")
 	admin.shot(dir, "list-1280-moved", false)
 }

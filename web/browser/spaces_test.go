@@ -163,7 +163,7 @@ func sel(spaceID int64) string { return "role_" + strconv.FormatInt(spaceID, 10)
 // invitation offers ("Offered: …"; "" for none).
 func offeredRoles(p *Person, email string) string {
 	p.t.Helper()
-	return eval[string](p, `(() => { const r = `+rowJS(email)+`; const l = r && r.querySelector(".col-roles .offered"); return l ? l.innerText.trim() : "" })()`)
+	return eval[string](p, `(() => { const r = `+rowJS(email)+`; const l = r && r.querySelector(".col-roles .offered"); return l ? l.innerText.replace(/\s+/g, " ").trim() : "" })()`)
 }
 
 // peopleIn lists the emails in a section (Administrators or Members) of a
