@@ -2,7 +2,9 @@ package browser_test
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -268,13 +270,17 @@ func TestListScreenshots(t *testing.T) {
 	admin := b.person()
 	admin.signIn(apptest.AdminEmail, apptest.AdminPassword)
 	for _, width := range []int64{1280, 375} {
+		name := "list-" + strconv.FormatInt(width, 10)
 		if width == 375 {
 			admin.do("phone viewport", chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
 		}
 		for _, scheme := range []string{"light", "dark"} {
 			admin.media(scheme)
 			admin.open("/settings/users")
-			admin.shot(dir, "list-"+map[int64]string{1280: "1280", 375: "375"}[width]+"-"+scheme, true)
+			admin.shot(dir, name+"-"+scheme, true)
+			if width == 375 {
+				admin.shot(dir, name+"-"+scheme+"-top", false) // what a phone shows first
+			}
 		}
 		admin.media("light")
 	}
@@ -286,4 +292,20 @@ func TestListScreenshots(t *testing.T) {
 	admin.confirm("Deactivate user")
 	admin.waitBanner(pending + " was deactivated and signed out everywhere. They are now under Deactivated.")
 	admin.shot(dir, "list-1280-moved", false)
+
+	// Many users: counts with separators, and a page past the end.
+	many := apptest.New(t, apptest.Options{SMTP: true, Env: map[string]string{"USHER_SEND_LIMIT": "100000"}})
+	many.SetupAdmin(t)
+	var emails []string
+	for i := range 1200 {
+		emails = append(emails, fmt.Sprintf("person%04d@example.org", i))
+	}
+	invitePending(t, many, emails...)
+	mb := newBrowser(t, many)
+	big := mb.person()
+	big.signIn(apptest.AdminEmail, apptest.AdminPassword)
+	big.open("/settings/users?page=3")
+	big.shot(dir, "list-1280-many", false)
+	big.open("/settings/users?page=9999")
+	big.shot(dir, "list-1280-past-the-end", false)
 }
