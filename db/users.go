@@ -507,7 +507,8 @@ func holdsQuery(f users.ListFilter) (string, []any) {
 	}
 	fc, fa := filterWhere(f, true)
 	conds, args = append(conds, fc...), append(args, fa...)
-	return `SELECT EXISTS (SELECT 1 FROM users u WHERE ` + strings.Join(conds, " AND ") + `)`, args
+	// One primary-key read: the count is 0 or 1.
+	return `SELECT count(*) FROM users u WHERE ` + strings.Join(conds, " AND "), args
 }
 
 // nextExpiryQuery is the first expiry of a pending invitation after a

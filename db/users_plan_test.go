@@ -205,6 +205,17 @@ func checkListPlans(t *testing.T, d *DB) {
 		"row invitations": {rowInvitesQuery + in, args},
 		"row roles":       {rowRolesQuery(in), append(args, args...)},
 		"next expiry":     {nextExpiryQuery, []any{now.Unix()}},
+		"row inviters":    {invitedByQuery + in + ` ORDER BY i.id`, args},
+		"holds a user": func() struct {
+			q    string
+			args []any
+		} {
+			q, a := holdsQuery(users.ListFilter{Status: users.Invited, Query: "son", SpaceIDs: []int64{2, 3}, Holding: 7, Now: now})
+			return struct {
+				q    string
+				args []any
+			}{q, a}
+		}(),
 	} {
 		q, args := c.q, c.args
 		t.Run(name, func(t *testing.T) { checkNoScan(t, explain(t, d, q, args)) })
