@@ -241,7 +241,7 @@ func TestPagePastTheEnd(t *testing.T) {
 	for _, h := range [][]string{nil, {"HX-Request", "true", "HX-Target", "users-results"}} {
 		res := f.Get(t, f.admin, "/settings/users?page=9999", h...)
 		got := text(res.Body)
-		if res.StatusCode != http.StatusOK || !strings.Contains(got, "Page 9999 is past the end") || strings.Contains(got, "No users yet") {
+		if res.StatusCode != http.StatusOK || !strings.Contains(got, "Page 9999 is past the end There are 61 users, on 2 pages.") || strings.Contains(got, "No users yet") {
 			t.Errorf("page 9999 (htmx %v) should say it is past the end:\n%s", h != nil, got)
 		}
 		if !strings.Contains(res.Body, `href="/settings/users?page=2">Go to the last page, page 2</a>`) {
