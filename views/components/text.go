@@ -19,7 +19,7 @@ func List(items []string) string {
 	case len(items) == 1:
 		return items[0]
 	case len(items) > named+1:
-		return strings.Join(items[:named], ", ") + " and " + strconv.Itoa(len(items)-named) + " others"
+		return strings.Join(items[:named], ", ") + " and " + Count(len(items)-named) + " others"
 	}
 	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
