@@ -20,7 +20,7 @@ func TestListsOutnumberingReaders(t *testing.T) {
 	store := NewUserStore(d)
 	now := time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
 	filter := func(i int) users.ListFilter {
-		return users.ListFilter{Query: fmt.Sprint("q", i%4), Sort: []users.Sort{users.ByName, users.ByEmail, users.ByCreated}[i%3], Page: 1, PerPage: 50, Now: now}
+		return users.ListFilter{Query: fmt.Sprint("q", i%4), Sort: []users.Sort{users.ByName, users.ByEmail, users.ByJoined}[i%3], Page: 1, PerPage: 50, Now: now}
 	}
 	list := func(i int) (users.ListPage, error) {
 		// Not a measure of time: a stop for a test that would hang.

@@ -211,8 +211,9 @@ const rankExpr = `(CASE WHEN u.deactivated_at IS NOT NULL THEN 2 WHEN u.activate
 // without a name (kept by triggers, migration 0004).
 const sortName = `u.sort_name`
 
-// joinedExpr is when a user joined, or was first invited if they have not.
-const joinedExpr = `coalesce(u.activated_at, u.created_at)`
+// joinedOrder orders by when users joined, those who have not after those
+// who have (migration 0008's indexes); each key takes the direction.
+var joinedOrder = []string{`(u.activated_at IS NULL)`, `u.activated_at`, `u.id`}
 
 // The rowids of the search indexes users_search and users_grams are a
 // user's id plus their rank times 2^40 (migration 0002), so that each
@@ -408,7 +409,7 @@ func escapeLike(s string) string {
 }
 
 // listOrder is the ORDER BY of a sort: each is the key of an index
-// (users_sort_name, the email index, users_joined, and their rank twins), and
+// (users_sort_name, the email index, users_joined_at, and their rank twins), and
 // a descending sort walks it backwards.
 func listOrder(f users.ListFilter) string {
 	dir := " ASC"
@@ -423,8 +424,8 @@ func listOrder(f users.ListFilter) string {
 			return " ORDER BY " + rankExpr + dir + ", " + sortName + " COLLATE NOCASE" + dir + ", u.id" + dir
 		}
 		// One tab is one rank: by name, which SQLite sees is one index.
-	case users.ByCreated:
-		return " ORDER BY " + joinedExpr + dir + ", u.id" + dir
+	case users.ByJoined:
+		return " ORDER BY " + strings.Join(joinedOrder, dir+", ") + dir
 	}
 	return " ORDER BY " + sortName + " COLLATE NOCASE" + dir + ", u.id" + dir
 }
@@ -518,6 +519,20 @@ func countQuery(f users.ListFilter) (string, []any) {
 		WHERE c0.status_rank = 0 AND c1.status_rank = 1 AND c2.status_rank = 2`, []any{tomorrow / 86400, now, tomorrow}
 }
 
+// holdsQuery asks whether the list's filter (tab, search, spaces) matches
+// the user f.Holding: the conditions a page walk tests, on one row.
+func holdsQuery(f users.ListFilter) (string, []any) {
+	conds := []string{`u.id = ?`}
+	args := []any{f.Holding}
+	if c, a := statusWhere(f.Status, f.Now.Unix(), false); c != "" {
+		conds, args = append(conds, c), append(args, a...)
+	}
+	fc, fa := filterWhere(f, true)
+	conds, args = append(conds, fc...), append(args, fa...)
+	// One primary-key read: the count is 0 or 1.
+	return `SELECT count(*) FROM users u WHERE ` + strings.Join(conds, " AND "), args
+}
+
 // nextExpiryQuery is the first expiry of a pending invitation after a
 // time: one probe of users_rank_expires.
 const nextExpiryQuery = `SELECT min(u.invite_expires_at) FROM users u WHERE ` + rankExpr + ` = 1 AND u.invite_expires_at > ?`
@@ -557,6 +572,12 @@ func (s *UserStore) List(ctx context.Context, f users.ListFilter) (users.ListPag
 		return page, errs.Wrap(err, "counting users")
 	}
 	page.Until = fromUnix(until)
+	if f.Holding != 0 {
+		q, args := holdsQuery(f)
+		if err := tx.QueryRowContext(ctx, q, args...).Scan(&page.Holds); err != nil {
+			return page, errs.Wrap(err, "listing users")
+		}
+	}
 	offset := (f.Page - 1) * f.PerPage
 	if offset >= page.Total {
 		return page, nil // past the last page: nothing to read
@@ -699,11 +720,41 @@ func fillRows(ctx context.Context, q querier, rows []users.Listed, ids []int64) 
 	if err := rs.Err(); err != nil {
 		return errs.Wrap(err, "reading roles")
 	}
+	inviters, err := invitedBy(ctx, q, in, args)
+	if err != nil {
+		return err
+	}
 	for i := range rows {
 		rows[i].Grants = grants[rows[i].ID]
 		rows[i].Invite = invites[rows[i].ID]
+		rows[i].InvitedBy = inviters[rows[i].ID]
 	}
 	return nil
+}
+
+// invitedByQuery names who sent each user's newest invitation that is
+// pending or was accepted: the one they joined by, or are invited by. It
+// is completed by an IN list of user ids.
+const invitedByQuery = `
+	SELECT i.user_id, i.inviter_name FROM invitations i
+	WHERE i.state IN ('pending', 'accepted') AND i.user_id IN `
+
+func invitedBy(ctx context.Context, q querier, in string, args []any) (map[int64]string, error) {
+	rs, err := q.QueryContext(ctx, invitedByQuery+in+` ORDER BY i.id`, args...)
+	if err != nil {
+		return nil, errs.Wrap(err, "reading who invited")
+	}
+	defer rs.Close()
+	out := map[int64]string{}
+	for rs.Next() {
+		var id int64
+		var name string
+		if err := rs.Scan(&id, &name); err != nil {
+			return nil, errs.Wrap(err, "reading who invited")
+		}
+		out[id] = name
+	}
+	return out, errs.Wrap(rs.Err(), "reading who invited")
 }
 
 func prefixed(p, cols string) string {

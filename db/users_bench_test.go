@@ -68,7 +68,7 @@ func BenchmarkList(b *testing.B) {
 		{"tab invited", users.ListFilter{Status: users.Invited}},
 		{"tab expired by email", users.ListFilter{Status: users.Expired, Sort: users.ByEmail}},
 		{"page 1000", users.ListFilter{Page: 1000}},
-		{"page 1000 by joined", users.ListFilter{Page: 1000, Sort: users.ByCreated, Desc: true}},
+		{"page 1000 by joined", users.ListFilter{Page: 1000, Sort: users.ByJoined, Desc: true}},
 		{"unit administrator", users.ListFilter{SpaceIDs: unit}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {

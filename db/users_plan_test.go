@@ -81,8 +81,8 @@ func sortIndexes(f users.ListFilter) (all, tab string) {
 	switch f.Sort {
 	case users.ByEmail:
 		return "sqlite_autoindex_users_1", "users_rank_email"
-	case users.ByCreated:
-		return "users_joined", "users_rank_joined"
+	case users.ByJoined:
+		return "users_joined_at", "users_rank_joined_at"
 	case users.ByStatus:
 		return "users_rank_sort_name", "users_rank_sort_name"
 	}
@@ -164,7 +164,7 @@ func checkNoScan(t *testing.T, plan []planLine) {
 func planFilters(now time.Time) []users.ListFilter {
 	var out []users.ListFilter
 	for _, st := range []users.Status{"", users.Active, users.Invited, users.Expired, users.Deactivated} {
-		for _, sort := range []users.Sort{users.ByName, users.ByEmail, users.ByStatus, users.ByCreated} {
+		for _, sort := range []users.Sort{users.ByName, users.ByEmail, users.ByStatus, users.ByJoined} {
 			for _, desc := range []bool{false, true} {
 				for _, q := range []string{"", "son", "élo", "jo"} {
 					for _, spaceIDs := range [][]int64{nil, {2, 3}} {
@@ -175,7 +175,7 @@ func planFilters(now time.Time) []users.ListFilter {
 		}
 	}
 	// The Not delivered filter, a tab of its own (issue 14).
-	for _, sort := range []users.Sort{users.ByName, users.ByEmail, users.ByStatus, users.ByCreated} {
+	for _, sort := range []users.Sort{users.ByName, users.ByEmail, users.ByStatus, users.ByJoined} {
 		for _, q := range []string{"", "son", "élo", "jo"} {
 			for _, spaceIDs := range [][]int64{nil, {2, 3}} {
 				out = append(out, users.ListFilter{Undelivered: true, Sort: sort, Query: q, SpaceIDs: spaceIDs, Page: 3, PerPage: 50, Now: now})
@@ -227,6 +227,17 @@ func checkListPlans(t *testing.T, d *DB) {
 		"outage start":  {outageStartQuery, []any{5}},
 		"attempt":       {attemptQuery, []any{5}},
 		"any queued":    {anyQueuedQuery, nil},
+		"row inviters":    {invitedByQuery + in + ` ORDER BY i.id`, args},
+		"holds a user": func() struct {
+			q    string
+			args []any
+		} {
+			q, a := holdsQuery(users.ListFilter{Status: users.Invited, Query: "son", SpaceIDs: []int64{2, 3}, Holding: 7, Now: now})
+			return struct {
+				q    string
+				args []any
+			}{q, a}
+		}(),
 	} {
 		q, args := c.q, c.args
 		t.Run(name, func(t *testing.T) { checkNoScan(t, explain(t, d, q, args)) })
@@ -483,7 +494,7 @@ func TestWalkAndIndexAgree(t *testing.T) {
 	}
 	for _, q := range []string{"", "a", "Ö", "ö", "ë", "zoë", "ÅBERG", "élodie", "Élodie", "%", "_u", "0%", "son1", "@EXAMPLE", "e"} {
 		for _, tab := range []users.Status{"", users.Active, users.Invited, users.Expired} {
-			for _, sort := range []users.Sort{users.ByName, users.ByEmail, users.ByCreated} {
+			for _, sort := range []users.Sort{users.ByName, users.ByEmail, users.ByJoined} {
 				for _, spaceIDs := range [][]int64{nil, {2}, {4, 3}} {
 					f := users.ListFilter{Query: q, Status: tab, Sort: sort, SpaceIDs: spaceIDs, Page: 1, PerPage: 1000, Now: now}
 					if !filtered(f) {

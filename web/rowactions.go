@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -46,8 +48,8 @@ var rowActions = []rowAction{
 		post: (*Server).activate},
 	{action: users.CancelInvite, item: userviews.Action{Path: "cancel", Label: "Cancel invitation", Kind: userviews.Dialog, Danger: true, Group: 2},
 		get: (*Server).cancelConfirm, post: (*Server).cancel},
-	{action: users.DeactivateUser, item: userviews.Action{Path: "deactivate", Label: "Deactivate user", Danger: true, Group: 2},
-		post: (*Server).deactivate},
+	{action: users.DeactivateUser, item: userviews.Action{Path: "deactivate", Label: "Deactivate user", Kind: userviews.Dialog, Danger: true, Group: 2},
+		get: (*Server).deactivateConfirm, post: (*Server).deactivate},
 	{action: users.DeleteUser, item: userviews.Action{Path: "delete", Label: "Delete user", Kind: userviews.Dialog, Danger: true, Group: 2},
 		get: (*Server).deleteConfirm, post: (*Server).deleteUser},
 }
@@ -70,33 +72,43 @@ func (s *Server) handle(h func(*Server, echo.Context) error) echo.HandlerFunc {
 }
 
 // menuItems is every row action's item, for the template the browser
-// makes each row's menu from (userviews.MenuItems).
-var menuItems = func() []userviews.Action {
+// makes each row's menu from (userviews.MenuItems). (Made by New, as
+// rowItems.)
+func menuItems() []userviews.Action {
 	var out []userviews.Action
 	for _, a := range rowActions {
 		out = append(out, a.item)
 	}
 	return out
-}()
+}
 
-// rowMenus is the menu of a row in each status: the actions
-// users.ActionsFor offers, group by group. (Made by New: rowActions holds
-// the handlers, which make rows.)
-func rowMenus() map[users.Status][]userviews.Action {
-	out := map[users.Status][]userviews.Action{}
+// rowItems is each row action's menu item, checked against every status's
+// actions in users.ActionsFor. (Made by New: rowActions holds the
+// handlers, which make rows.)
+func rowItems() map[users.Action]userviews.Action {
+	out := map[users.Action]userviews.Action{}
+	for _, a := range rowActions {
+		out[a.action] = a.item
+	}
 	for _, st := range []users.Status{users.Active, users.Invited, users.Expired, users.Deactivated} {
-		var items []userviews.Action
 		for _, act := range users.ActionsFor(st) {
-			i := slices.IndexFunc(rowActions, func(a rowAction) bool { return a.action == act })
-			if i < 0 {
+			if _, ok := out[act]; !ok {
 				panic("users.ActionsFor offers " + string(act) + ", which rowActions does not declare")
 			}
-			items = append(items, rowActions[i].item)
 		}
-		slices.SortStableFunc(items, func(a, b userviews.Action) int { return a.Group - b.Group })
-		out[st] = items
 	}
 	return out
+}
+
+// menu is the ••• menu of the actions acts (users.ActionsOn), group by
+// group.
+func (s *Server) menu(acts []users.Action) []userviews.Action {
+	items := make([]userviews.Action, 0, len(acts))
+	for _, act := range acts {
+		items = append(items, s.items[act])
+	}
+	slices.SortStableFunc(items, func(a, b userviews.Action) int { return a.Group - b.Group })
+	return items
 }
 
 // listedUser is the user named by the :id of the path, as the list shows
@@ -109,21 +121,65 @@ func (s *Server) listedUser(c echo.Context) (users.Listed, error) {
 	return s.Users.Row(c.Request().Context(), currentOf(c).Access, id)
 }
 
-// rowAfter ends a row action that changed ch: with htmx, the row as it
-// is now (nothing when the user has left the list) and banner b in place;
-// without, b as a flash and a redirect back.
+// rowAfter ends a row action that changed ch: without htmx, b as a flash
+// and a redirect back; with htmx, the answer brings the page up to date
+// in place. On the users list (the "return" address says which view of
+// it) the tab counts and "Showing" follow, from the same service call as
+// the list: a row still in the view is replaced, and one that left it
+// (another tab, deleted, no longer found by the search) takes the results
+// with it, which are read again, and b says where it went. Elsewhere (a
+// space's page), the row and b.
 func (s *Server) rowAfter(c echo.Context, ch users.Changed, b components.Banner) error {
 	if !isHTMX(c) {
 		// Without JavaScript: a flash and a redirect back; the page that
 		// follows shows the row, so there is no row to render here.
 		return s.flashTo(c, returnTo(c.FormValue("return")), b)
 	}
+	access, now := currentOf(c).Access, s.Clock.Now()
 	var row *userviews.Row
 	if ch.Row != nil {
-		r := s.listRow(currentOf(c).Access, *ch.Row, s.Clock.Now())
+		r := s.listRow(access, *ch.Row, now)
 		row = &r
 	}
-	return s.render(c, http.StatusOK, userviews.RowUpdate(row, b))
+	q, onList := listQueryFrom(c.FormValue("return"))
+	if !onList {
+		return s.render(c, http.StatusOK, userviews.RowUpdate(row, nil, b))
+	}
+	f := q.filter()
+	if ch.Row != nil {
+		f.Holding = ch.Row.ID
+	}
+	res, err := s.Users.List(c.Request().Context(), access, f)
+	if err != nil {
+		// What was done is done: say so, with the row, if not the counts
+		// (which someone no longer an administrator may not read).
+		if errs.CodeOf(err) == errs.Internal {
+			s.Log.Error("counting the users list after a row action", "path", c.Path(), "err", err)
+		}
+		return s.render(c, http.StatusOK, userviews.RowUpdate(row, nil, b))
+	}
+	v := s.listView(access, q, res, now)
+	if row != nil && res.Holds {
+		return s.render(c, http.StatusOK, userviews.RowUpdate(row, &v, b))
+	}
+	if ch.Row != nil {
+		b.Message = strings.TrimSpace(b.Message + " " + wentWhere(q, *ch.Row, now))
+	}
+	c.Response().Header().Set("HX-Retarget", "#users-results")
+	c.Response().Header().Set("HX-Reswap", "outerHTML")
+	return s.render(c, http.StatusOK, userviews.ResultsUpdate(v, b))
+}
+
+// wentWhere says where l's row went when it left the view q: to the tab
+// of its new status, or out of the search's results.
+func wentWhere(q listQuery, l users.Listed, now time.Time) string {
+	if st := l.StatusAt(now); q.Status != "" && st != q.Status {
+		return "They are now under " + tabLabel(st) + "."
+	}
+	if q.Q != "" {
+		return "They no longer match the search."
+	}
+	return ""
 }
 
 // rowAction runs one of the row's actions on the user of the path and

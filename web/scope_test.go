@@ -68,12 +68,12 @@ func TestSpaceAdminSeesNoNamesElsewhere(t *testing.T) {
 	}
 
 	list := seen(ana, "/settings/users")
-	must("Ana", "users list", list, "Invited just now as Member of Room A1, Member of Room B1", "Administrator of South Clinic")
+	must("Ana", "users list", list, "Offered: Member of Room A1, Member of Room B1", "Administrator of South Clinic")
 	for _, path := range []string{"/settings/users", "/settings/users?q=ya"} {
 		must("Una", path, blind(path), "Member of Room A1 and 2 roles elsewhere")
 		must("Una", path, blind(path, "HX-Request", "true", "HX-Target", "users-results"), "Member of Room A1 and 2 roles elsewhere")
 	}
-	must("Una", "users list", blind("/settings/users"), "Invited just now as Member of Room A1 and 1 role elsewhere")
+	must("Una", "users list", blind("/settings/users"), "Offered: Member of Room A1 and 1 role elsewhere")
 	must("Una", "Yara's actions", blind(clinicUserPath(yara, "/actions")), "Roles Member of Room A1 and 2 roles elsewhere")
 	must("Una", "Xavier's actions", blind(clinicUserPath(xavier, "/actions")), "xavier@example.com")
 	must("Una", "Room A1's page", blind("/settings/spaces/"+cid(a1)), "Invited just now as Member of Room A1 and 1 role elsewhere")

@@ -10,7 +10,7 @@ import (
 
 var (
 	searchTabs  = []string{"", "active", "invited", "expired", "deactivated"}
-	searchSorts = []string{"name", "email", "status", "created"}
+	searchSorts = []string{"name", "email", "status", "joined", "created"}
 )
 
 // searchPath is the users list address for a search on a tab, sorted.

@@ -55,7 +55,8 @@ type Server struct {
 	limits   *limiters
 	who      *memo[int64, *signedIn] // by user id
 	pages    *memo[pageKey, page]
-	menus    map[users.Status][]userviews.Action // a row's menu by status (rowMenus)
+	items    map[users.Action]userviews.Action // each row action's menu item (rowItems)
+	allItems []userviews.Action                // every row action's item, in order (menuItems)
 }
 
 // New builds the server and its routes.
@@ -68,7 +69,7 @@ func New(d Deps) *Server {
 		d.Changes = func() uint64 { return n.Add(1) }
 	}
 	s := &Server{Deps: d, echo: echo.New(), sessions: newSessionStore(d.SessionKey, d.Config.Secure(), d.Clock), limits: newLimiters(d.Clock),
-		who: newMemo[int64, *signedIn](1024), pages: newMemo[pageKey, page](256), menus: rowMenus()}
+		who: newMemo[int64, *signedIn](1024), pages: newMemo[pageKey, page](256), items: rowItems(), allItems: menuItems()}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	// X-Forwarded-For is believed only from the configured proxies;

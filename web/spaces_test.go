@@ -756,6 +756,7 @@ var clinicTagRE = regexp.MustCompile(`<[^>]*>`)
 
 // clinicText is HTML as read: no tags, spaces collapsed.
 func clinicText(s string) string {
+	s = strings.ReplaceAll(s, "<wbr>", "") // a place to break a line, inside a word
 	return strings.Join(strings.Fields(clinicTagRE.ReplaceAllString(s, " ")), " ")
 }
 

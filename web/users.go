@@ -48,20 +48,44 @@ type listQuery struct {
 	Page   int
 }
 
-func parseListQuery(c echo.Context) listQuery {
-	q := listQuery{Q: strings.TrimSpace(c.QueryParam("q")), Status: parseStatus(c.QueryParam("status"))}
+func parseListQuery(c echo.Context) listQuery { return listQueryOf(c.QueryParams()) }
+
+// listQueryOf reads the list's state from an address's query; anything
+// that makes no sense is the default.
+func listQueryOf(v url.Values) listQuery {
+	q := listQuery{Q: strings.TrimSpace(v.Get("q")), Status: parseStatus(v.Get("status"))}
 	if len(q.Q) > 200 {
 		q.Q = q.Q[:200]
 	}
-	switch s := users.Sort(c.QueryParam("sort")); s {
-	case users.ByEmail, users.ByStatus, users.ByCreated:
+	switch s := users.Sort(v.Get("sort")); s {
+	case users.ByEmail, users.ByStatus, users.ByJoined:
 		q.Sort = s
+	case "created": // the column's name before it was Joined (issue 14)
+		q.Sort = users.ByJoined
 	default:
 		q.Sort = users.ByName
 	}
-	q.Desc = c.QueryParam("dir") == "desc"
-	q.Page = pageParam(c, "page")
+	q.Desc = v.Get("dir") == "desc"
+	q.Page = 1
+	if n, err := strconv.Atoi(v.Get("page")); err == nil && n > 1 {
+		q.Page = min(n, maxPage)
+	}
 	return q
+}
+
+// listQueryFrom is the list's state in a "return" address, when that
+// address is the users list (not a space's page, say).
+func listQueryFrom(raw string) (listQuery, bool) {
+	u, err := url.Parse(returnTo(raw))
+	if err != nil || u.Path != "/settings/users" {
+		return listQuery{}, false
+	}
+	return listQueryOf(u.Query()), true
+}
+
+// filter is the service's filter for q.
+func (q listQuery) filter() users.ListFilter {
+	return users.ListFilter{Status: q.Status, Undelivered: q.Status == notDelivered, Query: q.Q, Sort: q.Sort, Desc: q.Desc, Page: q.Page}
 }
 
 // url is the users list address for q; defaults are left out.
@@ -104,7 +128,29 @@ var sortColumns = []struct {
 }{
 	{users.ByName, "Name"},
 	{users.ByStatus, "Status"},
-	{users.ByCreated, "Invited or joined"},
+	{users.ByJoined, "Joined"},
+}
+
+// sortChoices are the orders the small screens' sort control offers (the
+// column headings sort on wide ones).
+var sortChoices = []struct {
+	sort  users.Sort
+	label string
+}{
+	{users.ByName, "Name"},
+	{users.ByEmail, "Email"},
+	{users.ByStatus, "Status"},
+	{users.ByJoined, "Joined"},
+}
+
+// tabLabel is the name of the tab that lists status st.
+func tabLabel(st users.Status) string {
+	for _, t := range tabs {
+		if t.status == st {
+			return t.label
+		}
+	}
+	return st.Label()
 }
 
 func (s *Server) usersList(c echo.Context) error {
@@ -117,7 +163,7 @@ func (s *Server) usersList(c echo.Context) error {
 	if sent, err := s.sendKept(c, gen, key); sent || err != nil {
 		return err
 	}
-	res, err := s.Users.List(c.Request().Context(), cur.Access, users.ListFilter{Status: q.Status, Undelivered: q.Status == notDelivered, Query: q.Q, Sort: q.Sort, Desc: q.Desc, Page: q.Page})
+	res, err := s.Users.List(c.Request().Context(), cur.Access, q.filter())
 	if err != nil {
 		return err
 	}
@@ -125,7 +171,19 @@ func (s *Server) usersList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := userviews.List{Shell: sh, Query: q.Q, Status: string(q.Status), Sort: string(q.Sort), Desc: q.Desc, Total: res.Total, Filtered: q.Q != "" || q.Status != "", MenuItems: menuItems}
+	now := s.Clock.Now()
+	v := s.listView(cur.Access, q, res, now)
+	v.Shell = sh
+	comp := userviews.ListPage(v)
+	if fragment {
+		comp = userviews.Results(v)
+	}
+	return s.renderKept(c, gen, key, keptUntil(now, res.Until), sh.Banner == (components.Banner{}), comp)
+}
+
+// listView is the users list at q, from the page res the service listed.
+func (s *Server) listView(access *spaces.Access, q listQuery, res users.ListPage, now time.Time) userviews.List {
+	v := userviews.List{Query: q.Q, Status: string(q.Status), Sort: string(q.Sort), Desc: q.Desc, Total: res.Total, Filtered: q.Q != "" || q.Status != "", MenuItems: s.allItems}
 	for _, t := range tabs {
 		n := res.All
 		switch t.status {
@@ -151,28 +209,32 @@ func (s *Server) usersList(c echo.Context) error {
 		h.Href = q.with(func(x *listQuery) { x.Sort, x.Desc, x.Page = sort, desc, 1 })
 		v.Columns = append(v.Columns, h)
 	}
-	now := s.Clock.Now()
+	for _, o := range sortChoices {
+		v.SortChoices = append(v.SortChoices, userviews.Choice{Value: string(o.sort), Label: o.label, Selected: o.sort == q.Sort})
+	}
 	for _, r := range res.Rows {
-		v.Rows = append(v.Rows, s.listRow(cur.Access, r, now))
+		v.Rows = append(v.Rows, s.listRow(access, r, now))
 	}
 	page := func(n int) string { return q.with(func(x *listQuery) { x.Page = n }) }
+	last := res.Pages(users.PerPage)
 	v.Pages = pagination(q.Page, users.PerPage, len(v.Rows), res.Total, page)
-	v.Pages.Numbers = pageNumbers(q.Page, (res.Total+users.PerPage-1)/users.PerPage, page)
-	comp := userviews.ListPage(v)
-	if fragment {
-		comp = userviews.Results(v)
+	v.Pages.Numbers = pageNumbers(q.Page, last, page)
+	if len(v.Rows) == 0 && res.Total > 0 {
+		// A page number past the end (an old link, a hand-edited address,
+		// the last rows gone meanwhile): say so, and link to the last page.
+		v.PastEnd = &userviews.PastEnd{Page: q.Page, Last: last, Href: page(last)}
 	}
-	return s.renderKept(c, gen, key, keptUntil(now, res.Until), sh.Banner == (components.Banner{}), comp)
+	return v
 }
 
 // listRow turns a listed user into the view's row as the administrator with
 // access sees it (roles outside their spaces counted, not named), with
-// exactly the actions that apply to its status.
+// exactly the actions that apply to it.
 func (s *Server) listRow(access *spaces.Access, l users.Listed, now time.Time) userviews.Row {
 	st := l.StatusAt(now)
-	r := userviews.Row{ID: l.ID, Name: l.DisplayName(), HasName: l.Name != "", Email: l.Email, Status: string(st), StatusLabel: st.Label(), Roles: access.Describe(l.Grants), Actions: s.menus[st], Now: now, Since: l.CreatedAt}
-	if !l.ActivatedAt.IsZero() {
-		r.Since, r.Joined = l.ActivatedAt, true
+	r := userviews.Row{ID: l.ID, Name: l.DisplayName(), HasName: l.Name != "", Email: l.Email, Status: string(st), StatusLabel: st.Label(), Roles: access.Describe(l.Grants), Actions: s.menu(users.ActionsOn(access, l, now)), Now: now, JoinedAt: l.ActivatedAt, InvitedBy: l.InvitedBy}
+	if l.Invite != nil {
+		r.Offered = access.Describe(l.Invite.Offered)
 	}
 	if l.Invite != nil && st != users.Deactivated {
 		r.Invite = &userviews.InviteLine{
@@ -180,7 +242,6 @@ func (s *Server) listRow(access *spaces.Access, l users.Listed, now time.Time) u
 			Reminded:         l.Invite.SentAt.After(l.Invite.CreatedAt),
 			SentAt:           l.Invite.SentAt,
 			ExpiresAt:        l.Invite.ExpiresAt,
-			Roles:            access.Describe(l.Invite.Offered),
 			Expired:          st == users.Expired,
 			DeliveryFailed:   l.Invite.Delivery.State == "failed",
 			DeliveryError:    l.Invite.Delivery.Error,

@@ -227,10 +227,7 @@ func (s *Service) checkOffer(actor Actor, offered []spaces.Grant) error {
 // One with no roles left (cancelled by removing them all) belongs to no
 // space, so only account administrators reach it.
 func mayActOn(access *spaces.Access, offered []spaces.Grant) bool {
-	if len(offered) == 0 {
-		return access.AccountAdmin
-	}
-	return access.MayOfferAll(offered)
+	return users.MayActOnOffer(access, offered) // the rule the row's menu follows too
 }
 
 // prepare fills in what every new invitation by actor carries: who sent

@@ -43,14 +43,7 @@ func (s *Service) target(ctx context.Context, access *spaces.Access, id int64) (
 	if err != nil {
 		return l, err
 	}
-	if access.AccountAdmin {
-		return l, nil
-	}
-	all := append([]spaces.Grant(nil), l.Grants...)
-	if l.Invite != nil {
-		all = append(all, l.Invite.Offered...)
-	}
-	if !access.MayOfferAll(all) {
+	if !Manages(access, l) {
 		return l, errs.E(errs.Forbidden, "%s also has roles outside the spaces you administer. Ask an account administrator.", l.Email)
 	}
 	return l, nil

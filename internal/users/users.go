@@ -96,16 +96,20 @@ type Listed struct {
 	User
 	Grants []spaces.Grant
 	Invite *Invite // nil unless an invitation is pending
+	// InvitedBy names who sent the invitation they joined by, or the
+	// pending one; "" for those who never had one (created from the
+	// command line or the setup page).
+	InvitedBy string
 }
 
 // Sort names an order of the users list.
 type Sort string
 
 const (
-	ByName    Sort = "name"
-	ByEmail   Sort = "email"
-	ByStatus  Sort = "status"
-	ByCreated Sort = "created"
+	ByName   Sort = "name"
+	ByEmail  Sort = "email"
+	ByStatus Sort = "status"
+	ByJoined Sort = "joined"
 )
 
 // ListFilter selects a page of the users list.
@@ -122,6 +126,10 @@ type ListFilter struct {
 	// ""): users whose pending invitation's newest email failed, or failed
 	// once and waits to be retried. Deactivated users are not in it.
 	Undelivered bool
+	// Holding, a user id, asks whether the filter (tab, search, spaces)
+	// matches that user: ListPage.Holds, from the same snapshot as the
+	// counts. A row action asks it to know whether its row leaves the view.
+	Holding int64
 }
 
 // ListPage is one page of users and the counts behind the tabs.
@@ -136,6 +144,17 @@ type ListPage struct {
 	// Until is when the clock alone next changes what the list says: the
 	// next moment a pending invitation expires (zero: none will).
 	Until time.Time
+	// Holds says whether the filter matches the user ListFilter.Holding
+	// names (false when it names none).
+	Holds bool
+}
+
+// Pages is how many pages the list's filter fills (at least 1).
+func (p ListPage) Pages(perPage int) int {
+	if perPage <= 0 {
+		perPage = PerPage
+	}
+	return max(1, (p.Total+perPage-1)/perPage)
 }
 
 // SetupInput is what the first-run page asks for.

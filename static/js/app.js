@@ -43,8 +43,14 @@
   function addressFor(item, address) {
     return address.replace("{id}", item.closest("[data-user-id]").dataset.userId);
   }
+  // An item also says which view of the list it was chosen in (the page's
+  // address, as the no-JavaScript forms' "return" field does), so that
+  // the answer can bring that view's counts up to date, and a dialog's
+  // form carries it on.
   document.addEventListener("htmx:configRequest", function (e) {
-    if (e.detail.elt.closest('[role="menu"]')) e.detail.path = addressFor(e.detail.elt, e.detail.path);
+    if (!e.detail.elt.closest('[role="menu"]')) return;
+    e.detail.path = addressFor(e.detail.elt, e.detail.path);
+    e.detail.parameters["return"] = location.pathname + location.search;
   });
   function openMenu(button, focus) {
     closeMenus();

@@ -19,7 +19,40 @@ func List(items []string) string {
 	case len(items) == 1:
 		return items[0]
 	case len(items) > named+1:
-		return strings.Join(items[:named], ", ") + " and " + strconv.Itoa(len(items)-named) + " others"
+		return strings.Join(items[:named], ", ") + " and " + Count(len(items)-named) + " others"
 	}
 	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+// Count writes a number as the pages show counts: digits in groups of
+// three, "20,000".
+func Count(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// emailParts cuts an address after its @ and after each dot: the places a
+// long address may break across lines (Email).
+func emailParts(addr string) []string {
+	var parts []string
+	start := 0
+	for i := 0; i < len(addr); i++ {
+		if addr[i] == '@' || addr[i] == '.' {
+			parts = append(parts, addr[start:i+1])
+			start = i + 1
+		}
+	}
+	return append(parts, addr[start:])
 }

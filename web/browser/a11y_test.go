@@ -106,8 +106,18 @@ func TestAccessibility(t *testing.T) {
 	admin.do("ArrowDown", chromedp.KeyEvent(kb.ArrowDown))
 	axe.check(admin, "Edit user dialog, space search open")
 	admin.do("close the search and the dialog", chromedp.KeyEvent(kb.Escape), chromedp.Click(chromedp.CSS("dialog[open] [data-close-dialog]")), chromedp.WaitNotPresent(chromedp.CSS("dialog[open]")))
+	admin.openMenu(ivy)
+	admin.choose(ivy, "Deactivate user")
+	admin.do("the confirmation dialog opens", chromedp.WaitVisible(chromedp.CSS("dialog[open]")))
+	axe.check(admin, "deactivate confirmation dialog")
+	admin.do("keep the user", chromedp.Click(chromedp.CSS("dialog[open] [data-close-dialog]")), chromedp.WaitNotPresent(chromedp.CSS("dialog[open]")))
 	admin.open("/settings/users?q=nobody-here")
 	axe.check(admin, "users, nothing found")
+	// On a phone: the tabs wrap, the sort control shows.
+	admin.do("phone viewport", chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	admin.open("/settings/users")
+	axe.check(admin, "users at 375 px")
+	admin.do("desktop viewport", chromedp.EmulateViewport(1280, 900))
 
 	admin.open("/settings/users/invite")
 	axe.check(admin, "invite")
@@ -162,6 +172,8 @@ func (s *checkSite) adminPages(t *testing.T) []checkPage {
 		{"cancel confirmation page", userPath(s.invited, "/cancel")},
 		{"edit user", userPath(s.active, "/edit")},
 		{"delete user confirmation", userPath(s.deactivated, "/delete")},
+		{"deactivate user confirmation", userPath(s.active, "/deactivate")},
+		{"users, a page past the end", "/settings/users?page=9999"},
 		{"spaces", "/settings/spaces"},
 		{"spaces, adding a meeting room", "/settings/spaces?kind=meeting_room&parent=" + strconv.FormatInt(s.sales, 10)},
 		{"space page", spacePath(s.sales, "")},
@@ -233,6 +245,7 @@ func TestHTMLValid(t *testing.T) {
 	// document: it must not be validated as one.
 	for _, f := range []struct{ path, target string }{
 		{userPath(s.invited, "/cancel"), "dialog-slot"},
+		{userPath(s.active, "/deactivate"), "dialog-slot"},
 		{userPath(s.invited, "/invitation"), "dialog-slot"},
 		{spacePath(s.sales, "/people/"+strconv.FormatInt(s.active, 10)+"/remove"), "dialog-slot"},
 		{"/settings/users?q=ivy", "users-results"},
