@@ -99,7 +99,7 @@ func TestRowActionCountsFollow(t *testing.T) {
 	f.Clock.Advance(8 * 24 * time.Hour)
 	f.signInAgain(t)
 	res = f.rowPost(t, ids[2], "renew", "/settings/users?status=expired")
-	checkOOBBanner(t, res.Body, "success", "A new invitation was sent to a3@example.com. They are now under Invited.")
+	checkOOBBanner(t, res.Body, "success", "A new invitation will be sent to a3@example.com. They are now under Invited.")
 	got = text(res.Body)
 	for _, want := range []string{"Invited 1", "Invitation expired 2", "Showing 1–2 of 2"} {
 		if !strings.Contains(got, want) {

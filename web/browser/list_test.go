@@ -104,7 +104,7 @@ func TestListRenewLeavesExpiredTab(t *testing.T) {
 	}
 	admin.openMenu("gus@example.com")
 	admin.choose("gus@example.com", "Send new invitation")
-	admin.waitBanner("A new invitation was sent to gus@example.com. They are now under Invited.")
+	admin.waitBanner("A new invitation will be sent to gus@example.com. They are now under Invited.")
 	if got := admin.rowEmails(); len(got) != 1 || got[0] != "hana@example.com" {
 		t.Errorf("after Send new invitation the Invitation expired tab lists %q, want hana alone", got)
 	}

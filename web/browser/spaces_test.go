@@ -159,7 +159,6 @@ func TestUnitAdminInvitesToWaitingArea(t *testing.T) {
 
 func sel(spaceID int64) string { return "role_" + strconv.FormatInt(spaceID, 10) }
 
-// inviteLine is the "Invited … as …" line under email in the users list.
 // offeredRoles is what the Roles column of email's row says the pending
 // invitation offers ("Offered: …"; "" for none).
 func offeredRoles(p *Person, email string) string {
