@@ -227,7 +227,7 @@ func checkListPlans(t *testing.T, d *DB) {
 		"outage start":  {outageStartQuery, []any{5}},
 		"attempt":       {attemptQuery, []any{5}},
 		"any queued":    {anyQueuedQuery, nil},
-		"row inviters":    {invitedByQuery + in + ` ORDER BY i.id`, args},
+		"row inviters":  {invitedByQuery + in + ` ORDER BY i.id`, args},
 		"holds a user": func() struct {
 			q    string
 			args []any
