@@ -66,9 +66,9 @@ func TestOutboxMailbox(t *testing.T) {
 	}
 }
 
-// Migration 0010 gives the messages from before it their subject, as
+// Migration 0009 gives the messages from before it their subject, as
 // mail.Subject words it.
-func TestMigration0010SubjectsOfExistingMessages(t *testing.T) {
+func TestMigration0009SubjectsOfExistingMessages(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	d, err := Open(t.TempDir())
@@ -80,7 +80,7 @@ func TestMigration0010SubjectsOfExistingMessages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.UpTo(ctx, 9); err != nil {
+	if _, err := p.UpTo(ctx, 8); err != nil {
 		t.Fatal(err)
 	}
 	payloads := map[mail.Kind]mail.Payload{
