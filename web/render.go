@@ -37,7 +37,7 @@ func (s *Server) shell(c echo.Context, title, nav string) (layouts.Shell, error)
 // bareShell is the page frame without taking the flash, for error pages: a
 // banner waiting for the next page is not spent on an error.
 func (s *Server) bareShell(c echo.Context, title, nav string) layouts.Shell {
-	sh := layouts.Shell{Title: title, Nav: nav, Mailbox: s.Mailbox != nil}
+	sh := layouts.Shell{Title: title, Nav: nav, Mailbox: s.Mailbox != nil, Lang: locale(c).Tag()}
 	if cur := currentOf(c); cur != nil {
 		sh.AccountName = cur.Account.Name
 		sh.UserName = cur.User.DisplayName()

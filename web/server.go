@@ -84,7 +84,7 @@ func New(d Deps) *Server {
 	}
 	e.HTTPErrorHandler = s.handleError
 	e.Pre(middleware.RemoveTrailingSlash())
-	e.Use(s.recoverPanics, s.securityHeaders, s.logRequests, middleware.BodyLimit("64K"), s.loadSession)
+	e.Use(s.recoverPanics, s.securityHeaders, s.logRequests, middleware.BodyLimit("64K"), s.loadSession, s.language)
 	s.routes()
 	return s
 }

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/usherhq/usher/internal/i18n"
 )
 
 // Config holds every setting of `usher serve`.
@@ -30,6 +32,10 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed when working out a client's address (for rate limits).
 	TrustedProxies []*net.IPNet
+	// DefaultLanguage is the language of people Usher knows nothing about
+	// yet (no choice of theirs, no browser language it speaks), until an
+	// account administrator sets the account's own.
+	DefaultLanguage string
 	// Secrets from the environment; empty means "generate into the data folder".
 	SessionSecret string
 	LinkSecret    string
@@ -53,6 +59,7 @@ var settings = []setting{
 	{"remind-before", "USHER_REMIND_BEFORE", "", "send one automatic reminder this long before expiry (Go duration; default off)"},
 	{"send-limit", "USHER_SEND_LIMIT", "200", "emails one administrator's actions may send per hour: invitations, resends and new invitations together"},
 	{"trusted-proxies", "USHER_TRUSTED_PROXIES", "", "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is trusted (default none)"},
+	{"default-language", "USHER_DEFAULT_LANGUAGE", "en", "language for people who have not chosen one and whose browser asks for none Usher speaks: " + strings.Join(languageCodes(), ", ")},
 	{"session-secret", "USHER_SESSION_SECRET", "", "session cookie key (default: generated into the data folder)"},
 	{"link-secret", "USHER_LINK_SECRET", "", "key behind invitation links (default: generated into the data folder)"},
 }
@@ -171,6 +178,12 @@ func parse(raw map[string]string) (*Config, error) {
 		c.SendLimit = n
 	}
 
+	if code := raw["USHER_DEFAULT_LANGUAGE"]; i18n.Default().Has(code) {
+		c.DefaultLanguage = code
+	} else {
+		bad("USHER_DEFAULT_LANGUAGE", "%q is not a language Usher speaks; use one of %s", code, strings.Join(languageCodes(), ", "))
+	}
+
 	for _, p := range strings.Split(raw["USHER_TRUSTED_PROXIES"], ",") {
 		p = strings.TrimSpace(p)
 		if p == "" {
@@ -213,4 +226,13 @@ func duration(raw map[string]string, env string, bad func(string, string, ...any
 		return 0, false
 	}
 	return d, true
+}
+
+// languageCodes are the languages Usher speaks, by code.
+func languageCodes() []string {
+	var out []string
+	for _, l := range i18n.Default().Locales() {
+		out = append(out, l.Code)
+	}
+	return out
 }

@@ -4,9 +4,12 @@
 package errs
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/usherhq/usher/internal/i18n"
 )
 
 // Code classifies an error for the edge that reports it.
@@ -25,9 +28,13 @@ const (
 // Error is a domain error with a user-facing message.
 type Error struct {
 	Code    Code
-	Message string // safe to show to the user
-	Field   string // the form field the message is about, if any
-	Err     error  // the cause, for the log only
+	Message string // safe to show to the user; in the source language, for the log
+	// ID and Args are the message in the catalogue (internal/i18n), so
+	// that each person reads it in their language (Say).
+	ID    string
+	Args  []any
+	Field string // the form field the message is about, if any
+	Err   error  // the cause, for the log only
 	// RetryAfter is, for TooMany, how long to wait (zero: not known).
 	RetryAfter time.Duration
 }
@@ -40,6 +47,26 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// T builds an Error saying catalogue message id, its placeholders filled
+// from name/value pairs (i18n.Locale.T).
+func T(code Code, id string, kv ...any) *Error {
+	return &Error{Code: code, ID: id, Args: kv, Message: i18n.Default().Locale(i18n.Source).T(id, kv...)}
+}
+
+// FieldT is an Invalid error about one form field, saying message id.
+func FieldT(field, id string, kv ...any) *Error {
+	e := T(Invalid, id, kv...)
+	e.Field = field
+	return e
+}
+
+// WaitT is a TooMany error saying how long to wait, saying message id.
+func WaitT(d time.Duration, id string, kv ...any) *Error {
+	e := T(TooMany, id, kv...)
+	e.RetryAfter = d
+	return e
+}
 
 // E builds an Error with a formatted message.
 func E(code Code, format string, args ...any) *Error {
@@ -74,7 +101,9 @@ func Wrap(err error, what string) error {
 	if errors.As(err, &e) {
 		return err
 	}
-	return &Error{Code: Internal, Message: "Something went wrong on our side. Please try again in a moment.", Err: fmt.Errorf("%s: %w", what, err)}
+	w := T(Internal, internalID)
+	w.Err = fmt.Errorf("%s: %w", what, err)
+	return w
 }
 
 // CodeOf returns the code of err, or Internal for errors without one.
@@ -86,13 +115,27 @@ func CodeOf(err error) Code {
 	return Internal
 }
 
-// MessageOf returns the user-facing sentence of err.
+// internalID is what an error without a sentence of its own says.
+const internalID = "error.internal"
+
+// MessageOf returns the user-facing sentence of err in the source
+// language, as the log and the command line say it.
 func MessageOf(err error) string {
+	return Say(context.Background(), err)
+}
+
+// Say is the user-facing sentence of err in the language ctx speaks.
+func Say(ctx context.Context, err error) string {
 	var e *Error
-	if errors.As(err, &e) && e.Message != "" {
-		return e.Message
+	if errors.As(err, &e) {
+		if e.ID != "" {
+			return i18n.T(ctx, e.ID, e.Args...)
+		}
+		if e.Message != "" {
+			return e.Message
+		}
 	}
-	return "Something went wrong on our side. Please try again in a moment."
+	return i18n.T(ctx, internalID)
 }
 
 // Is reports whether err carries code.

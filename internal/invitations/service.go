@@ -49,6 +49,9 @@ type InviteInput struct {
 	Email   string
 	Name    string
 	Offered []spaces.Grant
+	// Language is the invitee's language (an i18n code): their emails and
+	// accept page speak it. "": the account's default.
+	Language string
 }
 
 // Invite sends a new invitation to one address, as a program would: an

@@ -64,6 +64,9 @@ type Payload struct {
 	OffersMember bool      `json:"offers_member,omitempty"`
 	ExpiresAt    time.Time `json:"expires_at"`
 	UsersURL     string    `json:"users_url,omitempty"` // renewal requests: where the inviter acts
+	// Language is the reader's language (an i18n code); messages queued
+	// before it was kept are in English.
+	Language string `json:"language,omitempty"`
 }
 
 // OfferRoles words grants in p: their description, and which roles they are.

@@ -1,47 +1,36 @@
 package components
 
 import (
-	"strconv"
-	"strings"
+	"time"
+
+	"github.com/usherhq/usher/internal/i18n"
 )
 
-// named is how many items a List names before it counts the rest.
-const named = 3
+// List and Count are the English of i18n.Locale's List and Number, for
+// the callers not yet given a language.
+//
+// Deprecated: use i18n.From(ctx).List.
+func List(items []string) string { return i18n.Default().Locale(i18n.Source).List(items) }
 
-// List joins items as a sentence does: "a", "a and b", "a, b and c", "a,
-// b, c and d"; from five on it names the first three and counts the rest,
-// "a, b, c and 47 others", so that a sentence about a whole form of
-// addresses stays short enough for a banner.
-func List(items []string) string {
-	switch {
-	case len(items) == 0:
-		return ""
-	case len(items) == 1:
-		return items[0]
-	case len(items) > named+1:
-		return strings.Join(items[:named], ", ") + " and " + Count(len(items)-named) + " others"
-	}
-	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
-}
+// Count is i18n.Locale.Number in English.
+//
+// Deprecated: use i18n.From(ctx).Number.
+func Count(n int) string { return i18n.Default().Locale(i18n.Source).Number(n) }
 
-// Count writes a number as the pages show counts: digits in groups of
-// three, "20,000".
-func Count(n int) string {
-	s := strconv.Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+// Span is i18n.Locale.Span in English.
+//
+// Deprecated: use i18n.From(ctx).Span.
+func Span(d time.Duration) string { return i18n.Default().Locale(i18n.Source).Span(d) }
+
+// Ago is i18n.Locale.Ago in English.
+//
+// Deprecated: use i18n.From(ctx).Ago.
+func Ago(now, t time.Time) string { return i18n.Default().Locale(i18n.Source).Ago(now, t) }
+
+// Exact is i18n.Locale.Exact in English.
+//
+// Deprecated: use i18n.From(ctx).Exact.
+func Exact(t time.Time) string { return i18n.Default().Locale(i18n.Source).Exact(t) }
 
 // emailParts cuts an address after its @ and after each dot: the places a
 // long address may break across lines (Email).
