@@ -21,13 +21,13 @@ func NewInvitationStore(d *DB) *InvitationStore { return &InvitationStore{db: d}
 
 var _ invitations.Store = (*InvitationStore)(nil)
 
-const invCols = `id, coalesce(user_id, 0), email, coalesce(invited_by, 0), inviter_name, token_nonce, state, created_at, sent_at, expires_at, ended_at, renewal_requested_at`
+const invCols = `id, coalesce(user_id, 0), email, coalesce(invited_by, 0), inviter_name, token_nonce, state, created_at, sent_at, expires_at, ended_at, renewal_requested_at, language`
 
 func scanInvitation(r scanner) (invitations.Invitation, error) {
 	var i invitations.Invitation
 	var created, sent, expires int64
 	var ended, renewal sql.NullInt64
-	err := r.Scan(&i.ID, &i.UserID, &i.Email, &i.InvitedBy, &i.InviterName, &i.Nonce, &i.State, &created, &sent, &expires, &ended, &renewal)
+	err := r.Scan(&i.ID, &i.UserID, &i.Email, &i.InvitedBy, &i.InviterName, &i.Nonce, &i.State, &created, &sent, &expires, &ended, &renewal, &i.Language)
 	i.CreatedAt, i.SentAt, i.ExpiresAt = time.Unix(created, 0).UTC(), time.Unix(sent, 0).UTC(), time.Unix(expires, 0).UTC()
 	i.EndedAt, i.RenewalRequestedAt = fromUnix(ended), fromUnix(renewal)
 	return i, err
@@ -122,9 +122,9 @@ func spend(ctx context.Context, tx *sql.Tx, b invitations.Budget, n int, now tim
 
 func insertInvitation(ctx context.Context, tx *sql.Tx, userID int64, c invitations.Create, compose invitations.Compose) (invitations.Invitation, error) {
 	res, err := tx.ExecContext(ctx, `
-		INSERT INTO invitations (user_id, email, invited_by, inviter_name, token_nonce, token_hash, state, created_at, sent_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
-		userID, c.Email, c.InvitedBy, c.InviterName, c.Nonce, c.TokenHash, c.Now.Unix(), c.Now.Unix(), c.ExpiresAt.Unix())
+		INSERT INTO invitations (user_id, email, invited_by, inviter_name, token_nonce, token_hash, state, created_at, sent_at, expires_at, language)
+		VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
+		userID, c.Email, c.InvitedBy, c.InviterName, c.Nonce, c.TokenHash, c.Now.Unix(), c.Now.Unix(), c.ExpiresAt.Unix(), c.Language)
 	if isUnique(err) {
 		return invitations.Invitation{}, errs.E(errs.Conflict, "%s already has a pending invitation.", c.Email)
 	}
@@ -289,7 +289,7 @@ func (s *InvitationStore) RemoveRoles(ctx context.Context, id int64, spaceIDs []
 	return cancelled, err
 }
 
-func (s *InvitationStore) Accept(ctx context.Context, id int64, name, hash string, now time.Time, grantable invitations.Grantable) (users.User, error) {
+func (s *InvitationStore) Accept(ctx context.Context, id int64, name, hash, language string, now time.Time, grantable invitations.Grantable) (users.User, error) {
 	var u users.User
 	err := s.db.tx(ctx, func(tx *sql.Tx) error {
 		var userID, inviterID int64
@@ -304,8 +304,8 @@ func (s *InvitationStore) Accept(ctx context.Context, id int64, name, hash strin
 			return errs.Wrap(err, "accepting")
 		}
 		res, err := tx.ExecContext(ctx, `
-			UPDATE users SET name = ?, password_hash = ?, activated_at = ?, invite_expires_at = NULL, session_version = session_version + 1
-			WHERE id = ? AND deactivated_at IS NULL AND activated_at IS NULL`, name, hash, now.Unix(), userID)
+			UPDATE users SET name = ?, password_hash = ?, activated_at = ?, invite_expires_at = NULL, session_version = session_version + 1, language = ?
+			WHERE id = ? AND deactivated_at IS NULL AND activated_at IS NULL`, name, hash, now.Unix(), language, userID)
 		if err != nil {
 			return errs.Wrap(err, "activating user")
 		}

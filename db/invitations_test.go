@@ -316,7 +316,7 @@ func TestAcceptStore(t *testing.T) {
 
 	t.Run("once", func(t *testing.T) {
 		inv := f.invite(t, "ivy@example.com", grants...)
-		u, err := f.invs.Accept(ctx, inv.ID, "Ivy", "ivyhash", t0.Add(time.Hour), asOffered)
+		u, err := f.invs.Accept(ctx, inv.ID, "Ivy", "ivyhash", "en", t0.Add(time.Hour), asOffered)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -326,7 +326,7 @@ func TestAcceptStore(t *testing.T) {
 		if g, _ := f.users.Grants(ctx, u.ID); spaces.Describe(g) != "Administrator of Sales" {
 			t.Errorf("grants = %q", spaces.Describe(g))
 		}
-		if _, err := f.invs.Accept(ctx, inv.ID, "Ivy", "other", t0.Add(time.Hour), asOffered); errs.CodeOf(err) != errs.Conflict {
+		if _, err := f.invs.Accept(ctx, inv.ID, "Ivy", "other", "en", t0.Add(time.Hour), asOffered); errs.CodeOf(err) != errs.Conflict {
 			t.Errorf("second accept: err = %v, want Conflict", err)
 		}
 		// Once accepted, cancelling is refused and the user stays.
@@ -337,7 +337,7 @@ func TestAcceptStore(t *testing.T) {
 
 	t.Run("expired", func(t *testing.T) {
 		inv := f.invite(t, "exp@example.com", grants...)
-		if _, err := f.invs.Accept(ctx, inv.ID, "E", "h", inv.ExpiresAt, asOffered); errs.CodeOf(err) != errs.Conflict {
+		if _, err := f.invs.Accept(ctx, inv.ID, "E", "h", "en", inv.ExpiresAt, asOffered); errs.CodeOf(err) != errs.Conflict {
 			t.Errorf("accept at expiry: err = %v, want Conflict", err)
 		}
 	})
@@ -345,7 +345,7 @@ func TestAcceptStore(t *testing.T) {
 	t.Run("deactivated invitee", func(t *testing.T) {
 		inv := f.invite(t, "dee@example.com", grants...)
 		f.deactivate(t, inv.UserID)
-		if _, err := f.invs.Accept(ctx, inv.ID, "D", "h", t0, asOffered); errs.CodeOf(err) != errs.Conflict {
+		if _, err := f.invs.Accept(ctx, inv.ID, "D", "h", "en", t0, asOffered); errs.CodeOf(err) != errs.Conflict {
 			t.Errorf("accept by a deactivated invitee: err = %v, want Conflict", err)
 		}
 		// The refused accept rolled back: the invitation is still pending.
@@ -357,7 +357,7 @@ func TestAcceptStore(t *testing.T) {
 	t.Run("what grantable is given", func(t *testing.T) {
 		inv := f.invite(t, "gil@example.com", grants...)
 		var seen invitations.Accepting
-		if _, err := f.invs.Accept(ctx, inv.ID, "Gil", "h", t0, func(a invitations.Accepting) ([]spaces.Grant, error) {
+		if _, err := f.invs.Accept(ctx, inv.ID, "Gil", "h", "en", t0, func(a invitations.Accepting) ([]spaces.Grant, error) {
 			seen = a
 			return a.Offered, nil
 		}); err != nil {
@@ -378,7 +378,7 @@ func TestAcceptStore(t *testing.T) {
 		if _, err := f.db.W.Exec(`DELETE FROM users WHERE id = ?`, other.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.invs.Accept(ctx, inv.ID, "Hal", "h", t0, func(a invitations.Accepting) ([]spaces.Grant, error) {
+		if _, err := f.invs.Accept(ctx, inv.ID, "Hal", "h", "en", t0, func(a invitations.Accepting) ([]spaces.Grant, error) {
 			seen = a
 			return a.Offered, nil
 		}); err != nil {
@@ -392,7 +392,7 @@ func TestAcceptStore(t *testing.T) {
 	t.Run("refused by grantable", func(t *testing.T) {
 		inv := f.invite(t, "ned@example.com", grants...)
 		refusal := errs.E(errs.Conflict, "no")
-		if _, err := f.invs.Accept(ctx, inv.ID, "Ned", "h", t0, func(invitations.Accepting) ([]spaces.Grant, error) { return nil, refusal }); err != refusal {
+		if _, err := f.invs.Accept(ctx, inv.ID, "Ned", "h", "en", t0, func(invitations.Accepting) ([]spaces.Grant, error) { return nil, refusal }); err != refusal {
 			t.Fatalf("err = %v, want grantable's", err)
 		}
 		got, _ := f.invs.ByID(ctx, inv.ID)
@@ -413,7 +413,7 @@ func TestAcceptStore(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := f.invs.Accept(ctx, inv.ID, "R", "h", t0, asOffered)
+				_, err := f.invs.Accept(ctx, inv.ID, "R", "h", "en", t0, asOffered)
 				mu.Lock()
 				defer mu.Unlock()
 				switch {

@@ -128,7 +128,7 @@ func TestSpaceStoreDelete(t *testing.T) {
 	outside := f.invite(t, "outside@example.com", grant(tr.desk, spaces.Member))
 	// An accepted invitation whose user joined: the user stays.
 	joined := f.invite(t, "joined@example.com", grant(tr.lobby, spaces.Member))
-	if _, err := f.invs.Accept(ctx, joined.ID, "Jo", "hash", t0, asOffered); err != nil {
+	if _, err := f.invs.Accept(ctx, joined.ID, "Jo", "hash", "en", t0, asOffered); err != nil {
 		t.Fatal(err)
 	}
 

@@ -22,7 +22,7 @@ func NewUserStore(d *DB) *UserStore { return &UserStore{db: d} }
 
 var _ users.Store = (*UserStore)(nil)
 
-const userCols = `id, email, name, password_hash, created_at, activated_at, deactivated_at, invite_expires_at, session_version`
+const userCols = `id, email, name, password_hash, created_at, activated_at, deactivated_at, invite_expires_at, session_version, language`
 
 type scanner interface{ Scan(...any) error }
 
@@ -31,7 +31,7 @@ func scanUser(r scanner) (users.User, error) {
 	var hash sql.NullString
 	var created int64
 	var activated, deactivated, expires sql.NullInt64
-	err := r.Scan(&u.ID, &u.Email, &u.Name, &hash, &created, &activated, &deactivated, &expires, &u.SessionVersion)
+	err := r.Scan(&u.ID, &u.Email, &u.Name, &hash, &created, &activated, &deactivated, &expires, &u.SessionVersion, &u.Language)
 	u.PasswordHash = hash.String
 	u.CreatedAt = time.Unix(created, 0).UTC()
 	u.ActivatedAt = fromUnix(activated)

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/i18n"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/spaces"
 	"github.com/usherhq/usher/views/pages/accept"
@@ -30,17 +31,24 @@ func (s *Server) countBadToken(c echo.Context, err error) error {
 }
 
 func (s *Server) acceptView(c echo.Context, v invitations.AcceptView) (accept.View, error) {
+	// The page speaks the invitation's language, which the inviter chose
+	// for the invitee, unless they chose one with the switch.
+	if chosenLocale(c) == nil {
+		setLocale(c, i18n.Default().Locale(v.Invitation.Language))
+	}
+	l := locale(c)
 	titles := map[invitations.LinkState]string{
-		invitations.LinkValid:    "Join " + v.AccountName,
-		invitations.LinkExpired:  "Invitation expired",
-		invitations.LinkAccepted: "Invitation accepted",
-		invitations.LinkInvalid:  "Invitation no longer valid",
+		invitations.LinkValid:    l.T("accept.join", "Account", v.AccountName),
+		invitations.LinkExpired:  l.T("accept.expired.title"),
+		invitations.LinkAccepted: l.T("accept.accepted.title"),
+		invitations.LinkInvalid:  l.T("accept.invalid.title"),
 	}
 	sh, err := s.shell(c, titles[v.Link], "")
 	if err != nil {
 		return accept.View{}, err
 	}
 	token := c.Param("token")
+	sh.Path = "/invite/" + token // the switch comes back to this link
 	return accept.View{
 		Shell:       sh,
 		State:       string(v.Link),
@@ -76,6 +84,9 @@ func (s *Server) accept(c echo.Context) error {
 		return err
 	}
 	in := invitations.AcceptInput{Name: c.FormValue("name"), Password: c.FormValue("password")}
+	if l := chosenLocale(c); l != nil {
+		in.Language = l.Code // else the invitation's, as the page was
+	}
 	j, err := s.Invitations.Accept(c.Request().Context(), c.Param("token"), in)
 	if errs.Is(err, errs.NotFound) {
 		return s.countBadToken(c, err)
@@ -89,7 +100,9 @@ func (s *Server) accept(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.startSession(c, j.User, to, success("Welcome, %s. Your account is ready.", j.DisplayName()))
+	l := i18n.Default().Locale(j.User.Language)
+	setLocale(c, l)
+	return s.startSession(c, j.User, to, success("%s", l.T("accept.welcome", "Name", j.DisplayName())))
 }
 
 // acceptRefused shows the accept page again after err refused the form:
@@ -109,7 +122,7 @@ func (s *Server) acceptRefused(c echo.Context, link invitations.AcceptView, in i
 		return s.render(c, http.StatusUnprocessableEntity, accept.Page(view))
 	}
 	if view.State == string(invitations.LinkValid) {
-		view.State, view.Message = string(invitations.LinkInvalid), errs.MessageOf(err)
+		view.State, view.Message = string(invitations.LinkInvalid), errs.Say(c.Request().Context(), err)
 	}
 	return s.render(c, http.StatusConflict, accept.Page(view))
 }

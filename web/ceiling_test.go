@@ -28,13 +28,13 @@ type doorStore struct {
 	err       error
 }
 
-func (s *doorStore) Accept(ctx context.Context, id int64, name, hash string, now time.Time, grantable invitations.Grantable) (users.User, error) {
+func (s *doorStore) Accept(ctx context.Context, id int64, name, hash, language string, now time.Time, grantable invitations.Grantable) (users.User, error) {
 	s.mu.Lock()
 	if f := s.meanwhile; f != nil {
 		s.meanwhile, s.ran, s.err = nil, true, f()
 	}
 	s.mu.Unlock()
-	return s.Store.Accept(ctx, id, name, hash, now, grantable)
+	return s.Store.Accept(ctx, id, name, hash, language, now, grantable)
 }
 
 // acceptWhile accepts the invitation at path in a fresh browser, with

@@ -56,7 +56,7 @@ func (s *Server) invite(c echo.Context) error {
 	}
 	var res invitations.Result
 	if err == nil {
-		res, err = s.Invitations.InviteMany(c.Request().Context(), actor(c), emails, v.Name, offered)
+		res, err = s.Invitations.InviteMany(c.Request().Context(), actor(c), emails, v.Name, offered, "")
 	}
 	if err != nil {
 		list, fields, ok := formErrors(err)

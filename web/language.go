@@ -1,6 +1,11 @@
 package web
 
 import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/usherhq/usher/internal/i18n"
@@ -16,30 +21,37 @@ const langCookie = "usher_lang"
 // Usher speaks; else the account's default.
 func (s *Server) language(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		setLocale(c, s.localeFor(c))
+		l := chosenLocale(c)
+		if l == nil {
+			l = s.unchosenLocale(c)
+		}
+		setLocale(c, l)
 		c.Response().Header().Add("Vary", "Accept-Language")
 		return next(c)
 	}
 }
 
-func (s *Server) localeFor(c echo.Context) *i18n.Locale {
-	cat := i18n.Default()
-	if l := chosenLocale(c); l != nil {
-		return l
-	}
-	if l, ok := cat.Match(c.Request().Header.Get("Accept-Language")); ok {
-		return l
-	}
-	return cat.Locale(s.defaultLanguage(c))
-}
-
-// chosenLocale is the language the reader chose themselves, if they did.
+// chosenLocale is the language the reader chose themselves, if they did:
+// on their profile, or with the switch.
 func chosenLocale(c echo.Context) *i18n.Locale {
 	cat := i18n.Default()
+	if cur := currentOf(c); cur != nil && cat.Has(cur.User.Language) {
+		return cat.Locale(cur.User.Language)
+	}
 	if ck, err := c.Cookie(langCookie); err == nil && cat.Has(ck.Value) {
 		return cat.Locale(ck.Value)
 	}
 	return nil
+}
+
+// unchosenLocale is the language of a reader who chose none: their
+// browser's, else the account's.
+func (s *Server) unchosenLocale(c echo.Context) *i18n.Locale {
+	cat := i18n.Default()
+	if l, ok := cat.Match(c.Request().Header.Get("Accept-Language")); ok {
+		return l
+	}
+	return cat.Locale(s.defaultLanguage(c))
 }
 
 // setLocale makes l the language of the rest of the request.
@@ -55,5 +67,36 @@ func locale(c echo.Context) *i18n.Locale { return i18n.From(c.Request().Context(
 // defaultLanguage is the account's default language, by code: what an
 // invitation speaks unless the inviter picks another.
 func (s *Server) defaultLanguage(c echo.Context) string {
-	return i18n.Default().Locale(s.Config.DefaultLanguage).Code
+	return s.Users.DefaultLanguage(c.Request().Context())
+}
+
+// switchLanguage is the language switch every page has: signed in, it
+// keeps the choice on the profile; signed out, in a cookie for a year.
+// Then back to the page it was on, now in that language.
+func (s *Server) switchLanguage(c echo.Context) error {
+	code := c.FormValue("language")
+	back := sameSitePath(c.FormValue("return"))
+	if !i18n.Default().Has(code) {
+		return c.Redirect(http.StatusSeeOther, back)
+	}
+	if cur := currentOf(c); cur != nil {
+		if _, err := s.Users.ChangeOwnLanguage(c.Request().Context(), cur.User, code); err != nil {
+			return err
+		}
+	}
+	c.SetCookie(&http.Cookie{
+		Name: langCookie, Value: code, Path: "/", MaxAge: int((365 * 24 * time.Hour).Seconds()),
+		HttpOnly: true, Secure: s.Config.Secure(), SameSite: http.SameSiteLaxMode,
+	})
+	return c.Redirect(http.StatusSeeOther, back)
+}
+
+// sameSitePath is raw if it is a path on this site, else "/": the switch
+// never sends anyone elsewhere.
+func sameSitePath(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || raw == "" || u.IsAbs() || u.Host != "" || !strings.HasPrefix(raw, "/") || strings.HasPrefix(raw, "//") || strings.Contains(raw, `\`) {
+		return "/"
+	}
+	return u.RequestURI()
 }

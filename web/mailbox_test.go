@@ -28,7 +28,7 @@ func TestMailboxSearchAndPages(t *testing.T) {
 		emails = append(emails, fmt.Sprintf("p%02d@example.org", i))
 	}
 	actor := invitations.Actor{User: admin, Access: f.AdminAccess(t)}
-	if _, err := f.App.Invitations.InviteMany(context.Background(), actor, emails, "", []spaces.Grant{{SpaceID: acc.ID, Role: spaces.Member}}); err != nil {
+	if _, err := f.App.Invitations.InviteMany(context.Background(), actor, emails, "", []spaces.Grant{{SpaceID: acc.ID, Role: spaces.Member}}, ""); err != nil {
 		t.Fatal(err)
 	}
 	box := f.Get(t, f.admin, "/dev/mailbox")

@@ -27,6 +27,7 @@ import (
 // htmx answer that replaces the results only.
 type pageKey struct {
 	user     int64
+	lang     string // the language it is written in
 	uri      string
 	fragment bool
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/usherhq/usher/internal/i18n"
 	"github.com/usherhq/usher/internal/spaces"
 	"github.com/usherhq/usher/views/pages/profile"
 )
@@ -19,16 +20,22 @@ func (s *Server) renderProfile(c echo.Context, status int, v profile.View) error
 	if err != nil {
 		return err
 	}
-	if v.Shell, err = s.shell(c, "Your profile", "profile"); err != nil {
+	l := locale(c)
+	if v.Shell, err = s.shell(c, l.T("profile.title"), "profile"); err != nil {
 		return err
 	}
 	v.Name, v.Email = cur.User.DisplayName(), cur.User.Email
 	for _, g := range grants {
 		if g.SpaceKind == spaces.Account {
-			v.Roles = append(v.Roles, g.Role.Label()+" of "+cur.Account.Name)
+			v.Roles = append(v.Roles, l.T("profile.role_in_account", "Role", g.Role.Label(), "Account", cur.Account.Name))
 		} else {
 			v.Roles = append(v.Roles, spaces.Describe([]spaces.Grant{g}))
 		}
+	}
+	v.Language = cur.User.Language
+	v.Browser = s.unchosenLocale(c).Name
+	if cur.Access.AccountAdmin {
+		v.AccountLanguage = s.defaultLanguage(c)
 	}
 	return s.render(c, status, profile.Page(v))
 }
@@ -46,5 +53,32 @@ func (s *Server) changePassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.startSession(c, u, "/profile", success("Your password was changed. You were signed out everywhere else."))
+	return s.startSession(c, u, "/profile", success("%s", locale(c).T("profile.password.changed")))
+}
+
+// changeLanguage keeps the language the signed-in person chose, and says
+// so in it.
+func (s *Server) changeLanguage(c echo.Context) error {
+	u, err := s.Users.ChangeOwnLanguage(c.Request().Context(), currentOf(c).User, c.FormValue("language"))
+	if err != nil {
+		return err
+	}
+	l := i18n.Default().Locale(u.Language)
+	msg := l.T("profile.language.saved", "Language", l.Name)
+	if u.Language == "" {
+		l = s.unchosenLocale(c)
+		msg = l.T("profile.language.follows")
+	}
+	setLocale(c, l)
+	return s.flashTo(c, "/profile", success("%s", msg))
+}
+
+// changeAccountLanguage sets the account's default language.
+func (s *Server) changeAccountLanguage(c echo.Context) error {
+	code := c.FormValue("language")
+	if err := s.Users.SetAccountLanguage(c.Request().Context(), currentOf(c).Access, code); err != nil {
+		return err
+	}
+	l := locale(c)
+	return s.flashTo(c, "/profile", success("%s", l.T("profile.account_language.saved", "Language", i18n.Default().Locale(code).Name)))
 }

@@ -38,6 +38,11 @@ func (s *Server) shell(c echo.Context, title, nav string) (layouts.Shell, error)
 // banner waiting for the next page is not spent on an error.
 func (s *Server) bareShell(c echo.Context, title, nav string) layouts.Shell {
 	sh := layouts.Shell{Title: title, Nav: nav, Mailbox: s.Mailbox != nil, Lang: locale(c).Tag()}
+	// The language switch returns to the page, unless its address holds a
+	// token: that is echoed only where it is meant to be (acceptView).
+	if !tokenInPath(c.Request().URL.Path) {
+		sh.Path = c.Request().URL.RequestURI()
+	}
 	if cur := currentOf(c); cur != nil {
 		sh.AccountName = cur.Account.Name
 		sh.UserName = cur.User.DisplayName()

@@ -119,6 +119,7 @@ func (s *Server) routes() {
 	e.GET("/login", s.loginForm)
 	e.POST("/login", s.login)
 	e.POST("/logout", s.logout)
+	e.POST("/language", s.switchLanguage)
 
 	e.GET("/invite/:token", s.acceptForm, noReferrer)
 	e.POST("/invite/:token", s.accept, noReferrer)
@@ -127,6 +128,8 @@ func (s *Server) routes() {
 	e.GET("/profile", s.profile, s.signedInOnly)
 	e.POST("/profile/password", s.changePassword, s.signedInOnly)
 	e.POST("/profile/name", s.changeName, s.signedInOnly)
+	e.POST("/profile/language", s.changeLanguage, s.signedInOnly)
+	e.POST("/settings/account/language", s.changeAccountLanguage, s.signedInOnly, s.accountAdminOnly)
 
 	admin := e.Group("/settings", s.signedInOnly, s.adminOnly)
 	admin.GET("/users", s.usersList)

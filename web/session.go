@@ -222,7 +222,7 @@ func (s *Server) startSession(c echo.Context, u users.User, next string, b compo
 		s.Log.Error("starting a session", "path", c.Path(), "err", err)
 		s.dropCookie(c)
 		c.Set(currentKey, (*current)(nil)) // the page is for someone signed out now
-		b.Message += " Sign in to continue."
+		b.Message += " " + locale(c).T("session.sign_in_to_continue")
 		return s.donePage(c, "/login", b)
 	}
 	return s.flashTo(c, next, b)
@@ -236,7 +236,7 @@ func (s *Server) dropCookie(c echo.Context) {
 
 // donePage shows banner b on a page of its own, with a link on to next.
 func (s *Server) donePage(c echo.Context, next string, b components.Banner) error {
-	sh := s.bareShell(c, "Done", "")
+	sh := s.bareShell(c, locale(c).T("session.done_title"), "")
 	sh.Banner = b
 	return s.render(c, http.StatusOK, done.Page(done.View{Shell: sh, Next: next}))
 }

@@ -158,7 +158,7 @@ func (s *Server) usersList(c echo.Context) error {
 	cur := currentOf(c)
 	q := parseListQuery(c)
 	fragment := isHTMX(c) && c.Request().Header.Get("HX-Target") == "users-results" && c.Request().Header.Get("HX-History-Restore-Request") == ""
-	key := pageKey{user: cur.User.ID, uri: q.url(), fragment: fragment}
+	key := pageKey{user: cur.User.ID, lang: locale(c).Code, uri: q.url(), fragment: fragment}
 	c.Response().Header().Set("Vary", "HX-Request, HX-Target, HX-History-Restore-Request, Accept-Encoding")
 	if sent, err := s.sendKept(c, gen, key); sent || err != nil {
 		return err

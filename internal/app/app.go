@@ -164,6 +164,7 @@ func wire(ctx context.Context, data *Data, cfg *config.Config, clk clock.Clock, 
 	}
 
 	d, us := data.DB, data.Users
+	us.SetDefaultLanguage(cfg.DefaultLanguage)
 	var invStore invitations.Store = db.NewInvitationStore(d)
 	if sm.invitations != nil {
 		invStore = sm.invitations(invStore)

@@ -44,6 +44,7 @@ type Invitation struct {
 	EndedAt            time.Time
 	RenewalRequestedAt time.Time
 	Offered            []spaces.Grant
+	Language           string // what its emails and accept page speak (an i18n code)
 }
 
 // ExpiredAt reports whether a pending invitation has passed its expiry.
@@ -112,6 +113,7 @@ type Create struct {
 	ExpiresAt   time.Time
 	Kind        mail.Kind // Invitation, or NewInvitation with Supersedes
 	Supersedes  int64     // for a new invitation after expiry
+	Language    string    // the invitee's language (an i18n code)
 }
 
 // Outcome is what inviting one address came to: a new invitation, or,
@@ -179,7 +181,9 @@ type Store interface {
 	// once, granting what grantable makes of the invitation and its
 	// inviter as they stand inside the accepting transaction. An error
 	// from grantable undoes everything.
-	Accept(ctx context.Context, id int64, name, hash string, now time.Time, grantable Grantable) (users.User, error)
+	// Accept activates the invitee with their name, password hash and
+	// language, and grants what the invitation offers.
+	Accept(ctx context.Context, id int64, name, hash, language string, now time.Time, grantable Grantable) (users.User, error)
 	// RequestRenewal marks an expired invitation as asked about, once, and
 	// enqueues msg to the inviter. It reports false when already asked.
 	RequestRenewal(ctx context.Context, id int64, now time.Time, msg mail.Outgoing) (bool, error)

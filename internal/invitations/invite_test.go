@@ -17,7 +17,7 @@ import (
 // refusal.
 func (e *env) inviteMany(t *testing.T, actor invitations.Actor, emails []string, offered ...spaces.Grant) invitations.Result {
 	t.Helper()
-	res, err := e.svc.InviteMany(context.Background(), actor, emails, "", offered)
+	res, err := e.svc.InviteMany(context.Background(), actor, emails, "", offered, "")
 	if err != nil {
 		t.Fatalf("InviteMany %q: %v", emails, err)
 	}

@@ -105,6 +105,7 @@ func (r *Reminders) SendDue(ctx context.Context) (int, error) {
 					InviteeName:  d.InviteeName,
 					InviteeEmail: inv.Email,
 					ExpiresAt:    inv.ExpiresAt,
+					Language:     inv.Language,
 				},
 			}
 			msg.Payload.OfferRoles(inv.Offered)

@@ -85,7 +85,7 @@ func TestRemindersOncePerLink(t *testing.T) {
 	if err := json.Unmarshal([]byte(rows[0].Payload), &p); err != nil {
 		t.Fatal(err)
 	}
-	want := mail.Payload{AccountName: "Acme", InviterName: "Ada", InviteeName: "Ana Silva", InviteeEmail: "ana@example.com", Roles: "Member of Sales", OffersMember: true, ExpiresAt: ana.ExpiresAt}
+	want := mail.Payload{AccountName: "Acme", InviterName: "Ada", InviteeName: "Ana Silva", InviteeEmail: "ana@example.com", Roles: "Member of Sales", OffersMember: true, ExpiresAt: ana.ExpiresAt, Language: "en"}
 	if p != want {
 		t.Errorf("payload %+v\nwant    %+v", p, want)
 	}

@@ -1,6 +1,7 @@
 package invitations
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"github.com/usherhq/usher/internal/auth"
 	"github.com/usherhq/usher/internal/clock"
 	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/i18n"
 	"github.com/usherhq/usher/internal/mail"
 	"github.com/usherhq/usher/internal/spaces"
 	"github.com/usherhq/usher/internal/users"
@@ -59,7 +61,7 @@ type InviteInput struct {
 // someone outside actor's spaces), so nothing is ever sent twice for one
 // person.
 func (s *Service) Invite(ctx context.Context, actor Actor, in InviteInput) (Invitation, error) {
-	out, err := s.create(ctx, actor, []string{in.Email}, in.Name, in.Offered)
+	out, err := s.create(ctx, actor, []string{in.Email}, in.Name, in.Offered, in.Language)
 	if err != nil {
 		return Invitation{}, err
 	}
@@ -91,8 +93,8 @@ type Result struct {
 // (a name only with one), in one step. The new addresses count against
 // the administrator's budget, and when they would go past it nothing is
 // sent at all.
-func (s *Service) InviteMany(ctx context.Context, actor Actor, emails []string, name string, offered []spaces.Grant) (Result, error) {
-	out, err := s.create(ctx, actor, emails, name, offered)
+func (s *Service) InviteMany(ctx context.Context, actor Actor, emails []string, name string, offered []spaces.Grant, language string) (Result, error) {
+	out, err := s.create(ctx, actor, emails, name, offered, language)
 	if err != nil {
 		return Result{}, err
 	}
@@ -119,7 +121,7 @@ func (s *Service) InviteMany(ctx context.Context, actor Actor, emails []string, 
 
 // create writes an invitation for each new address of emails; the known
 // ones come back with *Existing as the store found them.
-func (s *Service) create(ctx context.Context, actor Actor, emails []string, name string, offered []spaces.Grant) ([]Outcome, error) {
+func (s *Service) create(ctx context.Context, actor Actor, emails []string, name string, offered []spaces.Grant, language string) ([]Outcome, error) {
 	var parsed []string
 	seen := map[string]bool{}
 	for _, raw := range emails {
@@ -149,13 +151,18 @@ func (s *Service) create(ctx context.Context, actor Actor, emails []string, name
 	if err := b.fits(len(parsed)); err != nil {
 		return nil, err
 	}
+	if language == "" {
+		language = s.users.DefaultLanguage(ctx)
+	} else if !i18n.Default().Has(language) {
+		return nil, errs.FieldT("language", "lang.err_unknown_invitation", "Code", language)
+	}
 	account, err := s.users.Account(ctx)
 	if err != nil {
 		return nil, err
 	}
 	cs := make([]Create, len(parsed))
 	for i, email := range parsed {
-		cs[i] = s.prepare(actor, Create{Email: email, Name: name, Offered: offered, Kind: mail.Invitation})
+		cs[i] = s.prepare(actor, Create{Email: email, Name: name, Offered: offered, Kind: mail.Invitation, Language: language})
 	}
 	return s.store.Create(ctx, cs, b, func(inv Invitation) mail.Outgoing {
 		return s.outgoing(mail.Invitation, "send:"+strconv.FormatInt(inv.ID, 10), inv, account.Name, name)
@@ -259,6 +266,7 @@ func (s *Service) outgoing(kind mail.Kind, key string, inv Invitation, accountNa
 			InviteeName:  inviteeName,
 			InviteeEmail: inv.Email,
 			ExpiresAt:    inv.ExpiresAt,
+			Language:     inv.Language,
 		},
 	}
 	m.Payload.OfferRoles(inv.Offered)
@@ -364,7 +372,7 @@ func (s *Service) Renew(ctx context.Context, actor Actor, userID int64) (users.C
 	if err != nil {
 		return users.Unchanged(l), err
 	}
-	c := s.prepare(actor, Create{Email: inv.Email, Name: l.Name, Offered: inv.Offered, Kind: mail.NewInvitation, Supersedes: inv.ID})
+	c := s.prepare(actor, Create{Email: inv.Email, Name: l.Name, Offered: inv.Offered, Kind: mail.NewInvitation, Supersedes: inv.ID, Language: inv.Language})
 	_, err = s.store.Renew(ctx, c, s.budget(actor), func(inv Invitation) mail.Outgoing {
 		return s.outgoing(mail.NewInvitation, "send:"+strconv.FormatInt(inv.ID, 10), inv, account.Name, l.Name)
 	})
@@ -479,6 +487,9 @@ func (s *Service) Lookup(ctx context.Context, token string) (AcceptView, error) 
 type AcceptInput struct {
 	Name     string
 	Password string
+	// Language is the one the accept page was read in: Usher speaks it to
+	// the new user from then on. "": the invitation's.
+	Language string
 }
 
 // Joined is what the accept form came to: the user who joined, or, when
@@ -510,7 +521,7 @@ func (s *Service) Accept(ctx context.Context, token string, in AcceptInput) (Joi
 	if err != nil {
 		return Joined{Link: v}, err
 	}
-	u, err := s.store.Accept(ctx, v.Invitation.ID, name, hash, s.clock.Now(), grantable)
+	u, err := s.store.Accept(ctx, v.Invitation.ID, name, hash, cmp.Or(in.Language, v.Invitation.Language), s.clock.Now(), grantable)
 	if errs.Is(err, errs.Conflict) {
 		// Someone else's post, or a cancel, got there first: say which.
 		if again, lerr := s.Lookup(ctx, token); lerr == nil {
@@ -598,6 +609,7 @@ func (s *Service) RequestRenewal(ctx context.Context, token string) error {
 				Roles:        spaces.Describe(inv.Offered),
 				ExpiresAt:    inv.ExpiresAt,
 				UsersURL:     s.baseURL + "/settings/users?status=expired",
+				Language:     cmp.Or(inviter.Language, s.users.DefaultLanguage(ctx)),
 			}
 		}
 	}

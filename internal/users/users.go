@@ -9,6 +9,7 @@ import (
 	"github.com/usherhq/usher/internal/auth"
 	"github.com/usherhq/usher/internal/clock"
 	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/i18n"
 	"github.com/usherhq/usher/internal/names"
 	"github.com/usherhq/usher/internal/spaces"
 )
@@ -49,6 +50,7 @@ type User struct {
 	DeactivatedAt   time.Time // zero unless deactivated
 	InviteExpiresAt time.Time // expiry of the pending invitation, if any
 	SessionVersion  int64
+	Language        string // their choice (an i18n code); "" when they made none
 }
 
 // StatusAt is the user's status at now: expiry needs no background job.
@@ -187,19 +189,24 @@ type Store interface {
 type Service struct {
 	store   Store
 	manager Manager
-	hasher  *auth.Hasher
-	clock   clock.Clock
+	// languages keeps each person's and the account's language; the
+	// account's is defaultLanguage until an account administrator sets it.
+	languages       Languages
+	defaultLanguage string
+	hasher          *auth.Hasher
+	clock           clock.Clock
 }
 
 // StoreManager is a store that also manages users (the db implements both).
 type StoreManager interface {
 	Store
 	Manager
+	Languages
 }
 
 // NewService wires the users service.
 func NewService(store StoreManager, hasher *auth.Hasher, clk clock.Clock) *Service {
-	return &Service{store: store, manager: store, hasher: hasher, clock: clk}
+	return &Service{store: store, manager: store, languages: store, hasher: hasher, clock: clk, defaultLanguage: i18n.Source}
 }
 
 // NeedsSetup reports whether the first-run page is still open.

@@ -1,0 +1,189 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/usherhq/usher/internal/apptest"
+	"github.com/usherhq/usher/internal/invitations"
+	"github.com/usherhq/usher/internal/spaces"
+)
+
+// Without a choice, the browser's Accept-Language decides, else the
+// account's default; <html lang> and Content-Language say which.
+func TestLanguageFromBrowserThenAccount(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t, apptest.Options{})
+	e.SetupAdmin(t)
+	guest := e.Client(t)
+	for _, c := range []struct{ header, lang, says string }{
+		{"de-DE,de;q=0.9,en;q=0.5", "de", "Zum Hauptinhalt springen"},
+		{"de-AT", "de", "Zum Hauptinhalt springen"},
+		{"en-GB,de;q=0.5", "en", "Skip to main content"},
+		{"fr-FR", "en", "Skip to main content"}, // a language Usher does not speak: the account's
+	} {
+		res := e.Get(t, guest, "/login", "Accept-Language", c.header)
+		mustStatusCode(t, "sign-in", res, http.StatusOK)
+		if !strings.Contains(res.Body, `<html lang="`+c.lang+`">`) || res.Header.Get("Content-Language") != c.lang {
+			t.Errorf("Accept-Language %q: want lang %s; Content-Language %q", c.header, c.lang, res.Header.Get("Content-Language"))
+		}
+		if !strings.Contains(res.Body, c.says) {
+			t.Errorf("Accept-Language %q: the page should say %q", c.header, c.says)
+		}
+		if !strings.Contains(strings.Join(res.Header.Values("Vary"), ","), "Accept-Language") {
+			t.Error("a page that follows Accept-Language should say Vary: Accept-Language")
+		}
+	}
+
+	// The account's default, set by an account administrator, decides for
+	// a browser that asks for nothing Usher speaks.
+	admin := e.SignIn(t, apptest.AdminEmail, apptest.AdminPassword)
+	res := e.Post(t, admin, "/settings/account/language", url.Values{"language": {"de"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("setting the account's language: %d", res.StatusCode)
+	}
+	if res := e.Get(t, guest, "/login", "Accept-Language", "fr-FR"); !strings.Contains(res.Body, `<html lang="de">`) {
+		t.Error("with the account's language German, a French browser should get German")
+	}
+	if res := e.Get(t, guest, "/login", "Accept-Language", "en"); !strings.Contains(res.Body, `<html lang="en">`) {
+		t.Error("the browser's English still beats the account's default")
+	}
+	if got := e.App.Users.DefaultLanguage(context.Background()); got != "de" {
+		t.Errorf("the account's language is %q", got)
+	}
+	res = e.Post(t, admin, "/settings/account/language", url.Values{"language": {"xx"}})
+	mustStatusCode(t, "an unknown language", res, http.StatusUnprocessableEntity)
+}
+
+// An account's default language is theirs to set: any other administrator
+// is refused on the server.
+func TestAccountLanguageOnlyForAccountAdministrators(t *testing.T) {
+	t.Parallel()
+	w := newClinic(t)
+	una := w.signIn(t, unaEmail)
+	res := w.e.Post(t, una, "/settings/account/language", url.Values{"language": {"de"}})
+	mustStatusCode(t, "a unit administrator setting the account's language", res, http.StatusForbidden)
+	if got := w.e.App.Users.DefaultLanguage(context.Background()); got != "en" {
+		t.Errorf("the account's language became %q", got)
+	}
+	if strings.Contains(w.e.Get(t, una, "/profile").Body, "/settings/account/language") {
+		t.Error("a unit administrator's profile should not offer the account's language")
+	}
+}
+
+// Signed out, the switch keeps the choice in a cookie and returns to the
+// page; it never sends anyone off the site.
+func TestLanguageSwitchSignedOut(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t, apptest.Options{})
+	e.SetupAdmin(t)
+	guest := e.Client(t)
+	login := e.Get(t, guest, "/login")
+	if !strings.Contains(login.Body, `action="/language"`) || !strings.Contains(login.Body, `<option value="de" lang="de">Deutsch</option>`) {
+		t.Fatal("the sign-in page should have the language switch offering Deutsch")
+	}
+	res := e.Post(t, guest, "/language", url.Values{"language": {"de"}, "return": {"/login?next=%2Fprofile"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login?next=%2Fprofile" {
+		t.Fatalf("switching: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res := e.Get(t, guest, "/login", "Accept-Language", "en"); !strings.Contains(res.Body, `<html lang="de">`) {
+		t.Error("the choice should beat the browser's language")
+	}
+	for _, evil := range []string{"//evil.example/x", "https://evil.example/", `/\evil.example`, "javascript:alert(1)", ""} {
+		res := e.Post(t, guest, "/language", url.Values{"language": {"en"}, "return": {evil}})
+		if loc := res.Header.Get("Location"); loc != "/" {
+			t.Errorf("return %q: sent to %q, want /", evil, loc)
+		}
+	}
+	// An unknown language changes nothing.
+	e.Post(t, guest, "/language", url.Values{"language": {"de"}, "return": {"/login"}})
+	e.Post(t, guest, "/language", url.Values{"language": {"xx"}, "return": {"/login"}})
+	if res := e.Get(t, guest, "/login"); !strings.Contains(res.Body, `<html lang="de">`) {
+		t.Error("an unknown language should leave the choice as it was")
+	}
+}
+
+// Signed in, the profile keeps the choice; it beats the browser's, and
+// the users list a page cache keeps is not given in the old language.
+func TestLanguageOnTheProfile(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t, apptest.Options{})
+	admin := e.SetupAdmin(t)
+	c := e.SignIn(t, apptest.AdminEmail, apptest.AdminPassword)
+	if res := e.Get(t, c, "/settings/users"); !strings.Contains(res.Body, `<html lang="en">`) {
+		t.Fatal("the list starts in English")
+	}
+	profile := e.Get(t, c, "/profile", "Accept-Language", "en")
+	if !strings.Contains(profile.Body, `action="/profile/language"`) || !strings.Contains(profile.Body, "language (now English)") {
+		t.Fatal("the profile should offer a language, following the browser's until chosen")
+	}
+	res := e.Post(t, c, "/profile/language", url.Values{"language": {"de"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("choosing German: %d", res.StatusCode)
+	}
+	if got := e.User(t, admin.ID).Language; got != "de" {
+		t.Errorf("kept language %q", got)
+	}
+	page := e.Get(t, c, "/profile", "Accept-Language", "en")
+	if !strings.Contains(page.Body, `<html lang="de">`) || !strings.Contains(page.Body, "Usher spricht jetzt Deutsch mit Ihnen.") {
+		t.Errorf("after choosing German the profile should be German and say so:\n%s", page.Body)
+	}
+	if res := e.Get(t, c, "/settings/users", "Accept-Language", "en"); !strings.Contains(res.Body, `<html lang="de">`) {
+		t.Error("the users list was given in the language it was kept in")
+	}
+	e.Post(t, c, "/profile/language", url.Values{"language": {""}})
+	if got := e.User(t, admin.ID).Language; got != "" {
+		t.Errorf("back to the browser's: kept %q", got)
+	}
+	if res := e.Get(t, c, "/profile", "Accept-Language", "en"); !strings.Contains(res.Body, `<html lang="en">`) {
+		t.Error("with no choice the browser's English should count again")
+	}
+	res = e.Post(t, c, "/profile/language", url.Values{"language": {"klingon"}})
+	mustStatusCode(t, "an unknown language", res, http.StatusUnprocessableEntity)
+}
+
+// The invitation's language is the accept page's; the switch there beats
+// it, and whoever joins keeps the language they joined in.
+func TestAcceptPageSpeaksTheInvitationsLanguage(t *testing.T) {
+	t.Parallel()
+	w := newClinic(t)
+	ctx := context.Background()
+	inv, err := w.e.App.Invitations.Invite(ctx, w.actor(t, w.admin), invitations.InviteInput{Email: "jonas@example.com", Offered: []spaces.Grant{memberOf(w.wa1)}, Language: "de"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.Language != "de" {
+		t.Errorf("the invitation keeps %q", inv.Language)
+	}
+	path := w.linkPath(t, inv.UserID)
+	guest := w.e.Client(t)
+	page := w.e.Get(t, guest, path, "Accept-Language", "en-US")
+	if !strings.Contains(page.Body, `<html lang="de">`) || !strings.Contains(page.Body, "Acme Clinics beitreten") {
+		t.Fatalf("the accept page should open in the invitation's German:\n%s", page.Body)
+	}
+	// Switched to English, it speaks English; and the invitee joins in it.
+	other := w.e.Client(t)
+	w.e.Post(t, other, "/language", url.Values{"language": {"en"}, "return": {path}})
+	if page := w.e.Get(t, other, path); !strings.Contains(page.Body, "Join Acme Clinics") {
+		t.Error("after the switch the accept page should be English")
+	}
+
+	res := w.e.Post(t, guest, path, url.Values{"name": {"Jonas"}, "password": {clinicPassword}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("joining: %d\n%s", res.StatusCode, res.Body)
+	}
+	if got := w.e.User(t, inv.UserID).Language; got != "de" {
+		t.Errorf("Jonas joined in German but keeps %q", got)
+	}
+	home := w.e.Get(t, guest, "/", "Accept-Language", "en")
+	if !strings.Contains(home.Body, `<html lang="de">`) || !strings.Contains(home.Body, "Willkommen, Jonas. Ihr Konto ist eingerichtet.") {
+		t.Errorf("after joining Jonas should see Usher in German:\n%s", home.Body)
+	}
+	// The inviter keeps English.
+	if res := w.e.Get(t, w.signIn(t, apptest.AdminEmail), "/settings/users"); !strings.Contains(res.Body, `<html lang="en">`) {
+		t.Error("the inviter should keep English")
+	}
+}
