@@ -192,11 +192,22 @@ func (s *checkSite) adminPages(t *testing.T) []checkPage {
 }
 
 // Every page's HTML, as the server sends it, has no errors by the Nu HTML
-// Checker (the W3C's validator).
+// Checker (the W3C's validator), in English and in German.
 func TestHTMLValid(t *testing.T) {
 	t.Parallel()
 	h := newHTMLCollector(t)
-	s := newCheckSite(t)
+	for _, lang := range []string{"en", "de"} {
+		collectEveryPage(t, h, lang)
+	}
+	h.validate()
+}
+
+// collectEveryPage fetches every page in every state a person meets it, in
+// an account speaking lang, into h.
+func collectEveryPage(t *testing.T, h *htmlCollector, lang string) {
+	t.Helper()
+	h.lang = lang
+	s := newCheckSiteIn(t, lang)
 	e := s.e
 	h.e = e
 
@@ -258,7 +269,7 @@ func TestHTMLValid(t *testing.T) {
 	}
 
 	// The mail server refusing connections, then mended (issue 14).
-	d := newDeliverySite(t)
+	d := newDeliverySiteIn(t, lang)
 	failing := d.e.SignIn(t, apptest.AdminEmail, apptest.AdminPassword)
 	check := func(pages []checkPage) {
 		for _, pg := range pages {
@@ -268,5 +279,4 @@ func TestHTMLValid(t *testing.T) {
 	check(d.pages())
 	check(d.mended(t))
 
-	h.validate()
 }

@@ -74,9 +74,14 @@ type checkSite struct {
 }
 
 // newCheckSite starts Usher with nothing set up; seed fills it.
-func newCheckSite(t *testing.T) *checkSite {
+func newCheckSite(t *testing.T) *checkSite { return newCheckSiteIn(t, "en") }
+
+// newCheckSiteIn is newCheckSite for an account whose default language is
+// lang: what its invitations speak, and its pages to a browser that asks
+// for no language (as Go's HTTP client does not).
+func newCheckSiteIn(t *testing.T, lang string) *checkSite {
 	t.Helper()
-	e := apptest.New(t, apptest.Options{})
+	e := apptest.New(t, apptest.Options{Env: map[string]string{"USHER_DEFAULT_LANGUAGE": lang}})
 	if e.App.SetupToken == "" {
 		t.Fatal("a fresh Usher has no setup token")
 	}
@@ -312,6 +317,7 @@ type htmlPage struct {
 type htmlCollector struct {
 	t         *testing.T
 	e         *apptest.Env
+	lang      string // the language of the pages being collected
 	java, jar string
 	pages     []htmlPage
 }
@@ -355,7 +361,7 @@ func (h *htmlCollector) add(name, path string, res apptest.Response, want int) {
 	if !isDocument(res.Body) {
 		h.t.Fatalf("%s (%s) is not a whole HTML document:\n%.300s", name, path, res.Body)
 	}
-	h.pages = append(h.pages, htmlPage{name: name + " " + path, body: res.Body})
+	h.pages = append(h.pages, htmlPage{name: name + " (" + h.lang + ") " + path, body: res.Body})
 }
 
 // isDocument tells a whole page from an htmx fragment (a row, a dialog,

@@ -21,9 +21,12 @@ type deliverySite struct {
 
 const deliveryTom = "tom@example.com"
 
-func newDeliverySite(t *testing.T) *deliverySite {
+func newDeliverySite(t *testing.T) *deliverySite { return newDeliverySiteIn(t, "en") }
+
+// newDeliverySiteIn is newDeliverySite for an account speaking lang.
+func newDeliverySiteIn(t *testing.T, lang string) *deliverySite {
 	t.Helper()
-	e := apptest.New(t, apptest.Options{SMTPDown: true})
+	e := apptest.New(t, apptest.Options{SMTPDown: true, Env: map[string]string{"USHER_DEFAULT_LANGUAGE": lang}})
 	e.SetupAdmin(t)
 	admin := e.SignIn(t, apptest.AdminEmail, apptest.AdminPassword)
 	res := e.Post(t, admin, "/settings/users/invite", map[string][]string{"email": {deliveryTom}, "role": {"member"}})

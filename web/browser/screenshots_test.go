@@ -95,6 +95,38 @@ func TestScreenshots(t *testing.T) {
 	guest.open(pendingLink)
 	guest.overflow("the accept page at 375px")
 	guest.shot(dir, "accept-375", true)
+
+	// In German (issue 15): the invitee switches at the foot of the page,
+	// the administrator on their profile.
+	guest.do("desktop viewport", chromedp.EmulateViewport(1280, 900))
+	guest.open(pendingLink)
+	guest.chooseLanguage("#language-switch", ".language-switch button", "de")
+	guest.shot(dir, "accept-de-1280", false)
+	guest.do("phone viewport", chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	guest.open(pendingLink)
+	guest.overflow("the German accept page at 375px")
+	guest.shot(dir, "accept-de-375", true)
+	admin.do("desktop viewport", chromedp.EmulateViewport(1280, 900))
+	admin.open("/profile")
+	admin.chooseLanguage("#language", ".profile-language button", "de")
+	admin.open("/settings/users")
+	admin.shot(dir, "users-de-1280", true)
+	admin.media("dark")
+	admin.open("/settings/users")
+	admin.shot(dir, "users-de-1280-dark", true)
+	admin.media("light")
+	admin.do("phone viewport", chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	admin.open("/settings/users")
+	admin.overflow("German Settings > Users at 375px")
+	admin.shot(dir, "users-de-375", true)
+}
+
+// chooseLanguage picks lang in the select at sel and submits its form with
+// the button at submit, then waits for the page in that language.
+func (p *Person) chooseLanguage(sel, submit, lang string) {
+	p.t.Helper()
+	p.do("choose "+lang, chromedp.SetValue(chromedp.CSS(sel), lang),
+		chromedp.Click(chromedp.CSS(submit)), chromedp.WaitVisible(chromedp.CSS(`html[lang="`+lang+`"]`)))
 }
 
 // seed fills the account with a dozen people in every status and returns
