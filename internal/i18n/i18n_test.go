@@ -207,3 +207,32 @@ func TestSpan(t *testing.T) {
 		t.Errorf("German span: %q", got)
 	}
 }
+
+// What a page pays per message: a fixed text, one with a placeholder, a
+// plural, a relative time with its tooltip.
+func BenchmarkMessages(b *testing.B) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	for _, l := range []*i18n.Locale{en, de} {
+		b.Run(l.Code+"/fixed", func(b *testing.B) {
+			for b.Loop() {
+				_ = l.T("time.yesterday")
+			}
+		})
+		b.Run(l.Code+"/placeholder", func(b *testing.B) {
+			for b.Loop() {
+				_ = l.T("time.on_date", "Date", "5 Dec 2026")
+			}
+		})
+		b.Run(l.Code+"/plural", func(b *testing.B) {
+			for b.Loop() {
+				_ = l.N("time.days_ago", 3)
+			}
+		})
+		b.Run(l.Code+"/ago+exact", func(b *testing.B) {
+			for b.Loop() {
+				_ = l.Ago(now, now.Add(-50*time.Hour))
+				_ = l.Exact(now)
+			}
+		})
+	}
+}
