@@ -120,7 +120,15 @@ func TestUsersListInGerman(t *testing.T) {
 	seedInvited(t, f, 60) // 61 users: two pages
 	f.invite(t, "ada@example.com", "admin")
 
+	// The list in English first: the page kept for it must not be what
+	// a German reader gets.
+	if res := f.Get(t, f.admin, "/settings/users"); !strings.Contains(res.Body, "Invite user") {
+		t.Fatalf("the list in English:\n%s", text(res.Body))
+	}
 	res := f.Get(t, f.admin, "/settings/users", german...)
+	if !strings.Contains(res.Header.Get("Vary"), "Accept-Language") {
+		t.Errorf("the list's Vary should name Accept-Language: %q", res.Header.Get("Vary"))
+	}
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", res.StatusCode)
 	}

@@ -161,8 +161,10 @@ func (s *Server) usersList(c echo.Context) error {
 	cur := currentOf(c)
 	q := parseListQuery(c)
 	fragment := isHTMX(c) && c.Request().Header.Get("HX-Target") == "users-results" && c.Request().Header.Get("HX-History-Restore-Request") == ""
-	key := pageKey{user: cur.User.ID, uri: q.url(), fragment: fragment}
-	c.Response().Header().Set("Vary", "HX-Request, HX-Target, HX-History-Restore-Request, Accept-Encoding")
+	// A page is kept per language too: the same address reads differently
+	// in German.
+	key := pageKey{user: cur.User.ID, uri: locale(c).Code + " " + q.url(), fragment: fragment}
+	c.Response().Header().Set("Vary", "HX-Request, HX-Target, HX-History-Restore-Request, Accept-Encoding, Accept-Language")
 	if sent, err := s.sendKept(c, gen, key); sent || err != nil {
 		return err
 	}
