@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/i18n"
 	"github.com/usherhq/usher/views/components"
 	"github.com/usherhq/usher/views/pages/errorpage"
 )
@@ -26,17 +27,30 @@ var statusOf = map[errs.Code]int{
 	errs.Internal:     http.StatusInternalServerError,
 }
 
+// headingOf is the message id of the error page's heading for a status.
 var headingOf = map[int]string{
-	http.StatusBadRequest:            "That request did not make sense",
-	http.StatusUnprocessableEntity:   "Please check what you entered",
-	http.StatusNotFound:              "Page not found",
-	http.StatusConflict:              "That could not be done",
-	http.StatusForbidden:             "You cannot open this page",
-	http.StatusUnauthorized:          "Please sign in",
-	http.StatusTooManyRequests:       "Too many attempts",
-	http.StatusMethodNotAllowed:      "That request did not make sense",
-	http.StatusRequestEntityTooLarge: "That was too much to send",
-	http.StatusInternalServerError:   "Something went wrong",
+	http.StatusBadRequest:            "error.heading.bad_request",
+	http.StatusUnprocessableEntity:   "error.heading.invalid",
+	http.StatusNotFound:              "error.heading.not_found",
+	http.StatusConflict:              "error.heading.conflict",
+	http.StatusForbidden:             "error.heading.forbidden",
+	http.StatusUnauthorized:          "error.heading.unauthorized",
+	http.StatusTooManyRequests:       "error.heading.too_many",
+	http.StatusMethodNotAllowed:      "error.heading.bad_request",
+	http.StatusRequestEntityTooLarge: "error.heading.too_large",
+	http.StatusInternalServerError:   "error.heading.internal",
+}
+
+// statusTexts are the statuses whose standard text has a message of its
+// own, error.status.<code>, for an Echo error that says nothing else.
+var statusTexts = map[int]bool{400: true, 401: true, 403: true, 408: true, 415: true, 429: true, 500: true, 503: true}
+
+// statusText is what an Echo error of status says, in loc.
+func statusText(loc *i18n.Locale, status int) string {
+	if statusTexts[status] {
+		return loc.T("error.status." + strconv.Itoa(status))
+	}
+	return http.StatusText(status)
 }
 
 // handleError is the one place errors become responses: a domain code
@@ -46,20 +60,21 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	status, msg := http.StatusInternalServerError, errs.MessageOf(err)
+	loc := locale(c)
+	status, msg := http.StatusInternalServerError, errs.Say(c.Request().Context(), err)
 	var he *echo.HTTPError
 	switch {
 	case errors.As(err, &he):
 		status = he.Code
 		switch status {
 		case http.StatusNotFound:
-			msg = "There is nothing at this address. Check the link, or go back to the start."
+			msg = loc.T("error.not_found")
 		case http.StatusRequestEntityTooLarge:
-			msg = "The form sent more than Usher accepts. Shorten what you entered and try again."
+			msg = loc.T("error.too_large")
 		case http.StatusMethodNotAllowed:
-			msg = "This address does not accept that kind of request. Go back and use the page's buttons."
+			msg = loc.T("error.method")
 		default:
-			msg = http.StatusText(status)
+			msg = statusText(loc, status)
 		}
 	default:
 		status = statusOf[errs.CodeOf(err)]
@@ -86,18 +101,18 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = c.JSON(status, map[string]string{"message": msg})
 		return
 	}
-	sh := s.bareShell(c, headingOf[status], "")
-	v := errorpage.View{Shell: sh, Status: status, Heading: headingOf[status], Message: msg}
-	if v.Heading == "" {
-		v.Heading = http.StatusText(status)
-		v.Shell.Title = v.Heading
+	heading := http.StatusText(status)
+	if id, ok := headingOf[status]; ok {
+		heading = loc.T(id)
 	}
+	sh := s.bareShell(c, heading, "")
+	v := errorpage.View{Shell: sh, Status: status, Heading: heading, Message: msg}
 	if cur := currentOf(c); cur != nil && cur.Access.IsAdmin() {
-		v.Back, v.BackText = "/settings/users", "Go to Settings > Users"
+		v.Back, v.BackText = "/settings/users", loc.T("error.back.users")
 	} else if cur != nil {
-		v.Back, v.BackText = "/profile", "Go to your profile"
+		v.Back, v.BackText = "/profile", loc.T("error.back.profile")
 	} else {
-		v.Back, v.BackText = "/login", "Go to sign in"
+		v.Back, v.BackText = "/login", loc.T("error.back.login")
 	}
 	if err := s.render(c, status, errorpage.Page(v)); err != nil {
 		s.Log.Error("rendering error page", "err", err)

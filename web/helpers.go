@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -26,7 +27,7 @@ func actor(c echo.Context) invitations.Actor {
 func userID(c echo.Context) (int64, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, errs.E(errs.NotFound, "There is no such user.")
+		return 0, errs.T(errs.NotFound, "error.no_such_user")
 	}
 	return id, nil
 }
@@ -47,13 +48,29 @@ func success(format string, a ...any) components.Banner {
 	return components.Banner{Kind: "success", Message: fmt.Sprintf(format, a...)}
 }
 
-// formErrors turns an Invalid error about a field into what a form shows.
+// successT is a success banner saying message id in the request's
+// language, its placeholders filled from name/value pairs.
+func successT(c echo.Context, id string, kv ...any) components.Banner {
+	return components.Banner{Kind: "success", Message: locale(c).T(id, kv...)}
+}
+
+// formErrors is formErrorsIn in English.
+//
+// Deprecated: use formErrorsIn with the request's context, which says the
+// error in the reader's language.
 func formErrors(err error) ([]components.FieldError, components.FieldErrors, bool) {
+	return formErrorsIn(context.Background(), err)
+}
+
+// formErrorsIn turns an Invalid error about a field into what a form
+// shows, in the language ctx speaks.
+func formErrorsIn(ctx context.Context, err error) ([]components.FieldError, components.FieldErrors, bool) {
 	var e *errs.Error
 	if !asError(err, &e) || e.Code != errs.Invalid || e.Field == "" {
 		return nil, nil, false
 	}
-	return []components.FieldError{{Field: e.Field, Message: e.Message}}, components.FieldErrors{e.Field: e.Message}, true
+	msg := errs.Say(ctx, e)
+	return []components.FieldError{{Field: e.Field, Message: msg}}, components.FieldErrors{e.Field: msg}, true
 }
 
 // flashKey holds the one banner waiting for the next page.

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/i18n"
 	"github.com/usherhq/usher/internal/spaces"
 	"github.com/usherhq/usher/views/components"
 )
@@ -20,9 +21,10 @@ func (s *Server) roleChoices(ctx context.Context, access *spaces.Access, current
 	if err != nil {
 		return nil, err
 	}
+	loc := i18n.From(ctx)
 	out := make([]components.RoleChoice, 0, len(offerable))
 	for _, o := range offerable {
-		c := components.RoleChoice{SpaceID: o.ID, Name: o.Name, Kind: o.Kind.Label(), Unit: o.Unit, Depth: o.Depth, Role: string(current[o.ID])}
+		c := components.RoleChoice{SpaceID: o.ID, Name: o.Name, Kind: loc.T(kindLabel + string(o.Kind)), KindInText: loc.T(kindInText + string(o.Kind)), Unit: o.Unit, Depth: o.Depth, Role: string(current[o.ID])}
 		for _, r := range o.Roles {
 			c.Roles = append(c.Roles, string(r))
 		}
@@ -30,6 +32,14 @@ func (s *Server) roleChoices(ctx context.Context, access *spaces.Access, current
 	}
 	return out, nil
 }
+
+// kindLabel and kindInText start the message ids of a space kind's name,
+// as a label and inside a sentence, in the roles picker: kindLabel +
+// "waiting_area" is "Waiting area".
+const (
+	kindLabel  = "components.roles.kind."
+	kindInText = "components.roles.kind_in_text."
+)
 
 // parseRoles reads the roles picker of cur: every role_<space id> field
 // posted, and "role" for the account itself (the radio buttons an account
@@ -39,7 +49,7 @@ func (s *Server) roleChoices(ctx context.Context, access *spaces.Access, current
 func parseRoles(c echo.Context, cur *current) (map[int64]spaces.Role, []spaces.Grant, error) {
 	form, err := c.FormParams()
 	if err != nil {
-		return nil, nil, errs.E(errs.Invalid, "The form could not be read. Reload the page and try again.")
+		return nil, nil, errs.T(errs.Invalid, "components.roles.unreadable")
 	}
 	roles := map[int64]spaces.Role{}
 	var grants []spaces.Grant
@@ -53,7 +63,7 @@ func parseRoles(c echo.Context, cur *current) (map[int64]spaces.Role, []spaces.G
 		}
 		id, err := strconv.ParseInt(idStr, 10, 64)
 		if err != nil {
-			return nil, nil, errs.FieldError("roles", "The form named an unknown space. Reload the page and try again.")
+			return nil, nil, errs.FieldT("roles", "components.roles.unknown_space")
 		}
 		known := cur.Access.Administers(id)
 		if vals[0] == "" {
@@ -64,10 +74,10 @@ func parseRoles(c echo.Context, cur *current) (map[int64]spaces.Role, []spaces.G
 		}
 		role, ok := spaces.ParseRole(vals[0])
 		if !ok {
-			return nil, nil, errs.FieldError("roles", "Choose Member, Administrator or No role for each space.")
+			return nil, nil, errs.FieldT("roles", "components.roles.choose_role")
 		}
 		if !known {
-			return nil, nil, errs.E(errs.Forbidden, "You can only offer roles in spaces you administer.")
+			return nil, nil, errs.T(errs.Forbidden, "components.roles.not_yours")
 		}
 		roles[id] = role
 		grants = append(grants, spaces.Grant{SpaceID: id, Role: role})
@@ -96,7 +106,7 @@ func pickerStep(c echo.Context, cur *current, roles map[int64]spaces.Role) (focu
 	if id := c.FormValue("remove"); id != "" {
 		sid, err := strconv.ParseInt(id, 10, 64)
 		if err != nil {
-			return "", true, errs.FieldError("roles", "The form named an unknown space. Reload the page and try again.")
+			return "", true, errs.FieldT("roles", "components.roles.unknown_space")
 		}
 		delete(roles, sid)
 		return "add_space", true, nil
@@ -106,14 +116,14 @@ func pickerStep(c echo.Context, cur *current, roles map[int64]spaces.Role) (focu
 	}
 	sid, err := strconv.ParseInt(c.FormValue("add_space"), 10, 64)
 	if err != nil {
-		return "add_space", true, errs.FieldError("add_space", "Choose a space to add a role in.")
+		return "add_space", true, errs.FieldT("add_space", "components.roles.choose_add_space")
 	}
 	role, ok := spaces.ParseRole(c.FormValue("add_role"))
 	if !ok {
-		return "add_role", true, errs.FieldError("add_role", "Choose Member or Administrator.")
+		return "add_role", true, errs.FieldT("add_role", "components.roles.choose_add_role")
 	}
 	if !cur.Access.MayOffer(sid, role) {
-		return "", true, errs.E(errs.Forbidden, "You can only offer roles in spaces you administer.")
+		return "", true, errs.T(errs.Forbidden, "components.roles.not_yours")
 	}
 	roles[sid] = role
 	return components.RoleField(sid), true, nil

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/i18n"
 	"github.com/usherhq/usher/internal/users"
 	"github.com/usherhq/usher/views/components"
 	"github.com/usherhq/usher/views/layouts"
@@ -34,23 +35,23 @@ type rowAction struct {
 // it. Groups, separated in the menu: the invitation's own actions, then
 // the user's, then the ones that take something away.
 var rowActions = []rowAction{
-	{action: users.CopyLink, item: userviews.Action{Path: "link", Label: "Copy invitation link", Kind: userviews.Copy},
+	{action: users.CopyLink, item: userviews.Action{Path: "link", Label: "Copy invitation link", LabelID: "users.list.action.link", Kind: userviews.Copy},
 		post: (*Server).copyLink, mw: []echo.MiddlewareFunc{noReferrer}},
-	{action: users.ResendLink, item: userviews.Action{Path: "resend", Label: "Resend invitation link"},
+	{action: users.ResendLink, item: userviews.Action{Path: "resend", Label: "Resend invitation link", LabelID: "users.list.action.resend"},
 		post: (*Server).resend},
-	{action: users.SendNew, item: userviews.Action{Path: "renew", Label: "Send new invitation"},
+	{action: users.SendNew, item: userviews.Action{Path: "renew", Label: "Send new invitation", LabelID: "users.list.action.renew"},
 		post: (*Server).renew},
-	{action: users.ManageInvite, item: userviews.Action{Path: "invitation", Label: "Manage invitation", Kind: userviews.Dialog},
+	{action: users.ManageInvite, item: userviews.Action{Path: "invitation", Label: "Manage invitation", LabelID: "users.list.action.invitation", Kind: userviews.Dialog},
 		get: (*Server).invitationPage},
-	{action: users.EditUser, item: userviews.Action{Path: "edit", Label: "Edit user", Kind: userviews.Dialog, Group: 1},
+	{action: users.EditUser, item: userviews.Action{Path: "edit", Label: "Edit user", LabelID: "users.list.action.edit", Kind: userviews.Dialog, Group: 1},
 		get: (*Server).editForm, post: (*Server).edit},
-	{action: users.ActivateUser, item: userviews.Action{Path: "activate", Label: "Activate user", Group: 1},
+	{action: users.ActivateUser, item: userviews.Action{Path: "activate", Label: "Activate user", LabelID: "users.list.action.activate", Group: 1},
 		post: (*Server).activate},
-	{action: users.CancelInvite, item: userviews.Action{Path: "cancel", Label: "Cancel invitation", Kind: userviews.Dialog, Danger: true, Group: 2},
+	{action: users.CancelInvite, item: userviews.Action{Path: "cancel", Label: "Cancel invitation", LabelID: "users.list.action.cancel", Kind: userviews.Dialog, Danger: true, Group: 2},
 		get: (*Server).cancelConfirm, post: (*Server).cancel},
-	{action: users.DeactivateUser, item: userviews.Action{Path: "deactivate", Label: "Deactivate user", Kind: userviews.Dialog, Danger: true, Group: 2},
+	{action: users.DeactivateUser, item: userviews.Action{Path: "deactivate", Label: "Deactivate user", LabelID: "users.list.action.deactivate", Kind: userviews.Dialog, Danger: true, Group: 2},
 		get: (*Server).deactivateConfirm, post: (*Server).deactivate},
-	{action: users.DeleteUser, item: userviews.Action{Path: "delete", Label: "Delete user", Kind: userviews.Dialog, Danger: true, Group: 2},
+	{action: users.DeleteUser, item: userviews.Action{Path: "delete", Label: "Delete user", LabelID: "users.list.action.delete", Kind: userviews.Dialog, Danger: true, Group: 2},
 		get: (*Server).deleteConfirm, post: (*Server).deleteUser},
 }
 
@@ -163,21 +164,21 @@ func (s *Server) rowAfter(c echo.Context, ch users.Changed, b components.Banner)
 		return s.render(c, http.StatusOK, userviews.RowUpdate(row, &v, b))
 	}
 	if ch.Row != nil {
-		b.Message = strings.TrimSpace(b.Message + " " + wentWhere(q, *ch.Row, now))
+		b.Message = strings.TrimSpace(b.Message + " " + wentWhere(locale(c), q, *ch.Row, now))
 	}
 	c.Response().Header().Set("HX-Retarget", "#users-results")
 	c.Response().Header().Set("HX-Reswap", "outerHTML")
 	return s.render(c, http.StatusOK, userviews.ResultsUpdate(v, b))
 }
 
-// wentWhere says where l's row went when it left the view q: to the tab
-// of its new status, or out of the search's results.
-func wentWhere(q listQuery, l users.Listed, now time.Time) string {
+// wentWhere says, in loc, where l's row went when it left the view q: to
+// the tab of its new status, or out of the search's results.
+func wentWhere(loc *i18n.Locale, q listQuery, l users.Listed, now time.Time) string {
 	if st := l.StatusAt(now); q.Status != "" && st != q.Status {
-		return "They are now under " + tabLabel(st) + "."
+		return loc.T("users.list.now_under", "Tab", loc.T(tabLabel(st)))
 	}
 	if q.Q != "" {
-		return "They no longer match the search."
+		return loc.T("users.list.no_longer_match")
 	}
 	return ""
 }
@@ -205,7 +206,7 @@ func (s *Server) refuse(c echo.Context, err error) error {
 	if isHTMX(c) || errs.CodeOf(err) == errs.Internal || errs.CodeOf(err) == errs.NotFound {
 		return err
 	}
-	if ferr := s.flash(c, components.Banner{Kind: "error", Message: errs.MessageOf(err)}); ferr != nil {
+	if ferr := s.flash(c, components.Banner{Kind: "error", Message: errs.Say(c.Request().Context(), err)}); ferr != nil {
 		// Nothing was done: the error page says the same words.
 		s.Log.Error("keeping a banner for the next page", "path", c.Path(), "err", ferr)
 		return err

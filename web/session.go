@@ -236,7 +236,7 @@ func (s *Server) dropCookie(c echo.Context) {
 
 // donePage shows banner b on a page of its own, with a link on to next.
 func (s *Server) donePage(c echo.Context, next string, b components.Banner) error {
-	sh := s.bareShell(c, locale(c).T("session.done_title"), "")
+	sh := s.bareShell(c, locale(c).T("done.heading"), "")
 	sh.Banner = b
 	return s.render(c, http.StatusOK, done.Page(done.View{Shell: sh, Next: next}))
 }

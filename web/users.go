@@ -18,16 +18,17 @@ import (
 // users whose invitation email failed, or failed once and is retried.
 const notDelivered users.Status = "undelivered"
 
+// tabs are the status filters, each with its name's message id.
 var tabs = []struct {
 	status users.Status
 	label  string
 }{
-	{"", "All"},
-	{users.Active, "Active"},
-	{users.Invited, "Invited"},
-	{users.Expired, "Invitation expired"},
-	{users.Deactivated, "Deactivated"},
-	{notDelivered, "Not delivered"},
+	{"", "users.list.tab.all"},
+	{users.Active, "users.list.tab.active"},
+	{users.Invited, "users.list.tab.invited"},
+	{users.Expired, "users.list.tab.expired"},
+	{users.Deactivated, "users.list.tab.deactivated"},
+	{notDelivered, "users.list.tab.undelivered"},
 }
 
 func parseStatus(s string) users.Status {
@@ -122,13 +123,15 @@ func listURL(search string, st users.Status, page int) string {
 	return listQuery{Q: search, Status: st, Page: page}.url()
 }
 
+// sortColumns are the column headings that sort the list, each with its
+// name's message id.
 var sortColumns = []struct {
 	sort  users.Sort
 	label string
 }{
-	{users.ByName, "Name"},
-	{users.ByStatus, "Status"},
-	{users.ByJoined, "Joined"},
+	{users.ByName, "users.list.column.name"},
+	{users.ByStatus, "users.list.column.status"},
+	{users.ByJoined, "users.list.column.joined"},
 }
 
 // sortChoices are the orders the small screens' sort control offers (the
@@ -137,20 +140,20 @@ var sortChoices = []struct {
 	sort  users.Sort
 	label string
 }{
-	{users.ByName, "Name"},
-	{users.ByEmail, "Email"},
-	{users.ByStatus, "Status"},
-	{users.ByJoined, "Joined"},
+	{users.ByName, "users.list.column.name"},
+	{users.ByEmail, "users.list.column.email"},
+	{users.ByStatus, "users.list.column.status"},
+	{users.ByJoined, "users.list.column.joined"},
 }
 
-// tabLabel is the name of the tab that lists status st.
+// tabLabel is the message id of the name of the tab that lists status st.
 func tabLabel(st users.Status) string {
 	for _, t := range tabs {
 		if t.status == st {
 			return t.label
 		}
 	}
-	return st.Label()
+	return st.LabelID()
 }
 
 func (s *Server) usersList(c echo.Context) error {
@@ -159,7 +162,7 @@ func (s *Server) usersList(c echo.Context) error {
 	q := parseListQuery(c)
 	fragment := isHTMX(c) && c.Request().Header.Get("HX-Target") == "users-results" && c.Request().Header.Get("HX-History-Restore-Request") == ""
 	key := pageKey{user: cur.User.ID, lang: locale(c).Code, uri: q.url(), fragment: fragment}
-	c.Response().Header().Set("Vary", "HX-Request, HX-Target, HX-History-Restore-Request, Accept-Encoding")
+	c.Response().Header().Set("Vary", "HX-Request, HX-Target, HX-History-Restore-Request, Accept-Encoding, Accept-Language")
 	if sent, err := s.sendKept(c, gen, key); sent || err != nil {
 		return err
 	}
@@ -167,7 +170,7 @@ func (s *Server) usersList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sh, err := s.shell(c, "Users", "users")
+	sh, err := s.shell(c, locale(c).T("users.list.title"), "users")
 	if err != nil {
 		return err
 	}
@@ -197,10 +200,10 @@ func (s *Server) listView(access *spaces.Access, q listQuery, res users.ListPage
 			n = res.Counts[t.status]
 		}
 		st := t.status
-		v.Tabs = append(v.Tabs, userviews.Tab{Label: t.label, Href: q.with(func(x *listQuery) { x.Status, x.Page = st, 1 }), Count: n, Current: t.status == q.Status})
+		v.Tabs = append(v.Tabs, userviews.Tab{LabelID: t.label, Href: q.with(func(x *listQuery) { x.Status, x.Page = st, 1 }), Count: n, Current: t.status == q.Status})
 	}
 	for _, col := range sortColumns {
-		h := userviews.Column{Label: col.label, Sorted: col.sort == q.Sort}
+		h := userviews.Column{LabelID: col.label, Sorted: col.sort == q.Sort}
 		if h.Sorted {
 			h.Desc = q.Desc
 		}
@@ -210,7 +213,7 @@ func (s *Server) listView(access *spaces.Access, q listQuery, res users.ListPage
 		v.Columns = append(v.Columns, h)
 	}
 	for _, o := range sortChoices {
-		v.SortChoices = append(v.SortChoices, userviews.Choice{Value: string(o.sort), Label: o.label, Selected: o.sort == q.Sort})
+		v.SortChoices = append(v.SortChoices, userviews.Choice{Value: string(o.sort), LabelID: o.label, Selected: o.sort == q.Sort})
 	}
 	for _, r := range res.Rows {
 		v.Rows = append(v.Rows, s.listRow(access, r, now))
@@ -232,7 +235,7 @@ func (s *Server) listView(access *spaces.Access, q listQuery, res users.ListPage
 // exactly the actions that apply to it.
 func (s *Server) listRow(access *spaces.Access, l users.Listed, now time.Time) userviews.Row {
 	st := l.StatusAt(now)
-	r := userviews.Row{ID: l.ID, Name: l.DisplayName(), HasName: l.Name != "", Email: l.Email, Status: string(st), StatusLabel: st.Label(), Roles: access.Describe(l.Grants), Actions: s.menu(users.ActionsOn(access, l, now)), Now: now, JoinedAt: l.ActivatedAt, InvitedBy: l.InvitedBy}
+	r := userviews.Row{ID: l.ID, Name: l.DisplayName(), HasName: l.Name != "", Email: l.Email, Status: string(st), StatusLabel: st.Label(), StatusID: st.LabelID(), Roles: access.Describe(l.Grants), Actions: s.menu(users.ActionsOn(access, l, now)), Now: now, JoinedAt: l.ActivatedAt, InvitedBy: l.InvitedBy}
 	if l.Invite != nil {
 		r.Offered = access.Describe(l.Invite.Offered)
 	}
