@@ -344,6 +344,34 @@ func (l *Locale) value(arg string, kv []any) string {
 	return ""
 }
 
+// PluralForms are message id's texts for each plural category it has
+// ("one", "other", …), {{.Count}} written as "{n}": for a script that picks
+// the category itself (Intl.PluralRules) and puts the number in.
+func (l *Locale) PluralForms(id string, kv ...any) map[string]string {
+	m, ok := l.msgs[id]
+	if !ok {
+		return map[string]string{"other": id}
+	}
+	kv = append([]any{"Count", "{n}"}, kv...)
+	out := map[string]string{}
+	for form, ps := range m.forms {
+		var b strings.Builder
+		for _, p := range ps {
+			if p.arg == "" {
+				b.WriteString(p.text)
+			} else {
+				b.WriteString(l.value(p.arg, kv))
+			}
+		}
+		out[pluralNames[form]] = b.String()
+	}
+	return out
+}
+
+var pluralNames = map[plural.Form]string{
+	plural.Zero: "zero", plural.One: "one", plural.Two: "two", plural.Few: "few", plural.Many: "many", plural.Other: "other",
+}
+
 // Number writes n as this language writes counts: "20,000", "20.000".
 func (l *Locale) Number(n int) string {
 	if n > -1000 && n < 1000 {

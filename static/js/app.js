@@ -4,6 +4,9 @@
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
+  // What the script says, in the page's language (layouts.scriptTexts).
+  const texts = JSON.parse(document.documentElement.dataset.texts || "{}");
+  const plurals = new Intl.PluralRules(document.documentElement.lang || "en");
 
   // ---- Menu buttons (WAI-ARIA menu button pattern) ----
   let lastMenuButton = null;
@@ -177,7 +180,7 @@
           return;
         }
         const fallback = function () {
-          banner("info", "Copy this invitation link:", res.body.link);
+          banner("info", texts.copyLink, res.body.link);
         };
         if (!navigator.clipboard || !window.isSecureContext) return fallback();
         navigator.clipboard.writeText(res.body.link).then(function () {
@@ -185,7 +188,7 @@
         }, fallback);
       })
       .catch(function () {
-        banner("error", "The link could not be fetched. Check your connection and try again.");
+        banner("error", texts.linkFailed);
       });
   });
 
@@ -321,7 +324,10 @@
     picker.querySelector('[data-combobox] [role="status"]').textContent = text;
   }
   function countText(n) {
-    return n === 0 ? "No space matches." : n === 1 ? "1 space matches." : n + " spaces match.";
+    if (n === 0) return texts.noMatch;
+    const forms = texts.matches;
+    const form = forms[plurals.select(n)] || forms.other;
+    return form.replace("{n}", n.toLocaleString(document.documentElement.lang));
   }
   function comboParts(input) {
     const picker = input.closest("[data-roles-picker]");
@@ -346,7 +352,10 @@
       if (!words.every(function (w) { return s.key.includes(w); })) return;
       if (n++ >= shownAtMost) return;
       const has = given.has(s.id);
-      if (s.given !== has) s.li.classList.toggle("role-option-given", (s.given = has));
+      if (s.given !== has) {
+        s.li.dataset.given = texts.hasRole;
+        s.li.classList.toggle("role-option-given", (s.given = has));
+      }
       show.push(s.li);
     });
     activate(input, null);
@@ -355,7 +364,7 @@
     input.setAttribute("aria-expanded", "true");
     const more = n > shownAtMost;
     c.picker.querySelector("[data-combobox-more]").hidden = !more;
-    say(c.picker, countText(n) + (more ? " The first " + shownAtMost + " are shown." : ""));
+    say(c.picker, countText(n) + (more ? " " + texts.firstShown.replace("{n}", shownAtMost) : ""));
   }
   function activate(input, li) {
     const list = comboParts(input).list;
@@ -401,7 +410,7 @@
     item.querySelector('[data-slot="kind"]').textContent = s.kind;
     const select = item.querySelector("select");
     select.name = select.id = "role_" + s.id;
-    select.setAttribute("aria-label", "Role in " + place);
+    select.setAttribute("aria-label", texts.roleIn.replace("{place}", place));
     Array.from(select.options).forEach(function (o) {
       if (!s.roles.includes(o.value)) o.remove();
     });
@@ -513,7 +522,7 @@
     const empty = !picker.querySelector("[data-role-list] > li");
     picker.querySelector("[data-role-none]").hidden = !empty;
     (next ? next.querySelector('button[name="remove"]') : picker.querySelector('[role="combobox"]')).focus();
-    say(picker, "Role in " + name + " removed.");
+    say(picker, texts.roleGone.replace("{place}", name));
   });
   document.addEventListener("focusout", function (e) {
     const input = e.target;

@@ -153,6 +153,14 @@ func TestAccessibilityGerman(t *testing.T) {
 		}
 		axe.check(admin, pg.name+", German")
 	}
+	// The picker's script speaks German too: its count, with German plurals.
+	admin.open("/settings/users/invite")
+	admin.do("focus Add a role", chromedp.Focus(chromedp.CSS("#role-search")))
+	admin.search("room", "1 Bereich passt.")
+	admin.open("/settings/users/invite")
+	admin.do("focus Add a role", chromedp.Focus(chromedp.CSS("#role-search")))
+	admin.search("sales", "3 Bereiche passen.")
+	axe.check(admin, "invite, space search open, German")
 	admin.do("phone viewport", chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
 	for _, path := range []string{"/settings/users", "/settings/users/invite", spacePath(s.sales, ""), "/settings/spaces", "/profile"} {
 		admin.open(path)
