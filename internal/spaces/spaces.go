@@ -4,8 +4,9 @@ package spaces
 
 import (
 	"sort"
-	"strconv"
 	"strings"
+
+	"github.com/usherhq/usher/internal/i18n"
 )
 
 // Kind is what sort of place a space is.
@@ -18,20 +19,19 @@ const (
 	MeetingRoom Kind = "meeting_room"
 )
 
-// Label is the kind's name as users read it.
-func (k Kind) Label() string {
+// Label is the kind's name in English (LabelIn).
+func (k Kind) Label() string { return k.LabelIn(english()) }
+
+// LabelIn is the kind's name as users read it, in l: "Waiting area".
+func (k Kind) LabelIn(l *i18n.Locale) string {
 	switch k {
-	case Account:
-		return "Account"
-	case Unit:
-		return "Organisational unit"
-	case WaitingArea:
-		return "Waiting area"
-	case MeetingRoom:
-		return "Meeting room"
+	case Account, Unit, WaitingArea, MeetingRoom:
+		return l.T("spaces.kind." + string(k))
 	}
 	return string(k)
 }
+
+func english() *i18n.Locale { return i18n.Default().Locale(i18n.Source) }
 
 // Role is what a user may do in a space.
 type Role string
@@ -50,12 +50,15 @@ func ParseRole(s string) (Role, bool) {
 	return "", false
 }
 
-// Label is the role's name as users read it.
-func (r Role) Label() string {
+// Label is the role's name in English (LabelIn).
+func (r Role) Label() string { return r.LabelIn(english()) }
+
+// LabelIn is the role's name as users read it, in l: "Administrator".
+func (r Role) LabelIn(l *i18n.Locale) string {
 	if r == Admin {
-		return "Administrator"
+		return l.T("spaces.role.admin")
 	}
-	return "Member"
+	return l.T("spaces.role.member")
 }
 
 // rank orders roles so that nobody grants above their own.
@@ -85,25 +88,37 @@ type Grant struct {
 // Describe reads a set of grants the way the users list shows them:
 // "Administrator of Sales, Member of Room 4"; a role on the account itself
 // is just "Administrator".
-func Describe(grants []Grant) string {
+func Describe(grants []Grant) string { return DescribeIn(english(), grants) }
+
+// DescribeIn is Describe in l: "Mitglied von Room 4".
+func DescribeIn(l *i18n.Locale, grants []Grant) string {
 	parts := make([]string, 0, len(grants))
 	for _, g := range grants {
 		if g.SpaceKind == Account {
-			parts = append(parts, g.Role.Label())
+			parts = append(parts, g.Role.LabelIn(l))
 		} else {
-			parts = append(parts, g.Role.Label()+" of "+g.SpaceName)
+			parts = append(parts, l.T("spaces.role_of", "Role", g.Role.LabelIn(l), "Space", g.SpaceName))
 		}
 	}
-	return strings.Join(parts, ", ")
+	return strings.Join(parts, l.T("list.comma"))
 }
 
 // Describe reads grants as Describe does for a viewer with access a: the
 // roles in spaces a administers by name, the others only counted, as in
 // "Member of Room 4 and 2 roles elsewhere". A space administrator is
 // never told the names of spaces outside theirs.
-func (a *Access) Describe(grants []Grant) string {
+func (a *Access) Describe(grants []Grant) string { return a.DescribeIn(english(), grants) }
+
+// DescribeIn is Describe in l.
+func (a *Access) DescribeIn(l *i18n.Locale, grants []Grant) string {
 	named, elsewhere := a.Split(grants)
-	return Describe(named) + countElsewhere(len(named) > 0, elsewhere)
+	switch {
+	case elsewhere == 0:
+		return DescribeIn(l, named)
+	case len(named) == 0:
+		return l.N("spaces.roles_elsewhere", elsewhere)
+	}
+	return l.N("spaces.named_and_elsewhere", elsewhere, "Named", DescribeIn(l, named))
 }
 
 // Split parts grants into those in spaces a administers, which a may read
@@ -118,22 +133,6 @@ func (a *Access) Split(grants []Grant) (named []Grant, elsewhere int) {
 		}
 	}
 	return named, elsewhere
-}
-
-// countElsewhere counts roles whose spaces are not named: " and 1 role
-// elsewhere" after named ones, "2 roles elsewhere" alone, "" for none.
-func countElsewhere(afterNamed bool, n int) string {
-	if n == 0 {
-		return ""
-	}
-	s := strconv.Itoa(n) + " roles elsewhere"
-	if n == 1 {
-		s = "1 role elsewhere"
-	}
-	if afterNamed {
-		return " and " + s
-	}
-	return s
 }
 
 // Tree is every space of the account, enough to answer who administers what.
