@@ -57,7 +57,7 @@ func (s *Server) acceptView(c echo.Context, v invitations.AcceptView) (accept.Vi
 		AccountName: v.AccountName,
 		InviterName: v.Invitation.InviterName,
 		Email:       v.Invitation.Email,
-		Roles:       spaces.Describe(v.Invitation.Offered),
+		Roles:       spaces.DescribeIn(l, v.Invitation.Offered),
 		Name:        v.Name,
 		RenewalSent: !v.Invitation.RenewalRequestedAt.IsZero(),
 	}, nil

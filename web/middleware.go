@@ -98,7 +98,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) signedInOnly(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if currentOf(c) == nil {
-			return errs.E(errs.Unauthorized, "Sign in to continue.")
+			return errs.T(errs.Unauthorized, "session.sign_in_to_continue")
 		}
 		return next(c)
 	}
@@ -109,7 +109,7 @@ func (s *Server) signedInOnly(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) adminOnly(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if !currentOf(c).Access.IsAdmin() {
-			return errs.E(errs.Forbidden, "Only administrators can manage users. Your own details are on your profile page.")
+			return errs.T(errs.Forbidden, "web.admins_only")
 		}
 		return next(c)
 	}
@@ -118,7 +118,7 @@ func (s *Server) adminOnly(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) accountAdminOnly(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if !currentOf(c).Access.AccountAdmin {
-			return errs.E(errs.Forbidden, "Only account administrators can open this page.")
+			return errs.T(errs.Forbidden, "web.account_admins_only")
 		}
 		return next(c)
 	}
@@ -127,7 +127,7 @@ func (s *Server) accountAdminOnly(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) mailboxOn(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if s.Mailbox == nil {
-			return errs.E(errs.NotFound, "The built-in mailbox is off because email is sent through SMTP.")
+			return errs.T(errs.NotFound, "web.mailbox_off")
 		}
 		return next(c)
 	}

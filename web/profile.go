@@ -27,9 +27,9 @@ func (s *Server) renderProfile(c echo.Context, status int, v profile.View) error
 	v.Name, v.Email = cur.User.DisplayName(), cur.User.Email
 	for _, g := range grants {
 		if g.SpaceKind == spaces.Account {
-			v.Roles = append(v.Roles, l.T("profile.role_in_account", "Role", g.Role.Label(), "Account", cur.Account.Name))
+			v.Roles = append(v.Roles, l.T("profile.role_in_account", "Role", g.Role.LabelIn(l), "Account", cur.Account.Name))
 		} else {
-			v.Roles = append(v.Roles, spaces.Describe([]spaces.Grant{g}))
+			v.Roles = append(v.Roles, spaces.DescribeIn(l, []spaces.Grant{g}))
 		}
 	}
 	v.Language = cur.User.Language

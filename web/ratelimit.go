@@ -260,9 +260,5 @@ func reserve(w *window, key string) error {
 
 func tooMany(wait time.Duration) error {
 	mins := int((wait + time.Minute - 1) / time.Minute)
-	unit := "minutes"
-	if mins == 1 {
-		unit = "minute"
-	}
-	return errs.Wait(wait, "Too many attempts. Wait %d %s, then try again.", mins, unit)
+	return errs.WaitT(wait, "web.too_many", "Count", mins)
 }

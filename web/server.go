@@ -14,6 +14,7 @@ import (
 
 	"github.com/usherhq/usher/internal/clock"
 	"github.com/usherhq/usher/internal/config"
+	"github.com/usherhq/usher/internal/i18n"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/mail"
 	"github.com/usherhq/usher/internal/spaces"
@@ -97,7 +98,14 @@ func (s *Server) Handler() http.Handler {
 		setSecurityHeaders(w.Header(), s.Config.Secure(), r.URL.Path)
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusForbidden)
-		_, _ = w.Write([]byte("This request came from another site, so it was refused. Go back to Usher and try again from there.\n"))
+		// Refused before any middleware: the browser's language, as far as
+		// Usher speaks it, else the account's.
+		l, ok := i18n.Default().Match(r.Header.Get("Accept-Language"))
+		if !ok {
+			l = i18n.Default().Locale(s.Users.DefaultLanguage(r.Context()))
+		}
+		w.Header().Set("Content-Language", l.Tag())
+		_, _ = w.Write([]byte(l.T("web.cross_site") + "\n"))
 	}))
 	return cop.Handler(s.echo)
 }
