@@ -44,6 +44,9 @@ type Invitation struct {
 	EndedAt            time.Time
 	RenewalRequestedAt time.Time
 	Offered            []spaces.Grant
+	// Language is the invitee's language (an i18n code); "": the
+	// account's default.
+	Language string
 }
 
 // ExpiredAt reports whether a pending invitation has passed its expiry.
