@@ -11,5 +11,5 @@ import (
 func (s *Server) activate(c echo.Context) error {
 	return s.rowAction(c, func(ctx context.Context, id int64) (users.Changed, error) {
 		return s.Users.Activate(ctx, currentOf(c).Access, id)
-	}, "%s was activated.")
+	}, "users.flash.activated")
 }

@@ -12,16 +12,17 @@ import (
 func (s *Server) cancel(c echo.Context) error {
 	return s.rowAction(c, func(ctx context.Context, id int64) (users.Changed, error) {
 		return s.Invitations.Cancel(ctx, actor(c), id)
-	}, "Invitation for %s cancelled.")
+	}, "users.flash.cancelled")
 }
 
 func (s *Server) cancelConfirm(c echo.Context) error {
 	return s.confirm(c, func(l users.Listed, v *userviews.Confirm) {
-		v.Heading = "Cancel the invitation for " + l.Email + "?"
-		v.Body = "The invitation link stops working at once."
+		loc := locale(c)
+		v.Heading = loc.T("users.confirm.cancel.heading", "Email", l.Email)
+		v.Body = loc.T("users.confirm.cancel.body")
 		if l.ActivatedAt.IsZero() {
-			v.Body += " " + l.Email + " has never joined, so they leave the users list."
+			v.Body = loc.T("users.confirm.cancel.body_never_joined", "Email", l.Email)
 		}
-		v.Confirm, v.Keep, v.Action = "Cancel invitation", "Keep invitation", v.Action+"cancel"
+		v.Confirm, v.Keep, v.Action = loc.T("users.confirm.cancel.confirm"), loc.T("users.confirm.cancel.keep"), v.Action+"cancel"
 	})
 }

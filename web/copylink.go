@@ -24,9 +24,9 @@ func (s *Server) copyLink(c echo.Context) error {
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	if c.Request().Header.Get("Accept") == "application/json" {
-		return c.JSON(http.StatusOK, map[string]string{"link": link, "message": "Invitation link copied."})
+		return c.JSON(http.StatusOK, map[string]string{"link": link, "message": locale(c).T("users.copylink.copied")})
 	}
-	sh, err := s.shell(c, "Invitation link", "users")
+	sh, err := s.shell(c, locale(c).T("users.copylink.title"), "users")
 	if err != nil {
 		return err
 	}

@@ -12,16 +12,17 @@ import (
 func (s *Server) deactivate(c echo.Context) error {
 	return s.rowAction(c, func(ctx context.Context, id int64) (users.Changed, error) {
 		return s.Users.Deactivate(ctx, currentOf(c).Access, id)
-	}, "%s was deactivated and signed out everywhere.")
+	}, "users.flash.deactivated")
 }
 
 func (s *Server) deactivateConfirm(c echo.Context) error {
 	return s.confirm(c, func(l users.Listed, v *userviews.Confirm) {
-		v.Heading = "Deactivate " + l.Email + "?"
-		v.Body = "They are signed out everywhere at once and cannot sign in until someone activates them again. Their roles are kept."
+		loc := locale(c)
+		v.Heading = loc.T("users.confirm.deactivate.heading", "Email", l.Email)
+		v.Body = loc.T("users.confirm.deactivate.body")
 		if l.Invite != nil {
-			v.Body += " Their invitation link stops working while they are deactivated."
+			v.Body = loc.T("users.confirm.deactivate.body_invited")
 		}
-		v.Confirm, v.Keep, v.Action = "Deactivate user", "Don't deactivate", v.Action+"deactivate"
+		v.Confirm, v.Keep, v.Action = loc.T("users.confirm.deactivate.confirm"), loc.T("users.confirm.deactivate.keep"), v.Action+"deactivate"
 	})
 }

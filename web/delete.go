@@ -13,16 +13,17 @@ func (s *Server) deleteUser(c echo.Context) error {
 	return s.rowAction(c, func(ctx context.Context, id int64) (users.Changed, error) {
 		cur := currentOf(c)
 		return s.Users.Delete(ctx, cur.Access, cur.User, id)
-	}, "%s was deleted.")
+	}, "users.flash.deleted")
 }
 
 func (s *Server) deleteConfirm(c echo.Context) error {
 	return s.confirm(c, func(l users.Listed, v *userviews.Confirm) {
-		v.Heading = "Delete " + l.Email + "?"
-		v.Body = "They lose access at once and leave the users list. This cannot be undone."
+		loc := locale(c)
+		v.Heading = loc.T("users.confirm.delete.heading", "Email", l.Email)
+		v.Body = loc.T("users.confirm.delete.body")
 		if l.Invite != nil {
-			v.Body += " Their invitation link stops working."
+			v.Body = loc.T("users.confirm.delete.body_invited")
 		}
-		v.Confirm, v.Keep, v.Action = "Delete user", "Keep user", v.Action+"delete"
+		v.Confirm, v.Keep, v.Action = loc.T("users.confirm.delete.confirm"), loc.T("users.confirm.delete.keep"), v.Action+"delete"
 	})
 }

@@ -42,7 +42,7 @@ func (s *Server) editForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.dialogOrPage(c, http.StatusOK, userviews.EditDialog(v), "Edit user", func(sh layouts.Shell) templ.Component {
+	return s.dialogOrPage(c, http.StatusOK, userviews.EditDialog(v), locale(c).T("users.edit.title"), func(sh layouts.Shell) templ.Component {
 		v.Shell = sh
 		return userviews.EditPage(v)
 	})
@@ -65,13 +65,13 @@ func (s *Server) edit(c echo.Context) error {
 		}
 	}
 	ch, err := s.Users.Edit(c.Request().Context(), cur.Access, id, in)
-	if list, fields, ok := formErrors(err); ok && !isHTMX(c) && ch.Row != nil {
+	if list, fields, ok := formErrorsIn(c.Request().Context(), err); ok && !isHTMX(c) && ch.Row != nil {
 		v, verr := s.editView(c, *ch.Row, in.Roles, returnTo(c.FormValue("return")))
 		if verr != nil {
 			return verr
 		}
 		v.Name, v.Errors, v.Field = in.Name, list, fields
-		if v.Shell, err = s.shell(c, "Edit user", "users"); err != nil {
+		if v.Shell, err = s.shell(c, locale(c).T("users.edit.title"), "users"); err != nil {
 			return err
 		}
 		return s.render(c, http.StatusUnprocessableEntity, userviews.EditPage(v))
@@ -83,7 +83,7 @@ func (s *Server) edit(c echo.Context) error {
 		// The row may have lost its menu (no longer an administrator).
 		c.Response().Header().Set("HX-Refresh", "true")
 	}
-	return s.rowAfter(c, ch, success("Changes to %s saved.", ch.Email))
+	return s.rowAfter(c, ch, successT(c, "users.flash.edited", "Email", ch.Email))
 }
 
 // editAgain shows the Edit user page again after the roles picker's Add
@@ -91,7 +91,7 @@ func (s *Server) edit(c echo.Context) error {
 // holds them now, or with what was wrong with the step, err; nothing is
 // saved.
 func (s *Server) editAgain(c echo.Context, in users.EditInput, focus string, err error) error {
-	list, fields, invalid := formErrors(err)
+	list, fields, invalid := formErrorsIn(c.Request().Context(), err)
 	if err != nil && !invalid {
 		return s.refuse(c, err)
 	}
@@ -104,7 +104,7 @@ func (s *Server) editAgain(c echo.Context, in users.EditInput, focus string, err
 		return verr
 	}
 	v.Name, v.Focus, v.Errors, v.Field = in.Name, focus, list, fields
-	if v.Shell, err = s.shell(c, "Edit user", "users"); err != nil {
+	if v.Shell, err = s.shell(c, locale(c).T("users.edit.title"), "users"); err != nil {
 		return err
 	}
 	status := http.StatusOK

@@ -7,6 +7,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/usherhq/usher/internal/i18n"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/spaces"
 	"github.com/usherhq/usher/views/layouts"
@@ -14,62 +15,82 @@ import (
 )
 
 // historyLine is one event of an invitation's history, for the
-// administrator with access: a sentence, and the mail server's own reply
-// as a detail where it has one.
-func historyLine(access *spaces.Access, e invitations.Event) userviews.HistoryLine {
+// administrator with access, in l: a sentence, and the mail server's own
+// reply as a detail where it has one.
+func historyLine(l *i18n.Locale, access *spaces.Access, e invitations.Event) userviews.HistoryLine {
 	switch e.Kind {
 	case invitations.EvDelivered:
-		return userviews.HistoryLine{At: e.At, Text: "Accepted by the mail server", Detail: e.Detail}
+		return userviews.HistoryLine{At: e.At, Text: l.T("users.invitation.event.accepted_by_server"), Detail: e.Detail}
 	case invitations.EvDeliveryFailed:
 		if reply, ok := strings.CutSuffix(e.Detail, " (will retry)"); ok {
-			return userviews.HistoryLine{At: e.At, Text: "Not delivered yet — retrying" + detail(reply)}
+			return userviews.HistoryLine{At: e.At, Text: withDetail(l, l.T("users.invitation.event.retrying"), reply)}
 		}
 	}
-	return userviews.HistoryLine{At: e.At, Text: historyText(access, e)}
+	return userviews.HistoryLine{At: e.At, Text: historyText(l, access, e)}
 }
 
 // historyText words one event of an invitation's history for the
-// administrator with access: the spaces of the roles it concerns are named
-// only where they administer them.
-func historyText(access *spaces.Access, e invitations.Event) string {
-	by := ""
-	if e.ActorName != "" {
-		by = " by " + e.ActorName
+// administrator with access, in l: the spaces of the roles it concerns are
+// named only where they administer them.
+func historyText(l *i18n.Locale, access *spaces.Access, e invitations.Event) string {
+	// by is the event's sentence id, or its variant naming who did it.
+	by := func(id string, kv ...any) string {
+		if e.ActorName != "" {
+			return l.T(id+"_by", append(kv, "Name", e.ActorName)...)
+		}
+		return l.T(id, kv...)
 	}
 	switch e.Kind {
 	case invitations.EvInvited:
-		return "Invited" + by
+		return by("users.invitation.event.invited")
 	case invitations.EvResent:
-		return "Invitation link resent" + by + " (same link)"
+		return by("users.invitation.event.resent")
 	case invitations.EvReminded:
-		return "Invitation link resent automatically before expiry (same link)"
+		return l.T("users.invitation.event.reminded")
 	case invitations.EvRenewed:
-		return "New invitation sent" + by + " (new link; the old one stopped working)"
+		return by("users.invitation.event.renewed")
 	case invitations.EvDelivered:
-		return "Email delivered" + detail(e.Detail)
+		return withDetail(l, l.T("users.invitation.event.delivered"), e.Detail)
 	case invitations.EvDeliveryFailed:
-		return "Email not delivered" + detail(e.Detail)
+		return withDetail(l, l.T("users.invitation.event.not_delivered"), e.Detail)
 	case invitations.EvCaptured:
-		return "Email kept in the built-in mailbox (no SMTP server configured)"
+		return l.T("users.invitation.event.captured")
 	case invitations.EvCancelled:
-		return "Cancelled" + by + detail(e.Detail)
+		return withDetail(l, by("users.invitation.event.cancelled"), cancelReason(l, e.Detail))
 	case invitations.EvAccepted:
-		return "Accepted" + detail(eventRoles(access, e))
+		return withDetail(l, l.T("users.invitation.event.accepted"), eventRoles(access, e))
 	case invitations.EvRoleRemoved:
 		// Each removal is an event of its own, with one role.
 		named, _ := access.Split(e.Grants)
 		switch roles := eventRoles(access, e); {
 		case roles == "":
-			return "A role was removed" + by
+			return by("users.invitation.event.role_removed")
 		case e.Grants != nil && len(named) == 0:
-			return "A role elsewhere was removed" + by
+			return by("users.invitation.event.role_elsewhere_removed")
 		default:
-			return "Removed " + roles + by
+			return by("users.invitation.event.removed", "Roles", roles)
 		}
 	case invitations.EvRenewalRequested:
-		return "The invitee asked for a new invitation"
+		return l.T("users.invitation.event.renewal_requested")
 	}
-	return string(e.Kind) + detail(e.Detail)
+	return withDetail(l, string(e.Kind), e.Detail)
+}
+
+// cancelReasons are the reasons the store writes when it cancels an
+// invitation itself (db), by the message that says them.
+var cancelReasons = map[string]string{
+	"no roles left":         "users.invitation.reason.no_roles_left",
+	"its space was deleted": "users.invitation.reason.space_deleted",
+	"user deleted":          "users.invitation.reason.user_deleted",
+}
+
+// cancelReason is why an invitation was cancelled, in l where it is one of
+// the store's own reasons.
+func cancelReason(l *i18n.Locale, d string) string {
+	if id, ok := cancelReasons[d]; ok {
+		return l.T(id)
+	}
+	return d
 }
 
 // eventRoles words the roles an event concerns as access may see them.
@@ -86,11 +107,13 @@ func eventRoles(access *spaces.Access, e invitations.Event) string {
 	return access.Describe(e.Grants)
 }
 
-func detail(d string) string {
+// withDetail is an event's sentence with its detail (a mail server's
+// reply, the roles), if it has one.
+func withDetail(l *i18n.Locale, event, d string) string {
 	if d == "" {
-		return ""
+		return event
 	}
-	return ": " + d
+	return l.T("users.invitation.event.with_detail", "Event", event, "Detail", d)
 }
 
 // invitationView is the Manage invitation dialog of the user the path names,
@@ -112,7 +135,7 @@ func (s *Server) invitationView(c echo.Context, removing []int64, back string) (
 		v.Offered = append(v.Offered, offeredRole(g))
 	}
 	for _, e := range events {
-		v.History = append(v.History, historyLine(a.Access, e))
+		v.History = append(v.History, historyLine(locale(c), a.Access, e))
 	}
 	chosen, left := inv.Without(removing)
 	for _, g := range chosen {
@@ -133,7 +156,7 @@ func (s *Server) renderInvitation(c echo.Context, status int, v userviews.Invita
 	if c.Request().Header.Get("HX-Target") == "manage-body" {
 		dialog = userviews.InvitationBody(v, true) // a step inside the open dialog
 	}
-	return s.dialogOrPage(c, status, dialog, "Manage invitation for "+v.Email, func(sh layouts.Shell) templ.Component {
+	return s.dialogOrPage(c, status, dialog, locale(c).T("users.invitation.title", "Email", v.Email), func(sh layouts.Shell) templ.Component {
 		v.Shell = sh
 		return userviews.InvitationPage(v)
 	})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/usherhq/usher/internal/i18n"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/spaces"
 	"github.com/usherhq/usher/internal/users"
@@ -23,7 +24,7 @@ func (s *Server) inviteForm(c echo.Context) error {
 	} else if cur.Access.AccountAdmin {
 		preset[cur.Account.ID] = spaces.Member
 	}
-	return s.renderInvite(c, http.StatusOK, userviews.InviteForm{}, preset)
+	return s.renderInvite(c, http.StatusOK, userviews.InviteForm{Language: s.defaultLanguage(c)}, preset)
 }
 
 // renderInvite shows the Invite user form v, its roles picker set to
@@ -33,15 +34,18 @@ func (s *Server) renderInvite(c echo.Context, status int, v userviews.InviteForm
 	if v.Roles, err = s.roleChoices(c.Request().Context(), currentOf(c).Access, roles); err != nil {
 		return err
 	}
-	if v.Shell, err = s.shell(c, "Invite user", "users"); err != nil {
+	if v.Shell, err = s.shell(c, locale(c).T("users.invite.title"), "users"); err != nil {
 		return err
 	}
-	v.LinkLasts = components.Span(s.Invitations.TTL())
+	v.LinkLasts = locale(c).Span(s.Invitations.TTL())
 	return s.render(c, status, userviews.InvitePage(v))
 }
 
 func (s *Server) invite(c echo.Context) error {
-	v := userviews.InviteForm{Email: c.FormValue("email"), Name: c.FormValue("name")}
+	v := userviews.InviteForm{Email: c.FormValue("email"), Name: c.FormValue("name"), Language: c.FormValue("language")}
+	if v.Language == "" {
+		v.Language = s.defaultLanguage(c) // a form from before the field
+	}
 	cur := currentOf(c)
 	roles, offered, err := parseRoles(c, cur)
 	if err == nil {
@@ -56,10 +60,10 @@ func (s *Server) invite(c echo.Context) error {
 	}
 	var res invitations.Result
 	if err == nil {
-		res, err = s.Invitations.InviteMany(c.Request().Context(), actor(c), emails, v.Name, offered, "")
+		res, err = s.Invitations.InviteMany(c.Request().Context(), actor(c), emails, v.Name, offered, v.Language)
 	}
 	if err != nil {
-		list, fields, ok := formErrors(err)
+		list, fields, ok := formErrorsIn(c.Request().Context(), err)
 		if !ok {
 			return err
 		}
@@ -73,9 +77,9 @@ func (s *Server) invite(c echo.Context) error {
 		v.Sent = append(v.Sent, inv.Email)
 	}
 	if len(res.Known) == 0 && len(res.Hidden) == 0 {
-		return s.flashTo(c, "/settings/users", success("%s.", userviews.SentTo(v.Sent)))
+		return s.flashTo(c, "/settings/users", components.Banner{Kind: "success", Message: userviews.SentTo(locale(c), v.Sent)})
 	}
-	sayKnown(&v, res, s.Clock.Now(), len(emails) > 1)
+	sayKnown(locale(c), &v, res, s.Clock.Now(), len(emails) > 1)
 	return s.renderInvite(c, http.StatusConflict, v, roles)
 }
 
@@ -86,7 +90,7 @@ func (s *Server) inviteAgain(c echo.Context, v userviews.InviteForm, roles map[i
 	if err == nil {
 		return s.renderInvite(c, http.StatusOK, v, roles)
 	}
-	list, fields, ok := formErrors(err)
+	list, fields, ok := formErrorsIn(c.Request().Context(), err)
 	if !ok {
 		return err
 	}
@@ -98,26 +102,26 @@ func (s *Server) inviteAgain(c echo.Context, v userviews.InviteForm, roles map[i
 // which the form keeps: who each belongs to, with a resend for a pending
 // invitation, and no more than that the others cannot be invited from
 // here, as they belong to someone outside the administrator's spaces.
-func sayKnown(v *userviews.InviteForm, res invitations.Result, now time.Time, several bool) {
+func sayKnown(l *i18n.Locale, v *userviews.InviteForm, res invitations.Result, now time.Time, several bool) {
 	var left []string
 	for _, ex := range res.Known {
 		e := userviews.Existing{
 			Email:     ex.User.Email,
-			Status:    ex.Status.Label(),
+			Status:    l.T(ex.Status.LabelID()),
 			Pending:   ex.Status == users.Invited,
 			ResendURL: "/settings/users/" + strconv.FormatInt(ex.User.ID, 10) + "/resend",
 			UserHref:  listURL(ex.User.Email, "", 1),
 		}
 		if e.Pending {
-			e.SentAt = components.Ago(now, ex.SentAt)
+			e.SentAt = l.Ago(now, ex.SentAt)
 		}
 		v.Existing = append(v.Existing, e)
 		left = append(left, ex.User.Email)
 	}
 	if len(res.Hidden) > 0 {
-		msg := "This address cannot be invited from here. Ask an account administrator."
+		msg := l.T("users.invite.hidden_one")
 		if several {
-			msg = components.List(res.Hidden) + " cannot be invited from here. Ask an account administrator."
+			msg = l.T("users.invite.hidden_many", "Emails", l.List(res.Hidden))
 		}
 		v.Errors = []components.FieldError{{Field: "email", Message: msg}}
 		v.Field = components.FieldErrors{"email": msg}

@@ -29,9 +29,9 @@ func (s *Server) removeRoles(c echo.Context) error {
 	if err != nil {
 		return s.refuse(c, err)
 	}
-	b := success("Roles removed from the invitation for %s.", ch.Email)
+	b := successT(c, "users.flash.roles_removed", "Email", ch.Email)
 	if cancelled {
-		b = success("Invitation for %s cancelled.", ch.Email)
+		b = successT(c, "users.flash.cancelled", "Email", ch.Email)
 	}
 	return s.rowAfter(c, ch, b)
 }
@@ -45,7 +45,7 @@ func (s *Server) removeRolesStep(c echo.Context, ids []int64) error {
 		return s.refuse(c, err)
 	}
 	if len(v.Removing) == 0 {
-		v.Error = "Choose the roles to remove, then select Remove roles."
+		v.Error = locale(c).T("users.invitation.choose_roles")
 		return s.renderInvitation(c, http.StatusUnprocessableEntity, v)
 	}
 	return s.renderInvitation(c, http.StatusOK, v)

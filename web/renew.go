@@ -11,5 +11,5 @@ import (
 func (s *Server) renew(c echo.Context) error {
 	return s.rowAction(c, func(ctx context.Context, id int64) (users.Changed, error) {
 		return s.Invitations.Renew(ctx, actor(c), id)
-	}, "A new invitation will be sent to %s.")
+	}, "users.flash.renewed")
 }

@@ -11,5 +11,5 @@ import (
 func (s *Server) resend(c echo.Context) error {
 	return s.rowAction(c, func(ctx context.Context, id int64) (users.Changed, error) {
 		return s.Invitations.Resend(ctx, actor(c), id)
-	}, "Invitation link will be resent to %s.")
+	}, "users.flash.resent")
 }

@@ -187,6 +187,7 @@ func wentWhere(loc *i18n.Locale, q listQuery, l users.Listed, now time.Time) str
 // answers with the row and a banner. A refused action changes nothing and
 // says why, in the same banner: inline with htmx, as a flash without.
 func (s *Server) rowAction(c echo.Context, act func(ctx context.Context, id int64) (users.Changed, error), banner string) error {
+	// banner is a catalogue message id; its {{.Email}} is the user's.
 	id, err := userID(c)
 	if err != nil {
 		return err
@@ -196,7 +197,7 @@ func (s *Server) rowAction(c echo.Context, act func(ctx context.Context, id int6
 		return s.refuse(c, err)
 	}
 	s.Notify()
-	return s.rowAfter(c, ch, success(banner, ch.Email))
+	return s.rowAfter(c, ch, successT(c, banner, "Email", ch.Email))
 }
 
 // refuse answers a refused row action: the error handler's banner with

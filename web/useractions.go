@@ -14,7 +14,7 @@ func (s *Server) userActions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sh, err := s.shell(c, "Actions for "+l.Email, "users")
+	sh, err := s.shell(c, locale(c).T("users.actions.title", "Email", l.Email), "users")
 	if err != nil {
 		return err
 	}
