@@ -22,7 +22,7 @@ func (s *Server) renameForm(c echo.Context) error {
 
 func (s *Server) renderRename(c echo.Context, status int, v spaceviews.Rename) error {
 	var err error
-	if v.Shell, err = s.shell(c, "Rename space", "spaces"); err != nil {
+	if v.Shell, err = s.shell(c, locale(c).T("spaces.rename.title"), "spaces"); err != nil {
 		return err
 	}
 	return s.render(c, status, spaceviews.RenamePage(v))
@@ -41,5 +41,5 @@ func (s *Server) rename(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.flashTo(c, "/settings/spaces", success("Renamed to %s.", sp.Name))
+	return s.flashTo(c, "/settings/spaces", success("%s", locale(c).T("spaces.renamed", "Name", sp.Name)))
 }

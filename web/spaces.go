@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/i18n"
 	"github.com/usherhq/usher/internal/spaces"
 	spaceviews "github.com/usherhq/usher/views/pages/spaces"
 )
@@ -15,7 +16,7 @@ import (
 func spaceID(c echo.Context) (int64, error) {
 	id, err := strconv.ParseInt(c.Param("sid"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, errs.E(errs.NotFound, "There is no such space.")
+		return 0, errs.T(errs.NotFound, "spaces.not_found")
 	}
 	return id, nil
 }
@@ -39,14 +40,14 @@ func (s *Server) renderSpaces(c echo.Context, status int, v spaceviews.List) err
 		return err
 	}
 	for _, n := range listed {
-		node := spaceviews.Node{ID: n.ID, Name: n.Name, Kind: string(n.Kind), KindName: n.Kind.Label(), Depth: n.Depth, Administered: n.Administered}
+		node := spaceviews.Node{ID: n.ID, Name: n.Name, Kind: string(n.Kind), KindName: kindName(locale(c), n.Kind), Depth: n.Depth, Administered: n.Administered}
 		v.Nodes = append(v.Nodes, node)
 		if n.Kind == spaces.Unit {
 			v.Units = append(v.Units, node)
 		}
 	}
 	v.CanEdit = access.AccountAdmin
-	if v.Shell, err = s.shell(c, "Spaces", "spaces"); err != nil {
+	if v.Shell, err = s.shell(c, locale(c).T("spaces.list.title"), "spaces"); err != nil {
 		return err
 	}
 	return s.render(c, status, spaceviews.ListPage(v))
@@ -67,5 +68,21 @@ func (s *Server) createSpace(c echo.Context) error {
 	if sp.Kind != spaces.Unit {
 		next.Set("parent", strconv.FormatInt(sp.ParentID, 10))
 	}
-	return s.flashTo(c, "/settings/spaces?"+next.Encode(), success("%s %s was added.", sp.Kind.Label(), sp.Name))
+	return s.flashTo(c, "/settings/spaces?"+next.Encode(), success("%s", locale(c).T("spaces.added."+string(sp.Kind), "Name", sp.Name)))
+}
+
+// kindName is the kind's name in the reader's language.
+func kindName(l *i18n.Locale, k spaces.Kind) string {
+	if id := k.LabelID(); id != "" {
+		return l.T(id)
+	}
+	return string(k)
+}
+
+// roleName is the role's name in the reader's language.
+func roleName(l *i18n.Locale, r spaces.Role) string {
+	if r == spaces.Admin {
+		return l.T("spaces.role.admin")
+	}
+	return l.T("spaces.role.member")
 }
