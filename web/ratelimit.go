@@ -260,9 +260,10 @@ func reserve(w *window, key string) error {
 
 func tooMany(wait time.Duration) error {
 	mins := int((wait + time.Minute - 1) / time.Minute)
-	unit := "minutes"
+	// Two messages picked here, not one plural: an error's message is
+	// said later, by errs.Say, which gives no plural form.
 	if mins == 1 {
-		unit = "minute"
+		return errs.WaitT(wait, "auth.too_many.minute")
 	}
-	return errs.Wait(wait, "Too many attempts. Wait %d %s, then try again.", mins, unit)
+	return errs.WaitT(wait, "auth.too_many.minutes", "Count", mins)
 }
