@@ -100,7 +100,11 @@ func (s *Server) accept(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The welcome is in the language the new user reads from now on.
 	l := i18n.Default().Locale(j.User.Language)
+	if j.User.Language == "" {
+		l = s.unchosenLocale(c)
+	}
 	setLocale(c, l)
 	return s.startSession(c, j.User, to, success("%s", l.T("accept.welcome", "Name", j.DisplayName())))
 }
@@ -109,7 +113,7 @@ func (s *Server) accept(c echo.Context) error {
 // with what to correct, or, when the link changed under the form, as the
 // link now is.
 func (s *Server) acceptRefused(c echo.Context, link invitations.AcceptView, in invitations.AcceptInput, err error) error {
-	list, fields, correctable := formErrors(err)
+	list, fields, correctable := formErrors(c.Request().Context(), err)
 	if !correctable && errs.CodeOf(err) != errs.Conflict {
 		return err
 	}

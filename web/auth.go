@@ -18,14 +18,14 @@ import (
 func (s *Server) setupAllowed(c echo.Context) error {
 	token := c.Param("token")
 	if s.SetupToken == "" || subtle.ConstantTimeCompare([]byte(token), []byte(s.SetupToken)) != 1 {
-		return errs.E(errs.NotFound, "This setup link is not valid. Use the link that usher serve printed on its console.")
+		return errs.T(errs.NotFound, "auth.setup.bad_link")
 	}
 	need, err := s.Users.NeedsSetup(c.Request().Context())
 	if err != nil {
 		return err
 	}
 	if !need {
-		return errs.E(errs.NotFound, "Usher is already set up. Sign in instead.")
+		return errs.T(errs.NotFound, "auth.setup.done")
 	}
 	return nil
 }
@@ -38,7 +38,7 @@ func (s *Server) setupForm(c echo.Context) error {
 }
 
 func (s *Server) renderSetup(c echo.Context, status int, v authviews.Setup) error {
-	sh, err := s.shell(c, "Set up Usher", "")
+	sh, err := s.shell(c, locale(c).T("auth.setup.title"), "")
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func (s *Server) setup(c echo.Context) error {
 	}
 	u, err := s.Users.Setup(c.Request().Context(), in)
 	if err != nil {
-		if list, fields, ok := formErrors(err); ok {
+		if list, fields, ok := formErrors(c.Request().Context(), err); ok {
 			return s.renderSetup(c, http.StatusUnprocessableEntity, authviews.Setup{Account: in.AccountName, Email: in.Email, Name: in.Name, Errors: list, Field: fields})
 		}
 		return err
@@ -70,7 +70,7 @@ func (s *Server) setup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.startSession(c, u, to, success("Welcome to Usher, %s. Invite the people you work with.", u.DisplayName()))
+	return s.startSession(c, u, to, success("%s", locale(c).T("auth.setup.welcome", "Name", u.DisplayName())))
 }
 
 func (s *Server) loginForm(c echo.Context) error {
@@ -81,7 +81,7 @@ func (s *Server) loginForm(c echo.Context) error {
 }
 
 func (s *Server) renderLogin(c echo.Context, status int, v authviews.Login) error {
-	sh, err := s.shell(c, "Sign in", "")
+	sh, err := s.shell(c, locale(c).T("auth.login.title"), "")
 	if err != nil {
 		return err
 	}
@@ -93,22 +93,22 @@ func (s *Server) login(c echo.Context) error {
 	email := strings.TrimSpace(c.FormValue("email"))
 	next := safeNext(c.FormValue("next"))
 	v := authviews.Login{Email: email, Next: next}
+	ctx := c.Request().Context()
 	attempt, err := s.limits.startSignIn(clientKey(c), strings.ToLower(email))
 	if err != nil {
-		v.Error = errs.MessageOf(err)
+		v.Error = errs.Say(ctx, err)
 		setRetryAfter(c, err)
 		return s.renderLogin(c, http.StatusTooManyRequests, v)
 	}
 	// The wait comes before the password is judged, and is the same for
 	// any email typed as often, so it tells nothing about the answer.
-	ctx := c.Request().Context()
 	if err := s.Clock.Sleep(ctx, attempt.delay); err != nil {
 		attempt.abandoned()
 		return err
 	}
 	u, err := s.Users.Authenticate(ctx, email, c.FormValue("password"))
 	if errs.Is(err, errs.Unauthorized) {
-		v.Error = errs.MessageOf(err)
+		v.Error = errs.Say(ctx, err)
 		return s.renderLogin(c, http.StatusUnauthorized, v)
 	}
 	if err != nil {

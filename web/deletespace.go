@@ -18,7 +18,7 @@ func (s *Server) deleteSpaceConfirm(c echo.Context) error {
 		return err
 	}
 	v := spaceviews.Delete{ID: id, Name: sp.Name, Inside: im.Spaces - 1, Grants: im.Grants, Invitations: im.Invitations}
-	if v.Shell, err = s.shell(c, "Delete "+sp.Name, "spaces"); err != nil {
+	if v.Shell, err = s.shell(c, locale(c).T("spaces.delete.title", "Space", sp.Name), "spaces"); err != nil {
 		return err
 	}
 	return s.render(c, http.StatusOK, spaceviews.DeletePage(v))
@@ -33,5 +33,5 @@ func (s *Server) deleteSpace(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.flashTo(c, "/settings/spaces", success("%s was deleted.", sp.Name))
+	return s.flashTo(c, "/settings/spaces", success("%s", locale(c).T("spaces.deleted", "Space", sp.Name)))
 }

@@ -65,7 +65,7 @@ func (s *Server) edit(c echo.Context) error {
 		}
 	}
 	ch, err := s.Users.Edit(c.Request().Context(), cur.Access, id, in)
-	if list, fields, ok := formErrorsIn(c.Request().Context(), err); ok && !isHTMX(c) && ch.Row != nil {
+	if list, fields, ok := formErrors(c.Request().Context(), err); ok && !isHTMX(c) && ch.Row != nil {
 		v, verr := s.editView(c, *ch.Row, in.Roles, returnTo(c.FormValue("return")))
 		if verr != nil {
 			return verr
@@ -91,7 +91,7 @@ func (s *Server) edit(c echo.Context) error {
 // holds them now, or with what was wrong with the step, err; nothing is
 // saved.
 func (s *Server) editAgain(c echo.Context, in users.EditInput, focus string, err error) error {
-	list, fields, invalid := formErrorsIn(c.Request().Context(), err)
+	list, fields, invalid := formErrors(c.Request().Context(), err)
 	if err != nil && !invalid {
 		return s.refuse(c, err)
 	}

@@ -54,17 +54,9 @@ func successT(c echo.Context, id string, kv ...any) components.Banner {
 	return components.Banner{Kind: "success", Message: locale(c).T(id, kv...)}
 }
 
-// formErrors is formErrorsIn in English.
-//
-// Deprecated: use formErrorsIn with the request's context, which says the
-// error in the reader's language.
-func formErrors(err error) ([]components.FieldError, components.FieldErrors, bool) {
-	return formErrorsIn(context.Background(), err)
-}
-
-// formErrorsIn turns an Invalid error about a field into what a form
+// formErrors turns an Invalid error about a field into what a form
 // shows, in the language ctx speaks.
-func formErrorsIn(ctx context.Context, err error) ([]components.FieldError, components.FieldErrors, bool) {
+func formErrors(ctx context.Context, err error) ([]components.FieldError, components.FieldErrors, bool) {
 	var e *errs.Error
 	if !asError(err, &e) || e.Code != errs.Invalid || e.Field == "" {
 		return nil, nil, false

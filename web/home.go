@@ -46,7 +46,7 @@ func (s *Server) home(c echo.Context) error {
 		return err
 	}
 	if need {
-		sh, err := s.shell(c, "Not set up yet", "")
+		sh, err := s.shell(c, locale(c).T("auth.not_set_up.title"), "")
 		if err != nil {
 			return err
 		}
@@ -63,7 +63,7 @@ func (s *Server) renderHome(c echo.Context, status int, v home.View) error {
 	}
 	v.Email, v.Account = cur.User.Email, cur.Account.Name
 	for _, m := range ms {
-		sp := home.Space{Name: m.Space.Name, KindName: m.Space.Kind.Label(), Role: m.Role.Label(), MoreAdmins: m.MoreAdmins}
+		sp := home.Space{Name: m.Space.Name, KindName: m.Space.Kind.LabelIn(locale(c)), Role: m.Role.LabelIn(locale(c)), MoreAdmins: m.MoreAdmins}
 		if m.Space.Kind == spaces.Account {
 			sp.Name = cur.Account.Name
 		}
@@ -79,7 +79,7 @@ func (s *Server) renderHome(c echo.Context, status int, v home.View) error {
 		}
 		v.Spaces = append(v.Spaces, sp)
 	}
-	if v.Shell, err = s.shell(c, "Your spaces", "home"); err != nil {
+	if v.Shell, err = s.shell(c, locale(c).T("home.title"), "home"); err != nil {
 		return err
 	}
 	return s.render(c, status, home.Page(v))
@@ -90,11 +90,11 @@ func (s *Server) changeName(c echo.Context) error {
 	cur := currentOf(c)
 	name := c.FormValue("name")
 	u, err := s.Users.ChangeOwnName(c.Request().Context(), cur.User, cur.User.ID, name)
-	if list, fields, ok := formErrors(err); ok {
+	if list, fields, ok := formErrors(c.Request().Context(), err); ok {
 		return s.renderHome(c, http.StatusUnprocessableEntity, home.View{Name: name, Errors: list, Field: fields})
 	}
 	if err != nil {
 		return err
 	}
-	return s.flashTo(c, landing(cur.Access), success("Your name is now %s.", u.Name))
+	return s.flashTo(c, landing(cur.Access), success("%s", locale(c).T("home.name.changed", "Name", u.Name)))
 }

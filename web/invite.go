@@ -63,7 +63,7 @@ func (s *Server) invite(c echo.Context) error {
 		res, err = s.Invitations.InviteMany(c.Request().Context(), actor(c), emails, v.Name, offered, v.Language)
 	}
 	if err != nil {
-		list, fields, ok := formErrorsIn(c.Request().Context(), err)
+		list, fields, ok := formErrors(c.Request().Context(), err)
 		if !ok {
 			return err
 		}
@@ -90,7 +90,7 @@ func (s *Server) inviteAgain(c echo.Context, v userviews.InviteForm, roles map[i
 	if err == nil {
 		return s.renderInvite(c, http.StatusOK, v, roles)
 	}
-	list, fields, ok := formErrorsIn(c.Request().Context(), err)
+	list, fields, ok := formErrors(c.Request().Context(), err)
 	if !ok {
 		return err
 	}

@@ -25,7 +25,7 @@ func (s *Server) mailbox(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sh, err := s.shell(c, "Mailbox", "mailbox")
+	sh, err := s.shell(c, locale(c).T("mailbox.title"), "mailbox")
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func (s *Server) renderMessage(m mail.Message) (mail.Rendered, error) {
 func (s *Server) mailboxItem(c echo.Context) (mail.Message, mail.Rendered, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
-		return mail.Message{}, mail.Rendered{}, errs.E(errs.NotFound, "There is no such email.")
+		return mail.Message{}, mail.Rendered{}, errs.T(errs.NotFound, "mailbox.not_found")
 	}
 	m, err := s.Mailbox.Get(c.Request().Context(), id)
 	if err != nil {

@@ -47,7 +47,7 @@ func (s *Server) changePassword(c echo.Context) error {
 		return err
 	}
 	u, err := s.Users.ChangePassword(c.Request().Context(), currentOf(c).User, c.FormValue("current"), c.FormValue("new"))
-	if list, fields, ok := formErrors(err); ok {
+	if list, fields, ok := formErrors(c.Request().Context(), err); ok {
 		return s.renderProfile(c, http.StatusUnprocessableEntity, profile.View{Errors: list, Field: fields})
 	}
 	if err != nil {

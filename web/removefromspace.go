@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/usherhq/usher/internal/i18n"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/views/components"
 	spaceviews "github.com/usherhq/usher/views/pages/spaces"
@@ -40,21 +41,23 @@ func (s *Server) removeFromSpaceConfirm(c echo.Context) error {
 		return err
 	}
 	ret := spaceReturn(c.QueryParam("return"), sid)
+	l := locale(c)
 	v := userviews.Confirm{
 		Action:  "/settings/spaces/" + strconv.FormatInt(sid, 10) + "/people/" + strconv.FormatInt(uid, 10) + "/remove",
 		Target:  spaceviews.PeopleID,
 		Return:  ret,
-		Heading: "Remove " + r.DisplayName() + " from " + r.Grant.SpaceName + "?",
-		Confirm: "Remove from this space",
-		Keep:    "Keep " + r.DisplayName(),
+		Heading: l.T("spaces.remove.heading", "Person", r.DisplayName(), "Space", r.Grant.SpaceName),
+		Confirm: l.T("spaces.remove.confirm"),
+		Keep:    l.T("spaces.remove.keep", "Person", r.DisplayName()),
 	}
+	role := r.Grant.Role.LabelIn(l)
 	switch {
 	case r.Cancelled:
-		v.Body = "Their invitation offers nothing else, so it will be cancelled and its link will stop working."
+		v.Body = l.T("spaces.remove.body_cancelled")
 	case r.Pending:
-		v.Body = "Their invitation will no longer offer " + r.Grant.Role.Label() + " of " + r.Grant.SpaceName + "; the rest of it stays, with the same link."
+		v.Body = l.T("spaces.remove.body_pending", "Role", role, "Space", r.Grant.SpaceName)
 	default:
-		v.Body = r.DisplayName() + " will no longer be " + r.Grant.Role.Label() + " of " + r.Grant.SpaceName + ". Their roles in other spaces stay."
+		v.Body = l.T("spaces.remove.body", "Person", r.DisplayName(), "Role", role, "Space", r.Grant.SpaceName)
 	}
 	if isHTMX(c) {
 		return s.render(c, http.StatusOK, userviews.ConfirmDialog(v))
@@ -81,7 +84,7 @@ func (s *Server) removeFromSpace(c echo.Context) error {
 	if err != nil {
 		return s.refuse(c, err)
 	}
-	b := removedBanner(r)
+	b := removedBanner(locale(c), r)
 	ret := spaceReturn(c.FormValue("return"), sid)
 	if !isHTMX(c) {
 		return s.flashTo(c, ret, b)
@@ -94,12 +97,12 @@ func (s *Server) removeFromSpace(c echo.Context) error {
 	return s.render(c, http.StatusOK, spaceviews.PeopleUpdate(v, b))
 }
 
-func removedBanner(r invitations.Removal) components.Banner {
+func removedBanner(l *i18n.Locale, r invitations.Removal) components.Banner {
 	switch {
 	case r.Cancelled:
-		return success("Invitation for %s cancelled: it offered nothing else.", r.Email)
+		return success("%s", l.T("spaces.removed.cancelled", "Email", r.Email))
 	case r.Pending:
-		return success("%s removed from the invitation for %s.", r.Grant.SpaceName, r.Email)
+		return success("%s", l.T("spaces.removed.pending", "Space", r.Grant.SpaceName, "Email", r.Email))
 	}
-	return success("%s removed from %s.", r.DisplayName(), r.Grant.SpaceName)
+	return success("%s", l.T("spaces.removed.person", "Person", r.DisplayName(), "Space", r.Grant.SpaceName))
 }

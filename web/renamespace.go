@@ -22,7 +22,7 @@ func (s *Server) renameForm(c echo.Context) error {
 
 func (s *Server) renderRename(c echo.Context, status int, v spaceviews.Rename) error {
 	var err error
-	if v.Shell, err = s.shell(c, "Rename space", "spaces"); err != nil {
+	if v.Shell, err = s.shell(c, locale(c).T("spaces.rename.title"), "spaces"); err != nil {
 		return err
 	}
 	return s.render(c, status, spaceviews.RenamePage(v))
@@ -35,11 +35,11 @@ func (s *Server) rename(c echo.Context) error {
 	}
 	name := c.FormValue("name")
 	sp, err := s.Spaces.Rename(c.Request().Context(), currentOf(c).Access, id, name)
-	if list, fields, ok := formErrors(err); ok {
+	if list, fields, ok := formErrors(c.Request().Context(), err); ok {
 		return s.renderRename(c, http.StatusUnprocessableEntity, spaceviews.Rename{ID: id, Name: name, Errors: list, Field: fields})
 	}
 	if err != nil {
 		return err
 	}
-	return s.flashTo(c, "/settings/spaces", success("Renamed to %s.", sp.Name))
+	return s.flashTo(c, "/settings/spaces", success("%s", locale(c).T("spaces.renamed", "Name", sp.Name)))
 }

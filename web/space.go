@@ -23,7 +23,7 @@ func (s *Server) spacePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if v.Shell, err = s.shell(c, "People in "+v.Name, "spaces"); err != nil {
+	if v.Shell, err = s.shell(c, locale(c).T("spaces.page.title", "Space", v.Name), "spaces"); err != nil {
 		return err
 	}
 	return s.render(c, http.StatusOK, spaceviews.SpacePage(v))
@@ -82,7 +82,7 @@ func (s *Server) spaceView(c echo.Context, id int64, values url.Values) (spacevi
 		return spaceviews.Space{}, err
 	}
 	here := q.url("", 0)
-	v := spaceviews.Space{ID: id, Name: sp.Name, KindName: sp.Kind.Label(), Now: s.Clock.Now(), Return: here, Search: q.search, Action: q.base}
+	v := spaceviews.Space{ID: id, Name: sp.Name, KindName: sp.Kind.LabelIn(locale(c)), Now: s.Clock.Now(), Return: here, Search: q.search, Action: q.base}
 	for _, role := range []spaces.Role{spaces.Admin, spaces.Member} {
 		people, total := byRole[role].People, byRole[role].Total
 		section := spaceviews.People{Total: total, First: q.url(role, 1)}

@@ -15,7 +15,7 @@ import (
 func spaceID(c echo.Context) (int64, error) {
 	id, err := strconv.ParseInt(c.Param("sid"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, errs.E(errs.NotFound, "There is no such space.")
+		return 0, errs.T(errs.NotFound, "spaces.not_found")
 	}
 	return id, nil
 }
@@ -39,14 +39,14 @@ func (s *Server) renderSpaces(c echo.Context, status int, v spaceviews.List) err
 		return err
 	}
 	for _, n := range listed {
-		node := spaceviews.Node{ID: n.ID, Name: n.Name, Kind: string(n.Kind), KindName: n.Kind.Label(), Depth: n.Depth, Administered: n.Administered}
+		node := spaceviews.Node{ID: n.ID, Name: n.Name, Kind: string(n.Kind), KindName: n.Kind.LabelIn(locale(c)), Depth: n.Depth, Administered: n.Administered}
 		v.Nodes = append(v.Nodes, node)
 		if n.Kind == spaces.Unit {
 			v.Units = append(v.Units, node)
 		}
 	}
 	v.CanEdit = access.AccountAdmin
-	if v.Shell, err = s.shell(c, "Spaces", "spaces"); err != nil {
+	if v.Shell, err = s.shell(c, locale(c).T("spaces.list.title"), "spaces"); err != nil {
 		return err
 	}
 	return s.render(c, status, spaceviews.ListPage(v))
@@ -57,7 +57,7 @@ func (s *Server) createSpace(c echo.Context) error {
 	parent, _ := strconv.ParseInt(c.FormValue("parent"), 10, 64)
 	kind := spaces.Kind(c.FormValue("kind"))
 	sp, err := s.Spaces.Create(c.Request().Context(), cur.Access, kind, parent, c.FormValue("name"))
-	if list, fields, ok := formErrors(err); ok {
+	if list, fields, ok := formErrors(c.Request().Context(), err); ok {
 		return s.renderSpaces(c, http.StatusUnprocessableEntity, spaceviews.List{Errors: list, Field: fields, Name: c.FormValue("name"), Kind: string(kind), Parent: parent})
 	}
 	if err != nil {
@@ -67,5 +67,5 @@ func (s *Server) createSpace(c echo.Context) error {
 	if sp.Kind != spaces.Unit {
 		next.Set("parent", strconv.FormatInt(sp.ParentID, 10))
 	}
-	return s.flashTo(c, "/settings/spaces?"+next.Encode(), success("%s %s was added.", sp.Kind.Label(), sp.Name))
+	return s.flashTo(c, "/settings/spaces?"+next.Encode(), success("%s", locale(c).T("spaces.added."+string(sp.Kind), "Name", sp.Name)))
 }

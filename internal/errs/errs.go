@@ -50,8 +50,24 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // T builds an Error saying catalogue message id, its placeholders filled
 // from name/value pairs (i18n.Locale.T).
+//
+// A "Count" pair with an int picks the message's plural form.
 func T(code Code, id string, kv ...any) *Error {
-	return &Error{Code: code, ID: id, Args: kv, Message: i18n.Default().Locale(i18n.Source).T(id, kv...)}
+	e := &Error{Code: code, ID: id, Args: kv}
+	e.Message = e.in(i18n.Default().Locale(i18n.Source))
+	return e
+}
+
+// in is e's sentence in l.
+func (e *Error) in(l *i18n.Locale) string {
+	for i := 0; i+1 < len(e.Args); i += 2 {
+		if name, _ := e.Args[i].(string); name == "Count" {
+			if n, ok := e.Args[i+1].(int); ok {
+				return l.N(e.ID, n, e.Args...)
+			}
+		}
+	}
+	return l.T(e.ID, e.Args...)
 }
 
 // FieldT is an Invalid error about one form field, saying message id.
@@ -129,7 +145,7 @@ func Say(ctx context.Context, err error) string {
 	var e *Error
 	if errors.As(err, &e) {
 		if e.ID != "" {
-			return i18n.T(ctx, e.ID, e.Args...)
+			return e.in(i18n.From(ctx))
 		}
 		if e.Message != "" {
 			return e.Message
