@@ -116,7 +116,7 @@ func checkDeliveryNote(t *testing.T, name, row, label, reply string) {
 	status = status[:strings.Index(status, "</td>")]
 	id := deliveryUserID(t, row)
 	note := `<span class="tip" tabindex="0" aria-describedby="user-` + id + `-delivery">` + label + `</span>`
-	tip := `<span class="tip-text" role="tooltip" id="user-` + id + `-delivery">` + reply + `</span>`
+	tip := `<span class="tip-text" role="tooltip" id="user-` + id + `-delivery" lang="en">` + reply + `</span>`
 	if !strings.Contains(status, note) || !strings.Contains(status, tip) {
 		t.Errorf("%s: the status should say %q, focusable, described by the reply %q:\n%s", name, label, reply, status)
 	}
@@ -198,7 +198,7 @@ func TestManageInvitationSaysWhatHappened(t *testing.T) {
 			t.Errorf("Manage invitation says %q:\n%s", wrong, got)
 		}
 	}
-	if !regexp.MustCompile(`<details class="history-detail"><summary>Server's reply</summary>\s*<code>250 [^<]+</code></details>`).MatchString(body) {
+	if !regexp.MustCompile(`<details class="history-detail"><summary>Server's reply</summary>\s*<code lang="en">250 [^<]+</code></details>`).MatchString(body) {
 		t.Errorf("the server's reply should be a detail of the delivery line:\n%s", body)
 	}
 

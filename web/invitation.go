@@ -22,9 +22,12 @@ func historyLine(l *i18n.Locale, access *spaces.Access, e invitations.Event) use
 	case invitations.EvDelivered:
 		return userviews.HistoryLine{At: e.At, Text: l.T("users.invitation.event.accepted_by_server"), Detail: e.Detail}
 	case invitations.EvDeliveryFailed:
+		// The reply is the mail server's (and the mail package's) English,
+		// marked as such on the page.
 		if reply, ok := strings.CutSuffix(e.Detail, " (will retry)"); ok {
-			return userviews.HistoryLine{At: e.At, Text: withDetail(l, l.T("users.invitation.event.retrying"), reply)}
+			return userviews.HistoryLine{At: e.At, Text: l.T("users.invitation.event.retrying"), Reply: reply}
 		}
+		return userviews.HistoryLine{At: e.At, Text: l.T("users.invitation.event.not_delivered"), Reply: e.Detail}
 	}
 	return userviews.HistoryLine{At: e.At, Text: historyText(l, access, e)}
 }

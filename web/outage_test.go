@@ -26,7 +26,8 @@ func TestMailOutageNotice(t *testing.T) {
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("%s: status %d", path, res.StatusCode)
 		}
-		return strings.ReplaceAll(text(res.Body), " .", ".") // text() spaces the end of <time>
+		// text() spaces the end of <time>, and of the reply marked as English.
+		return strings.NewReplacer(" .", ".", " ,", ",").Replace(text(res.Body))
 	}
 	if got := page("/settings/users"); strings.Contains(got, outageNotice) {
 		t.Fatalf("before any attempt, the list says %q", outageNotice)

@@ -77,10 +77,13 @@ func (lf *leakFinder) find(text string) []string {
 }
 
 var (
-	hiddenRE  = regexp.MustCompile(`(?s)<(script|style|template)\b.*?</(script|style|template)>`)
-	attrRE    = regexp.MustCompile(`\b(?:title|aria-label|placeholder|alt|aria-description)="([^"]*)"`)
-	tagRE     = regexp.MustCompile(`(?s)<[^>]*>`)
-	addressRE = regexp.MustCompile(`[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?://\S+`)
+	hiddenRE = regexp.MustCompile(`(?s)<(script|style|template)\b.*?</(script|style|template)>`)
+	// englishPartRE is a part a page marks as English (lang="en"): a mail
+	// server's reply, the switch's "English".
+	englishPartRE = regexp.MustCompile(`(?s)<(span|code|option)\b[^>]*\blang="en"[^>]*>.*?</(span|code|option)>`)
+	attrRE        = regexp.MustCompile(`\b(?:title|aria-label|placeholder|alt|aria-description)="([^"]*)"`)
+	tagRE         = regexp.MustCompile(`(?s)<[^>]*>`)
+	addressRE     = regexp.MustCompile(`[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?://\S+`)
 	// dataRE is what the seeded account calls its people and spaces: names
 	// are data, not Usher's words.
 	dataRE = regexp.MustCompile(`\b(?:Ivy Invited|Cy Active|Eli Expired|Dan Deactivated|Gus Gone|Jo Joining|Tom|Sales lobby|Sales|Room 4|Acme Clinics|Ana Admin)\b`)
@@ -92,6 +95,7 @@ var (
 func readable(page string) string {
 	page = strings.ReplaceAll(page, "<wbr>", "")
 	page = hiddenRE.ReplaceAllString(page, " ")
+	page = englishPartRE.ReplaceAllString(page, " ")
 	var b strings.Builder
 	for _, m := range attrRE.FindAllStringSubmatch(page, -1) {
 		b.WriteString(m[1])
