@@ -20,7 +20,7 @@ func (s *Server) editView(c echo.Context, l users.Listed, roles map[int64]spaces
 		Action: "/settings/users/" + id + "/edit", Target: userviews.RowID(l.ID), Return: back,
 	}
 	if l.Invite != nil {
-		v.Offered = currentOf(c).Access.Describe(l.Invite.Offered)
+		v.Offered = currentOf(c).Access.DescribeIn(locale(c), l.Invite.Offered)
 	}
 	if l.ActivatedAt.IsZero() {
 		return v, nil // roles come from the invitation until they join

@@ -271,7 +271,7 @@ func TestUsersDialogsInGerman(t *testing.T) {
 
 	res = f.Get(t, f.admin, base+"/edit", dlgGermanHTMX...)
 	dlgStatus(t, "Edit user", res, http.StatusOK)
-	dlgCheck(t, "Edit user", res.Body, english, "Benutzer bearbeiten", "Eingeladen als Member.", "Änderungen speichern", "Abbrechen")
+	dlgCheck(t, "Edit user", res.Body, english, "Benutzer bearbeiten", "Eingeladen als Mitglied.", "Änderungen speichern", "Abbrechen")
 	res = f.Post(t, f.admin, base+"/edit", url.Values{"name": {"Ivy"}, "return": {"/settings/users"}}, dlgGermanHTMX...)
 	checkOOBBanner(t, res.Body, "success", "Die Änderungen an ivy@example.com wurden gespeichert.")
 

@@ -61,11 +61,11 @@ func historyText(l *i18n.Locale, access *spaces.Access, e invitations.Event) str
 	case invitations.EvCancelled:
 		return withDetail(l, by("users.invitation.event.cancelled"), cancelReason(l, e.Detail))
 	case invitations.EvAccepted:
-		return withDetail(l, l.T("users.invitation.event.accepted"), eventRoles(access, e))
+		return withDetail(l, l.T("users.invitation.event.accepted"), eventRoles(l, access, e))
 	case invitations.EvRoleRemoved:
 		// Each removal is an event of its own, with one role.
 		named, _ := access.Split(e.Grants)
-		switch roles := eventRoles(access, e); {
+		switch roles := eventRoles(l, access, e); {
 		case roles == "":
 			return by("users.invitation.event.role_removed")
 		case e.Grants != nil && len(named) == 0:
@@ -100,14 +100,14 @@ func cancelReason(l *i18n.Locale, d string) string {
 // Events recorded before roles were kept as roles (migration 0006) name
 // them in words only, with no way to tell whose spaces they are: only
 // account administrators read those.
-func eventRoles(access *spaces.Access, e invitations.Event) string {
+func eventRoles(l *i18n.Locale, access *spaces.Access, e invitations.Event) string {
 	if e.Grants == nil {
 		if access.AccountAdmin {
 			return e.Detail
 		}
 		return ""
 	}
-	return access.Describe(e.Grants)
+	return access.DescribeIn(l, e.Grants)
 }
 
 // withDetail is an event's sentence with its detail (a mail server's
@@ -135,14 +135,14 @@ func (s *Server) invitationView(c echo.Context, removing []int64, back string) (
 	now := s.Clock.Now()
 	v := userviews.Invitation{ID: u.ID, Email: u.Email, Name: u.Name, Now: now, CreatedAt: inv.CreatedAt, SentAt: inv.SentAt, ExpiresAt: inv.ExpiresAt, Expired: inv.ExpiredAt(now), Return: back}
 	for _, g := range inv.Offered {
-		v.Offered = append(v.Offered, offeredRole(g))
+		v.Offered = append(v.Offered, offeredRole(locale(c), g))
 	}
 	for _, e := range events {
 		v.History = append(v.History, historyLine(locale(c), a.Access, e))
 	}
 	chosen, left := inv.Without(removing)
 	for _, g := range chosen {
-		v.Removing = append(v.Removing, offeredRole(g))
+		v.Removing = append(v.Removing, offeredRole(locale(c), g))
 	}
 	v.CancelsAll = len(chosen) > 0 && left == 0
 	return v, nil
@@ -150,8 +150,8 @@ func (s *Server) invitationView(c echo.Context, removing []int64, back string) (
 
 // offeredRole is one role an invitation offers, as Manage invitation
 // lists it.
-func offeredRole(g spaces.Grant) userviews.Offered {
-	return userviews.Offered{SpaceID: g.SpaceID, Label: spaces.Describe([]spaces.Grant{g})}
+func offeredRole(l *i18n.Locale, g spaces.Grant) userviews.Offered {
+	return userviews.Offered{SpaceID: g.SpaceID, Label: spaces.DescribeIn(l, []spaces.Grant{g})}
 }
 
 func (s *Server) renderInvitation(c echo.Context, status int, v userviews.Invitation) error {

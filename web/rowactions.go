@@ -139,7 +139,7 @@ func (s *Server) rowAfter(c echo.Context, ch users.Changed, b components.Banner)
 	access, now := currentOf(c).Access, s.Clock.Now()
 	var row *userviews.Row
 	if ch.Row != nil {
-		r := s.listRow(access, *ch.Row, now)
+		r := s.listRow(locale(c), access, *ch.Row, now)
 		row = &r
 	}
 	q, onList := listQueryFrom(c.FormValue("return"))
@@ -159,7 +159,7 @@ func (s *Server) rowAfter(c echo.Context, ch users.Changed, b components.Banner)
 		}
 		return s.render(c, http.StatusOK, userviews.RowUpdate(row, nil, b))
 	}
-	v := s.listView(access, q, res, now)
+	v := s.listView(locale(c), access, q, res, now)
 	if row != nil && res.Holds {
 		return s.render(c, http.StatusOK, userviews.RowUpdate(row, &v, b))
 	}

@@ -97,7 +97,7 @@ func (s *Server) spaceView(c echo.Context, id int64, values url.Values) (spacevi
 				row.Name = p.Email
 			}
 			if p.Pending {
-				row.Offered = access.Describe(p.Offered)
+				row.Offered = access.DescribeIn(locale(c), p.Offered)
 			}
 			section.List = append(section.List, row)
 		}

@@ -18,5 +18,5 @@ func (s *Server) userActions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, userviews.ActionsPage(userviews.Actions{Shell: sh, Row: s.listRow(currentOf(c).Access, l, s.Clock.Now()), Return: returnTo(c.QueryParam("return"))}))
+	return s.render(c, http.StatusOK, userviews.ActionsPage(userviews.Actions{Shell: sh, Row: s.listRow(locale(c), currentOf(c).Access, l, s.Clock.Now()), Return: returnTo(c.QueryParam("return"))}))
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/usherhq/usher/internal/i18n"
 	"github.com/usherhq/usher/internal/spaces"
 	"github.com/usherhq/usher/internal/users"
 	"github.com/usherhq/usher/views/components"
@@ -175,7 +176,7 @@ func (s *Server) usersList(c echo.Context) error {
 		return err
 	}
 	now := s.Clock.Now()
-	v := s.listView(cur.Access, q, res, now)
+	v := s.listView(locale(c), cur.Access, q, res, now)
 	v.Shell = sh
 	comp := userviews.ListPage(v)
 	if fragment {
@@ -185,7 +186,7 @@ func (s *Server) usersList(c echo.Context) error {
 }
 
 // listView is the users list at q, from the page res the service listed.
-func (s *Server) listView(access *spaces.Access, q listQuery, res users.ListPage, now time.Time) userviews.List {
+func (s *Server) listView(loc *i18n.Locale, access *spaces.Access, q listQuery, res users.ListPage, now time.Time) userviews.List {
 	v := userviews.List{Query: q.Q, Status: string(q.Status), Sort: string(q.Sort), Desc: q.Desc, Total: res.Total, Filtered: q.Q != "" || q.Status != "", MenuItems: s.allItems}
 	for _, t := range tabs {
 		n := res.All
@@ -216,7 +217,7 @@ func (s *Server) listView(access *spaces.Access, q listQuery, res users.ListPage
 		v.SortChoices = append(v.SortChoices, userviews.Choice{Value: string(o.sort), LabelID: o.label, Selected: o.sort == q.Sort})
 	}
 	for _, r := range res.Rows {
-		v.Rows = append(v.Rows, s.listRow(access, r, now))
+		v.Rows = append(v.Rows, s.listRow(loc, access, r, now))
 	}
 	page := func(n int) string { return q.with(func(x *listQuery) { x.Page = n }) }
 	last := res.Pages(users.PerPage)
@@ -233,11 +234,11 @@ func (s *Server) listView(access *spaces.Access, q listQuery, res users.ListPage
 // listRow turns a listed user into the view's row as the administrator with
 // access sees it (roles outside their spaces counted, not named), with
 // exactly the actions that apply to it.
-func (s *Server) listRow(access *spaces.Access, l users.Listed, now time.Time) userviews.Row {
+func (s *Server) listRow(loc *i18n.Locale, access *spaces.Access, l users.Listed, now time.Time) userviews.Row {
 	st := l.StatusAt(now)
-	r := userviews.Row{ID: l.ID, Name: l.DisplayName(), HasName: l.Name != "", Email: l.Email, Status: string(st), StatusLabel: st.Label(), StatusID: st.LabelID(), Roles: access.Describe(l.Grants), Actions: s.menu(users.ActionsOn(access, l, now)), Now: now, JoinedAt: l.ActivatedAt, InvitedBy: l.InvitedBy}
+	r := userviews.Row{ID: l.ID, Name: l.DisplayName(), HasName: l.Name != "", Email: l.Email, Status: string(st), StatusLabel: st.Label(), StatusID: st.LabelID(), Roles: access.DescribeIn(loc, l.Grants), Actions: s.menu(users.ActionsOn(access, l, now)), Now: now, JoinedAt: l.ActivatedAt, InvitedBy: l.InvitedBy}
 	if l.Invite != nil {
-		r.Offered = access.Describe(l.Invite.Offered)
+		r.Offered = access.DescribeIn(loc, l.Invite.Offered)
 	}
 	if l.Invite != nil && st != users.Deactivated {
 		r.Invite = &userviews.InviteLine{
