@@ -26,7 +26,7 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.Addr != "localhost:8080" || c.DataDir != "data" || c.BaseURL.String() != "http://localhost:8080" ||
 		c.SMTPURL != nil || c.MailFrom.String() != `"Usher" <no-reply@localhost>` || c.InviteTTL != 168*time.Hour ||
-		c.RemindBefore != 0 || c.SendLimit != 200 || c.SessionSecret != "" || c.LinkSecret != "" || c.Secure() {
+		c.RemindBefore != 0 || c.SendLimit != 200 || c.DefaultLanguage != "en" || c.SessionSecret != "" || c.LinkSecret != "" || c.Secure() {
 		t.Errorf("defaults = %+v (base %s, from %s)", c, c.BaseURL, c.MailFrom)
 	}
 }
@@ -104,6 +104,8 @@ func TestBadValues(t *testing.T) {
 		{"USHER_REMIND_BEFORE", "-1h"},
 		{"USHER_SEND_LIMIT", "0"},
 		{"USHER_SEND_LIMIT", "lots"},
+		{"USHER_DEFAULT_LANGUAGE", "fr"},
+		{"USHER_DEFAULT_LANGUAGE", "german"},
 		{"USHER_SESSION_SECRET", "short"},
 		{"USHER_LINK_SECRET", strings.Repeat("x", 31)},
 	}
