@@ -398,6 +398,15 @@ func From(ctx context.Context) *Locale {
 // T is From(ctx).T: what templates call.
 func T(ctx context.Context, id string, kv ...any) string { return From(ctx).T(id, kv...) }
 
+// Around is message id cut where its placeholder slot stands, for a
+// template that renders that part itself (in bold, as a link, a <time>)
+// where the language puts it: [before, after].
+func Around(ctx context.Context, id, slot string, kv ...any) [2]string {
+	const mark = "\x00"
+	before, after, _ := strings.Cut(T(ctx, id, append([]any{slot, mark}, kv...)...), mark)
+	return [2]string{before, after}
+}
+
 // N is From(ctx).N.
 func N(ctx context.Context, id string, n int, kv ...any) string { return From(ctx).N(id, n, kv...) }
 

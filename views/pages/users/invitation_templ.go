@@ -915,7 +915,7 @@ func when(id string, t templ.Component) templ.Component {
 			templ_7745c5c3_Var40 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		p := aroundT(ctx, id, "When", mark)
+		p := i18n.Around(ctx, id, "When")
 		var templ_7745c5c3_Var41 string
 		templ_7745c5c3_Var41, templ_7745c5c3_Err = templ.JoinStringErrs(p[0])
 		if templ_7745c5c3_Err != nil {
