@@ -174,10 +174,10 @@ func isUnique(err error) bool {
 	return false
 }
 
-// notFound turns sql.ErrNoRows into a NotFound error with msg.
-func notFound(err error, msg string, what string) error {
+// notFound turns sql.ErrNoRows into a NotFound error saying message id.
+func notFound(err error, id string, what string) error {
 	if errors.Is(err, sql.ErrNoRows) {
-		return errs.E(errs.NotFound, "%s", msg)
+		return errs.T(errs.NotFound, id)
 	}
 	return errs.Wrap(err, what)
 }

@@ -37,7 +37,7 @@ func scanInvitation(r scanner) (invitations.Invitation, error) {
 func oneInvitation(ctx context.Context, q querier, where string, args ...any) (invitations.Invitation, error) {
 	inv, err := scanInvitation(q.QueryRowContext(ctx, `SELECT `+invCols+` FROM invitations WHERE `+where, args...))
 	if err != nil {
-		return inv, notFound(err, "There is no such invitation.", "reading invitation")
+		return inv, notFound(err, "err.invitations.no_such", "reading invitation")
 	}
 	offered, err := grantsOf(ctx, q, `SELECT r.invitation_id, r.space_id, sp.kind, sp.name, r.role FROM invitation_roles r JOIN spaces sp ON sp.id = r.space_id WHERE r.invitation_id IN `, []int64{inv.ID})
 	inv.Offered = offered[inv.ID]
@@ -126,7 +126,7 @@ func insertInvitation(ctx context.Context, tx *sql.Tx, userID int64, c invitatio
 		VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
 		userID, c.Email, c.InvitedBy, c.InviterName, c.Nonce, c.TokenHash, c.Now.Unix(), c.Now.Unix(), c.ExpiresAt.Unix(), c.Language)
 	if isUnique(err) {
-		return invitations.Invitation{}, errs.E(errs.Conflict, "%s already has a pending invitation.", c.Email)
+		return invitations.Invitation{}, errs.T(errs.Conflict, "err.db.already_pending", "Email", c.Email)
 	}
 	if err != nil {
 		return invitations.Invitation{}, errs.Wrap(err, "creating invitation")
@@ -135,7 +135,7 @@ func insertInvitation(ctx context.Context, tx *sql.Tx, userID int64, c invitatio
 	for _, g := range c.Offered {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO invitation_roles (invitation_id, space_id, role) VALUES (?, ?, ?)`, id, g.SpaceID, g.Role); err != nil {
 			if isUnique(err) {
-				return invitations.Invitation{}, errs.FieldError("roles", "Offer one role per space.")
+				return invitations.Invitation{}, errs.FieldT("roles", "err.db.one_role_per_space")
 			}
 			return invitations.Invitation{}, errs.Wrap(err, "offering role")
 		}
@@ -166,7 +166,7 @@ func (s *InvitationStore) Renew(ctx context.Context, c invitations.Create, b inv
 			WHERE id = ? AND state = 'pending' AND expires_at <= ?
 			RETURNING user_id`, c.Now.Unix(), c.InvitedBy, c.Supersedes, c.Now.Unix()).Scan(&userID)
 		if err == sql.ErrNoRows {
-			return errs.E(errs.Conflict, "The invitation for %s has changed meanwhile (someone else may have acted on it). Reload the page to see where it stands.", c.Email)
+			return errs.T(errs.Conflict, "err.db.invitation_changed", "Email", c.Email)
 		}
 		if err != nil {
 			return errs.Wrap(err, "superseding invitation")
@@ -193,7 +193,7 @@ func (s *InvitationStore) Resend(ctx context.Context, id int64, actor users.User
 		var userID, sent int64
 		err := tx.QueryRowContext(ctx, `SELECT user_id, sent_at FROM invitations WHERE id = ? AND state = 'pending' AND expires_at > ?`, id, now.Unix()).Scan(&userID, &sent)
 		if err == sql.ErrNoRows {
-			return errs.E(errs.Conflict, "The invitation for %s has changed meanwhile (someone else may have acted on it). Reload the page to see where it stands.", msg.To)
+			return errs.T(errs.Conflict, "err.db.invitation_changed", "Email", msg.To)
 		}
 		if err != nil {
 			return errs.Wrap(err, "reading invitation")
@@ -223,7 +223,7 @@ func (s *InvitationStore) Cancel(ctx context.Context, id int64, actor users.User
 		err := tx.QueryRowContext(ctx, `UPDATE invitations SET state = 'cancelled', ended_at = ?, ended_by = ? WHERE id = ? AND state = 'pending' RETURNING coalesce(user_id, 0)`,
 			now.Unix(), actor.ID, id).Scan(&userID)
 		if err == sql.ErrNoRows {
-			return errs.E(errs.Conflict, "This invitation is no longer pending (someone else may have acted on it). Reload the page to see where it stands.")
+			return errs.T(errs.Conflict, "err.db.invitation_not_pending")
 		}
 		if err != nil {
 			return errs.Wrap(err, "cancelling")
@@ -252,7 +252,7 @@ func (s *InvitationStore) RemoveRoles(ctx context.Context, id int64, spaceIDs []
 	err := s.db.tx(ctx, func(tx *sql.Tx) error {
 		inv, err := oneInvitation(ctx, tx, `id = ? AND state = 'pending'`, id)
 		if errs.Is(err, errs.NotFound) {
-			return errs.E(errs.Conflict, "This invitation is no longer pending (someone else may have acted on it). Reload the page to see where it stands.")
+			return errs.T(errs.Conflict, "err.db.invitation_not_pending")
 		}
 		if err != nil {
 			return err
@@ -298,7 +298,7 @@ func (s *InvitationStore) Accept(ctx context.Context, id int64, name, hash, lang
 			WHERE id = ? AND state = 'pending' AND expires_at > ? AND user_id IS NOT NULL
 			RETURNING user_id, coalesce(invited_by, 0)`, now.Unix(), id, now.Unix()).Scan(&userID, &inviterID)
 		if err == sql.ErrNoRows {
-			return errs.E(errs.Conflict, "This invitation can no longer be accepted.")
+			return errs.T(errs.Conflict, "err.db.cannot_accept")
 		}
 		if err != nil {
 			return errs.Wrap(err, "accepting")
@@ -310,7 +310,7 @@ func (s *InvitationStore) Accept(ctx context.Context, id int64, name, hash, lang
 			return errs.Wrap(err, "activating user")
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return errs.E(errs.Conflict, "This invitation can no longer be accepted.")
+			return errs.T(errs.Conflict, "err.db.cannot_accept")
 		}
 		// What the invitation offers and what its inviter may grant, read
 		// here: a role removed since the page was read is not granted, and
@@ -321,7 +321,7 @@ func (s *InvitationStore) Accept(ctx context.Context, id int64, name, hash, lang
 			return err
 		}
 		if len(a.Offered) == 0 {
-			return errs.E(errs.Conflict, "This invitation no longer offers any role.")
+			return errs.T(errs.Conflict, "err.db.no_roles_left")
 		}
 		given, err := grantable(a)
 		if err != nil {

@@ -391,7 +391,7 @@ func TestAcceptStore(t *testing.T) {
 
 	t.Run("refused by grantable", func(t *testing.T) {
 		inv := f.invite(t, "ned@example.com", grants...)
-		refusal := errs.E(errs.Conflict, "no")
+		refusal := errs.T(errs.Conflict, "err.invitations.inviter_cannot_grant")
 		if _, err := f.invs.Accept(ctx, inv.ID, "Ned", "h", "en", t0, func(invitations.Accepting) ([]spaces.Grant, error) { return nil, refusal }); err != refusal {
 			t.Fatalf("err = %v, want grantable's", err)
 		}

@@ -43,7 +43,7 @@ func changed(res sql.Result, err error, what string) error {
 		return errs.Wrap(err, what)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return errs.E(errs.NotFound, "There is no such user. They may have been deleted.")
+		return errs.T(errs.NotFound, "err.users.no_such")
 	}
 	return nil
 }

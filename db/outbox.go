@@ -120,7 +120,7 @@ func (s *OutboxStore) Mailbox(ctx context.Context, f mail.BoxFilter) (mail.BoxPa
 func (s *OutboxStore) Get(ctx context.Context, id int64) (mail.Message, error) {
 	m, err := scanMessage(s.db.R.QueryRowContext(ctx, outboxSelect+`WHERE o.id = ?`, id))
 	if err != nil {
-		return m, notFound(err, "There is no such message.", "reading message")
+		return m, notFound(err, "err.db.no_such_message", "reading message")
 	}
 	return m, nil
 }
@@ -150,7 +150,7 @@ func (s *OutboxStore) Record(ctx context.Context, id int64, o mail.Outcome) erro
 			RETURNING attempts, coalesce(invitation_id, 0), kind`,
 			state, next.Unix(), lastError, sentAt, id).Scan(&attempts, &invID, &kind)
 		if err == sql.ErrNoRows {
-			return errs.E(errs.Conflict, "This message is no longer waiting to be sent.")
+			return errs.T(errs.Conflict, "err.db.message_not_waiting")
 		}
 		if err != nil {
 			return errs.Wrap(err, "recording delivery")

@@ -37,7 +37,7 @@ func (s *SpaceStore) Rename(ctx context.Context, id int64, name string) error {
 		return errs.Wrap(err, "renaming space")
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return errs.E(errs.NotFound, "There is no such space. It may have been deleted.")
+		return errs.T(errs.NotFound, "err.spaces.deleted")
 	}
 	return nil
 }
@@ -94,7 +94,7 @@ func (s *SpaceStore) Delete(ctx context.Context, id int64, now time.Time) error 
 			return errs.Wrap(err, "deleting space")
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.E(errs.NotFound, "There is no such space. It may have been deleted.")
+			return errs.T(errs.NotFound, "err.spaces.deleted")
 		}
 		return nil
 	})

@@ -58,7 +58,7 @@ func (s *UserStore) CreateAccountAdmin(ctx context.Context, accountName, email, 
 		switch {
 		case err == sql.ErrNoRows:
 			if accountName == "" {
-				return errs.FieldError("account", "There is no account yet: give its name.")
+				return errs.FieldT("account", "err.db.no_account_name")
 			}
 			res, err := tx.ExecContext(ctx, `INSERT INTO spaces (kind, name, created_at) VALUES ('account', ?, ?)`, accountName, now.Unix())
 			if err != nil {
@@ -73,7 +73,7 @@ func (s *UserStore) CreateAccountAdmin(ctx context.Context, accountName, email, 
 				return errs.Wrap(err, "counting administrators")
 			}
 			if n > 0 {
-				return errs.E(errs.Conflict, "Usher is already set up. Sign in instead.")
+				return errs.T(errs.Conflict, "err.db.already_set_up")
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE spaces SET name = ? WHERE id = ?`, accountName, accountID); err != nil {
 				return errs.Wrap(err, "naming account")
@@ -82,7 +82,7 @@ func (s *UserStore) CreateAccountAdmin(ctx context.Context, accountName, email, 
 		res, err := tx.ExecContext(ctx, `INSERT INTO users (email, name, password_hash, created_at, activated_at) VALUES (?, ?, ?, ?, ?)`,
 			email, name, hash, now.Unix(), now.Unix())
 		if isUnique(err) {
-			return errs.FieldError("email", "%s already has an account.", email)
+			return errs.FieldT("email", "err.db.email_taken", "Email", email)
 		}
 		if err != nil {
 			return errs.Wrap(err, "creating user")
@@ -99,12 +99,12 @@ func (s *UserStore) CreateAccountAdmin(ctx context.Context, accountName, email, 
 
 func (s *UserStore) ByID(ctx context.Context, id int64) (users.User, error) {
 	u, err := scanUser(s.db.R.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
-	return u, notFound(err, "There is no such user. They may have been deleted.", "reading user")
+	return u, notFound(err, "err.users.no_such", "reading user")
 }
 
 func (s *UserStore) ByEmail(ctx context.Context, email string) (users.User, error) {
 	u, err := scanUser(s.db.R.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE email = ?`, email))
-	return u, notFound(err, "There is no user with that email.", "reading user")
+	return u, notFound(err, "err.users.no_such_email", "reading user")
 }
 
 func (s *UserStore) Grants(ctx context.Context, userID int64) ([]spaces.Grant, error) {

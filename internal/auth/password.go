@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	_ "embed"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -47,12 +48,12 @@ var common = sync.OnceValue(func() map[string]struct{} {
 func CheckNewPassword(pw string) error {
 	switch {
 	case len(pw) > MaxPasswordLen:
-		return errs.FieldError("password", "Use at most %d characters.", MaxPasswordLen)
+		return errs.FieldT("password", "err.auth.password_too_long", "Max", strconv.Itoa(MaxPasswordLen)) // "1024", not "1,024": a limit in bytes
 	case utf8.RuneCountInString(pw) < MinPasswordLen:
-		return errs.FieldError("password", "Use at least %d characters. A few unrelated words make a strong password that is easy to remember.", MinPasswordLen)
+		return errs.FieldT("password", "err.auth.password_too_short", "Min", MinPasswordLen)
 	}
 	if _, ok := common()[strings.ToLower(pw)]; ok {
-		return errs.FieldError("password", "This password is one of the most commonly used, so it is easy to guess. Choose another.")
+		return errs.FieldT("password", "err.auth.password_common")
 	}
 	return nil
 }

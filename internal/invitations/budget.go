@@ -40,21 +40,23 @@ func (s *Service) budget(actor Actor) Budget {
 // window.
 func (b Budget) Refuse(used, n int, wait time.Duration) error {
 	mins := int((wait + time.Minute - 1) / time.Minute)
-	unit := "minutes"
-	if mins == 1 {
-		unit = "minute"
+	id := "err.invitations.budget_short_minutes"
+	switch {
+	case used >= b.Max && mins == 1:
+		id = "err.invitations.budget_spent_minute"
+	case used >= b.Max:
+		id = "err.invitations.budget_spent_minutes"
+	case mins == 1:
+		id = "err.invitations.budget_short_minute"
 	}
-	if used >= b.Max {
-		return errs.Wait(wait, "You have sent %d invitation emails in the last hour, the most one administrator can. Wait %d %s, then try again.", used, mins, unit)
-	}
-	return errs.Wait(wait, "You have sent %d invitation emails in the last hour; %d more would go past the %d one administrator can. Wait %d %s, then try again, or invite fewer people at once.", used, n, b.Max, mins, unit)
+	return errs.WaitT(wait, id, "Used", used, "More", n, "Max", b.Max, "Count", mins)
 }
 
 // fits refuses a form of n addresses that could never fit the budget,
 // however long one waited.
 func (b Budget) fits(n int) error {
 	if n > b.Max {
-		return errs.FieldError("email", "One administrator can send at most %d invitation emails an hour. Invite fewer people at once.", b.Max)
+		return errs.FieldT("email", "err.invitations.budget_form", "Max", b.Max)
 	}
 	return nil
 }

@@ -135,14 +135,14 @@ func (s *Service) create(ctx context.Context, actor Actor, emails []string, name
 		}
 	}
 	if len(parsed) == 0 {
-		return nil, errs.FieldError("email", "Enter the email address of the person to invite.")
+		return nil, errs.FieldT("email", "err.invitations.email_empty")
 	}
 	name, err := users.CleanName("name", name, false)
 	if err != nil {
 		return nil, err
 	}
 	if len(parsed) > 1 && name != "" {
-		return nil, errs.FieldError("name", "A name is for inviting one person. Leave it empty to invite several at once.")
+		return nil, errs.FieldT("name", "err.invitations.name_for_one")
 	}
 	if err := s.checkOffer(actor, offered); err != nil {
 		return nil, err
@@ -170,7 +170,7 @@ func (s *Service) create(ctx context.Context, actor Actor, emails []string, name
 }
 
 // errNotHere answers an address that belongs to someone actor may not see.
-var errNotHere = errs.E(errs.NotFound, "This address cannot be invited from here. Ask an account administrator.")
+var errNotHere = errs.T(errs.NotFound, "err.invitations.not_here")
 
 // known completes what the store found about an address already known,
 // if actor may see its owner (errNotHere if not): for an Invited user,
@@ -220,15 +220,15 @@ func sameOffer(a, b []spaces.Grant) bool {
 
 func (s *Service) checkOffer(actor Actor, offered []spaces.Grant) error {
 	if len(offered) == 0 {
-		return errs.FieldError("roles", "Choose at least one role to offer.")
+		return errs.FieldT("roles", "err.invitations.roles_empty")
 	}
 	for _, g := range offered {
 		if _, ok := spaces.ParseRole(string(g.Role)); !ok {
-			return errs.FieldError("roles", "Choose Administrator or Member for each space.")
+			return errs.FieldT("roles", "err.invitations.role_unknown")
 		}
 	}
 	if !actor.Access.MayOfferAll(offered) {
-		return errs.E(errs.Forbidden, "You can only offer roles in spaces you administer.")
+		return errs.T(errs.Forbidden, "err.invitations.offer_forbidden")
 	}
 	return nil
 }
@@ -282,17 +282,17 @@ func (s *Service) pendingFor(ctx context.Context, actor Actor, userID int64) (us
 	}
 	inv, err := s.store.PendingFor(ctx, userID)
 	if errs.Is(err, errs.NotFound) {
-		return l, inv, errs.E(errs.Conflict, "%s has no pending invitation.", l.Email)
+		return l, inv, errs.T(errs.Conflict, "err.invitations.none_pending", "Email", l.Email)
 	}
 	if err != nil {
 		return l, inv, err
 	}
 	if !mayActOn(actor.Access, inv.Offered) {
 		// Invitations outside the actor's spaces do not exist for them.
-		return l, inv, errs.E(errs.NotFound, "There is no such invitation.")
+		return l, inv, errs.T(errs.NotFound, "err.invitations.no_such")
 	}
 	if !l.DeactivatedAt.IsZero() {
-		return l, inv, errs.E(errs.Conflict, "%s is deactivated. Activate the user before acting on their invitation.", l.Email)
+		return l, inv, errs.T(errs.Conflict, "err.invitations.user_deactivated", "Email", l.Email)
 	}
 	return l, inv, nil
 }
@@ -305,7 +305,7 @@ func (s *Service) Link(ctx context.Context, actor Actor, userID int64) (string, 
 		return "", l.User, err
 	}
 	if inv.ExpiredAt(s.clock.Now()) {
-		return "", l.User, errs.E(errs.Conflict, "The invitation for %s has expired, so its link no longer works. Send a new invitation instead.", l.Email)
+		return "", l.User, errs.T(errs.Conflict, "err.invitations.link_expired", "Email", l.Email)
 	}
 	return s.LinkFor(inv.Nonce), l.User, nil
 }
@@ -318,7 +318,7 @@ func (s *Service) Resend(ctx context.Context, actor Actor, userID int64) (users.
 	}
 	now := s.clock.Now()
 	if inv.ExpiredAt(now) {
-		return users.Unchanged(l), errs.E(errs.Conflict, "The invitation for %s has expired. Send a new invitation instead.", l.Email)
+		return users.Unchanged(l), errs.T(errs.Conflict, "err.invitations.resend_expired", "Email", l.Email)
 	}
 	if wait := inv.SentAt.Add(ResendCooldown).Sub(now); wait > 0 {
 		return users.Unchanged(l), cooldownError(l.Email, wait)
@@ -344,18 +344,18 @@ func (s *Service) Resend(ctx context.Context, actor Actor, userID int64) (users.
 
 // ErrSentMomentsAgo is the store's answer to a resend within
 // ResendCooldown of the last send.
-var ErrSentMomentsAgo = errs.E(errs.TooMany, "sent moments ago")
+var ErrSentMomentsAgo = errs.T(errs.TooMany, "err.invitations.sent_moments_ago")
 
 func cooldownError(email string, wait time.Duration) error {
 	secs := int(wait.Round(time.Second) / time.Second)
 	if secs < 1 {
 		secs = 1
 	}
-	unit := "seconds"
+	id := "err.invitations.resend_wait_seconds"
 	if secs == 1 {
-		unit = "second"
+		id = "err.invitations.resend_wait_second"
 	}
-	return errs.Wait(time.Duration(secs)*time.Second, "The invitation to %s was sent moments ago. You can resend it in %d %s.", email, secs, unit)
+	return errs.WaitT(time.Duration(secs)*time.Second, id, "Email", email, "Count", secs)
 }
 
 // Renew sends a new invitation after the old one expired: a new link and a
@@ -366,7 +366,7 @@ func (s *Service) Renew(ctx context.Context, actor Actor, userID int64) (users.C
 		return users.Unchanged(l), err
 	}
 	if !inv.ExpiredAt(s.clock.Now()) {
-		return users.Unchanged(l), errs.E(errs.Conflict, "The invitation for %s has not expired yet. Resend it instead.", l.Email)
+		return users.Unchanged(l), errs.T(errs.Conflict, "err.invitations.not_expired", "Email", l.Email)
 	}
 	account, err := s.users.Account(ctx)
 	if err != nil {
@@ -405,7 +405,7 @@ func (s *Service) RemoveRoles(ctx context.Context, actor Actor, userID int64, sp
 	}
 	removing, _ := inv.Without(spaceIDs)
 	if len(removing) == 0 {
-		return users.Unchanged(l), false, errs.FieldError("roles", "Choose the roles to remove, then select Remove roles.")
+		return users.Unchanged(l), false, errs.FieldT("roles", "err.invitations.remove_none")
 	}
 	cancelled, err := s.store.RemoveRoles(ctx, inv.ID, spaceIDs, actor.User, s.clock.Now())
 	if err != nil {
@@ -434,7 +434,7 @@ const (
 )
 
 // ErrNoSuchLink answers every token that matches nothing.
-var ErrNoSuchLink = errs.E(errs.NotFound, "This invitation link is not valid. Check that you copied the whole link from the email.")
+var ErrNoSuchLink = errs.T(errs.NotFound, "err.invitations.no_such_link")
 
 // Lookup finds what a link points to. Opening the page never consumes the
 // link: mail scanners fetch links before people do.
@@ -550,11 +550,11 @@ func (s *Service) Accept(ctx context.Context, token string, in AcceptInput) (Joi
 func linkUsable(l LinkState) error {
 	switch l {
 	case LinkAccepted:
-		return errs.E(errs.Conflict, "This invitation has already been accepted. Sign in with your email and password.")
+		return errs.T(errs.Conflict, "err.invitations.already_accepted")
 	case LinkExpired:
-		return errs.E(errs.Conflict, "This invitation has expired. Ask for a new invitation.")
+		return errs.T(errs.Conflict, "err.invitations.expired")
 	case LinkInvalid:
-		return errs.E(errs.Conflict, "This invitation is no longer valid. Ask the person who invited you for a new one.")
+		return errs.T(errs.Conflict, "err.invitations.invalid")
 	}
 	return nil
 }
@@ -564,7 +564,7 @@ func linkUsable(l LinkState) error {
 // pass them on. It runs inside the accepting transaction, so a demotion
 // either comes before it and counts, or waits until the invitee joined.
 func grantable(a Accepting) ([]spaces.Grant, error) {
-	refuse := errs.E(errs.Conflict, "The person who invited you can no longer grant these roles. Ask an administrator for a new invitation.")
+	refuse := errs.T(errs.Conflict, "err.invitations.inviter_cannot_grant")
 	if a.Inviter.ID == 0 || !a.Inviter.DeactivatedAt.IsZero() {
 		return nil, refuse
 	}
@@ -607,7 +607,7 @@ func (s *Service) RequestRenewal(ctx context.Context, token string) error {
 		return err
 	}
 	if v.Link != LinkExpired {
-		return errs.E(errs.Conflict, "Only an expired invitation can be renewed this way.")
+		return errs.T(errs.Conflict, "err.invitations.renew_not_expired")
 	}
 	inv := v.Invitation
 	msg := mail.Outgoing{Key: "renewal:" + strconv.FormatInt(inv.ID, 10), Kind: mail.RenewalRequest, InvitationID: inv.ID}
@@ -649,28 +649,28 @@ func (s *Service) Removing(ctx context.Context, actor Actor, spaceID, userID int
 		return Removal{}, err
 	}
 	if !actor.Access.Administers(spaceID) {
-		return Removal{}, errs.E(errs.NotFound, "There is no such space.")
+		return Removal{}, errs.T(errs.NotFound, "err.spaces.no_such")
 	}
 	if g, ok := users.HeldRole(l, spaceID); ok {
 		r := Removal{Changed: users.Unchanged(l), Grant: g}
 		if !actor.Access.MayOffer(spaceID, g.Role) {
-			return r, errs.E(errs.Forbidden, "You can only remove roles up to your own in this space.")
+			return r, errs.T(errs.Forbidden, "err.users.remove_above_own")
 		}
 		if userID == actor.User.ID {
-			return r, errs.E(errs.Conflict, "You cannot remove yourself from a space. Ask another administrator.")
+			return r, errs.T(errs.Conflict, "err.users.remove_self")
 		}
 		return r, nil
 	}
 	_, inv, err := s.pendingFor(ctx, actor, userID)
 	if errs.Is(err, errs.Conflict) && l.Invite == nil {
-		return Removal{Changed: users.Unchanged(l)}, errs.E(errs.NotFound, "%s has no role in this space.", l.Email)
+		return Removal{Changed: users.Unchanged(l)}, errs.T(errs.NotFound, "err.users.no_role_here", "Email", l.Email)
 	}
 	if err != nil {
 		return Removal{Changed: users.Unchanged(l)}, err
 	}
 	removing, left := inv.Without([]int64{spaceID})
 	if len(removing) == 0 {
-		return Removal{Changed: users.Unchanged(l)}, errs.E(errs.NotFound, "%s has no role in this space.", l.Email)
+		return Removal{Changed: users.Unchanged(l)}, errs.T(errs.NotFound, "err.users.no_role_here", "Email", l.Email)
 	}
 	return Removal{Changed: users.Unchanged(l), Grant: removing[0], Pending: true, Cancelled: left == 0}, nil
 }

@@ -31,7 +31,7 @@ func NewDeliveries(store OutageStore, smtp bool) *Deliveries {
 // It is read from the database, so it is right whichever process sent.
 func (d *Deliveries) Outage(ctx context.Context, access *spaces.Access) (Outage, error) {
 	if access == nil || !access.AccountAdmin {
-		return Outage{}, errs.E(errs.Forbidden, "Only account administrators see how email delivery goes.")
+		return Outage{}, errs.T(errs.Forbidden, "err.mail.outage_forbidden")
 	}
 	if !d.smtp {
 		return Outage{}, nil

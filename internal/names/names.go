@@ -30,21 +30,32 @@ import (
 	"github.com/usherhq/usher/internal/errs"
 )
 
-// Rule is what one kind of name may be, and how its errors are worded.
+// Rule is what one kind of name may be, and how its errors are worded:
+// each refusal is a whole sentence of the catalogue (internal/i18n), so
+// that every language can say "the space name" its own way.
 type Rule struct {
-	What    string // how the sentences call it: "name", "space name"
-	Max     int    // characters at most
-	Empty   string // the sentence for a required name left empty
-	TooLong string // the sentence for one too long, with %d for Max
+	Max int // characters at most
+	// The messages' ids: not valid UTF-8, required but empty, longer than
+	// Max ({{.Max}}), and holding a character refused ({{.Char}}, U+XXXX).
+	Invalid, Empty, TooLong, LineBreak, Control, Bidi, Joiner, Invisible string
 }
 
 var (
 	// Person is the rule for people's names.
-	Person = Rule{What: "name", Max: 200, Empty: "Enter a name.", TooLong: "A name has at most %d characters."}
+	Person = Rule{Max: 200,
+		Invalid: "err.names.person.invalid", Empty: "err.names.person.empty", TooLong: "err.names.person.too_long",
+		LineBreak: "err.names.person.line_break", Control: "err.names.person.control", Bidi: "err.names.person.bidi",
+		Joiner: "err.names.person.joiner", Invisible: "err.names.person.invisible"}
 	// Account is the rule for the account's (the organisation's) name.
-	Account = Rule{What: "account name", Max: 200, Empty: "Enter the name of your organisation.", TooLong: "An account name has at most %d characters."}
+	Account = Rule{Max: 200,
+		Invalid: "err.names.account.invalid", Empty: "err.names.account.empty", TooLong: "err.names.account.too_long",
+		LineBreak: "err.names.account.line_break", Control: "err.names.account.control", Bidi: "err.names.account.bidi",
+		Joiner: "err.names.account.joiner", Invisible: "err.names.account.invisible"}
 	// Space is the rule for the names of units, waiting areas and rooms.
-	Space = Rule{What: "space name", Max: 100, Empty: "Enter a name for the space.", TooLong: "A space name has at most %d characters."}
+	Space = Rule{Max: 100,
+		Invalid: "err.names.space.invalid", Empty: "err.names.space.empty", TooLong: "err.names.space.too_long",
+		LineBreak: "err.names.space.line_break", Control: "err.names.space.control", Bidi: "err.names.space.bidi",
+		Joiner: "err.names.space.joiner", Invisible: "err.names.space.invisible"}
 )
 
 // Clean is the one way a name enters Usher. It folds every run of spaces
@@ -53,17 +64,17 @@ var (
 // long, and one holding anything the package comment rules out.
 func (r Rule) Clean(field, s string, required bool) (string, error) {
 	if !utf8.ValidString(s) {
-		return "", errs.FieldError(field, "The %s is not valid text. Type it again.", r.What)
+		return "", errs.FieldT(field, r.Invalid)
 	}
 	s = strings.Join(strings.FieldsFunc(s, foldable), " ")
 	switch {
 	case s == "" && required:
-		return "", errs.FieldError(field, "%s", r.Empty)
+		return "", errs.FieldT(field, r.Empty)
 	case utf8.RuneCountInString(s) > r.Max:
-		return "", errs.FieldError(field, r.TooLong, r.Max)
+		return "", errs.FieldT(field, r.TooLong, "Max", r.Max)
 	}
-	if what := refused(s); what != "" {
-		return "", errs.FieldError(field, "The %s contains %s. Type it again.", r.What, what)
+	if id, c := r.refused(s); id != "" {
+		return "", errs.FieldT(field, id, "Char", fmt.Sprintf("%U", c))
 	}
 	return s, nil
 }
@@ -72,26 +83,27 @@ func (r Rule) Clean(field, s string, required bool) (string, error) {
 // one, and is stored as a plain one.
 func foldable(c rune) bool { return c == '\t' || unicode.Is(unicode.Zs, c) }
 
-// refused names the first character s may not hold ("" when none).
-func refused(s string) string {
+// refused is the message saying why s may not hold its first character
+// refused, and that character ("" when none is).
+func (r Rule) refused(s string) (id string, c rune) {
 	runes := []rune(s)
 	for i, c := range runes {
 		switch {
 		case lineBreak(c):
-			return "a line break"
+			return r.LineBreak, c
 		case unicode.IsControl(c):
-			return fmt.Sprintf("a control character (%U)", c)
+			return r.Control, c
 		case bidi(c):
-			return fmt.Sprintf("an invisible character that changes the order of the text around it (%U)", c)
+			return r.Bidi, c
 		case c == '\u200c' || c == '\u200d':
 			if i == 0 || i == len(runes)-1 || !visible(runes[i-1]) || !visible(runes[i+1]) {
-				return fmt.Sprintf("an invisible character (%U) that joins nothing", c)
+				return r.Joiner, c
 			}
 		case unicode.In(c, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point):
-			return fmt.Sprintf("an invisible character (%U)", c)
+			return r.Invisible, c
 		}
 	}
-	return ""
+	return "", 0
 }
 
 // lineBreak is every character that ends a line (the Unicode line and

@@ -88,13 +88,13 @@ func TestCleanRules(t *testing.T) {
 			got = errs.MessageOf(err)
 			var e *errs.Error
 			if !errors.As(err, &e) || e.Code != errs.Invalid || e.Field != "f" {
-				t.Errorf("%s %+q: %v, want an Invalid error on the field", tc.rule.What, tc.in, err)
+				t.Errorf("%s %+q: %v, want an Invalid error on the field", tc.rule.Empty, tc.in, err)
 			}
 			if got != tc.msg {
-				t.Errorf("%s %+q: %q, want %q", tc.rule.What, tc.in, got, tc.msg)
+				t.Errorf("%s %+q: %q, want %q", tc.rule.Empty, tc.in, got, tc.msg)
 			}
 		} else if tc.msg != "" {
-			t.Errorf("%s %+q accepted, want %q", tc.rule.What, tc.in, tc.msg)
+			t.Errorf("%s %+q accepted, want %q", tc.rule.Empty, tc.in, tc.msg)
 		}
 	}
 }

@@ -91,7 +91,7 @@ type Listed struct {
 // administer and the units around them, for context.
 func (s *Service) List(ctx context.Context, access *Access) ([]Listed, error) {
 	if !access.IsAdmin() {
-		return nil, errs.E(errs.Forbidden, "Only administrators can see the spaces.")
+		return nil, errs.T(errs.Forbidden, "err.spaces.list_forbidden")
 	}
 	t, err := s.Tree(ctx)
 	if err != nil {
@@ -143,11 +143,11 @@ func ParentKind(k Kind) (Kind, bool) {
 // a unit. Only account administrators shape the account.
 func (s *Service) Create(ctx context.Context, access *Access, kind Kind, parentID int64, name string) (Space, error) {
 	if !access.AccountAdmin {
-		return Space{}, errs.E(errs.Forbidden, "Only account administrators can create spaces.")
+		return Space{}, errs.T(errs.Forbidden, "err.spaces.create_forbidden")
 	}
 	want, ok := ParentKind(kind)
 	if !ok {
-		return Space{}, errs.FieldError("kind", "Choose an organisational unit, a waiting area or a meeting room.")
+		return Space{}, errs.FieldT("kind", "err.spaces.kind_unknown")
 	}
 	t, err := s.Tree(ctx)
 	if err != nil {
@@ -158,7 +158,7 @@ func (s *Service) Create(ctx context.Context, access *Access, kind Kind, parentI
 	}
 	parent, ok := t.Get(parentID)
 	if !ok || parent.Kind != want {
-		return Space{}, errs.FieldError("parent", "Choose the organisational unit it belongs to.")
+		return Space{}, errs.FieldT("parent", "err.spaces.parent_unknown")
 	}
 	if name, err = names.Space.Clean("name", name, true); err != nil {
 		return Space{}, err
@@ -207,10 +207,10 @@ func (s *Service) Editable(ctx context.Context, access *Access, id int64) (Space
 		return sp, err
 	}
 	if !access.AccountAdmin {
-		return sp, errs.E(errs.Forbidden, "Only account administrators can rename or delete spaces.")
+		return sp, errs.T(errs.Forbidden, "err.spaces.edit_forbidden")
 	}
 	if sp.Kind == Account {
-		return sp, errs.E(errs.Conflict, "The account itself cannot be renamed or deleted here.")
+		return sp, errs.T(errs.Conflict, "err.spaces.account_fixed")
 	}
 	return sp, nil
 }
@@ -223,7 +223,7 @@ func (s *Service) Get(ctx context.Context, access *Access, id int64) (Space, err
 	}
 	sp, ok := t.Get(id)
 	if !ok || !access.Administers(id) {
-		return Space{}, errs.E(errs.NotFound, "There is no such space.")
+		return Space{}, errs.T(errs.NotFound, "err.spaces.no_such")
 	}
 	return sp, nil
 }

@@ -22,19 +22,19 @@ func ParseEmail(field, s string) (string, error) {
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "":
-		return "", errs.FieldError(field, "Enter an email address, such as ana@example.com.")
+		return "", errs.FieldT(field, "err.users.email_empty")
 	case len(s) > MaxEmailLen:
-		return "", errs.FieldError(field, "An email address has at most %d characters.", MaxEmailLen)
+		return "", errs.FieldT(field, "err.users.email_too_long", "Max", MaxEmailLen)
 	case !utf8.ValidString(s) || strings.ContainsFunc(s, invisible):
-		return "", errs.FieldError(field, "The email address contains a line break or another invisible character. Type it again.")
+		return "", errs.FieldT(field, "err.users.email_invisible")
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Name != "" || a.Address != s || !strings.Contains(a.Address, "@") || strings.ContainsAny(a.Address, " ,;<>\"") {
-		return "", errs.FieldError(field, "%q is not an email address. Enter one address, such as ana@example.com.", s)
+		return "", errs.FieldT(field, "err.users.email_invalid", "Email", s)
 	}
 	addr := strings.ToLower(a.Address)
 	if len(addr) > MaxEmailLen { // some letters take more bytes in lower case
-		return "", errs.FieldError(field, "An email address has at most %d characters.", MaxEmailLen)
+		return "", errs.FieldT(field, "err.users.email_too_long", "Max", MaxEmailLen)
 	}
 	return addr, nil
 }
@@ -62,18 +62,18 @@ func ParseEmails(field, s string) ([]string, error) {
 		addr, err := ParseEmail(field, p)
 		switch {
 		case err != nil:
-			wrong = append(wrong, strconv.Quote(p))
+			wrong = append(wrong, p)
 		case !slices.Contains(out, addr):
 			out = append(out, addr)
 		}
 	}
 	switch {
 	case len(wrong) == 1:
-		return nil, errs.FieldError(field, "%s is not an email address. Nothing was sent: correct it or take it out.", wrong[0])
+		return nil, errs.FieldT(field, "err.users.emails_one_wrong", "Email", wrong[0])
 	case len(wrong) > 1:
-		return nil, errs.FieldError(field, "These are not email addresses: %s. Nothing was sent: correct them or take them out.", strings.Join(wrong, ", "))
+		return nil, errs.FieldT(field, "err.users.emails_wrong", "Addresses", quoted(wrong))
 	case len(out) > MaxInvitees:
-		return nil, errs.FieldError(field, "Invite at most %d people at a time; this has %d addresses.", MaxInvitees, len(out))
+		return nil, errs.FieldT(field, "err.users.too_many_invitees", "Max", MaxInvitees, "Count", len(out))
 	}
 	return out, nil
 }
@@ -91,4 +91,17 @@ func invisible(r rune) bool {
 // a control or an invisible format character.
 func CleanName(field, s string, required bool) (string, error) {
 	return names.Person.Clean(field, s, required)
+}
+
+// quoted is addresses, each in double quotes as Go writes a string, joined
+// by ", ": one placeholder of a sentence in any language.
+//
+// The list is joined here, in the same way for every language, because a
+// domain error has no reader's language at hand.
+func quoted(addrs []string) string {
+	q := make([]string, len(addrs))
+	for i, a := range addrs {
+		q[i] = strconv.Quote(a)
+	}
+	return strings.Join(q, ", ")
 }

@@ -28,12 +28,12 @@ type Manager interface {
 }
 
 func errLastAdmin(email string) error {
-	return errs.E(errs.Conflict, "%s is the last account administrator. Make someone else an account administrator first.", email)
+	return errs.T(errs.Conflict, "err.users.last_admin", "Email", email)
 }
 
 // ErrLastAdmin is the store's refusal to leave the account without an
 // active administrator; the service words it with the user's email.
-var ErrLastAdmin = errs.E(errs.Conflict, "last account administrator")
+var ErrLastAdmin = errs.T(errs.Conflict, "err.users.last_admin_store")
 
 // target loads a user actor may manage: account administrators manage
 // everyone; space administrators only people whose every role and offer is
@@ -44,7 +44,7 @@ func (s *Service) target(ctx context.Context, access *spaces.Access, id int64) (
 		return l, err
 	}
 	if !Manages(access, l) {
-		return l, errs.E(errs.Forbidden, "%s also has roles outside the spaces you administer. Ask an account administrator.", l.Email)
+		return l, errs.T(errs.Forbidden, "err.users.roles_outside", "Email", l.Email)
 	}
 	return l, nil
 }
@@ -103,19 +103,19 @@ func (s *Service) Edit(ctx context.Context, access *spaces.Access, id int64, in 
 	}
 	if in.ChangeRole {
 		if l.ActivatedAt.IsZero() {
-			return Unchanged(l), errs.E(errs.Conflict, "%s has not joined yet: their roles are the ones their invitation offers. Change them in Manage invitation.", l.Email)
+			return Unchanged(l), errs.T(errs.Conflict, "err.users.not_joined", "Email", l.Email)
 		}
 		var want []spaces.Grant
 		for sid, role := range in.Roles {
 			if !access.Administers(sid) {
-				return Unchanged(l), errs.E(errs.Forbidden, "You can only give roles in spaces you administer.")
+				return Unchanged(l), errs.T(errs.Forbidden, "err.users.give_forbidden")
 			}
 			if role != "" {
 				want = append(want, spaces.Grant{SpaceID: sid, Role: role})
 			}
 		}
 		if !access.MayOfferAll(want) {
-			return Unchanged(l), errs.E(errs.Forbidden, "You can only give roles in spaces you administer.")
+			return Unchanged(l), errs.T(errs.Forbidden, "err.users.give_forbidden")
 		}
 		if err := s.manager.SetGrants(ctx, id, access.AdministeredIDs(), want, access.UserID, s.clock.Now()); err != nil {
 			return Unchanged(l), lastAdmin(err, l.Email)
@@ -137,14 +137,14 @@ func (s *Service) Deactivate(ctx context.Context, access *spaces.Access, id int6
 		return Changed{}, err
 	}
 	if id == access.UserID {
-		return Unchanged(l), errs.E(errs.Conflict, "You cannot deactivate yourself. Ask another administrator.")
+		return Unchanged(l), errs.T(errs.Conflict, "err.users.deactivate_self")
 	}
 	if !l.DeactivatedAt.IsZero() {
-		return Unchanged(l), errs.E(errs.Conflict, "%s is already deactivated.", l.Email)
+		return Unchanged(l), errs.T(errs.Conflict, "err.users.already_deactivated", "Email", l.Email)
 	}
 	err = s.manager.Deactivate(ctx, id, s.clock.Now())
 	if s.changedMeanwhile(ctx, id, err) {
-		err = errs.E(errs.Conflict, "%s is already deactivated.", l.Email)
+		err = errs.T(errs.Conflict, "err.users.already_deactivated", "Email", l.Email)
 	}
 	if err != nil {
 		return Unchanged(l), lastAdmin(err, l.Email)
@@ -159,11 +159,11 @@ func (s *Service) Activate(ctx context.Context, access *spaces.Access, id int64)
 		return Changed{}, err
 	}
 	if l.DeactivatedAt.IsZero() {
-		return Unchanged(l), errs.E(errs.Conflict, "%s is not deactivated.", l.Email)
+		return Unchanged(l), errs.T(errs.Conflict, "err.users.not_deactivated", "Email", l.Email)
 	}
 	err = s.manager.Activate(ctx, id)
 	if s.changedMeanwhile(ctx, id, err) {
-		err = errs.E(errs.Conflict, "%s is not deactivated.", l.Email)
+		err = errs.T(errs.Conflict, "err.users.not_deactivated", "Email", l.Email)
 	}
 	if err != nil {
 		return Unchanged(l), err
@@ -189,7 +189,7 @@ func (s *Service) Delete(ctx context.Context, access *spaces.Access, actor User,
 		return Changed{}, err
 	}
 	if id == access.UserID {
-		return Unchanged(l), errs.E(errs.Conflict, "You cannot delete yourself. Ask another administrator.")
+		return Unchanged(l), errs.T(errs.Conflict, "err.users.delete_self")
 	}
 	if err := s.manager.Delete(ctx, id, actor.ID, actor.DisplayName(), s.clock.Now()); err != nil {
 		return Unchanged(l), lastAdmin(err, l.Email)
@@ -212,7 +212,7 @@ func (s *Service) ChangePassword(ctx context.Context, u User, current, next stri
 		return u, err
 	}
 	if !ok {
-		return u, errs.FieldError("current", "That is not your current password.")
+		return u, errs.FieldT("current", "err.users.wrong_password")
 	}
 	if err := auth.CheckNewPassword(next); err != nil {
 		var e *errs.Error
@@ -253,13 +253,13 @@ func (s *Service) RemoveRole(ctx context.Context, access *spaces.Access, spaceID
 	}
 	g, ok := HeldRole(l, spaceID)
 	if !ok || !access.Administers(spaceID) {
-		return Unchanged(l), g, errs.E(errs.NotFound, "%s has no role in this space.", l.Email)
+		return Unchanged(l), g, errs.T(errs.NotFound, "err.users.no_role_here", "Email", l.Email)
 	}
 	if !access.MayOffer(spaceID, g.Role) {
-		return Unchanged(l), g, errs.E(errs.Forbidden, "You can only remove roles up to your own in this space.")
+		return Unchanged(l), g, errs.T(errs.Forbidden, "err.users.remove_above_own")
 	}
 	if id == access.UserID {
-		return Unchanged(l), g, errs.E(errs.Conflict, "You cannot remove yourself from a space. Ask another administrator.")
+		return Unchanged(l), g, errs.T(errs.Conflict, "err.users.remove_self")
 	}
 	if err := s.manager.SetGrants(ctx, id, []int64{spaceID}, nil, access.UserID, s.clock.Now()); err != nil {
 		return Unchanged(l), g, lastAdmin(err, l.Email)
@@ -272,7 +272,7 @@ func (s *Service) RemoveRole(ctx context.Context, access *spaces.Access, spaceID
 // form): only ever their own, whoever else they administer.
 func (s *Service) ChangeOwnName(ctx context.Context, actor User, id int64, name string) (User, error) {
 	if id != actor.ID {
-		return actor, errs.E(errs.Forbidden, "You can only change your own name here. Administrators change other people's in Edit user.")
+		return actor, errs.T(errs.Forbidden, "err.users.own_name_only")
 	}
 	name, err := CleanName("name", name, true)
 	if err != nil {

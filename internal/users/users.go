@@ -255,7 +255,7 @@ func (s *Service) createAdmin(ctx context.Context, account, email, name, passwor
 
 // ErrBadCredentials is the one answer to any failed sign-in, so that it
 // reveals nothing about which emails exist.
-var ErrBadCredentials = errs.E(errs.Unauthorized, "The email or password is not right. Check both and try again.")
+var ErrBadCredentials = errs.T(errs.Unauthorized, "err.users.bad_credentials")
 
 // Authenticate checks an email and password. Unknown emails, users who have
 // not set a password and deactivated users all get ErrBadCredentials after
@@ -331,7 +331,7 @@ func (s *Service) Account(ctx context.Context) (spaces.Space, error) {
 	}
 	root := spaces.NewTree(all).Root()
 	if root.ID == 0 {
-		return root, errs.E(errs.NotFound, "The account has not been set up yet.")
+		return root, errs.T(errs.NotFound, "err.users.not_set_up")
 	}
 	return root, nil
 }
@@ -342,7 +342,7 @@ const PerPage = 50
 // List returns a page of the users list as seen by access.
 func (s *Service) List(ctx context.Context, access *spaces.Access, f ListFilter) (ListPage, error) {
 	if !access.IsAdmin() {
-		return ListPage{}, errs.E(errs.Forbidden, "Only administrators can see the users list.")
+		return ListPage{}, errs.T(errs.Forbidden, "err.users.list_forbidden")
 	}
 	if !access.AccountAdmin {
 		f.SpaceIDs = administeredOf(access, f.SpaceIDs)
@@ -372,7 +372,7 @@ func (s *Service) Row(ctx context.Context, access *spaces.Access, id int64) (Lis
 		return l, err
 	}
 	if !Visible(access, l) {
-		return Listed{}, errs.E(errs.NotFound, "There is no such user. They may have been deleted.")
+		return Listed{}, errs.T(errs.NotFound, "err.users.no_such")
 	}
 	return l, nil
 }
