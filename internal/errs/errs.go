@@ -84,16 +84,6 @@ func WaitT(d time.Duration, id string, kv ...any) *Error {
 	return e
 }
 
-// E builds an Error with a formatted message.
-func E(code Code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
-}
-
-// Wait is a TooMany error saying how long to wait.
-func Wait(d time.Duration, format string, args ...any) *Error {
-	return &Error{Code: TooMany, Message: fmt.Sprintf(format, args...), RetryAfter: d}
-}
-
 // RetryAfterOf is how long err says to wait, if it says.
 func RetryAfterOf(err error) time.Duration {
 	var e *Error
@@ -101,11 +91,6 @@ func RetryAfterOf(err error) time.Duration {
 		return e.RetryAfter
 	}
 	return 0
-}
-
-// FieldError is an Invalid error about one form field.
-func FieldError(field, format string, args ...any) *Error {
-	return &Error{Code: Invalid, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
 // Wrap marks an unexpected failure as Internal, keeping the cause for the log.
