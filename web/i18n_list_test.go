@@ -135,7 +135,7 @@ func TestUsersListInGerman(t *testing.T) {
 	page := readable(res.Body)
 	wantAll(t, "the list", page,
 		"Benutzer einladen", "Nach Name oder E-Mail-Adresse suchen", "Alle 62", "Aktiv 1", "Eingeladen 61",
-		"Eingeladen gerade eben", "Läuft ab in 7 Tagen", "Sortieren nach", "Aufsteigend",
+		"Eingeladen gerade eben", "Läuft in 7 Tagen ab", "Sortieren nach", "Aufsteigend",
 		"Rollen", "Eingeladen von", "Beigetreten", "Noch nicht", "Angeboten:",
 		"1–50 von 62", "Weiter", "| Nach Status filtern", "| Aktionen für ada@example.com", "| Seiten",
 		"Einladungslink erneut senden", "Einladung zurückziehen", "Benutzer deaktivieren", "Einladungslink kopieren")
