@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	netmail "net/mail"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -85,8 +86,9 @@ func TestRemindersOncePerLink(t *testing.T) {
 	if err := json.Unmarshal([]byte(rows[0].Payload), &p); err != nil {
 		t.Fatal(err)
 	}
-	want := mail.Payload{AccountName: "Acme", InviterName: "Ada", InviteeName: "Ana Silva", InviteeEmail: "ana@example.com", Roles: "Member of Sales", OffersMember: true, ExpiresAt: ana.ExpiresAt, Language: "en"}
-	if p != want {
+	want := mail.Payload{AccountName: "Acme", InviterName: "Ada", InviteeName: "Ana Silva", InviteeEmail: "ana@example.com", Roles: "Member of Sales", OffersMember: true, ExpiresAt: ana.ExpiresAt, Language: "en",
+		Offered: []mail.OfferedRole{{Space: "Sales", Kind: "unit", Role: "member"}}}
+	if !reflect.DeepEqual(p, want) {
 		t.Errorf("payload %+v\nwant    %+v", p, want)
 	}
 	ev, _ := db.NewInvitationStore(e.db).Events(ctx, ana.ID)

@@ -619,11 +619,11 @@ func (s *Service) RequestRenewal(ctx context.Context, token string) error {
 				InviterName:  inviter.DisplayName(),
 				InviteeName:  v.Name,
 				InviteeEmail: inv.Email,
-				Roles:        spaces.Describe(inv.Offered),
 				ExpiresAt:    inv.ExpiresAt,
 				UsersURL:     s.baseURL + "/settings/users?status=expired",
 				Language:     cmp.Or(inviter.Language, s.users.DefaultLanguage(ctx)),
 			}
+			msg.Payload.OfferRoles(inv.Offered)
 		}
 	}
 	_, err = s.store.RequestRenewal(ctx, inv.ID, s.clock.Now(), msg)

@@ -4,10 +4,10 @@ package mail
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
+	"github.com/usherhq/usher/internal/i18n"
 	"github.com/usherhq/usher/internal/spaces"
 )
 
@@ -27,27 +27,55 @@ func (k Kind) HasLink() bool { return k != RenewalRequest }
 // Subject is the subject line of a message of kind k saying p, safe for
 // a header; "" for a kind that is none. It is kept with the message when
 // it is written, so the built-in mailbox finds messages by it.
+// It is in the language of p (Payload.Language).
 func Subject(k Kind, p Payload) string {
-	inviter := p.InviterName
-	if inviter == "" {
-		inviter = "An administrator"
-	}
-	invitee := p.InviteeName
-	if invitee == "" {
-		invitee = p.InviteeEmail
-	}
-	var s string
+	l := p.Locale()
 	switch k {
-	case Invitation:
-		s = fmt.Sprintf("%s invited you to join %s", inviter, p.AccountName)
-	case Reminder:
-		s = fmt.Sprintf("Reminder: your invitation to join %s", p.AccountName)
-	case NewInvitation:
-		s = fmt.Sprintf("A new invitation to join %s", p.AccountName)
-	case RenewalRequest:
-		s = fmt.Sprintf("%s asks for a new invitation to join %s", invitee, p.AccountName)
+	case Invitation, Reminder, NewInvitation, RenewalRequest:
+		return HeaderSafe(l.T("email.subject."+string(k), "Inviter", p.Inviter(), "Invitee", p.Invitee(), "Account", p.AccountName))
 	}
-	return HeaderSafe(s)
+	return ""
+}
+
+// Locale is the language the message is written in: its reader's.
+func (p Payload) Locale() *i18n.Locale { return i18n.Default().Locale(p.Language) }
+
+// Inviter is who invited, as the message names them.
+func (p Payload) Inviter() string {
+	if p.InviterName == "" {
+		return p.Locale().T("email.an_administrator")
+	}
+	return p.InviterName
+}
+
+// Invitee is the invitee as the inviter knows them: a name, or the address.
+func (p Payload) Invitee() string {
+	if p.InviteeName == "" {
+		return p.InviteeEmail
+	}
+	return p.InviteeName
+}
+
+// DescribeRoles words the roles offered in the message's language: from
+// the offer itself, or, for messages queued before it was kept, the
+// words they were queued with.
+func (p Payload) DescribeRoles() string {
+	if len(p.Offered) == 0 {
+		return p.Roles
+	}
+	grants := make([]spaces.Grant, len(p.Offered))
+	for i, o := range p.Offered {
+		grants[i] = spaces.Grant{SpaceName: o.Space, SpaceKind: spaces.Kind(o.Kind), Role: spaces.Role(o.Role)}
+	}
+	return spaces.DescribeIn(p.Locale(), grants)
+}
+
+// OfferedRole is one role a message offers, kept as data so that it is
+// worded in the reader's language.
+type OfferedRole struct {
+	Space string `json:"space"`
+	Kind  string `json:"kind"`
+	Role  string `json:"role"`
 }
 
 // Payload is everything a message says except the link, which is derived
@@ -64,6 +92,9 @@ type Payload struct {
 	OffersMember bool      `json:"offers_member,omitempty"`
 	ExpiresAt    time.Time `json:"expires_at"`
 	UsersURL     string    `json:"users_url,omitempty"` // renewal requests: where the inviter acts
+	// Offered are the roles offered, as data (Roles is their English, kept
+	// for messages from before).
+	Offered []OfferedRole `json:"offered,omitempty"`
 	// Language is the reader's language (an i18n code); messages queued
 	// before it was kept are in English.
 	Language string `json:"language,omitempty"`
@@ -72,7 +103,9 @@ type Payload struct {
 // OfferRoles words grants in p: their description, and which roles they are.
 func (p *Payload) OfferRoles(grants []spaces.Grant) {
 	p.Roles = spaces.Describe(grants)
+	p.Offered = nil
 	for _, g := range grants {
+		p.Offered = append(p.Offered, OfferedRole{Space: g.SpaceName, Kind: string(g.SpaceKind), Role: string(g.Role)})
 		p.OffersAdmin = p.OffersAdmin || g.Role == spaces.Admin
 		p.OffersMember = p.OffersMember || g.Role == spaces.Member
 	}

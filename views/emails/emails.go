@@ -7,10 +7,10 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/a-h/templ"
 
+	"github.com/usherhq/usher/internal/i18n"
 	"github.com/usherhq/usher/internal/mail"
 )
 
@@ -19,84 +19,104 @@ type Renderer struct{}
 
 var _ mail.Renderer = Renderer{}
 
-// view is what every message says, ready to print.
+// view is what every message says, ready to print: each sentence already
+// in the reader's language (Payload.Language).
 type view struct {
+	Lang     string // the HTML part's lang
 	Subject  string
 	Greeting string
 	Account  string
-	Inviter  string
-	Invitee  string // the invitee as the inviter knows them: a name, or the address
+	Intro    string // what happened: the first paragraph
 	Email    string // the invitee's address
 	Roles    string
-	Link     string
-	Expires  string
-	UsersURL string
+	Offered  string // "Roles offered:"
 	Meaning  string // what the offered roles let the invitee do, in a sentence
+	Link     string
+	OpenText string // how to accept, before the link in the text part
+	OpenHTML string // the same, before the button
+	Button   string
+	Copy     string // for mail clients that do not open the button
+	Until    string // how long the link works
+	Ignore   string
+	Footer   string
+	// A renewal request says how to send a new invitation instead.
+	UsersURL  string
+	SendText  string // with UsersURL: what comes before it; else all of it
+	ThenText  string // with UsersURL: what comes after it
+	SendHTML  [2]string
+	UsersLink string // "Settings > Users"
 }
 
 // meaning says in one sentence what the roles offered mean. Messages
 // queued before the payload said which roles it offers are read from
-// their words.
-func meaning(p mail.Payload) string {
+// their words (which were English).
+func meaning(l *i18n.Locale, p mail.Payload) string {
 	admin, member := p.OffersAdmin, p.OffersMember
 	if !admin && !member {
 		admin, member = strings.Contains(p.Roles, "Administrator"), strings.Contains(p.Roles, "Member")
 	}
-	const (
-		m = "“Member” means you can sign in and use the places you are a member of"
-		a = "“Administrator” means you can also invite people there and manage who has access"
-	)
 	switch {
 	case admin && member:
-		return m + "; " + a + "."
+		return l.T("email.meaning.both")
 	case admin:
-		return "“Administrator” means you can sign in, use those places, and invite people there and manage who has access."
+		return l.T("email.meaning.admin")
 	case member:
-		return m + "."
+		return l.T("email.meaning.member")
 	}
 	return ""
 }
 
-// ExpiryFormat writes an expiry like "Monday 30 November 2026 at 14:05 UTC".
-const ExpiryFormat = "Monday 2 January 2006 at 15:04 MST"
-
-// FormatExpiry writes t in UTC with ExpiryFormat.
-func FormatExpiry(t time.Time) string { return t.UTC().Format(ExpiryFormat) }
-
-// Render writes the subject and both bodies of a message.
+// Render writes the subject and both bodies of a message, in the language
+// of its payload.
 func (Renderer) Render(kind mail.Kind, p mail.Payload, link string) (mail.Rendered, error) {
-	v := view{
-		Account:  p.AccountName,
-		Inviter:  p.InviterName,
-		Invitee:  p.InviteeEmail,
-		Email:    p.InviteeEmail,
-		Roles:    p.Roles,
-		Link:     link,
-		Expires:  FormatExpiry(p.ExpiresAt),
-		UsersURL: p.UsersURL,
-		Greeting: "Hello,",
-	}
-	if kind.HasLink() {
-		v.Meaning = meaning(p)
-	}
-	if v.Inviter == "" {
-		v.Inviter = "An administrator"
-	}
-	if p.InviteeName != "" {
-		v.Invitee = p.InviteeName
-	}
-	if kind.HasLink() {
-		if link == "" {
-			return mail.Rendered{}, fmt.Errorf("emails: a %s needs a link", kind)
-		}
-		if p.InviteeName != "" {
-			v.Greeting = "Hello " + p.InviteeName + ","
-		}
-	} else if p.InviterName != "" {
-		v.Greeting = "Hello " + p.InviterName + ","
-	}
-	if v.Subject = mail.Subject(kind, p); v.Subject == "" {
+	l := p.Locale()
+	if v := (view{Subject: mail.Subject(kind, p)}); v.Subject == "" {
 		return mail.Rendered{}, fmt.Errorf("emails: no message of kind %q", kind)
+	}
+	if kind.HasLink() && link == "" {
+		return mail.Rendered{}, fmt.Errorf("emails: a %s needs a link", kind)
+	}
+	expires := l.Full(p.ExpiresAt)
+	kv := []any{"Inviter", p.Inviter(), "Account", p.AccountName, "Expires", expires}
+	v := view{
+		Lang:     l.Tag(),
+		Subject:  mail.Subject(kind, p),
+		Greeting: l.T("email.hello"),
+		Account:  p.AccountName,
+		Email:    p.InviteeEmail,
+		Roles:    p.DescribeRoles(),
+		Offered:  l.T("email.roles_offered"),
+		Link:     link,
+		Footer:   l.T("email.footer", "Account", p.AccountName),
+		UsersURL: p.UsersURL,
+	}
+	if kind.HasLink() {
+		if p.InviteeName != "" {
+			v.Greeting = l.T("email.hello_name", "Name", p.InviteeName)
+		}
+		v.Meaning = meaning(l, p)
+		v.Intro = l.T("email."+string(kind)+".intro", kv...)
+		v.Until = l.T("email."+string(kind)+".until", kv...)
+		v.OpenText, v.OpenHTML = l.T("email.open_text"), l.T("email.open_html")
+		v.Button = l.T("email.button", "Account", p.AccountName)
+		v.Copy = l.T("email.copy")
+		v.Ignore = l.T("email.ignore")
+	} else {
+		if p.InviterName != "" {
+			v.Greeting = l.T("email.hello_name", "Name", p.InviterName)
+		}
+		who := p.Invitee()
+		if who != p.InviteeEmail {
+			who = l.T("email.renewal_request.who", "Name", who, "Email", p.InviteeEmail)
+		}
+		v.Intro = l.T("email.renewal_request.intro", append(kv, "Invitee", who)...)
+		v.UsersLink = l.T("email.renewal_request.users")
+		if p.UsersURL != "" {
+			v.SendText, v.ThenText = l.T("email.renewal_request.send_url"), l.T("email.renewal_request.then")
+		} else {
+			v.SendText = l.T("email.renewal_request.send")
+		}
+		v.SendHTML = i18n.Around(i18n.With(context.Background(), l), "email.renewal_request.send_html", "Link")
 	}
 	html := htmlBodies[kind](v)
 
@@ -112,7 +132,7 @@ func (Renderer) Render(kind mail.Kind, p mail.Payload, link string) (mail.Render
 
 var htmlBodies = map[mail.Kind]func(view) templ.Component{
 	mail.Invitation:     invitationHTML,
-	mail.Reminder:       reminderHTML,
-	mail.NewInvitation:  newInvitationHTML,
+	mail.Reminder:       invitationHTML,
+	mail.NewInvitation:  invitationHTML,
 	mail.RenewalRequest: renewalRequestHTML,
 }
