@@ -24,6 +24,7 @@ import (
 	"github.com/usherhq/usher/internal/clock"
 	"github.com/usherhq/usher/internal/config"
 	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/i18n"
 	"github.com/usherhq/usher/internal/mail"
 )
 
@@ -225,7 +226,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	log.Info("usher is listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "version", version, "startup_ms", time.Since(started).Milliseconds())
 	if u := a.SetupURL(); u != "" {
-		fmt.Fprintf(stdout, "\nUsher is not set up yet. Open this one-time link to create the account and its first administrator:\n\n    %s\n\n", u)
+		// Said to the operator in the account's language (the log stays English).
+		l := i18n.Default().Locale(a.Users.DefaultLanguage(ctx))
+		fmt.Fprintf(stdout, "\n%s\n\n    %s\n\n", l.T("console.setup"), u)
 	}
 
 	select {

@@ -97,3 +97,36 @@ func TestServeWarnsOfABrokenMailServer(t *testing.T) {
 		t.Errorf("serve: %v", err)
 	}
 }
+
+// TestSetupMessageInTheAccountsLanguage: the one-time setup link is
+// offered on the console in USHER_DEFAULT_LANGUAGE.
+func TestSetupMessageInTheAccountsLanguage(t *testing.T) {
+	t.Parallel()
+	addr := closedPort(t)
+	env := map[string]string{"USHER_DATA_DIR": t.TempDir(), "USHER_ADDR": addr, "USHER_DEFAULT_LANGUAGE": "de"}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	said := make(chan string, 1)
+	out := &watchLog{want: []string{"/setup/"}, found: func(line string) { said <- line }}
+	served := make(chan error, 1)
+	go func() {
+		served <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, strings.NewReader(""), out, io.Discard)
+	}()
+	select {
+	case <-said:
+	case err := <-served:
+		t.Fatalf("serve stopped before offering the setup link: %v", err)
+	case <-time.After(30 * time.Second): // a bound on failure, not a wait
+		t.Fatal("serve printed no setup link")
+	}
+	out.mu.Lock()
+	text := out.buf.String()
+	out.mu.Unlock()
+	if !strings.Contains(text, "Usher ist noch nicht eingerichtet. Öffnen Sie diesen einmaligen Link") {
+		t.Errorf("the setup message should be German:\n%s", text)
+	}
+	cancel()
+	if err := <-served; err != nil {
+		t.Errorf("serve: %v", err)
+	}
+}
