@@ -289,6 +289,9 @@ func TestMemberHomeInGerman(t *testing.T) {
 	w := newClinic(t)
 	english := spacesEnglish(t)
 	_, kim := w.join(t, w.admin, "kim@example.com", "Kim", memberOf(w.wa2), memberOf(w.wa1), memberOf(w.acct))
+	// Kim joined from an English invitation; she lets Usher follow her
+	// browser, which asks for German.
+	w.e.Post(t, kim, "/profile/language", url.Values{"language": {""}})
 	res := w.e.Get(t, kim, "/", spacesGerman...)
 	mustStatusCode(t, "a member's home", res, http.StatusOK)
 	page := spacesReadable(res.Body)
@@ -315,6 +318,7 @@ func TestMemberHomeInGerman(t *testing.T) {
 	// A member with no role anywhere.
 	lone := w.invite(t, w.admin, "lee@example.com", memberOf(w.wa2))
 	_, lee := w.accept(t, w.linkPath(t, lone.ID), "Lee")
+	w.e.Post(t, lee, "/profile/language", url.Values{"language": {""}}) // his browser's German
 	remove := "/settings/spaces/" + cid(w.wa2) + "/people/" + cid(lone.ID) + "/remove"
 	if res := w.e.Post(t, w.signIn(t, apptest.AdminEmail), remove, url.Values{}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("removing Lee: status %d", res.StatusCode)

@@ -183,18 +183,23 @@ func TestAcceptPageSpeaksTheInvitationsLanguage(t *testing.T) {
 	if pageLang(home.Body) != "de" || !strings.Contains(home.Body, "Willkommen, Jonas. Ihr Konto ist eingerichtet.") {
 		t.Errorf("after joining Jonas should see Usher in German:\n%s", home.Body)
 	}
-	// An invitation in the account's own language was no choice made for
-	// the invitee: who joins from it follows their browser.
+	// Who joins from an invitation in English keeps English, as the accept
+	// page spoke, whatever their browser says, until they choose on their
+	// profile to follow it.
 	kim := w.invite(t, w.admin, "kim.de@example.com", memberOf(w.wa1))
 	kimc := w.e.Client(t)
 	if res := w.e.Post(t, kimc, w.linkPath(t, kim.ID), url.Values{"name": {"Kim"}, "password": {clinicPassword}}, "Accept-Language", "de-DE"); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("Kim joining: %d", res.StatusCode)
 	}
-	if got := w.e.User(t, kim.ID).Language; got != "" {
-		t.Errorf("Kim joined from an invitation in the account's language but keeps %q", got)
+	if got := w.e.User(t, kim.ID).Language; got != "en" {
+		t.Errorf("Kim joined from an English invitation but keeps %q", got)
 	}
+	if home := w.e.Get(t, kimc, "/", "Accept-Language", "de-DE"); pageLang(home.Body) != "en" {
+		t.Error("Kim joined in English: her home should be English")
+	}
+	w.e.Post(t, kimc, "/profile/language", url.Values{"language": {""}})
 	if home := w.e.Get(t, kimc, "/", "Accept-Language", "de-DE"); pageLang(home.Body) != "de" {
-		t.Error("Kim's German browser should give German")
+		t.Error("following her browser, Kim's home should be German")
 	}
 	// The inviter keeps English.
 	if res := w.e.Get(t, w.signIn(t, apptest.AdminEmail), "/settings/users"); pageLang(res.Body) != "en" {

@@ -489,20 +489,8 @@ type AcceptInput struct {
 	Password string
 	// Language is the one the invitee chose on the accept page: Usher
 	// speaks it to the new user from then on. "": they chose none, and
-	// keep the invitation's if the inviter picked it for them (one other
-	// than the account's default), else follow their browser.
+	// keep the invitation's, which the accept page spoke.
 	Language string
-}
-
-// joinedLanguage is the language a new user keeps (AcceptInput.Language).
-func (s *Service) joinedLanguage(ctx context.Context, in AcceptInput, inv Invitation) string {
-	if in.Language != "" {
-		return in.Language
-	}
-	if inv.Language != s.users.DefaultLanguage(ctx) {
-		return inv.Language
-	}
-	return ""
 }
 
 // Joined is what the accept form came to: the user who joined, or, when
@@ -534,7 +522,7 @@ func (s *Service) Accept(ctx context.Context, token string, in AcceptInput) (Joi
 	if err != nil {
 		return Joined{Link: v}, err
 	}
-	u, err := s.store.Accept(ctx, v.Invitation.ID, name, hash, s.joinedLanguage(ctx, in, v.Invitation), s.clock.Now(), grantable)
+	u, err := s.store.Accept(ctx, v.Invitation.ID, name, hash, cmp.Or(in.Language, v.Invitation.Language), s.clock.Now(), grantable)
 	if errs.Is(err, errs.Conflict) {
 		// Someone else's post, or a cancel, got there first: say which.
 		if again, lerr := s.Lookup(ctx, token); lerr == nil {
