@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -21,6 +22,9 @@ const langCookie = "usher_lang"
 // Usher speaks; else the account's default.
 func (s *Server) language(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if p := c.Request().URL.Path; p == "/healthz" || strings.HasPrefix(p, "/static/") {
+			return next(c) // no words to say
+		}
 		l := chosenLocale(c)
 		if l == nil {
 			l = s.unchosenLocale(c)
@@ -65,9 +69,35 @@ func setLocale(c echo.Context, l *i18n.Locale) {
 func locale(c echo.Context) *i18n.Locale { return i18n.From(c.Request().Context()) }
 
 // defaultLanguage is the account's default language, by code: what an
-// invitation speaks unless the inviter picks another.
+// invitation speaks unless the inviter picks another, and the pages' for
+// anyone whose browser asks for none Usher speaks. It is read once and
+// kept while the database's generation stands and into the next minute
+// at most, as a kept page is: a write through this server is seen at
+// once, one by another process (an operator's SQL) within a minute.
 func (s *Server) defaultLanguage(c echo.Context) string {
-	return s.Users.DefaultLanguage(c.Request().Context())
+	gen, now := s.Changes(), s.Clock.Now()
+	k := &s.accountLang
+	k.mu.Lock()
+	if k.read && k.gen == gen && now.Before(k.until) {
+		code := k.code
+		k.mu.Unlock()
+		return code
+	}
+	k.mu.Unlock()
+	code := s.Users.DefaultLanguage(c.Request().Context())
+	k.mu.Lock()
+	k.gen, k.until, k.code, k.read = gen, keptUntil(now, time.Time{}), code, true
+	k.mu.Unlock()
+	return code
+}
+
+// accountLang is the account's language as last read.
+type accountLang struct {
+	mu    sync.Mutex
+	read  bool
+	gen   uint64
+	until time.Time
+	code  string
 }
 
 // switchLanguage is the language switch every page has: signed in, it

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/usherhq/usher/internal/apptest"
 	"github.com/usherhq/usher/internal/invitations"
@@ -216,4 +217,35 @@ func pageLang(body string) string {
 		return ""
 	}
 	return m[1]
+}
+
+// The account's language is kept in memory, and stays right: a change
+// through this server counts at once, one by another process on the same
+// data folder within a minute.
+func TestAccountLanguageChangedElsewhere(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t, apptest.Options{})
+	admin := e.SetupAdmin(t)
+	guest := e.Client(t)
+	lang := func() string { return pageLang(e.Get(t, guest, "/login", "Accept-Language", "fr-FR").Body) }
+	if got := lang(); got != "en" {
+		t.Fatalf("before: %s", got)
+	}
+	other := apptest.New(t, apptest.Options{Env: map[string]string{"USHER_DATA_DIR": e.App.Config.DataDir}})
+	access, err := other.App.Users.Access(context.Background(), admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.App.Users.SetAccountLanguage(context.Background(), access, "de"); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock.Advance(time.Minute)
+	if got := lang(); got != "de" {
+		t.Errorf("a minute after another process set German: %s", got)
+	}
+	c := e.SignIn(t, apptest.AdminEmail, apptest.AdminPassword)
+	e.Post(t, c, "/settings/account/language", url.Values{"language": {"en"}})
+	if got := lang(); got != "en" {
+		t.Errorf("at once after this server set English: %s", got)
+	}
 }

@@ -51,13 +51,14 @@ type Deps struct {
 // Server holds the wired application.
 type Server struct {
 	Deps
-	echo     *echo.Echo
-	sessions *sessionStore
-	limits   *limiters
-	who      *memo[int64, *signedIn] // by user id
-	pages    *memo[pageKey, page]
-	items    map[users.Action]userviews.Action // each row action's menu item (rowItems)
-	allItems []userviews.Action                // every row action's item, in order (menuItems)
+	echo        *echo.Echo
+	sessions    *sessionStore
+	limits      *limiters
+	who         *memo[int64, *signedIn] // by user id
+	pages       *memo[pageKey, page]
+	accountLang accountLang                       // the account's language, kept (defaultLanguage)
+	items       map[users.Action]userviews.Action // each row action's menu item (rowItems)
+	allItems    []userviews.Action                // every row action's item, in order (menuItems)
 }
 
 // New builds the server and its routes.
