@@ -35,10 +35,10 @@ var dlgMainRE = regexp.MustCompile(`(?s)<main[^>]*>(.*)</main>`)
 // dlgPrefixes are the ids of the users dialogs' messages.
 var dlgPrefixes = []string{"users.invite.", "users.invitation.", "users.confirm.", "users.copylink.", "users.actions.", "users.edit.", "users.flash."}
 
-// dlgEnglish are the English texts of messages with prefix that German
+// englishOf are the English texts of messages with prefix that German
 // writes differently, cut at their placeholders into the pieces a page
-// would show.
-func dlgEnglish(t *testing.T, prefixes ...string) map[string]string {
+// would show: what a German page of that area must not say.
+func englishOf(t *testing.T, prefixes ...string) map[string]string {
 	t.Helper()
 	cat := i18n.Default()
 	en, de := cat.Locale("en").Texts(), cat.Locale("de").Texts()
@@ -112,7 +112,7 @@ func dlgStatus(t *testing.T, what string, res apptest.Response, want int) {
 
 func TestInviteFormInGerman(t *testing.T) {
 	t.Parallel()
-	english := dlgEnglish(t, "users.invite.")
+	english := englishOf(t, "users.invite.")
 	f := newFixture(t, apptest.Options{SMTP: true})
 
 	res := f.Get(t, f.admin, "/settings/users/invite", dlgGerman...)
@@ -207,7 +207,7 @@ func TestInviteManyLanguage(t *testing.T) {
 
 func TestUsersDialogsInGerman(t *testing.T) {
 	t.Parallel()
-	english := dlgEnglish(t, dlgPrefixes...)
+	english := englishOf(t, dlgPrefixes...)
 	f := newFixture(t, apptest.Options{SMTP: true})
 	id := f.invite(t, "ivy@example.com", "member")
 	f.Deliver(t)
@@ -278,7 +278,7 @@ func TestUsersDialogsInGerman(t *testing.T) {
 	res = f.Get(t, f.admin, base+"/actions", dlgGerman...)
 	dlgStatus(t, "the actions page", res, http.StatusOK)
 	// The status and the menu's items are the users list's words.
-	dlgCheck(t, "the actions page", res.Body, dlgEnglish(t, "users.actions."), "Aktionen für ivy@example.com", "Zurück zu den Benutzern", "Rollen")
+	dlgCheck(t, "the actions page", res.Body, englishOf(t, "users.actions."), "Aktionen für ivy@example.com", "Zurück zu den Benutzern", "Rollen")
 
 	for _, c := range []struct{ path, banner string }{
 		{"/deactivate", "ivy@example.com wurde deaktiviert und überall abgemeldet."},

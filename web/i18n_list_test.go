@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/usherhq/usher/internal/apptest"
-	"github.com/usherhq/usher/internal/i18n"
 )
 
 // The users list, the roles picker, pagination and the error pages in
@@ -44,29 +43,7 @@ func readable(body string) string {
 // at its placeholders into the pieces a page would show.
 func myEnglish(t *testing.T) map[string]string {
 	t.Helper()
-	cat := i18n.Default()
-	en, de := cat.Locale("en").Texts(), cat.Locale("de").Texts()
-	out := map[string]string{}
-	for id, texts := range en {
-		if !strings.HasPrefix(id, "users.list.") && !strings.HasPrefix(id, "users.status.") &&
-			!strings.HasPrefix(id, "components.") && !strings.HasPrefix(id, "error.") && !strings.HasPrefix(id, "done.") {
-			continue
-		}
-		if de[id] == nil {
-			t.Errorf("%s has no German", id)
-			continue
-		}
-		for _, s := range texts {
-			for _, piece := range strings.Split(s, "\x00") {
-				piece = strings.TrimSpace(piece)
-				if len(piece) < 4 || strings.Contains(strings.Join(de[id], " "), piece) {
-					continue // "Name", "Status": German says the same
-				}
-				out[piece] = id
-			}
-		}
-	}
-	return out
+	return englishOf(t, "users.list.", "users.status.", "components.", "error.", "done.")
 }
 
 // only is english without the texts whose ids do not start with prefix.

@@ -56,29 +56,7 @@ func spacesReadable(body string, data ...string) string {
 // placeholders into the pieces a page shows.
 func spacesEnglish(t *testing.T) map[string]string {
 	t.Helper()
-	cat := i18n.Default()
-	en, de := cat.Locale("en").Texts(), cat.Locale("de").Texts()
-	out := map[string]string{}
-	for id, texts := range en {
-		if !strings.HasPrefix(id, "spaces.") && !strings.HasPrefix(id, "home.") &&
-			!strings.HasPrefix(id, "auth.") && !strings.HasPrefix(id, "mailbox.") {
-			continue
-		}
-		if de[id] == nil {
-			t.Errorf("%s has no German", id)
-			continue
-		}
-		for _, s := range texts {
-			for _, piece := range strings.Split(s, "\x00") {
-				piece = strings.TrimSpace(piece)
-				if len(piece) < 4 || strings.Contains(strings.Join(de[id], " "), piece) {
-					continue // "Name", "HTML": German says the same
-				}
-				out[piece] = id
-			}
-		}
-	}
-	return out
+	return englishOf(t, "spaces.", "home.", "auth.", "mailbox.")
 }
 
 // spacesNoEnglish fails if the page says any of english.
