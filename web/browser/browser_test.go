@@ -256,6 +256,9 @@ func TestKeyboardOnly(t *testing.T) {
 	admin.navigateBy("sign in with Enter", chromedp.SendKeys(chromedp.CSS("#password"), apptest.AdminPassword+kb.Enter))
 	admin.waitPath("/settings/users")
 	admin.open("/settings/users/invite")
+	// Autofocus lands once the page has loaded, which a loaded machine
+	// may report a moment after the navigation: wait for it, not a time.
+	admin.waitFor("focus on the email field", `document.activeElement && document.activeElement.id === "email"`)
 	if got := admin.focusID(); got != "email" {
 		t.Fatalf("the Invite user page should start on the email field; focus is on #%s", got)
 	}
