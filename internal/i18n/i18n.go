@@ -24,6 +24,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/BurntSushi/toml"
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -48,7 +50,25 @@ type Catalogue struct {
 	locales map[string]*Locale
 	order   []*Locale // the source first, then by code
 	matcher language.Matcher
+	matched matches // Match's answers by header
 }
+
+// matches remembers what Match answered for the Accept-Language headers
+// it has seen: a browser sends the same one with every request, and
+// reading it costs more than the rest of a kept page. The answer depends
+// only on the header and the catalogue, which never changes once loaded.
+// At most matchesKept headers are kept; others are read every time.
+type matches struct {
+	m sync.Map // string → matched
+	n atomic.Int32
+}
+
+type matched struct {
+	l  *Locale
+	ok bool
+}
+
+const matchesKept = 1024
 
 // Locale is one language: its messages and how it writes numbers.
 type Locale struct {
@@ -222,6 +242,19 @@ func (c *Catalogue) Locale(code string) *Locale {
 // Match is the offered language an Accept-Language header asks for first;
 // ok is false when it asks for none of them.
 func (c *Catalogue) Match(acceptLanguage string) (l *Locale, ok bool) {
+	if m, kept := c.matched.m.Load(acceptLanguage); kept {
+		return m.(matched).l, m.(matched).ok
+	}
+	l, ok = c.match(acceptLanguage)
+	if c.matched.n.Load() < matchesKept {
+		if _, had := c.matched.m.LoadOrStore(acceptLanguage, matched{l, ok}); !had {
+			c.matched.n.Add(1)
+		}
+	}
+	return l, ok
+}
+
+func (c *Catalogue) match(acceptLanguage string) (l *Locale, ok bool) {
 	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
 	if err != nil || len(tags) == 0 {
 		return c.locales[Source], false
@@ -301,6 +334,11 @@ func abs(n int) int {
 }
 
 func (l *Locale) give(id string, form plural.Form, kv []any) string {
+	return l.fill(id, form, func(arg string) string { return l.value(arg, kv) })
+}
+
+// fill is message id in form, each placeholder given by value.
+func (l *Locale) fill(id string, form plural.Form, value func(arg string) string) string {
 	m, ok := l.msgs[id]
 	if !ok {
 		return id
@@ -312,13 +350,22 @@ func (l *Locale) give(id string, form plural.Form, kv []any) string {
 	if len(ps) == 1 && ps[0].arg == "" {
 		return ps[0].text
 	}
-	var b strings.Builder
+	// The parts first, then the text in one allocation: pages give
+	// thousands of these.
+	var kept [8]string
+	parts, n := kept[:0], 0
 	for _, p := range ps {
-		if p.arg == "" {
-			b.WriteString(p.text)
-			continue
+		part := p.text
+		if p.arg != "" {
+			part = value(p.arg)
 		}
-		b.WriteString(l.value(p.arg, kv))
+		parts = append(parts, part)
+		n += len(part)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, part := range parts {
+		b.WriteString(part)
 	}
 	return b.String()
 }
