@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/usherhq/usher/internal/i18n"
+	"github.com/usherhq/usher/views/layouts"
 )
 
 // langCookie keeps the language someone chose with the switch while
@@ -30,7 +31,11 @@ func (s *Server) language(next echo.HandlerFunc) echo.HandlerFunc {
 			l = s.unchosenLocale(c)
 		}
 		setLocale(c, l)
-		c.Response().Header().Add("Vary", "Accept-Language")
+		if h := c.Response().Header(); h["Vary"] == nil {
+			h["Vary"] = varyLanguage
+		} else {
+			h.Add("Vary", "Accept-Language")
+		}
 		return next(c)
 	}
 }
@@ -42,11 +47,29 @@ func chosenLocale(c echo.Context) *i18n.Locale {
 	if cur := currentOf(c); cur != nil && cat.Has(cur.User.Language) {
 		return cat.Locale(cur.User.Language)
 	}
+	if !hasCookie(c.Request(), langCookie) {
+		return nil // most requests: not read
+	}
 	if ck, err := c.Cookie(langCookie); err == nil && cat.Has(ck.Value) {
 		return cat.Locale(ck.Value)
 	}
 	return nil
 }
+
+// hasCookie reports whether r may carry the cookie name: reading cookies
+// costs an allocation each, this nothing.
+func hasCookie(r *http.Request, name string) bool {
+	for _, line := range r.Header["Cookie"] {
+		if strings.Contains(line, name+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+// varyLanguage is the Vary header of a page that follows Accept-Language,
+// made once (appending to it makes a new one).
+var varyLanguage = []string{"Accept-Language"}
 
 // unchosenLocale is the language of a reader who chose none: their
 // browser's, else the account's.
@@ -62,8 +85,22 @@ func (s *Server) unchosenLocale(c echo.Context) *i18n.Locale {
 func setLocale(c echo.Context, l *i18n.Locale) {
 	r := c.Request()
 	c.SetRequest(r.WithContext(i18n.With(r.Context(), l)))
-	c.Response().Header().Set("Content-Language", l.Tag())
+	h := c.Response().Header()
+	if v, ok := contentLanguage[l]; ok {
+		h["Content-Language"] = v // made once: every page says it
+	} else {
+		h.Set("Content-Language", l.Tag())
+	}
 }
+
+// contentLanguage is each language's Content-Language header.
+var contentLanguage = func() map[*i18n.Locale][]string {
+	m := map[*i18n.Locale][]string{}
+	for _, l := range i18n.Default().Locales() {
+		m[l] = []string{l.Tag()}
+	}
+	return m
+}()
 
 // locale is the language the request is answered in.
 func locale(c echo.Context) *i18n.Locale { return i18n.From(c.Request().Context()) }
@@ -129,4 +166,20 @@ func sameSitePath(raw string) string {
 		return "/"
 	}
 	return u.RequestURI()
+}
+
+// texts is /static/texts/<code>.js and .css: the words the page script
+// and the stylesheet say, in one language (layouts.Texts). Kept for a
+// year when asked for by the version the pages name.
+func texts(c echo.Context) error {
+	body, contentType, version, ok := layouts.File(c.Param("file"))
+	if !ok {
+		return echo.ErrNotFound
+	}
+	if c.QueryParam("v") == version {
+		c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		c.Response().Header().Set("Cache-Control", "no-cache")
+	}
+	return c.Blob(http.StatusOK, contentType, body)
 }

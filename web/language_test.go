@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -247,5 +248,59 @@ func TestAccountLanguageChangedElsewhere(t *testing.T) {
 	e.Post(t, c, "/settings/account/language", url.Values{"language": {"en"}})
 	if got := lang(); got != "en" {
 		t.Errorf("at once after this server set English: %s", got)
+	}
+}
+
+var textsRE = regexp.MustCompile(`(?:src|href)="(/static/texts/[a-z]+\.(?:js|css)\?v=[0-9a-f]+)"`)
+
+// The words the page script and the stylesheet say come in files of their
+// own per language, named by each page and kept by the browser, not
+// carried by every page (or every row).
+func TestTextsInThePagesLanguage(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t, apptest.Options{})
+	e.SetupAdmin(t)
+	guest := e.Client(t)
+	for _, c := range []struct{ accept, says, labels string }{
+		{"de", "Kopieren Sie diesen Einladungslink", `--label-roles: "Rollen: ";`},
+		{"en", "Copy this invitation link", `--label-invited-by: "Invited by ";`},
+	} {
+		page := e.Get(t, guest, "/login", "Accept-Language", c.accept)
+		files := textsRE.FindAllStringSubmatch(page.Body, -1)
+		if len(files) != 2 {
+			t.Fatalf("%s: the page should name a texts script and stylesheet:\n%s", c.accept, page.Body)
+		}
+		if strings.Contains(page.Body, "data-texts") || strings.Contains(page.Body, c.says) {
+			t.Errorf("%s: the page itself carries the script's sentences", c.accept)
+		}
+		for _, f := range files {
+			src := html.UnescapeString(f[1])
+			res := e.Get(t, guest, src)
+			mustStatusCode(t, src, res, http.StatusOK)
+			script := strings.Contains(src, ".js?")
+			switch {
+			case script && (!strings.HasPrefix(res.Body, "window.usherTexts = {") || !strings.Contains(res.Body, c.says)),
+				!script && !strings.Contains(res.Body, c.labels):
+				t.Errorf("%s: %s says\n%s", c.accept, src, res.Body)
+			}
+			want := "text/css; charset=utf-8"
+			if script {
+				want = "text/javascript; charset=utf-8"
+			}
+			if got := res.Header.Get("Content-Type"); got != want {
+				t.Errorf("%s: Content-Type %q", src, got)
+			}
+			if got := res.Header.Get("Cache-Control"); !strings.Contains(got, "immutable") {
+				t.Errorf("%s: Cache-Control %q; the versioned address is kept for a year", src, got)
+			}
+			// Another version (a page from before a release) is not kept.
+			stale := e.Get(t, guest, strings.Split(src, "?")[0]+"?v=000000000000")
+			if got := stale.Header.Get("Cache-Control"); stale.StatusCode != http.StatusOK || got != "no-cache" {
+				t.Errorf("%s at another version: %d, Cache-Control %q", src, stale.StatusCode, got)
+			}
+		}
+	}
+	for _, bad := range []string{"/static/texts/xx.js", "/static/texts/de", "/static/texts/de.json", "/static/texts/de.js.css"} {
+		mustStatusCode(t, bad, e.Get(t, guest, bad), http.StatusNotFound)
 	}
 }

@@ -120,6 +120,7 @@ func (s *Server) routes() {
 		}
 		fileServer.ServeHTTP(w, r)
 	})))
+	e.GET("/static/texts/:file", texts)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	e.GET("/", s.home)
 

@@ -69,8 +69,10 @@ func listQueryOf(v url.Values) listQuery {
 	}
 	q.Desc = v.Get("dir") == "desc"
 	q.Page = 1
-	if n, err := strconv.Atoi(v.Get("page")); err == nil && n > 1 {
-		q.Page = min(n, maxPage)
+	if p := v.Get("page"); p != "" { // the first page needs no parsing
+		if n, err := strconv.Atoi(p); err == nil && n > 1 {
+			q.Page = min(n, maxPage)
+		}
 	}
 	return q
 }

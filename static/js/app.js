@@ -4,8 +4,9 @@
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
-  // What the script says, in the page's language (layouts.scriptTexts).
-  const texts = JSON.parse(document.documentElement.dataset.texts || "{}");
+  // What the script says, in the page's language: given by the script
+  // before this one (layouts.TextsPath).
+  const texts = window.usherTexts || {};
   const plurals = new Intl.PluralRules(document.documentElement.lang || "en");
 
   // ---- Menu buttons (WAI-ARIA menu button pattern) ----

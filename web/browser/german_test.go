@@ -26,7 +26,7 @@ func TestEveryPageSpeaksGerman(t *testing.T) {
 	}
 	leaks := newLeakFinder()
 	for _, p := range h.pages {
-		if !strings.Contains(p.body, `<html lang="de" `) {
+		if !strings.Contains(p.body, `<html lang="de">`) {
 			t.Errorf("%s: not <html lang=\"de\">", p.name)
 		}
 		for _, leak := range leaks.find(readable(p.body)) {
