@@ -95,9 +95,22 @@ func TestLanguageIsChosenFromAcceptLanguage(t *testing.T) {
 		{"", "en", false},
 		{"not a header;;;", "en", false},
 	} {
-		l, ok := c.Match(x.header)
-		if l.Code != x.want || ok != x.ok {
-			t.Errorf("Match(%q) = %s, %v; want %s, %v", x.header, l.Code, ok, x.want, x.ok)
+		// Asked again, the remembered answer is the same.
+		for range 2 {
+			l, ok := c.Match(x.header)
+			if l.Code != x.want || ok != x.ok {
+				t.Errorf("Match(%q) = %s, %v; want %s, %v", x.header, l.Code, ok, x.want, x.ok)
+			}
+		}
+	}
+	// Past the headers kept, each is still read and answered right.
+	for i := range 3000 {
+		header, want := fmt.Sprintf("fr-CH;q=0.%d, de;q=0.1", i%9+1), "de"
+		if i%2 == 1 {
+			header, want = fmt.Sprintf("x-%d, en;q=0.5", i), "en"
+		}
+		if l, ok := c.Match(header); l.Code != want || !ok {
+			t.Fatalf("Match(%q) = %s, %v; want %s", header, l.Code, ok, want)
 		}
 	}
 	if got := c.Locale("xx").Code; got != "en" {
