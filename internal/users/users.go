@@ -50,7 +50,7 @@ type User struct {
 	DeactivatedAt   time.Time // zero unless deactivated
 	InviteExpiresAt time.Time // expiry of the pending invitation, if any
 	SessionVersion  int64
-	Language        string // their choice (an i18n code); "" when they made none
+	Language        string    // their choice (an i18n code); "" when they made none
 	LastSignInAt    time.Time // zero until they first sign in
 }
 
