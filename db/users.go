@@ -22,7 +22,7 @@ func NewUserStore(d *DB) *UserStore { return &UserStore{db: d} }
 
 var _ users.Store = (*UserStore)(nil)
 
-const userCols = `id, email, name, password_hash, created_at, activated_at, deactivated_at, invite_expires_at, session_version, language`
+const userCols = `id, email, name, password_hash, created_at, activated_at, deactivated_at, invite_expires_at, session_version, language, last_sign_in_at`
 
 type scanner interface{ Scan(...any) error }
 
@@ -30,8 +30,9 @@ func scanUser(r scanner) (users.User, error) {
 	var u users.User
 	var hash sql.NullString
 	var created int64
-	var activated, deactivated, expires sql.NullInt64
-	err := r.Scan(&u.ID, &u.Email, &u.Name, &hash, &created, &activated, &deactivated, &expires, &u.SessionVersion, &u.Language)
+	var activated, deactivated, expires, signedIn sql.NullInt64
+	err := r.Scan(&u.ID, &u.Email, &u.Name, &hash, &created, &activated, &deactivated, &expires, &u.SessionVersion, &u.Language, &signedIn)
+	u.LastSignInAt = fromUnix(signedIn)
 	u.PasswordHash = hash.String
 	u.CreatedAt = time.Unix(created, 0).UTC()
 	u.ActivatedAt = fromUnix(activated)
@@ -214,6 +215,10 @@ const sortName = `u.sort_name`
 // joinedOrder orders by when users joined, those who have not after those
 // who have (migration 0008's indexes); each key takes the direction.
 var joinedOrder = []string{`(u.activated_at IS NULL)`, `u.activated_at`, `u.id`}
+
+// signInOrder orders by the last sign-in, those who never signed in after
+// those who have (migration 0011's indexes), as joinedOrder does.
+var signInOrder = []string{`(u.last_sign_in_at IS NULL)`, `u.last_sign_in_at`, `u.id`}
 
 // The rowids of the search indexes users_search and users_grams are a
 // user's id plus their rank times 2^40 (migration 0002), so that each
@@ -409,7 +414,7 @@ func escapeLike(s string) string {
 }
 
 // listOrder is the ORDER BY of a sort: each is the key of an index
-// (users_sort_name, the email index, users_joined_at, and their rank twins), and
+// (users_sort_name, the email index, users_joined_at, users_last_sign_in, and their rank twins), and
 // a descending sort walks it backwards.
 func listOrder(f users.ListFilter) string {
 	dir := " ASC"
@@ -426,6 +431,8 @@ func listOrder(f users.ListFilter) string {
 		// One tab is one rank: by name, which SQLite sees is one index.
 	case users.ByJoined:
 		return " ORDER BY " + strings.Join(joinedOrder, dir+", ") + dir
+	case users.ByLastSignIn:
+		return " ORDER BY " + strings.Join(signInOrder, dir+", ") + dir
 	}
 	return " ORDER BY " + sortName + " COLLATE NOCASE" + dir + ", u.id" + dir
 }

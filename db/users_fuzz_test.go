@@ -17,7 +17,7 @@ import (
 // V2.2.1 (input validated before it reaches a query).
 func FuzzListSearch(f *testing.F) {
 	tabs := []users.Status{"", users.Active, users.Invited, users.Expired, users.Deactivated}
-	sorts := []users.Sort{users.ByName, users.ByEmail, users.ByStatus, users.ByJoined}
+	sorts := []users.Sort{users.ByName, users.ByEmail, users.ByStatus, users.ByJoined, users.ByLastSignIn}
 	for i, q := range []string{
 		"bob", "BUILDER", "  IVY@ ", "100%", "_", `\`, `"`, `a"b`, "élodie", "bob OR ivy", "bo*", "NEAR(bob ivy)", "y@", "o",
 	} {

@@ -133,10 +133,11 @@ func safeNext(next string) string {
 	return next
 }
 
-// logout ends every session of the user, not only this browser's.
+// logout ends this browser's session only: the person's other devices
+// stay signed in (Profile > Sessions ends those).
 func (s *Server) logout(c echo.Context) error {
 	if cur := currentOf(c); cur != nil {
-		if err := s.Users.EndSessions(c.Request().Context(), cur.User.ID); err != nil {
+		if err := s.Sessions.End(c.Request().Context(), cur.User.ID, cur.Session.ID); err != nil && !errs.Is(err, errs.NotFound) {
 			return err
 		}
 	}
@@ -144,7 +145,7 @@ func (s *Server) logout(c echo.Context) error {
 	s.clearUser(sess)
 	sess.Options.MaxAge = -1
 	if err := s.saveSession(c, sess); err != nil {
-		// The sessions are ended on our side already: only the cookie is left.
+		// The session is ended on our side already: only the cookie is left.
 		s.Log.Error("ending the session cookie", "err", err)
 		s.dropCookie(c)
 	}

@@ -379,7 +379,10 @@ func authzShows(want func(w *clinic, tg authzTarget) string) func(w *clinic, c *
 // for email; the search box may repeat it, so only rows count.
 func listsUser(body, email string) bool {
 	// An address may break after its @ and dots (components.Email).
-	return strings.Contains(strings.ReplaceAll(body, "<wbr>", ""), `<div class="user-email">`+html.EscapeString(email)+`</div>`)
+	// Without a name, the email is the link to the user's page.
+	b := strings.ReplaceAll(body, "<wbr>", "")
+	return strings.Contains(b, `<div class="user-email">`+html.EscapeString(email)+`</div>`) ||
+		regexp.MustCompile(`<div class="user-email"><a href="/settings/users/\d+">\s*`+regexp.QuoteMeta(html.EscapeString(email))+`\s*</a></div>`).MatchString(b)
 }
 
 func authzTargetEmail(_ *clinic, tg authzTarget) string { return tg.user.Email }

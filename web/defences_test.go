@@ -420,40 +420,55 @@ func mustURL(t *testing.T, s string) *url.URL {
 	return u
 }
 
-// A session ends after 12 hours without a request, and 7 days after
-// sign-in however active it is.
+// A session ends after USHER_SESSION_IDLE (7 days by default) without a
+// request, and USHER_SESSION_MAX (30 days) after sign-in however active
+// it is: judged on the server from its row, by the fake clock.
 //
 // ASVS 5.0: V7.3.1 (inactivity timeout), V7.3.2 (absolute lifetime).
 func TestSessionTimeouts(t *testing.T) {
 	t.Parallel()
 	e := apptest.New(t, apptest.Options{})
 	e.SetupAdmin(t)
+	const idle, absolute = 168 * time.Hour, 720 * time.Hour
 
 	t.Run("idle", func(t *testing.T) {
 		c := e.SignIn(t, apptest.AdminEmail, apptest.AdminPassword)
 		for range 3 {
-			e.Clock.Advance(11*time.Hour + 59*time.Minute)
+			e.Clock.Advance(idle - time.Minute)
 			if !isSignedIn(t, e, c) {
-				t.Fatal("a session used within 12 hours ended")
+				t.Fatal("a session used within the idle timeout ended")
 			}
 		}
-		e.Clock.Advance(12*time.Hour + time.Minute)
+		e.Clock.Advance(idle + time.Minute)
 		if isSignedIn(t, e, c) {
-			t.Error("a session idle for more than 12 hours still works")
+			t.Error("a session idle for longer than USHER_SESSION_IDLE still works")
 		}
 	})
 	t.Run("absolute", func(t *testing.T) {
 		c := e.SignIn(t, apptest.AdminEmail, apptest.AdminPassword)
 		start := e.Clock.Now()
-		for e.Clock.Now().Sub(start) < 7*24*time.Hour-11*time.Hour {
-			e.Clock.Advance(11 * time.Hour)
+		for e.Clock.Now().Sub(start) < absolute-idle {
+			e.Clock.Advance(idle - time.Hour)
 			if !isSignedIn(t, e, c) {
 				t.Fatalf("an active session ended %s after sign-in", e.Clock.Now().Sub(start))
 			}
 		}
-		e.Clock.Advance(start.Add(7*24*time.Hour + time.Minute).Sub(e.Clock.Now()))
+		e.Clock.Advance(start.Add(absolute + time.Minute).Sub(e.Clock.Now()))
 		if isSignedIn(t, e, c) {
-			t.Error("an active session still works more than 7 days after sign-in")
+			t.Error("an active session still works longer than USHER_SESSION_MAX after sign-in")
+		}
+	})
+	t.Run("configured", func(t *testing.T) {
+		e := apptest.New(t, apptest.Options{Env: map[string]string{"USHER_SESSION_IDLE": "30m", "USHER_SESSION_MAX": "1h"}})
+		e.SetupAdmin(t)
+		c := e.SignIn(t, apptest.AdminEmail, apptest.AdminPassword)
+		e.Clock.Advance(29 * time.Minute)
+		if !isSignedIn(t, e, c) {
+			t.Fatal("a session used within USHER_SESSION_IDLE=30m ended")
+		}
+		e.Clock.Advance(31 * time.Minute)
+		if isSignedIn(t, e, c) {
+			t.Error("a session idle for 31 minutes still works with USHER_SESSION_IDLE=30m")
 		}
 	})
 }

@@ -37,6 +37,9 @@ func (s *Server) renderProfile(c echo.Context, status int, v profile.View) error
 	if cur.Access.AccountAdmin {
 		v.AccountLanguage = s.defaultLanguage(c)
 	}
+	if v.Sessions, v.Now, err = s.mySessions(c); err != nil {
+		return err
+	}
 	return s.render(c, status, profile.Page(v))
 }
 

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"sync/atomic"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -17,6 +16,7 @@ import (
 	"github.com/usherhq/usher/internal/i18n"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/mail"
+	"github.com/usherhq/usher/internal/sessions"
 	"github.com/usherhq/usher/internal/spaces"
 	"github.com/usherhq/usher/internal/users"
 	"github.com/usherhq/usher/static"
@@ -35,6 +35,7 @@ type Deps struct {
 	Users       *users.Service
 	Invitations *invitations.Service
 	Spaces      *spaces.Service
+	Sessions    *sessions.Service
 	Mailbox     Mailbox          // nil when SMTP is configured
 	Deliveries  *mail.Deliveries // the account-wide notice while the mail server fails; nil: none
 	Renderer    mail.Renderer    // renders mailbox messages
@@ -54,7 +55,8 @@ type Server struct {
 	echo        *echo.Echo
 	sessions    *sessionStore
 	limits      *limiters
-	who         *memo[int64, *signedIn] // by user id
+	who         *memo[int64, *signedIn]    // by user id
+	rows        *memo[string, keptSession] // by session token
 	pages       *memo[pageKey, page]
 	accountLang accountLang                       // the account's language, kept (defaultLanguage)
 	items       map[users.Action]userviews.Action // each row action's menu item (rowItems)
@@ -70,8 +72,8 @@ func New(d Deps) *Server {
 		var n atomic.Uint64 // a new generation every time: nothing is kept
 		d.Changes = func() uint64 { return n.Add(1) }
 	}
-	s := &Server{Deps: d, echo: echo.New(), sessions: newSessionStore(d.SessionKey, d.Config.Secure(), d.Clock), limits: newLimiters(d.Clock),
-		who: newMemo[int64, *signedIn](1024), pages: newMemo[pageKey, page](256), items: rowItems(), allItems: menuItems()}
+	s := &Server{Deps: d, echo: echo.New(), sessions: newSessionStore(d.SessionKey, d.Config.Secure(), d.Sessions.MaxAge(), d.Clock), limits: newLimiters(d.Clock),
+		who: newMemo[int64, *signedIn](1024), rows: newMemo[string, keptSession](4096), pages: newMemo[pageKey, page](256), items: rowItems(), allItems: menuItems()}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	// X-Forwarded-For is believed only from the configured proxies;
@@ -139,6 +141,8 @@ func (s *Server) routes() {
 	e.POST("/profile/password", s.changePassword, s.signedInOnly)
 	e.POST("/profile/name", s.changeName, s.signedInOnly)
 	e.POST("/profile/language", s.changeLanguage, s.signedInOnly)
+	e.POST("/profile/sessions/others/end", s.endOtherSessions, s.signedInOnly)
+	e.POST("/profile/sessions/:sid/end", s.endSession, s.signedInOnly)
 	e.POST("/settings/account/language", s.changeAccountLanguage, s.signedInOnly, s.accountAdminOnly)
 
 	admin := e.Group("/settings", s.signedInOnly, s.adminOnly)
@@ -146,6 +150,9 @@ func (s *Server) routes() {
 	admin.GET("/users/invite", s.inviteForm)
 	admin.POST("/users/invite", s.invite)
 	admin.GET("/users/:id/actions", s.userActions)
+	admin.GET("/users/:id", s.userPage)
+	admin.GET("/users/:id/sessions/end", s.endUserSessionsConfirm)
+	admin.POST("/users/:id/sessions/end", s.endUserSessions)
 	s.routeRowActions(admin)
 	admin.POST("/users/:id/invitation/remove", s.removeRoles) // a step inside Manage invitation
 
@@ -164,9 +171,3 @@ func (s *Server) routes() {
 	dev.GET("/mailbox/:id", s.mailboxMessage, noReferrer)
 	dev.GET("/mailbox/:id/html", s.mailboxHTML, noReferrer)
 }
-
-// idleTimeout and absoluteTimeout bound a session's life.
-const (
-	idleTimeout     = 12 * time.Hour
-	absoluteTimeout = 7 * 24 * time.Hour
-)

@@ -4,16 +4,16 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/base64"
 	"maps"
 	"net/http"
 	"time"
 
-	"github.com/gorilla/sessions"
+	gorilla "github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
 	"github.com/usherhq/usher/internal/clock"
 	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/sessions"
 	"github.com/usherhq/usher/internal/spaces"
 	"github.com/usherhq/usher/internal/users"
 	"github.com/usherhq/usher/views/components"
@@ -22,9 +22,10 @@ import (
 
 const sessionName = "usher_session"
 
-// sessionStore keeps the signed-in user and flash banners in a signed and
-// encrypted cookie. Cookies cannot be revoked by themselves, so each one
-// carries the user's session version: bumping it ends every session.
+// sessionStore keeps flash banners and the session token in a signed and
+// encrypted cookie. The session itself is a row on the server
+// (internal/sessions): the cookie carries its random token, the database
+// only the token's hash, so ending the row ends the cookie.
 type sessionStore struct {
 	store *decodedCookies
 	clock clock.Clock
@@ -37,23 +38,23 @@ type sessionStore struct {
 // the server can make; its values are only as good as the session check
 // that follows in loadSession, which judges the timeouts itself.
 type decodedCookies struct {
-	*sessions.CookieStore
+	*gorilla.CookieStore
 	memo *memo[string, map[any]any]
 }
 
-// Get is sessions.Store's: the request's session, opened once per request.
-func (d *decodedCookies) Get(r *http.Request, name string) (*sessions.Session, error) {
-	return sessions.GetRegistry(r).Get(d, name)
+// Get is gorilla.Store's: the request's session, opened once per request.
+func (d *decodedCookies) Get(r *http.Request, name string) (*gorilla.Session, error) {
+	return gorilla.GetRegistry(r).Get(d, name)
 }
 
 // New opens the request's cookie, or remembers what it said.
-func (d *decodedCookies) New(r *http.Request, name string) (*sessions.Session, error) {
+func (d *decodedCookies) New(r *http.Request, name string) (*gorilla.Session, error) {
 	c, err := r.Cookie(name)
 	if err != nil {
 		return d.CookieStore.New(r, name)
 	}
 	if values, ok := d.memo.get(0, c.Value); ok {
-		sess := sessions.NewSession(d, name)
+		sess := gorilla.NewSession(d, name)
 		opts := *d.Options
 		sess.Options = &opts
 		sess.Values = maps.Clone(values)
@@ -73,11 +74,11 @@ func derive(secret []byte, label string) []byte {
 	return m.Sum(nil)
 }
 
-func newSessionStore(secret []byte, secure bool, clk clock.Clock) *sessionStore {
-	cs := sessions.NewCookieStore(derive(secret, "usher session auth"), derive(secret, "usher session encryption"))
-	cs.Options = &sessions.Options{
+func newSessionStore(secret []byte, secure bool, maxAge time.Duration, clk clock.Clock) *sessionStore {
+	cs := gorilla.NewCookieStore(derive(secret, "usher session auth"), derive(secret, "usher session encryption"))
+	cs.Options = &gorilla.Options{
 		Path:     "/",
-		MaxAge:   int(absoluteTimeout / time.Second),
+		MaxAge:   int(maxAge / time.Second),
 		HttpOnly: true,
 		Secure:   secure,
 		SameSite: http.SameSiteLaxMode,
@@ -88,12 +89,12 @@ func newSessionStore(secret []byte, secure bool, clk clock.Clock) *sessionStore 
 
 // session returns the request's session; a cookie that does not decode
 // (a rotated key, tampering) simply starts an empty one.
-func (s *Server) session(c echo.Context) *sessions.Session {
+func (s *Server) session(c echo.Context) *gorilla.Session {
 	sess, _ := s.sessions.store.Get(c.Request(), sessionName)
 	return sess
 }
 
-func (s *Server) saveSession(c echo.Context, sess *sessions.Session) error {
+func (s *Server) saveSession(c echo.Context, sess *gorilla.Session) error {
 	return errs.Wrap(sess.Save(c.Request(), c.Response()), "saving session")
 }
 
@@ -102,6 +103,7 @@ type current struct {
 	User    users.User
 	Access  *spaces.Access
 	Account spaces.Space
+	Session sessions.Session // this browser's
 }
 
 const currentKey = "usher.current"
@@ -111,44 +113,52 @@ func currentOf(c echo.Context) *current {
 	return cur
 }
 
-// loadSession finds the signed-in user, if any, and checks that their
-// session is still good: same session version, not deactivated, within the
-// idle and absolute timeouts.
+// tokenKey holds the session's token in the cookie.
+const tokenKey = "tok"
+
+// loadSession finds the signed-in user, if any, and checks on the server
+// that their session is still good: its row exists, the user is active,
+// and it is within the idle and absolute timeouts. What it reads is kept
+// in memory while the database stands still (whoIs, sessionOf), so a
+// kept page costs no database read.
 func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		sess := s.session(c)
-		uid, _ := sess.Values["uid"].(int64)
-		if uid == 0 {
+		token, _ := sess.Values[tokenKey].(string)
+		if token == "" {
 			return next(c)
 		}
 		ctx := c.Request().Context()
 		now := s.Clock.Now()
-		ver, _ := sess.Values["ver"].(int64)
-		iat, _ := sess.Values["iat"].(int64)
-		seen, _ := sess.Values["seen"].(int64)
-		cred, _ := sess.Values["cred"].(string)
-		who, err := s.whoIs(ctx, uid)
-		if err != nil && !errs.Is(err, errs.NotFound) {
+		row, err := s.sessionOf(ctx, token)
+		if err != nil && errs.CodeOf(err) == errs.Internal {
 			return err
 		}
-		if err != nil || who.User.SessionVersion != ver || cred != who.cred || !who.User.DeactivatedAt.IsZero() ||
-			now.Sub(time.Unix(iat, 0)) > absoluteTimeout || now.Sub(time.Unix(seen, 0)) > idleTimeout {
+		var who *signedIn
+		if err == nil {
+			who, err = s.whoIs(ctx, row.UserID)
+			if err != nil && !errs.Is(err, errs.NotFound) {
+				return err
+			}
+		}
+		if err != nil || who.User.ActivatedAt.IsZero() || !who.User.DeactivatedAt.IsZero() || !s.Sessions.Live(row, now) {
 			s.clearUser(sess)
 			if err := s.saveSession(c, sess); err != nil {
 				return err
 			}
 			return next(c)
 		}
-		c.Set(currentKey, &current{User: who.User, Access: who.Access, Account: who.Account})
+		c.Set(currentKey, &current{User: who.User, Access: who.Access, Account: who.Account, Session: row})
 		// A signed-in page is for this person only: no shared cache keeps
 		// it, and a browser asks again before showing it from its own.
 		// (Handlers that show a secret say no-store instead.)
 		c.Response().Header().Set("Cache-Control", "private, no-cache")
-		if now.Sub(time.Unix(seen, 0)) > time.Minute {
-			sess.Values["seen"] = now.Unix()
-			if err := s.saveSession(c, sess); err != nil {
-				return err
-			}
+		// Written at most every sessions.TouchEvery per session. Each write
+		// moves the database's generation on, which empties the kept pages
+		// and what whoIs and sessionOf keep: that is why it is not written
+		// on every request.
+		if _, err := s.Sessions.Seen(ctx, row, now); err != nil {
+			return err
 		}
 		return next(c)
 	}
@@ -160,7 +170,6 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 // made by another process (say, an operator's own SQL) is seen soon.
 type signedIn struct {
 	current
-	cred  string    // credential(User)
 	until time.Time // read again from then
 }
 
@@ -175,41 +184,58 @@ func (s *Server) whoIs(ctx context.Context, id int64) (*signedIn, error) {
 	if err != nil {
 		return nil, err
 	}
-	who := &signedIn{current: current{User: u, Access: access, Account: account}, cred: credential(u), until: keptUntil(now, time.Time{})}
+	who := &signedIn{current: current{User: u, Access: access, Account: account}, until: keptUntil(now, time.Time{})}
 	s.who.put(gen, id, who)
 	return who, nil
 }
 
-// signIn starts a new session for u: a fresh cookie, so nothing from before
-// sign-in carries over.
+// keptSession is a session row as sessionOf keeps it.
+type keptSession struct {
+	row   sessions.Session
+	until time.Time
+}
+
+// sessionOf is the session row of token, kept like whoIs's user: while
+// the database stands still, a minute at most (another process may end
+// it). Ending a session is a write, so it is seen at the next request.
+func (s *Server) sessionOf(ctx context.Context, token string) (sessions.Session, error) {
+	gen := s.Changes()
+	now := s.Clock.Now()
+	if k, ok := s.rows.get(gen, token); ok && now.Before(k.until) {
+		return k.row, nil
+	}
+	row, err := s.Sessions.Lookup(ctx, token)
+	if err != nil {
+		return row, err
+	}
+	s.rows.put(gen, token, keptSession{row: row, until: keptUntil(now, time.Time{})})
+	return row, nil
+}
+
+// signIn starts a new session for u: a new row and a fresh cookie, so
+// nothing from before sign-in carries over. A session this browser had
+// (someone else's, say) ends.
 func (s *Server) signIn(c echo.Context, u users.User) error {
+	ctx := c.Request().Context()
+	if cur := currentOf(c); cur != nil && cur.Session.ID != 0 {
+		if err := s.Sessions.End(ctx, cur.User.ID, cur.Session.ID); err != nil && !errs.Is(err, errs.NotFound) {
+			return err
+		}
+	}
+	_, token, err := s.Sessions.Start(ctx, u.ID, c.RealIP(), c.Request().UserAgent())
+	if err != nil {
+		return err
+	}
 	sess := s.session(c)
 	for k := range sess.Values {
 		delete(sess.Values, k)
 	}
-	now := s.Clock.Now().Unix()
-	sess.Values["uid"] = u.ID
-	sess.Values["ver"] = u.SessionVersion
-	sess.Values["cred"] = credential(u)
-	sess.Values["iat"] = now
-	sess.Values["seen"] = now
+	sess.Values[tokenKey] = token
 	return s.saveSession(c, sess)
 }
 
-// credential identifies the password a session was started with. SQLite
-// gives a new row the highest id again once the row that had it is deleted,
-// and a new user's session version starts where the deleted one's may have
-// been: without this, a deleted user's cookie would sign in as the next
-// user created. A new user always has a new salted hash.
-func credential(u users.User) string {
-	sum := sha256.Sum256([]byte(u.PasswordHash))
-	return base64.RawURLEncoding.EncodeToString(sum[:16])
-}
-
-func (s *Server) clearUser(sess *sessions.Session) {
-	for _, k := range []string{"uid", "ver", "cred", "iat", "seen"} {
-		delete(sess.Values, k)
-	}
+func (s *Server) clearUser(sess *gorilla.Session) {
+	delete(sess.Values, tokenKey)
 }
 
 // startSession ends an action that signs u in afresh (accepting, setting

@@ -60,7 +60,7 @@ func listQueryOf(v url.Values) listQuery {
 		q.Q = q.Q[:200]
 	}
 	switch s := users.Sort(v.Get("sort")); s {
-	case users.ByEmail, users.ByStatus, users.ByJoined:
+	case users.ByEmail, users.ByStatus, users.ByJoined, users.ByLastSignIn:
 		q.Sort = s
 	case "created": // the column's name before it was Joined (issue 14)
 		q.Sort = users.ByJoined
@@ -135,6 +135,7 @@ var sortColumns = []struct {
 	{users.ByName, "users.list.column.name"},
 	{users.ByStatus, "users.list.column.status"},
 	{users.ByJoined, "users.list.column.joined"},
+	{users.ByLastSignIn, "users.list.column.last_sign_in"},
 }
 
 // sortChoices are the orders the small screens' sort control offers (the
@@ -147,6 +148,7 @@ var sortChoices = []struct {
 	{users.ByEmail, "users.list.column.email"},
 	{users.ByStatus, "users.list.column.status"},
 	{users.ByJoined, "users.list.column.joined"},
+	{users.ByLastSignIn, "users.list.column.last_sign_in"},
 }
 
 // tabLabel is the message id of the name of the tab that lists status st.
@@ -238,7 +240,7 @@ func (s *Server) listView(loc *i18n.Locale, access *spaces.Access, q listQuery, 
 // exactly the actions that apply to it.
 func (s *Server) listRow(loc *i18n.Locale, access *spaces.Access, l users.Listed, now time.Time) userviews.Row {
 	st := l.StatusAt(now)
-	r := userviews.Row{ID: l.ID, Name: l.DisplayName(), HasName: l.Name != "", Email: l.Email, Status: string(st), StatusLabel: st.Label(), StatusID: st.LabelID(), Roles: access.DescribeIn(loc, l.Grants), Actions: s.menu(users.ActionsOn(access, l, now)), Now: now, JoinedAt: l.ActivatedAt, InvitedBy: l.InvitedBy}
+	r := userviews.Row{ID: l.ID, Name: l.DisplayName(), HasName: l.Name != "", Email: l.Email, Status: string(st), StatusLabel: st.Label(), StatusID: st.LabelID(), Roles: access.DescribeIn(loc, l.Grants), Actions: s.menu(users.ActionsOn(access, l, now)), Now: now, JoinedAt: l.ActivatedAt, LastSignIn: l.LastSignInAt, InvitedBy: l.InvitedBy}
 	if l.Invite != nil {
 		r.Offered = access.DescribeIn(loc, l.Invite.Offered)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/usherhq/usher/internal/demo"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/mail"
+	"github.com/usherhq/usher/internal/sessions"
 	"github.com/usherhq/usher/internal/spaces"
 	"github.com/usherhq/usher/internal/users"
 	"github.com/usherhq/usher/views/emails"
@@ -32,6 +33,7 @@ type App struct {
 	Config      *config.Config
 	Invitations *invitations.Service
 	Spaces      *spaces.Service
+	Sessions    *sessions.Service
 	Outbox      *db.OutboxStore
 	Sender      *mail.Sender
 	Web         *web.Server
@@ -173,7 +175,9 @@ func wire(ctx context.Context, data *Data, cfg *config.Config, clk clock.Clock, 
 
 	sp := spaces.NewService(db.NewSpaceStore(d), clk.Now)
 
-	a := &App{Data: data, Config: cfg, Invitations: invs, Spaces: sp, log: log}
+	sess := sessions.NewService(db.NewSessionStore(d), us, clk, cfg.SessionIdle, cfg.SessionMax)
+
+	a := &App{Data: data, Config: cfg, Invitations: invs, Spaces: sp, Sessions: sess, log: log}
 	outbox := db.NewOutboxStore(d)
 	renderer := emails.Renderer{}
 	var transport mail.Transport = mail.Mailbox{}
@@ -194,6 +198,9 @@ func wire(ctx context.Context, data *Data, cfg *config.Config, clk clock.Clock, 
 		log.Info("invitees are reminded before their invitation expires", "before", cfg.RemindBefore.String())
 	}
 
+	// Timed-out sessions are deleted by the same loop, every hour.
+	sender.AddProducer(sess)
+
 	a.Outbox, a.Sender = outbox, sender
 	need, err := us.NeedsSetup(ctx)
 	if err != nil {
@@ -203,7 +210,7 @@ func wire(ctx context.Context, data *Data, cfg *config.Config, clk clock.Clock, 
 		a.SetupToken = randomToken()
 	}
 	a.Web = web.New(web.Deps{
-		Config: cfg, Users: us, Invitations: invs, Spaces: sp, Mailbox: mailbox, Renderer: renderer,
+		Config: cfg, Users: us, Invitations: invs, Spaces: sp, Sessions: sess, Mailbox: mailbox, Renderer: renderer,
 		Deliveries: mail.NewDeliveries(outbox, cfg.SMTPURL != nil),
 		Notify:     sender.Notify, SessionKey: sessionKey, SetupToken: a.SetupToken, Clock: clk, Log: log,
 		Changes: a.DB.Generation,

@@ -26,6 +26,10 @@ type Config struct {
 	MailFrom     *mail.Address
 	InviteTTL    time.Duration
 	RemindBefore time.Duration // 0: no automatic reminder
+	// SessionIdle ends a session unused this long; SessionMax ends any
+	// session this long after sign-in.
+	SessionIdle time.Duration
+	SessionMax  time.Duration
 	// SendLimit is how many emails one administrator's actions may send
 	// in an hour (invitations.Budget).
 	SendLimit int
@@ -57,6 +61,8 @@ var settings = []setting{
 	{"mail-from", "USHER_MAIL_FROM", "Usher <no-reply@localhost>", "sender of emails"},
 	{"invite-ttl", "USHER_INVITE_TTL", "168h", "how long an invitation link stays valid (Go duration)"},
 	{"remind-before", "USHER_REMIND_BEFORE", "", "send one automatic reminder this long before expiry (Go duration; default off)"},
+	{"session-idle", "USHER_SESSION_IDLE", "168h", "a session not used this long ends (Go duration)"},
+	{"session-max", "USHER_SESSION_MAX", "720h", "a session ends this long after sign-in, used or not (Go duration; at least USHER_SESSION_IDLE)"},
 	{"send-limit", "USHER_SEND_LIMIT", "200", "emails one administrator's actions may send per hour: invitations, resends and new invitations together"},
 	{"trusted-proxies", "USHER_TRUSTED_PROXIES", "", "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is trusted (default none)"},
 	{"default-language", "USHER_DEFAULT_LANGUAGE", "en", "language for people who have not chosen one and whose browser asks for none Usher speaks: " + strings.Join(languageCodes(), ", ")},
@@ -170,6 +176,19 @@ func parse(raw map[string]string) (*Config, error) {
 		if c.RemindBefore < 0 || (c.InviteTTL > 0 && c.RemindBefore >= c.InviteTTL) {
 			bad("USHER_REMIND_BEFORE", "must be positive and shorter than USHER_INVITE_TTL (%s)", c.InviteTTL)
 		}
+	}
+
+	idle, idleOK := duration(raw, "USHER_SESSION_IDLE", bad)
+	maxAge, maxOK := duration(raw, "USHER_SESSION_MAX", bad)
+	switch {
+	case idleOK && idle <= 0:
+		bad("USHER_SESSION_IDLE", "must be positive")
+	case maxOK && maxAge <= 0:
+		bad("USHER_SESSION_MAX", "must be positive")
+	case idleOK && maxOK && idle > maxAge:
+		bad("USHER_SESSION_IDLE", "%s is longer than USHER_SESSION_MAX (%s); a session cannot stay idle longer than it may live", raw["USHER_SESSION_IDLE"], raw["USHER_SESSION_MAX"])
+	default:
+		c.SessionIdle, c.SessionMax = idle, maxAge
 	}
 
 	if n, err := strconv.Atoi(raw["USHER_SEND_LIMIT"]); err != nil || n < 1 {

@@ -26,7 +26,7 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.Addr != "localhost:8080" || c.DataDir != "data" || c.BaseURL.String() != "http://localhost:8080" ||
 		c.SMTPURL != nil || c.MailFrom.String() != `"Usher" <no-reply@localhost>` || c.InviteTTL != 168*time.Hour ||
-		c.RemindBefore != 0 || c.SendLimit != 200 || c.DefaultLanguage != "en" || c.SessionSecret != "" || c.LinkSecret != "" || c.Secure() {
+		c.RemindBefore != 0 || c.SessionIdle != 168*time.Hour || c.SessionMax != 720*time.Hour || c.SendLimit != 200 || c.DefaultLanguage != "en" || c.SessionSecret != "" || c.LinkSecret != "" || c.Secure() {
 		t.Errorf("defaults = %+v (base %s, from %s)", c, c.BaseURL, c.MailFrom)
 	}
 }
@@ -102,6 +102,11 @@ func TestBadValues(t *testing.T) {
 		{"USHER_REMIND_BEFORE", "later"},
 		{"USHER_REMIND_BEFORE", "168h"},
 		{"USHER_REMIND_BEFORE", "-1h"},
+		{"USHER_SESSION_IDLE", "a week"},
+		{"USHER_SESSION_IDLE", "0s"},
+		{"USHER_SESSION_IDLE", "721h"},
+		{"USHER_SESSION_MAX", "-1h"},
+		{"USHER_SESSION_MAX", "forever"},
 		{"USHER_SEND_LIMIT", "0"},
 		{"USHER_SEND_LIMIT", "lots"},
 		{"USHER_DEFAULT_LANGUAGE", "fr"},
@@ -127,6 +132,27 @@ func TestBadValues(t *testing.T) {
 				t.Errorf("error repeats the secret: %s", msg)
 			}
 		})
+	}
+}
+
+// A session cannot be allowed to idle longer than it may live: a
+// shorter USHER_SESSION_MAX than the idle timeout is refused, a shorter
+// idle timeout taken.
+func TestSessionTimeouts(t *testing.T) {
+	c, err := load(map[string]string{"USHER_SESSION_IDLE": "30m", "USHER_SESSION_MAX": "12h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SessionIdle != 30*time.Minute || c.SessionMax != 12*time.Hour {
+		t.Errorf("idle %s, max %s", c.SessionIdle, c.SessionMax)
+	}
+	_, err = load(map[string]string{"USHER_SESSION_MAX": "100h"})
+	if err == nil || !strings.Contains(err.Error(), "USHER_SESSION_MAX (100h)") {
+		t.Errorf("a maximum shorter than the idle timeout: %v", err)
+	}
+	_, err = load(nil, "--session-idle", "1h", "--session-max", "2h")
+	if err != nil {
+		t.Errorf("flags: %v", err)
 	}
 }
 

@@ -50,7 +50,8 @@ type User struct {
 	DeactivatedAt   time.Time // zero unless deactivated
 	InviteExpiresAt time.Time // expiry of the pending invitation, if any
 	SessionVersion  int64
-	Language        string // their choice (an i18n code); "" when they made none
+	Language        string    // their choice (an i18n code); "" when they made none
+	LastSignInAt    time.Time // zero until they first sign in
 }
 
 // StatusAt is the user's status at now: expiry needs no background job.
@@ -112,6 +113,9 @@ const (
 	ByEmail  Sort = "email"
 	ByStatus Sort = "status"
 	ByJoined Sort = "joined"
+	// ByLastSignIn orders by the last sign-in, those who never signed in
+	// after everyone who has.
+	ByLastSignIn Sort = "signin"
 )
 
 // ListFilter selects a page of the users list.

@@ -47,6 +47,7 @@ func TextsIn(l *i18n.Locale) *Texts {
 	for _, v := range []struct{ name, id string }{
 		{"--label-roles", "users.list.roles_label"},
 		{"--label-invited-by", "users.list.invited_by_label"},
+		{"--label-last-sign-in", "users.list.last_sign_in_label"},
 	} {
 		fmt.Fprintf(&style, "  %s: %s;\n", v.name, cssString(l.T(v.id)))
 	}

@@ -188,6 +188,9 @@ func (s *checkSite) adminPages(t *testing.T) []checkPage {
 		{"mailbox, nothing found", "/dev/mailbox?q=nobody-here"},
 		{"mailbox message", "/dev/mailbox/" + strconv.FormatInt(s.mailID(t), 10)},
 		{"profile, administrator", "/profile"},
+		{"user's page, with sessions", userPath(s.active, "")},
+		{"user's page, never signed in", userPath(s.invited, "")},
+		{"end all sessions confirmation", userPath(s.active, "/sessions/end")},
 	}
 }
 
@@ -251,6 +254,9 @@ func collectEveryPage(t *testing.T, h *htmlCollector, lang string) {
 	h.post("invitation link page (no JavaScript)", admin, userPath(s.invited, "/link"), url.Values{"return": {"/settings/users"}}, http.StatusOK)
 	h.post("spaces with errors", admin, "/settings/spaces", url.Values{"kind": {"unit"}, "name": {""}}, http.StatusUnprocessableEntity)
 	h.post("change password with errors", admin, "/profile/password", url.Values{"current": {"wrong"}, "password": {"short"}}, http.StatusUnprocessableEntity)
+	e.SignIn(t, apptest.AdminEmail, apptest.AdminPassword) // another session to end
+	h.post("profile, other sessions ended", admin, "/profile/sessions/others/end", url.Values{}, http.StatusOK)
+	h.post("user's page, sessions ended", admin, userPath(s.active, "/sessions/end"), url.Values{}, http.StatusOK)
 
 	// What htmx fetches is a fragment (a dialog, a row, the results), not a
 	// document: it must not be validated as one.
