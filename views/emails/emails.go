@@ -133,10 +133,10 @@ func (Renderer) Render(kind mail.Kind, p mail.Payload, link string) (mail.Render
 }
 
 var htmlBodies = map[mail.Kind]func(view) templ.Component{
-	mail.Invitation:     invitationHTML,
-	mail.Reminder:       invitationHTML,
-	mail.NewInvitation:  invitationHTML,
-	mail.RenewalRequest: renewalRequestHTML,
+	mail.Invitation:      invitationHTML,
+	mail.Reminder:        invitationHTML,
+	mail.NewInvitation:   invitationHTML,
+	mail.RenewalRequest:  renewalRequestHTML,
 	mail.PasswordReset:   passwordResetHTML,
 	mail.PasswordChanged: passwordChangedHTML,
 }
