@@ -204,7 +204,7 @@ func (s *InvitationStore) Resend(ctx context.Context, id int64, actor users.User
 		if err := spend(ctx, tx, b, 1, now); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET sent_at = ?, expires_at = ?, reminded_at = NULL WHERE id = ?`, now.Unix(), expires.Unix(), id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET sent_at = ?, reminded_at = CASE WHEN expires_at = ?2 THEN reminded_at END, expires_at = ?2 WHERE id = ?3`, now.Unix(), expires.Unix(), id); err != nil {
 			return errs.Wrap(err, "resending")
 		}
 		if err := setUserExpiry(ctx, tx, userID, expires); err != nil {
@@ -485,14 +485,17 @@ func enqueue(ctx context.Context, tx querier, msg mail.Outgoing, now time.Time) 
 	if err != nil {
 		return errs.Wrap(err, "encoding message")
 	}
-	var inv any
+	var inv, reset any
 	if msg.InvitationID != 0 {
 		inv = msg.InvitationID
 	}
+	if msg.ResetID != 0 {
+		reset = msg.ResetID
+	}
 	_, err = tx.ExecContext(ctx, `
-		INSERT INTO outbox (idempotency_key, kind, recipient, subject, invitation_id, payload, state, next_attempt_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?)
+		INSERT INTO outbox (idempotency_key, kind, recipient, subject, invitation_id, reset_id, payload, state, next_attempt_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)
 		ON CONFLICT (idempotency_key) DO NOTHING`,
-		msg.Key, msg.Kind, msg.To, mail.Subject(msg.Kind, msg.Payload), inv, string(payload), now.Unix(), now.Unix())
+		msg.Key, msg.Kind, msg.To, mail.Subject(msg.Kind, msg.Payload), inv, reset, string(payload), now.Unix(), now.Unix())
 	return errs.Wrap(err, "queueing email")
 }

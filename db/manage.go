@@ -8,6 +8,7 @@ import (
 
 	"github.com/usherhq/usher/internal/errs"
 	"github.com/usherhq/usher/internal/invitations"
+	"github.com/usherhq/usher/internal/mail"
 	"github.com/usherhq/usher/internal/spaces"
 	"github.com/usherhq/usher/internal/users"
 )
@@ -53,9 +54,18 @@ func (s *UserStore) SetName(ctx context.Context, id int64, name string) error {
 	return changed(res, err, "renaming user")
 }
 
-func (s *UserStore) SetPassword(ctx context.Context, id int64, hash string) error {
-	res, err := s.db.W.ExecContext(ctx, `UPDATE users SET password_hash = ?, session_version = session_version + 1 WHERE id = ? AND activated_at IS NOT NULL`, hash, id)
-	return changed(res, err, "changing password")
+func (s *UserStore) SetPassword(ctx context.Context, id int64, hash string, notice mail.Outgoing) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, session_version = session_version + 1 WHERE id = ? AND activated_at IS NOT NULL`, hash, id)
+		if err := changed(res, err, "changing password"); err != nil {
+			return err
+		}
+		now := notice.Payload.ChangedAt
+		if err := endResets(ctx, tx, id, 0, now, "password_changed"); err != nil {
+			return err
+		}
+		return enqueue(ctx, tx, notice, now)
+	})
 }
 
 func (s *UserStore) SetGrants(ctx context.Context, id int64, scope []int64, want []spaces.Grant, by int64, now time.Time) error {

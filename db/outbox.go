@@ -25,15 +25,17 @@ var _ mail.Store = (*OutboxStore)(nil)
 // link is derived when the message is rendered.
 const outboxSelect = `
 	SELECT o.id, o.kind, o.recipient, o.subject, coalesce(o.invitation_id, 0), o.payload, o.state, o.attempts,
-	       o.next_attempt_at, o.last_error, o.created_at, o.sent_at, i.token_nonce, coalesce(i.state != 'pending', 0), i.expires_at
-	FROM outbox o LEFT JOIN invitations i ON i.id = o.invitation_id `
+	       o.next_attempt_at, o.last_error, o.created_at, o.sent_at,
+	       coalesce(i.token_nonce, r.token_nonce), coalesce(i.state != 'pending', r.ended_at IS NOT NULL, 0), coalesce(i.expires_at, r.expires_at),
+	       coalesce(o.reset_id, 0)
+	FROM outbox o LEFT JOIN invitations i ON i.id = o.invitation_id LEFT JOIN password_resets r ON r.id = o.reset_id `
 
 func scanMessage(r scanner) (mail.Message, error) {
 	var m mail.Message
 	var payload string
 	var next, created int64
 	var sent, expires sql.NullInt64
-	if err := r.Scan(&m.ID, &m.Kind, &m.To, &m.Subject, &m.InvitationID, &payload, &m.State, &m.Attempts, &next, &m.LastError, &created, &sent, &m.LinkNonce, &m.Withdrawn, &expires); err != nil {
+	if err := r.Scan(&m.ID, &m.Kind, &m.To, &m.Subject, &m.InvitationID, &payload, &m.State, &m.Attempts, &next, &m.LastError, &created, &sent, &m.LinkNonce, &m.Withdrawn, &expires, &m.ResetID); err != nil {
 		return m, err
 	}
 	m.NextAttemptAt, m.CreatedAt, m.SentAt, m.ExpiresAt = time.Unix(next, 0).UTC(), time.Unix(created, 0).UTC(), fromUnix(sent), fromUnix(expires)

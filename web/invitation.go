@@ -75,6 +75,8 @@ func historyText(l *i18n.Locale, access *spaces.Access, e invitations.Event) str
 		}
 	case invitations.EvRenewalRequested:
 		return l.T("users.invitation.event.renewal_requested")
+	case invitations.EvResetSent:
+		return by("reset.history.sent")
 	}
 	return withDetail(l, string(e.Kind), e.Detail)
 }

@@ -63,6 +63,9 @@ func (s *Server) renderMessage(m mail.Message) (mail.Rendered, error) {
 	link := ""
 	if m.Kind.HasLink() && len(m.LinkNonce) > 0 {
 		link = s.Invitations.LinkFor(m.LinkNonce)
+		if m.Kind == mail.PasswordReset {
+			link = s.Resets.LinkFor(m.LinkNonce)
+		}
 	}
 	r, err := s.Renderer.Render(m.Kind, m.Payload, link)
 	return r, errs.Wrap(err, "rendering email")

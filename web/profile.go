@@ -49,13 +49,14 @@ func (s *Server) changePassword(c echo.Context) error {
 	if err := s.limits.checkPasswordChange(clientKey(c), currentOf(c).User.Email); err != nil {
 		return err
 	}
-	u, err := s.Users.ChangePassword(c.Request().Context(), currentOf(c).User, c.FormValue("current"), c.FormValue("new"))
+	u, err := s.Users.ChangePassword(c.Request().Context(), currentOf(c).User, c.FormValue("current"), c.FormValue("new"), deviceOf(c))
 	if list, fields, ok := formErrors(c.Request().Context(), err); ok {
 		return s.renderProfile(c, http.StatusUnprocessableEntity, profile.View{Errors: list, Field: fields})
 	}
 	if err != nil {
 		return err
 	}
+	s.Notify()
 	return s.startSession(c, u, "/profile", success("%s", locale(c).T("profile.password.changed")))
 }
 

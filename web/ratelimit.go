@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -118,6 +119,11 @@ type limiters struct {
 	loginEmail *window
 
 	accept, badToken *window
+
+	// Forgot password (issue 16): forms per client network, and per
+	// address as typed, whether anyone has it or not, so that reaching
+	// the limit says nothing about which addresses exist.
+	forgotIP, forgotEmail *window
 }
 
 func newLimiters(clk clock.Clock) *limiters {
@@ -131,6 +137,10 @@ func newLimiters(clk clock.Clock) *limiters {
 		accept: newWindow(100, 15*time.Minute, clk),
 		// People follow real links; unknown tokens are guesses or typos.
 		badToken: newWindow(30, 15*time.Minute, clk),
+		// A person asks once, maybe twice; an office may ask a few dozen
+		// times in a morning.
+		forgotIP:    newWindow(30, 15*time.Minute, clk),
+		forgotEmail: newWindow(3, 15*time.Minute, clk),
 	}
 }
 
@@ -214,6 +224,24 @@ func (l *limiters) checkPasswordChange(network, email string) error {
 		return err
 	}
 	return check(l.loginPair, pairKey(network, email))
+}
+
+// checkForgot counts a Forgot password form for email (as typed) from
+// network, or refuses it with when to try again: the same sentence
+// for every address.
+func (l *limiters) checkForgot(network, email string) error {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if len(email) > users.MaxEmailLen {
+		email = email[:users.MaxEmailLen+1]
+	}
+	if err := reserve(l.forgotIP, network); err != nil {
+		return err
+	}
+	if err := reserve(l.forgotEmail, email); err != nil {
+		l.forgotIP.give(network)
+		return err
+	}
+	return nil
 }
 
 // pairKey is the loginPair key. A network key holds no space, so no two

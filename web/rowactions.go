@@ -45,6 +45,8 @@ var rowActions = []rowAction{
 		get: (*Server).invitationPage},
 	{action: users.EditUser, item: userviews.Action{Path: "edit", Label: "Edit user", LabelID: "users.list.action.edit", Kind: userviews.Dialog, Group: 1},
 		get: (*Server).editForm, post: (*Server).edit},
+	{action: users.SendReset, item: userviews.Action{Path: "reset", Label: "Send password reset link", LabelID: "reset.action", Group: 1},
+		post: (*Server).sendReset},
 	{action: users.ActivateUser, item: userviews.Action{Path: "activate", Label: "Activate user", LabelID: "users.list.action.activate", Group: 1},
 		post: (*Server).activate},
 	{action: users.CancelInvite, item: userviews.Action{Path: "cancel", Label: "Cancel invitation", LabelID: "users.list.action.cancel", Kind: userviews.Dialog, Danger: true, Group: 2},

@@ -17,6 +17,7 @@ import (
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/mail"
 	"github.com/usherhq/usher/internal/sessions"
+	"github.com/usherhq/usher/internal/resets"
 	"github.com/usherhq/usher/internal/spaces"
 	"github.com/usherhq/usher/internal/users"
 	"github.com/usherhq/usher/static"
@@ -36,6 +37,7 @@ type Deps struct {
 	Invitations *invitations.Service
 	Spaces      *spaces.Service
 	Sessions    *sessions.Service
+	Resets      *resets.Service
 	Mailbox     Mailbox          // nil when SMTP is configured
 	Deliveries  *mail.Deliveries // the account-wide notice while the mail server fails; nil: none
 	Renderer    mail.Renderer    // renders mailbox messages
@@ -136,6 +138,12 @@ func (s *Server) routes() {
 	e.GET("/invite/:token", s.acceptForm, noReferrer)
 	e.POST("/invite/:token", s.accept, noReferrer)
 	e.POST("/invite/:token/renewal", s.requestRenewal, noReferrer)
+
+	// Forgot password and reset links (issue 16).
+	e.GET("/forgot", s.forgotForm)
+	e.POST("/forgot", s.forgot)
+	e.GET("/reset/:token", s.resetForm, noReferrer)
+	e.POST("/reset/:token", s.reset, noReferrer)
 
 	e.GET("/profile", s.profile, s.signedInOnly)
 	e.POST("/profile/password", s.changePassword, s.signedInOnly)

@@ -21,6 +21,7 @@ import (
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/mail"
 	"github.com/usherhq/usher/internal/sessions"
+	"github.com/usherhq/usher/internal/resets"
 	"github.com/usherhq/usher/internal/spaces"
 	"github.com/usherhq/usher/internal/users"
 	"github.com/usherhq/usher/views/emails"
@@ -192,7 +193,11 @@ func wire(ctx context.Context, data *Data, cfg *config.Config, clk clock.Clock, 
 	} else {
 		log.Info("no SMTP configured: emails are kept in the built-in mailbox at /dev/mailbox")
 	}
+	us.SetBaseURL(cfg.BaseURL.String())
+	rs := resets.NewService(db.NewResetStore(d), us, invs, links, data.hasher, clk, cfg.ResetTTL, cfg.BaseURL.String())
 	sender := mail.NewSender(outbox, transport, renderer, invs.LinkFor, clk, log)
+	sender.SetLink(mail.PasswordReset, rs.LinkFor)
+	sender.AddProducer(rs) // answers the Forgot password forms
 	if cfg.RemindBefore > 0 {
 		sender.AddProducer(invitations.NewReminders(db.NewInvitationStore(d), us, clk, cfg.RemindBefore))
 		log.Info("invitees are reminded before their invitation expires", "before", cfg.RemindBefore.String())
@@ -210,7 +215,7 @@ func wire(ctx context.Context, data *Data, cfg *config.Config, clk clock.Clock, 
 		a.SetupToken = randomToken()
 	}
 	a.Web = web.New(web.Deps{
-		Config: cfg, Users: us, Invitations: invs, Spaces: sp, Sessions: sess, Mailbox: mailbox, Renderer: renderer,
+		Config: cfg, Users: us, Invitations: invs, Spaces: sp, Sessions: sess, Resets: rs, Mailbox: mailbox, Renderer: renderer,
 		Deliveries: mail.NewDeliveries(outbox, cfg.SMTPURL != nil),
 		Notify:     sender.Notify, SessionKey: sessionKey, SetupToken: a.SetupToken, Clock: clk, Log: log,
 		Changes: a.DB.Generation,

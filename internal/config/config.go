@@ -30,6 +30,8 @@ type Config struct {
 	// session this long after sign-in.
 	SessionIdle time.Duration
 	SessionMax  time.Duration
+	// ResetTTL is how long a password reset link works after it is sent.
+	ResetTTL time.Duration
 	// SendLimit is how many emails one administrator's actions may send
 	// in an hour (invitations.Budget).
 	SendLimit int
@@ -60,6 +62,7 @@ var settings = []setting{
 	{"smtp-url", "USHER_SMTP_URL", "", "SMTP server, smtp://user:pass@host:587 or smtps://… (default: built-in mailbox)"},
 	{"mail-from", "USHER_MAIL_FROM", "Usher <no-reply@localhost>", "sender of emails"},
 	{"invite-ttl", "USHER_INVITE_TTL", "168h", "how long an invitation link stays valid (Go duration)"},
+	{"reset-ttl", "USHER_RESET_TTL", "1h", "how long a password reset link stays valid (Go duration, 5m to 24h)"},
 	{"remind-before", "USHER_REMIND_BEFORE", "", "send one automatic reminder this long before expiry (Go duration; default off)"},
 	{"session-idle", "USHER_SESSION_IDLE", "168h", "a session not used this long ends (Go duration)"},
 	{"session-max", "USHER_SESSION_MAX", "720h", "a session ends this long after sign-in, used or not (Go duration; at least USHER_SESSION_IDLE)"},
@@ -169,6 +172,12 @@ func parse(raw map[string]string) (*Config, error) {
 			bad("USHER_INVITE_TTL", "must be positive")
 		case d < time.Minute:
 			bad("USHER_INVITE_TTL", "%s is too short; use at least 1m", d)
+		}
+	}
+	if d, ok := duration(raw, "USHER_RESET_TTL", bad); ok {
+		c.ResetTTL = d
+		if d < 5*time.Minute || d > 24*time.Hour {
+			bad("USHER_RESET_TTL", "%s is out of range; use between 5m and 24h", d)
 		}
 	}
 	if raw["USHER_REMIND_BEFORE"] != "" {

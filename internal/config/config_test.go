@@ -25,7 +25,7 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != "localhost:8080" || c.DataDir != "data" || c.BaseURL.String() != "http://localhost:8080" ||
-		c.SMTPURL != nil || c.MailFrom.String() != `"Usher" <no-reply@localhost>` || c.InviteTTL != 168*time.Hour ||
+		c.SMTPURL != nil || c.MailFrom.String() != `"Usher" <no-reply@localhost>` || c.InviteTTL != 168*time.Hour || c.ResetTTL != time.Hour ||
 		c.RemindBefore != 0 || c.SessionIdle != 168*time.Hour || c.SessionMax != 720*time.Hour || c.SendLimit != 200 || c.DefaultLanguage != "en" || c.SessionSecret != "" || c.LinkSecret != "" || c.Secure() {
 		t.Errorf("defaults = %+v (base %s, from %s)", c, c.BaseURL, c.MailFrom)
 	}
@@ -41,6 +41,7 @@ func TestValues(t *testing.T) {
 		"USHER_MAIL_FROM":      "Acme <invites@example.com>",
 		"USHER_INVITE_TTL":     "72h",
 		"USHER_REMIND_BEFORE":  "24h",
+		"USHER_RESET_TTL":      "30m",
 		"USHER_SESSION_SECRET": secret,
 		"USHER_LINK_SECRET":    secret,
 	})
@@ -49,7 +50,7 @@ func TestValues(t *testing.T) {
 	}
 	if c.Addr != "0.0.0.0:9000" || c.DataDir != "/var/lib/usher" || c.BaseURL.String() != "https://usher.example.com" ||
 		c.SMTPURL.Host != "mail.example.com:465" || c.MailFrom.Address != "invites@example.com" ||
-		c.InviteTTL != 72*time.Hour || c.RemindBefore != 24*time.Hour || c.SessionSecret != secret || !c.Secure() {
+		c.InviteTTL != 72*time.Hour || c.RemindBefore != 24*time.Hour || c.ResetTTL != 30*time.Minute || c.SessionSecret != secret || !c.Secure() {
 		t.Errorf("config = %+v", c)
 	}
 }
@@ -85,6 +86,9 @@ func TestBadValues(t *testing.T) {
 		{"USHER_INVITE_TTL", "-1h"},
 		{"USHER_INVITE_TTL", "0s"},
 		{"USHER_INVITE_TTL", "30s"},
+		{"USHER_RESET_TTL", "soon"},
+		{"USHER_RESET_TTL", "1m"},
+		{"USHER_RESET_TTL", "48h"},
 		{"USHER_ADDR", "localhost"},
 		{"USHER_ADDR", "localhost:"},
 		{"USHER_ADDR", "http://localhost:8080"},

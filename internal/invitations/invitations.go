@@ -92,6 +92,10 @@ const (
 	EvAccepted         EventKind = "accepted"
 	EvRoleRemoved      EventKind = "role_removed"
 	EvRenewalRequested EventKind = "renewal_requested"
+	// EvResetSent is an administrator sending the user, once they joined,
+	// a password reset link (internal/resets): the users list keeps no
+	// history of active users, so it goes with the invitation they joined by.
+	EvResetSent EventKind = "reset_sent"
 )
 
 // Actor is the signed-in administrator doing something.

@@ -342,6 +342,49 @@ func (s *Service) Resend(ctx context.Context, actor Actor, userID int64) (users.
 	return s.users.After(ctx, actor.Access, l.User)
 }
 
+// ResendOwn is an invitee asking for their invitation again, by Forgot
+// password on the sign-in page: the reminder with the same link and the
+// same expiry (asking never prolongs an invitation), counted as a resend
+// (a line in its history, by them; the cooldown). Only a pending,
+// unexpired invitation of someone not deactivated is sent: an expired,
+// cancelled or accepted one never comes back this way. key is the
+// outbox's, so that answering one form twice sends one email.
+func (s *Service) ResendOwn(ctx context.Context, userID int64, key string) error {
+	u, err := s.users.Get(ctx, userID)
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	if u.StatusAt(now) != users.Invited {
+		return errs.T(errs.Conflict, "err.invitations.none_pending", "Email", u.Email)
+	}
+	inv, err := s.store.PendingFor(ctx, userID)
+	if errs.Is(err, errs.NotFound) {
+		return errs.T(errs.Conflict, "err.invitations.none_pending", "Email", u.Email)
+	}
+	if err != nil {
+		return err
+	}
+	if inv.ExpiredAt(now) {
+		return errs.T(errs.Conflict, "err.invitations.resend_expired", "Email", u.Email)
+	}
+	if wait := inv.SentAt.Add(ResendCooldown).Sub(now); wait > 0 {
+		return cooldownError(u.Email, wait)
+	}
+	account, err := s.users.Account(ctx)
+	if err != nil {
+		return err
+	}
+	msg := s.outgoing(mail.Reminder, key, inv, account.Name, u.Name)
+	// Their own sends only: an invitee is no administrator with a budget.
+	b := Budget{Actor: u.ID, Max: s.sendLimit, Window: SendWindow}
+	err = s.store.Resend(ctx, inv.ID, u, now, now.Add(-ResendCooldown), inv.ExpiresAt, b, msg)
+	if errors.Is(err, ErrSentMomentsAgo) {
+		err = cooldownError(u.Email, ResendCooldown)
+	}
+	return err
+}
+
 // ErrSentMomentsAgo is the store's answer to a resend within
 // ResendCooldown of the last send.
 var ErrSentMomentsAgo = errs.T(errs.TooMany, "err.invitations.sent_moments_ago")

@@ -19,10 +19,19 @@ const (
 	Reminder       Kind = "reminder"        // a resend: the same link again
 	NewInvitation  Kind = "new_invitation"  // a new link after the old one expired
 	RenewalRequest Kind = "renewal_request" // an invitee asks their inviter for a new link
+	// PasswordReset carries a password reset link (Message.ResetID's);
+	// PasswordChanged tells a person their password was changed.
+	PasswordReset   Kind = "password_reset"
+	PasswordChanged Kind = "password_changed"
 )
 
-// HasLink reports whether the message carries the invitation link.
-func (k Kind) HasLink() bool { return k != RenewalRequest }
+// HasLink reports whether the message carries a link: the invitation's,
+// or for a PasswordReset its reset link.
+func (k Kind) HasLink() bool { return k != RenewalRequest && k != PasswordChanged }
+
+// IsReset reports whether the message is about a password, not an
+// invitation.
+func (k Kind) IsReset() bool { return k == PasswordReset || k == PasswordChanged }
 
 // Subject is the subject line of a message of kind k saying p, safe for
 // a header; "" for a kind that is none. It is kept with the message when
@@ -33,6 +42,8 @@ func Subject(k Kind, p Payload) string {
 	switch k {
 	case Invitation, Reminder, NewInvitation, RenewalRequest:
 		return HeaderSafe(l.T("email.subject."+string(k), "Inviter", p.Inviter(), "Invitee", p.Invitee(), "Account", p.AccountName))
+	case PasswordReset, PasswordChanged:
+		return HeaderSafe(l.T("reset.email.subject."+string(k), "Account", p.AccountName))
 	}
 	return ""
 }
@@ -98,6 +109,16 @@ type Payload struct {
 	// Language is the reader's language (an i18n code); messages queued
 	// before it was kept are in English.
 	Language string `json:"language,omitempty"`
+
+	// A password reset: who asked (RequestedBy "": the person themselves)
+	// and how long the link works. A password changed: when, and the
+	// browser and system that changed it (Browser "": not known).
+	RequestedBy string        `json:"requested_by,omitempty"`
+	ResetTTL    time.Duration `json:"reset_ttl,omitempty"`
+	ChangedAt   time.Time     `json:"changed_at,omitzero"`
+	Browser     string        `json:"browser,omitempty"`
+	System      string        `json:"system,omitempty"`
+	ForgotURL   string        `json:"forgot_url,omitempty"` // where to ask for a reset link
 }
 
 // OfferRoles words grants in p: their description, and which roles they are.
@@ -117,6 +138,7 @@ type Outgoing struct {
 	Kind         Kind
 	To           string
 	InvitationID int64
+	ResetID      int64 // a PasswordReset's link
 	Payload      Payload
 }
 
@@ -151,6 +173,9 @@ type Message struct {
 	// ExpiresAt is when the invitation's link stops working (zero for a
 	// message without an invitation).
 	ExpiresAt time.Time
+	// ResetID is a PasswordReset's link; LinkNonce, Withdrawn and
+	// ExpiresAt are then that link's.
+	ResetID int64
 }
 
 // Rendered is a message's subject and bodies.

@@ -43,6 +43,7 @@ type Sender struct {
 	transport Transport
 	render    Renderer
 	link      func(nonce []byte) string
+	links     map[Kind]func(nonce []byte) string // by kind, where not the invitation link (SetLink)
 	clock     clock.Clock
 	log       *slog.Logger
 	wake      chan struct{}
@@ -88,6 +89,36 @@ func NewSender(store Store, transport Transport, r Renderer, link func(nonce []b
 		GiveUpAfter: DefaultGiveUpAfter,
 		Jitter:      rand.Float64,
 	}
+}
+
+// SetLink makes messages of kind k carry link(nonce) rather than the
+// invitation link. Call it before Run.
+func (s *Sender) SetLink(k Kind, link func(nonce []byte) string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.links == nil {
+		s.links = map[Kind]func([]byte) string{}
+	}
+	s.links[k] = link
+}
+
+// LinkOf is the link message m carries, derived from its nonce ("" for
+// none).
+func (s *Sender) LinkOf(m Message) string {
+	if !m.Kind.HasLink() || len(m.LinkNonce) == 0 {
+		return ""
+	}
+	if l, ok := s.links[m.Kind]; ok {
+		return l(m.LinkNonce)
+	}
+	return s.link(m.LinkNonce)
+}
+
+func withdrawnReason(k Kind) string {
+	if k.IsReset() {
+		return "Not sent: by then the reset link had been used or replaced, or the password changed."
+	}
+	return "Not sent: by then the invitation had been cancelled, accepted or replaced."
 }
 
 // AddProducer makes the sender run p before each round. Call it before Run.
@@ -257,16 +288,20 @@ func (s *Sender) deliver(parent context.Context, m Message, send func(context.Co
 	if m.Kind.HasLink() {
 		// A link that stopped working must not arrive after the fact, nor
 		// be retried until the day is up.
+		what := "invitation"
+		if m.Kind.IsReset() {
+			what = "reset link"
+		}
 		if m.Withdrawn {
-			return s.giveUp(ctx, m, "Not sent: by then the invitation had been cancelled, accepted or replaced.")
+			return s.giveUp(ctx, m, withdrawnReason(m.Kind))
 		}
 		if len(m.LinkNonce) == 0 {
-			return s.giveUp(ctx, m, "The invitation of this message no longer exists.")
+			return s.giveUp(ctx, m, "The "+what+" of this message no longer exists.")
 		}
 		if !m.ExpiresAt.IsZero() && !s.clock.Now().Before(m.ExpiresAt) {
-			return s.giveUp(ctx, m, "Not sent: by then the invitation had expired.")
+			return s.giveUp(ctx, m, "Not sent: by then the "+what+" had expired.")
 		}
-		link = s.link(m.LinkNonce)
+		link = s.LinkOf(m)
 	}
 	r, err := s.render.Render(m.Kind, m.Payload, link)
 	if err != nil {

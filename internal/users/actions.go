@@ -20,6 +20,7 @@ const (
 	DeactivateUser Action = "deactivate"
 	ActivateUser   Action = "activate"
 	DeleteUser     Action = "delete"
+	SendReset      Action = "reset"
 )
 
 // ActionsFor is SPEC §2's table: the actions a row offers in each status,
@@ -31,7 +32,7 @@ func ActionsFor(st Status) []Action {
 	case Expired:
 		return []Action{SendNew, ManageInvite, CancelInvite, EditUser, DeactivateUser, DeleteUser}
 	case Active:
-		return []Action{EditUser, DeactivateUser, DeleteUser}
+		return []Action{EditUser, SendReset, DeactivateUser, DeleteUser}
 	case Deactivated:
 		return []Action{EditUser, ActivateUser, DeleteUser}
 	}
@@ -45,7 +46,9 @@ var invitationActions = []Action{CopyLink, ResendLink, SendNew, ManageInvite, Ca
 // ActionsOn is the menu of l's row for the administrator with access at
 // now: ActionsFor its status, less every action the services refuse
 // whoever clicks and whenever, by the same rules they check:
-//   - on oneself, Deactivate user and Delete user (Deactivate, Delete).
+//   - on oneself, Deactivate user, Delete user and Send password reset
+//     link (Deactivate, Delete, resets.Send: one's own password is
+//     changed on the profile).
 //     That is also the last account administrator: an account
 //     administrator who is not l is an active one besides l, and a space
 //     administrator cannot manage an account administrator at all;
@@ -72,7 +75,7 @@ func ActionsOn(access *spaces.Access, l Listed, now time.Time) []Action {
 			}
 		case !manages:
 			continue
-		case (a == DeactivateUser || a == DeleteUser) && l.ID == access.UserID:
+		case (a == DeactivateUser || a == DeleteUser || a == SendReset) && l.ID == access.UserID:
 			continue
 		}
 		out = append(out, a)

@@ -1,12 +1,15 @@
 package users
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/usherhq/usher/internal/auth"
 	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/mail"
 	"github.com/usherhq/usher/internal/spaces"
 )
 
@@ -16,8 +19,10 @@ import (
 // the same moment cannot both succeed.
 type Manager interface {
 	SetName(ctx context.Context, id int64, name string) error
-	// SetPassword stores a new hash and ends every session of the user.
-	SetPassword(ctx context.Context, id int64, hash string) error
+	// SetPassword stores a new hash and ends every session of the user
+	// and every reset link of theirs, and enqueues notice (the "password
+	// changed" email), in one transaction.
+	SetPassword(ctx context.Context, id int64, hash string, notice mail.Outgoing) error
 	// SetGrants makes the user's roles within the spaces of scope exactly
 	// want; roles outside scope stay as they are.
 	SetGrants(ctx context.Context, id int64, scope []int64, want []spaces.Grant, by int64, now time.Time) error
@@ -205,8 +210,9 @@ func lastAdmin(err error, email string) error {
 }
 
 // ChangePassword sets a new password after checking the current one. Every
-// session of the user ends; the caller signs this one in again.
-func (s *Service) ChangePassword(ctx context.Context, u User, current, next string) (User, error) {
+// session of the user ends, and every reset link of theirs; the caller
+// signs this one in again. They are told by email, which names d.
+func (s *Service) ChangePassword(ctx context.Context, u User, current, next string, d Device) (User, error) {
 	ok, err := s.hasher.Verify(ctx, current, u.PasswordHash)
 	if err != nil {
 		return u, err
@@ -225,10 +231,47 @@ func (s *Service) ChangePassword(ctx context.Context, u User, current, next stri
 	if err != nil {
 		return u, err
 	}
-	if err := s.manager.SetPassword(ctx, u.ID, hash); err != nil {
+	now := s.clock.Now()
+	notice, err := s.PasswordChangedNotice(ctx, u, d, now, "password_changed:"+strconv.FormatInt(u.ID, 10)+":"+strconv.FormatInt(now.UnixNano(), 10))
+	if err != nil {
+		return u, err
+	}
+	if err := s.manager.SetPassword(ctx, u.ID, hash, notice); err != nil {
 		return u, err
 	}
 	return s.store.ByID(ctx, u.ID)
+}
+
+// Device is the browser a change came from, as the email that tells of it
+// names it, and the page's language, for a person who chose none.
+type Device struct {
+	Browser  string // "Firefox"; "" when not known
+	System   string // "Linux"; "" when not known
+	Language string
+}
+
+// PasswordChangedNotice is the email telling u that their password was
+// changed at now from d, under the outbox key key.
+func (s *Service) PasswordChangedNotice(ctx context.Context, u User, d Device, now time.Time, key string) (mail.Outgoing, error) {
+	account, err := s.Account(ctx)
+	if err != nil {
+		return mail.Outgoing{}, err
+	}
+	return mail.Outgoing{
+		Key:  key,
+		Kind: mail.PasswordChanged,
+		To:   u.Email,
+		Payload: mail.Payload{
+			AccountName:  account.Name,
+			InviteeName:  u.Name,
+			InviteeEmail: u.Email,
+			Language:     cmp.Or(u.Language, d.Language, s.DefaultLanguage(ctx)),
+			ChangedAt:    now,
+			Browser:      d.Browser,
+			System:       d.System,
+			ForgotURL:    s.baseURL + "/forgot",
+		},
+	}, nil
 }
 
 // HeldRole is the role l holds in space id, if any.

@@ -199,7 +199,11 @@ type Service struct {
 	defaultLanguage string
 	hasher          *auth.Hasher
 	clock           clock.Clock
+	baseURL         string // links in emails (SetBaseURL)
 }
+
+// SetBaseURL is the public address the emails' links are built on.
+func (s *Service) SetBaseURL(u string) { s.baseURL = u }
 
 // StoreManager is a store that also manages users (the db implements both).
 type StoreManager interface {

@@ -90,7 +90,9 @@ func (Renderer) Render(kind mail.Kind, p mail.Payload, link string) (mail.Render
 		Footer:   l.T("email.footer", "Account", p.AccountName),
 		UsersURL: p.UsersURL,
 	}
-	if kind.HasLink() {
+	if kind.IsReset() {
+		resetView(&v, kind, p, link)
+	} else if kind.HasLink() {
 		if p.InviteeName != "" {
 			v.Greeting = l.T("email.hello_name", "Name", p.InviteeName)
 		}
@@ -131,8 +133,49 @@ func (Renderer) Render(kind mail.Kind, p mail.Payload, link string) (mail.Render
 }
 
 var htmlBodies = map[mail.Kind]func(view) templ.Component{
-	mail.Invitation:     invitationHTML,
-	mail.Reminder:       invitationHTML,
-	mail.NewInvitation:  invitationHTML,
-	mail.RenewalRequest: renewalRequestHTML,
+	mail.Invitation:      invitationHTML,
+	mail.Reminder:        invitationHTML,
+	mail.NewInvitation:   invitationHTML,
+	mail.RenewalRequest:  renewalRequestHTML,
+	mail.PasswordReset:   passwordResetHTML,
+	mail.PasswordChanged: passwordChangedHTML,
+}
+
+// resetView fills in the sentences of the emails about a password.
+func resetView(v *view, kind mail.Kind, p mail.Payload, link string) {
+	l := p.Locale()
+	if p.InviteeName != "" {
+		v.Greeting = l.T("email.hello_name", "Name", p.InviteeName)
+	}
+	v.Email, v.Roles, v.UsersURL = "", "", ""
+	switch kind {
+	case mail.PasswordReset:
+		if p.RequestedBy == "" {
+			v.Intro = l.T("reset.email.intro_you", "Email", p.InviteeEmail, "Account", p.AccountName)
+		} else {
+			v.Intro = l.T("reset.email.intro_admin", "Admin", p.RequestedBy, "Email", p.InviteeEmail, "Account", p.AccountName)
+		}
+		v.OpenText, v.OpenHTML = l.T("reset.email.open_text"), l.T("reset.email.open_html")
+		v.Button = l.T("reset.email.button")
+		v.Copy = l.T("email.copy")
+		v.Until = l.T("reset.email.until", "TTL", l.Span(p.ResetTTL), "Expires", l.Full(p.ExpiresAt))
+		v.Ignore = l.T("reset.email.ignore")
+	case mail.PasswordChanged:
+		browser := l.T("reset.email.browser_unknown")
+		switch {
+		case p.Browser != "" && p.System != "":
+			browser = l.T("reset.email.browser_on", "Browser", p.Browser, "System", p.System)
+		case p.Browser != "":
+			browser = p.Browser
+		}
+		v.Intro = l.T("reset.email.changed_intro", "Email", p.InviteeEmail, "Account", p.AccountName, "When", l.Full(p.ChangedAt), "Browser", browser)
+		v.Ignore = l.T("reset.email.changed_you")
+		if p.ForgotURL != "" {
+			v.UsersURL = p.ForgotURL
+			v.UsersLink = l.T("reset.email.changed_link")
+			v.SendText = l.T("reset.email.changed_not_you")
+			v.SendHTML = i18n.Around(i18n.With(context.Background(), l), "reset.email.changed_not_you_html", "Link")
+		}
+	}
+	v.Link = link
 }

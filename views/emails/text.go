@@ -29,6 +29,32 @@ var textTemplates = template.Must(template.New("text").Parse(`
 {{- define "reminder"}}{{template "invitation" .}}{{end}}
 {{- define "new_invitation"}}{{template "invitation" .}}{{end}}
 
+{{- define "password_reset" -}}
+{{.Greeting}}
+
+{{.Intro}}
+
+{{.OpenText}}
+
+{{.Link}}
+
+{{.Until}}
+
+{{.Ignore}}
+{{end}}
+
+{{- define "password_changed" -}}
+{{.Greeting}}
+
+{{.Intro}}
+
+{{.Ignore}}{{if .UsersURL}}
+
+{{.SendText}}
+
+{{.UsersURL}}{{end}}
+{{end}}
+
 {{- define "renewal_request" -}}
 {{.Greeting}}
 

@@ -230,6 +230,10 @@ func collectEveryPage(t *testing.T, h *htmlCollector, lang string) {
 	h.post("accept, expired, renewal asked", guest, s.expiredLink+"/renewal", url.Values{}, http.StatusOK)
 	h.get("accept, invalid link", guest, s.cancelledLink, http.StatusOK)
 	h.get("404, signed out", guest, "/no-such-page", http.StatusNotFound)
+	h.get("forgot password", guest, "/forgot", http.StatusOK)
+	h.post("forgot password with an error", guest, "/forgot", url.Values{"email": {"not an address"}}, http.StatusUnprocessableEntity)
+	h.post("forgot password, sent", guest, "/forgot", url.Values{"email": {s.member}}, http.StatusOK)
+	h.get("reset link that no longer works", guest, "/reset/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", http.StatusNotFound)
 
 	member := e.SignIn(t, s.member, password)
 	h.get("home, member", member, "/", http.StatusOK)
