@@ -17,13 +17,13 @@ func NewSessionStore(d *DB) *SessionStore { return &SessionStore{db: d} }
 
 var _ sessions.Store = (*SessionStore)(nil)
 
-const sessionCols = `id, user_id, created_at, last_seen_at, ip, user_agent, browser, os, device`
+const sessionCols = `id, user_id, created_at, last_seen_at, ip, user_agent, browser, os, device, second_factor_pending`
 
 func scanSession(r scanner) (sessions.Session, error) {
 	var s sessions.Session
 	var created, seen int64
 	var device string
-	err := r.Scan(&s.ID, &s.UserID, &created, &seen, &s.IP, &s.UserAgent, &s.Browser.Name, &s.Browser.OS, &device)
+	err := r.Scan(&s.ID, &s.UserID, &created, &seen, &s.IP, &s.UserAgent, &s.Browser.Name, &s.Browser.OS, &device, &s.SecondFactorPending)
 	s.CreatedAt, s.LastSeenAt = time.Unix(created, 0).UTC(), time.Unix(seen, 0).UTC()
 	s.Browser.Device = sessions.Device(device)
 	return s, err
@@ -39,9 +39,9 @@ func (s *SessionStore) Create(ctx context.Context, in sessions.Session, tokenHas
 			return err
 		}
 		out, err = scanSession(tx.QueryRowContext(ctx, `
-			INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, ip, user_agent, browser, os, device)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+sessionCols,
-			tokenHash, in.UserID, in.CreatedAt.Unix(), in.LastSeenAt.Unix(), in.IP, in.UserAgent, in.Browser.Name, in.Browser.OS, string(in.Browser.Device)))
+			INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, ip, user_agent, browser, os, device, second_factor_pending)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+sessionCols,
+			tokenHash, in.UserID, in.CreatedAt.Unix(), in.LastSeenAt.Unix(), in.IP, in.UserAgent, in.Browser.Name, in.Browser.OS, string(in.Browser.Device), in.SecondFactorPending))
 		return errs.Wrap(err, "starting a session")
 	})
 	return out, err

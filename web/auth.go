@@ -119,6 +119,11 @@ func (s *Server) login(c echo.Context) error {
 	if err := s.signIn(c, u); err != nil {
 		return err
 	}
+	if on, err := s.TwoFactor.Enabled(ctx, u.ID); err != nil {
+		return err
+	} else if on {
+		return c.Redirect(http.StatusSeeOther, "/login/code?next="+url.QueryEscape(next))
+	}
 	return c.Redirect(http.StatusSeeOther, next)
 }
 
@@ -136,7 +141,11 @@ func safeNext(next string) string {
 // logout ends this browser's session only: the person's other devices
 // stay signed in (Profile > Sessions ends those).
 func (s *Server) logout(c echo.Context) error {
-	if cur := currentOf(c); cur != nil {
+	cur := currentOf(c)
+	if cur == nil {
+		cur = pendingOf(c)
+	}
+	if cur != nil {
 		if err := s.Sessions.End(c.Request().Context(), cur.User.ID, cur.Session.ID); err != nil && !errs.Is(err, errs.NotFound) {
 			return err
 		}

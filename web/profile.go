@@ -33,6 +33,7 @@ func (s *Server) renderProfile(c echo.Context, status int, v profile.View) error
 		}
 	}
 	v.Language = cur.User.Language
+	v.TwoFactor = cur.TwoFactor
 	v.Browser = s.unchosenLocale(c).Name
 	if cur.Access.AccountAdmin {
 		v.AccountLanguage = s.defaultLanguage(c)

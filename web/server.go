@@ -19,6 +19,7 @@ import (
 	"github.com/usherhq/usher/internal/resets"
 	"github.com/usherhq/usher/internal/sessions"
 	"github.com/usherhq/usher/internal/spaces"
+	"github.com/usherhq/usher/internal/twofactor"
 	"github.com/usherhq/usher/internal/users"
 	"github.com/usherhq/usher/static"
 	userviews "github.com/usherhq/usher/views/pages/users"
@@ -38,6 +39,7 @@ type Deps struct {
 	Spaces      *spaces.Service
 	Sessions    *sessions.Service
 	Resets      *resets.Service
+	TwoFactor   *twofactor.Service
 	Mailbox     Mailbox          // nil when SMTP is configured
 	Deliveries  *mail.Deliveries // the account-wide notice while the mail server fails; nil: none
 	Renderer    mail.Renderer    // renders mailbox messages
@@ -144,6 +146,15 @@ func (s *Server) routes() {
 	e.POST("/forgot", s.forgot)
 	e.GET("/reset/:token", s.resetForm, noReferrer)
 	e.POST("/reset/:token", s.reset, noReferrer)
+
+	// Two-factor sign-in (issue 16): the code step, and the profile's page.
+	e.GET("/login/code", s.codeForm)
+	e.POST("/login/code", s.code)
+	e.GET("/profile/two-factor", s.twoFactorPage, s.signedInOnly)
+	e.POST("/profile/two-factor/start", s.twoFactorStart, s.signedInOnly)
+	e.POST("/profile/two-factor/confirm", s.twoFactorConfirm, s.signedInOnly)
+	e.GET("/profile/two-factor/codes.txt", s.twoFactorCodesFile, s.signedInOnly)
+	e.POST("/profile/two-factor/off", s.twoFactorOff, s.signedInOnly)
 
 	e.GET("/profile", s.profile, s.signedInOnly)
 	e.POST("/profile/password", s.changePassword, s.signedInOnly)

@@ -104,6 +104,8 @@ type current struct {
 	Access  *spaces.Access
 	Account spaces.Space
 	Session sessions.Session // this browser's
+	// TwoFactor: the person signs in with a second factor.
+	TwoFactor bool
 }
 
 const currentKey = "usher.current"
@@ -148,7 +150,13 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return next(c)
 		}
-		c.Set(currentKey, &current{User: who.User, Access: who.Access, Account: who.Account, Session: row})
+		cur := &current{User: who.User, Access: who.Access, Account: who.Account, Session: row, TwoFactor: who.TwoFactor}
+		if row.SecondFactorPending {
+			// The password alone: the code step and sign-out, nothing else.
+			c.Set(pendingKey, cur)
+			return s.pendingOnly(next)(c)
+		}
+		c.Set(currentKey, cur)
 		// A signed-in page is for this person only: no shared cache keeps
 		// it, and a browser asks again before showing it from its own.
 		// (Handlers that show a secret say no-store instead.)
@@ -159,6 +167,9 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		// on every request.
 		if _, err := s.Sessions.Seen(ctx, row, now); err != nil {
 			return err
+		}
+		if s.mustEnrol(cur) {
+			return s.enrolFirst(next)(c)
 		}
 		return next(c)
 	}
@@ -184,7 +195,11 @@ func (s *Server) whoIs(ctx context.Context, id int64) (*signedIn, error) {
 	if err != nil {
 		return nil, err
 	}
-	who := &signedIn{current: current{User: u, Access: access, Account: account}, until: keptUntil(now, time.Time{})}
+	tf, err := s.TwoFactor.Enabled(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	who := &signedIn{current: current{User: u, Access: access, Account: account, TwoFactor: tf}, until: keptUntil(now, time.Time{})}
 	s.who.put(gen, id, who)
 	return who, nil
 }
@@ -215,14 +230,39 @@ func (s *Server) sessionOf(ctx context.Context, token string) (sessions.Session,
 // signIn starts a new session for u: a new row and a fresh cookie, so
 // nothing from before sign-in carries over. A session this browser had
 // (someone else's, say) ends.
+//
+// A person who signs in with a second factor gets a session that waits for
+// its code, unless this browser is theirs already with a full session (a
+// password change signs them in again).
 func (s *Server) signIn(c echo.Context, u users.User) error {
 	ctx := c.Request().Context()
-	if cur := currentOf(c); cur != nil && cur.Session.ID != 0 {
-		if err := s.Sessions.End(ctx, cur.User.ID, cur.Session.ID); err != nil && !errs.Is(err, errs.NotFound) {
+	cur := currentOf(c)
+	pending := false
+	if cur == nil || cur.User.ID != u.ID {
+		on, err := s.TwoFactor.Enabled(ctx, u.ID)
+		if err != nil {
 			return err
 		}
+		pending = on
 	}
-	_, token, err := s.Sessions.Start(ctx, u.ID, c.RealIP(), c.Request().UserAgent())
+	return s.openSession(c, u, pending)
+}
+
+// openSession is signIn's work: a new row, full or waiting for a code.
+func (s *Server) openSession(c echo.Context, u users.User, pending bool) error {
+	ctx := c.Request().Context()
+	for _, cur := range []*current{currentOf(c), pendingOf(c)} {
+		if cur != nil && cur.Session.ID != 0 {
+			if err := s.Sessions.End(ctx, cur.User.ID, cur.Session.ID); err != nil && !errs.Is(err, errs.NotFound) {
+				return err
+			}
+		}
+	}
+	start := s.Sessions.Start
+	if pending {
+		start = s.Sessions.StartPending
+	}
+	_, token, err := start(ctx, u.ID, c.RealIP(), c.Request().UserAgent())
 	if err != nil {
 		return err
 	}

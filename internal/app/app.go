@@ -23,6 +23,7 @@ import (
 	"github.com/usherhq/usher/internal/resets"
 	"github.com/usherhq/usher/internal/sessions"
 	"github.com/usherhq/usher/internal/spaces"
+	"github.com/usherhq/usher/internal/twofactor"
 	"github.com/usherhq/usher/internal/users"
 	"github.com/usherhq/usher/views/emails"
 	"github.com/usherhq/usher/web"
@@ -53,6 +54,13 @@ type Data struct {
 	DB     *db.DB
 	Users  *users.Service
 	hasher *auth.Hasher
+}
+
+// ResetTwoFactor removes the second factor and recovery codes of the
+// person with email and ends their sessions (`usher admin reset-2fa`); it
+// reports whether they had one. Safe while a server has the database open.
+func (d *Data) ResetTwoFactor(ctx context.Context, email string) (users.User, bool, error) {
+	return db.NewTwoFactorStore(d.DB).ResetTwoFactor(ctx, email)
 }
 
 // Open opens the data folder for `usher migrate` and `usher admin create`.
@@ -177,6 +185,9 @@ func wire(ctx context.Context, data *Data, cfg *config.Config, clk clock.Clock, 
 	sp := spaces.NewService(db.NewSpaceStore(d), clk.Now)
 
 	sess := sessions.NewService(db.NewSessionStore(d), us, clk, cfg.SessionIdle, cfg.SessionMax)
+	// The TOTP secrets are sealed with a key from the session secret, which
+	// lives in the data folder, not the database.
+	tf := twofactor.NewService(db.NewTwoFactorStore(d), sessionKey, clk)
 
 	a := &App{Data: data, Config: cfg, Invitations: invs, Spaces: sp, Sessions: sess, log: log}
 	outbox := db.NewOutboxStore(d)
@@ -215,7 +226,7 @@ func wire(ctx context.Context, data *Data, cfg *config.Config, clk clock.Clock, 
 		a.SetupToken = randomToken()
 	}
 	a.Web = web.New(web.Deps{
-		Config: cfg, Users: us, Invitations: invs, Spaces: sp, Sessions: sess, Resets: rs, Mailbox: mailbox, Renderer: renderer,
+		Config: cfg, Users: us, Invitations: invs, Spaces: sp, Sessions: sess, Resets: rs, TwoFactor: tf, Mailbox: mailbox, Renderer: renderer,
 		Deliveries: mail.NewDeliveries(outbox, cfg.SMTPURL != nil),
 		Notify:     sender.Notify, SessionKey: sessionKey, SetupToken: a.SetupToken, Clock: clk, Log: log,
 		Changes: a.DB.Generation,

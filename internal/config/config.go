@@ -32,6 +32,9 @@ type Config struct {
 	SessionMax  time.Duration
 	// ResetTTL is how long a password reset link works after it is sent.
 	ResetTTL time.Duration
+	// RequireTwoFactor names who must sign in with a second factor:
+	// RequireOff, RequireAdmins or RequireAll.
+	RequireTwoFactor string
 	// SendLimit is how many emails one administrator's actions may send
 	// in an hour (invitations.Budget).
 	SendLimit int
@@ -46,6 +49,13 @@ type Config struct {
 	SessionSecret string
 	LinkSecret    string
 }
+
+// The values of USHER_REQUIRE_2FA.
+const (
+	RequireOff    = "off"
+	RequireAdmins = "admins"
+	RequireAll    = "all"
+)
 
 // Secure reports whether links and cookies are served over https.
 func (c *Config) Secure() bool { return c.BaseURL.Scheme == "https" }
@@ -63,6 +73,7 @@ var settings = []setting{
 	{"mail-from", "USHER_MAIL_FROM", "Usher <no-reply@localhost>", "sender of emails"},
 	{"invite-ttl", "USHER_INVITE_TTL", "168h", "how long an invitation link stays valid (Go duration)"},
 	{"reset-ttl", "USHER_RESET_TTL", "1h", "how long a password reset link stays valid (Go duration, 5m to 24h)"},
+	{"require-2fa", "USHER_REQUIRE_2FA", "off", "who must enrol in two-factor sign-in before reaching anything else: off, admins (anyone who administers a space) or all"},
 	{"remind-before", "USHER_REMIND_BEFORE", "", "send one automatic reminder this long before expiry (Go duration; default off)"},
 	{"session-idle", "USHER_SESSION_IDLE", "168h", "a session not used this long ends (Go duration)"},
 	{"session-max", "USHER_SESSION_MAX", "720h", "a session ends this long after sign-in, used or not (Go duration; at least USHER_SESSION_IDLE)"},
@@ -179,6 +190,12 @@ func parse(raw map[string]string) (*Config, error) {
 		if d < 5*time.Minute || d > 24*time.Hour {
 			bad("USHER_RESET_TTL", "%s is out of range; use between 5m and 24h", d)
 		}
+	}
+	switch v := strings.ToLower(strings.TrimSpace(raw["USHER_REQUIRE_2FA"])); v {
+	case RequireOff, RequireAdmins, RequireAll:
+		c.RequireTwoFactor = v
+	default:
+		bad("USHER_REQUIRE_2FA", "%q is not one of off, admins, all", raw["USHER_REQUIRE_2FA"])
 	}
 	if raw["USHER_REMIND_BEFORE"] != "" {
 		c.RemindBefore, _ = duration(raw, "USHER_REMIND_BEFORE", bad)

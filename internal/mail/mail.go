@@ -23,15 +23,17 @@ const (
 	// PasswordChanged tells a person their password was changed.
 	PasswordReset   Kind = "password_reset"
 	PasswordChanged Kind = "password_changed"
+	// TwoFactorOff tells a person their two-factor sign-in was turned off.
+	TwoFactorOff Kind = "two_factor_off"
 )
 
 // HasLink reports whether the message carries a link: the invitation's,
 // or for a PasswordReset its reset link.
-func (k Kind) HasLink() bool { return k != RenewalRequest && k != PasswordChanged }
+func (k Kind) HasLink() bool { return k != RenewalRequest && k != PasswordChanged && k != TwoFactorOff }
 
 // IsReset reports whether the message is about a password, not an
 // invitation.
-func (k Kind) IsReset() bool { return k == PasswordReset || k == PasswordChanged }
+func (k Kind) IsReset() bool { return k == PasswordReset || k == PasswordChanged || k == TwoFactorOff }
 
 // Subject is the subject line of a message of kind k saying p, safe for
 // a header; "" for a kind that is none. It is kept with the message when
@@ -44,6 +46,8 @@ func Subject(k Kind, p Payload) string {
 		return HeaderSafe(l.T("email.subject."+string(k), "Inviter", p.Inviter(), "Invitee", p.Invitee(), "Account", p.AccountName))
 	case PasswordReset, PasswordChanged:
 		return HeaderSafe(l.T("reset.email.subject."+string(k), "Account", p.AccountName))
+	case TwoFactorOff:
+		return HeaderSafe(l.T("twofactor.email.subject", "Account", p.AccountName))
 	}
 	return ""
 }

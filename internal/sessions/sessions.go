@@ -3,10 +3,10 @@
 // database holds only a hash, ended one by one, all but one, or all of a
 // user's at once, and by the idle and absolute timeouts.
 //
-// Two-factor sign-in will slot in here: a session started by the password
-// alone will carry a mark that its second factor is still to come (a
-// column of the row, set by a second step of sign-in), and Check will
-// refuse such a session everywhere but that step.
+// A session started by the password alone, of a person who signs in with
+// a second factor, carries a mark that its second factor is still to come
+// (StartPending); the web layer lets it reach nothing but the code step,
+// which replaces it with a full session.
 package sessions
 
 import (
@@ -31,6 +31,10 @@ type Session struct {
 	IP         string
 	UserAgent  string // as the browser sent it, cut to MaxUserAgent bytes
 	Browser    Browser
+	// SecondFactorPending marks a session started by the password alone,
+	// of a person who signs in with a second factor: it reaches nothing
+	// but the code step and sign-out.
+	SecondFactorPending bool
 }
 
 // Device is the kind of device a browser runs on, as far as its
@@ -118,6 +122,17 @@ func hash(token string) []byte {
 // Start signs userID in: a new session from ip with the browser's
 // User-Agent ua, and its token for the cookie.
 func (s *Service) Start(ctx context.Context, userID int64, ip, ua string) (Session, string, error) {
+	return s.start(ctx, userID, ip, ua, false)
+}
+
+// StartPending is Start for a person who signs in with a second factor,
+// after their password: the session reaches nothing but the code step
+// until it is replaced by a full one.
+func (s *Service) StartPending(ctx context.Context, userID int64, ip, ua string) (Session, string, error) {
+	return s.start(ctx, userID, ip, ua, true)
+}
+
+func (s *Service) start(ctx context.Context, userID int64, ip, ua string, pending bool) (Session, string, error) {
 	b := make([]byte, tokenBytes)
 	if _, err := rand.Read(b); err != nil {
 		return Session{}, "", errs.Wrap(err, "making a session token")
@@ -125,7 +140,7 @@ func (s *Service) Start(ctx context.Context, userID int64, ip, ua string) (Sessi
 	token := base64.RawURLEncoding.EncodeToString(b)
 	ua = cut(ua, MaxUserAgent)
 	now := s.clock.Now()
-	sess, err := s.store.Create(ctx, Session{UserID: userID, CreatedAt: now, LastSeenAt: now, IP: cut(ip, 64), UserAgent: ua, Browser: ParseBrowser(ua)}, hash(token))
+	sess, err := s.store.Create(ctx, Session{UserID: userID, CreatedAt: now, LastSeenAt: now, IP: cut(ip, 64), UserAgent: ua, Browser: ParseBrowser(ua), SecondFactorPending: pending}, hash(token))
 	return sess, token, err
 }
 

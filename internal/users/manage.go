@@ -274,6 +274,27 @@ func (s *Service) PasswordChangedNotice(ctx context.Context, u User, d Device, n
 	}, nil
 }
 
+// CheckPassword checks u's password, as a change of their own sign-in
+// asks for it (field "password").
+func (s *Service) CheckPassword(ctx context.Context, u User, password string) error {
+	ok, err := s.hasher.Verify(ctx, password, u.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errs.FieldT("password", "err.users.wrong_password")
+	}
+	return nil
+}
+
+// TwoFactorOffNotice is the email telling u that their two-factor
+// sign-in was turned off at now from d: PasswordChangedNotice's shape.
+func (s *Service) TwoFactorOffNotice(ctx context.Context, u User, d Device, now time.Time) (mail.Outgoing, error) {
+	n, err := s.PasswordChangedNotice(ctx, u, d, now, "two_factor_off:"+strconv.FormatInt(u.ID, 10)+":"+strconv.FormatInt(now.UnixNano(), 10))
+	n.Kind = mail.TwoFactorOff
+	return n, err
+}
+
 // HeldRole is the role l holds in space id, if any.
 func HeldRole(l Listed, spaceID int64) (spaces.Grant, bool) {
 	for _, g := range l.Grants {

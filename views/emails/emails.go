@@ -139,6 +139,7 @@ var htmlBodies = map[mail.Kind]func(view) templ.Component{
 	mail.RenewalRequest:  renewalRequestHTML,
 	mail.PasswordReset:   passwordResetHTML,
 	mail.PasswordChanged: passwordChangedHTML,
+	mail.TwoFactorOff:    passwordChangedHTML, // the same shape: what changed, when, from where
 }
 
 // resetView fills in the sentences of the emails about a password.
@@ -160,7 +161,7 @@ func resetView(v *view, kind mail.Kind, p mail.Payload, link string) {
 		v.Copy = l.T("email.copy")
 		v.Until = l.T("reset.email.until", "TTL", l.Span(p.ResetTTL), "Expires", l.Full(p.ExpiresAt))
 		v.Ignore = l.T("reset.email.ignore")
-	case mail.PasswordChanged:
+	case mail.PasswordChanged, mail.TwoFactorOff:
 		browser := l.T("reset.email.browser_unknown")
 		switch {
 		case p.Browser != "" && p.System != "":
@@ -168,7 +169,11 @@ func resetView(v *view, kind mail.Kind, p mail.Payload, link string) {
 		case p.Browser != "":
 			browser = p.Browser
 		}
-		v.Intro = l.T("reset.email.changed_intro", "Email", p.InviteeEmail, "Account", p.AccountName, "When", l.Full(p.ChangedAt), "Browser", browser)
+		intro := "reset.email.changed_intro"
+		if kind == mail.TwoFactorOff {
+			intro = "twofactor.email.intro"
+		}
+		v.Intro = l.T(intro, "Email", p.InviteeEmail, "Account", p.AccountName, "When", l.Full(p.ChangedAt), "Browser", browser)
 		v.Ignore = l.T("reset.email.changed_you")
 		if p.ForgotURL != "" {
 			v.UsersURL = p.ForgotURL

@@ -55,6 +55,10 @@ var textTemplates = template.Must(template.New("text").Parse(`
 {{.UsersURL}}{{end}}
 {{end}}
 
+{{- define "two_factor_off" -}}
+{{template "password_changed" .}}
+{{- end}}
+
 {{- define "renewal_request" -}}
 {{.Greeting}}
 
