@@ -68,6 +68,8 @@ func TestServeRefusesBadSettings(t *testing.T) {
 		{"addr", map[string]string{"USHER_ADDR": "nonsense"}, nil, "USHER_ADDR"},
 		{"smtp", map[string]string{"USHER_SMTP_URL": "ftp://mail.example"}, nil, "USHER_SMTP_URL"},
 		{"base url", map[string]string{"USHER_BASE_URL": "not a url"}, nil, "USHER_BASE_URL"},
+		{"require 2fa", map[string]string{"USHER_REQUIRE_2FA": "admin"}, nil, "USHER_REQUIRE_2FA"},
+		{"require 2fa flag", nil, []string{"--require-2fa", "yes"}, "USHER_REQUIRE_2FA"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
