@@ -240,6 +240,7 @@ func collectEveryPage(t *testing.T, h *htmlCollector, lang string) {
 	h.post("home, name with errors", member, "/profile/name", url.Values{"name": {""}}, http.StatusUnprocessableEntity)
 	h.get("profile, member", member, "/profile", http.StatusOK)
 	h.get("a member at an admin page", member, "/settings/users", http.StatusForbidden)
+	collectTwoFactorPages(t, h, s.member, member)
 
 	admin := e.SignIn(t, apptest.AdminEmail, apptest.AdminPassword)
 	for _, pg := range append([]checkPage{
