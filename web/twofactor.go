@@ -174,14 +174,20 @@ const recoveryKey = "rc"
 // every other session and shows the recovery codes, this once.
 func (s *Server) twoFactorConfirm(c echo.Context) error {
 	cur := currentOf(c)
+	sess := s.session(c)
 	codes, err := s.TwoFactor.Confirm(c.Request().Context(), cur.User.ID, cur.Session.ID, c.FormValue("code"))
 	if list, fields, ok := formErrors(c.Request().Context(), err); ok {
 		return s.renderTwoFactor(c, http.StatusUnprocessableEntity, tfviews.Settings{Errors: list, Field: fields})
 	}
+	if kept, _ := sess.Values[recoveryKey].(string); errs.Is(err, errs.Conflict) && kept != "" {
+		// A second click on the same form: the first one turned it on, and
+		// its codes, not yet downloaded, are shown again to this browser,
+		// which would otherwise show only this answer.
+		codes, err = strings.Fields(kept), nil
+	}
 	if err != nil {
 		return err
 	}
-	sess := s.session(c)
 	sess.Values[recoveryKey] = strings.Join(codes, " ")
 	if err := s.saveSession(c, sess); err != nil {
 		return err

@@ -93,6 +93,14 @@ func TestTwoFactorEnrolAndSignIn(t *testing.T) {
 		t.Errorf("this session after enrolment: %d\n%s", res.StatusCode, text(res.Body))
 	}
 
+	// A second click on Turn on, after the first turned it on, shows the
+	// same codes again while they are not downloaded, and makes no others.
+	again := f.Post(t, laptop, "/profile/two-factor/confirm", url.Values{"code": {"123456"}})
+	for _, code := range codes {
+		if !strings.Contains(again.Body, code) {
+			t.Errorf("a second click does not show %s again (%d)", code, again.StatusCode)
+		}
+	}
 	file := f.Get(t, laptop, "/profile/two-factor/codes.txt")
 	if file.StatusCode != http.StatusOK || !strings.HasPrefix(file.Header.Get("Content-Type"), "text/plain") ||
 		!strings.HasPrefix(file.Header.Get("Content-Disposition"), "attachment") {
