@@ -319,3 +319,32 @@ func TestTwoFactorTurnOff(t *testing.T) {
 		t.Errorf("sign in after turning off: to %q", r.Header.Get("Location"))
 	}
 }
+
+// A reset link is not a second factor: setting a new password through it
+// leaves the browser at the code step, not signed in.
+func TestTwoFactorResetLinkStillAsksForCode(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, apptest.Options{SMTP: true})
+	_, c := f.member(t, "bo@example.com", "Bo Berg")
+	secret, _ := enrol(t, f.Env, c)
+	seen := f.mails(t, "bo@example.com")
+	f.forgot(t, "bo@example.com")
+	got := f.newMail(t, "bo@example.com", seen)
+	if len(got) != 1 || f.resetPath(got[0]) == "" {
+		t.Fatalf("got %d emails, want one reset link", len(got))
+	}
+	res, b := f.setPassword(t, f.resetPath(got[0]), "a brand new passphrase")
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reset: %d\n%s", res.StatusCode, text(res.Body))
+	}
+	if r := f.Get(t, b, "/profile"); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/login/code" {
+		t.Errorf("after the reset, /profile: %d to %q, want the code step", r.StatusCode, r.Header.Get("Location"))
+	}
+	f.Clock.Advance(30 * time.Second)
+	if r := f.Post(t, b, "/login/code", url.Values{"code": {totpAt(t, secret, f.Clock.Now())}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("code after the reset: %d", r.StatusCode)
+	}
+	if r := f.Get(t, b, "/profile"); r.StatusCode != http.StatusOK {
+		t.Errorf("with the code, /profile: %d", r.StatusCode)
+	}
+}
