@@ -14,7 +14,8 @@ var resetLinkRE = regexp.MustCompile(`https?://[^\s"<>]+/reset/[A-Za-z0-9_-]+`)
 
 // Someone who joined forgets their password: they ask on the sign-in
 // page, read the email, choose a new password through its link and are
-// signed in; the old password no longer works, the new one does.
+// signed in; the old password no longer works, the new one does. Then
+// they turn on two-factor sign-in, sign out, and sign in with a code.
 func TestForgotPasswordStory(t *testing.T) {
 	t.Parallel()
 	e, b, _, link := invitedBo(t, true)
@@ -84,5 +85,14 @@ func TestForgotPasswordStory(t *testing.T) {
 	changed := delivered(t, e, bo, 3)[2]
 	if !strings.Contains(changed.Text, "Chrom") {
 		t.Errorf("the password-changed email should name the browser:\n%s", changed.Text)
+	}
+
+	// Two-factor sign-in: on, signed out, in again with a code.
+	secret := bob.enrolTwoFactor(e)
+	bob.navigateBy("sign out", chromedp.Click(button("Sign out")))
+	bob.waitPath("/login")
+	bob.signInWithCode(e, bo, newPassword, secret, "/")
+	if who := bob.text(".whoami"); !strings.Contains(who, "Signed in as Bo Berg") {
+		t.Fatalf("after the code the header says %q", who)
 	}
 }
