@@ -28,14 +28,8 @@ func pendingOf(c echo.Context) *current {
 func (s *Server) pendingOnly(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		c.Response().Header().Set("Cache-Control", "no-store")
-		p := c.Request().URL.Path
-		if p == "/login/code" || p == "/logout" || p == "/language" || p == "/healthz" || strings.HasPrefix(p, "/static/") {
-			return next(c)
-		}
-		if c.Request().Method == http.MethodGet || c.Request().Method == http.MethodHead {
-			return c.Redirect(http.StatusSeeOther, "/login/code")
-		}
-		return errs.T(errs.Unauthorized, "twofactor.err.code_first")
+		return confine(c, next, func(p string) bool { return p == "/login/code" }, "/login/code",
+			errs.T(errs.Unauthorized, "twofactor.err.code_first"))
 	}
 }
 
@@ -58,15 +52,25 @@ func (s *Server) mustEnrol(cur *current) bool {
 // but enrolment itself, sign-out and what any page needs.
 func (s *Server) enrolFirst(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		p := c.Request().URL.Path
-		if p == "/profile/two-factor" || strings.HasPrefix(p, "/profile/two-factor/") || p == "/logout" || p == "/language" || p == "/healthz" || strings.HasPrefix(p, "/static/") {
-			return next(c)
-		}
-		if c.Request().Method == http.MethodGet || c.Request().Method == http.MethodHead {
-			return c.Redirect(http.StatusSeeOther, "/profile/two-factor")
-		}
-		return errs.T(errs.Forbidden, "twofactor.err.enrol_first")
+		return confine(c, next, func(p string) bool {
+			return p == "/profile/two-factor" || strings.HasPrefix(p, "/profile/two-factor/")
+		}, "/profile/two-factor", errs.T(errs.Forbidden, "twofactor.err.enrol_first"))
 	}
+}
+
+// confine lets a request through to next only where allowed says, or to
+// what every page needs (sign-out, the language switch, static files,
+// /healthz); elsewhere a page (GET, HEAD) is sent to to, and anything
+// else refused.
+func confine(c echo.Context, next echo.HandlerFunc, allowed func(path string) bool, to string, refused error) error {
+	p := c.Request().URL.Path
+	if allowed(p) || p == "/logout" || p == "/language" || p == "/healthz" || strings.HasPrefix(p, "/static/") {
+		return next(c)
+	}
+	if m := c.Request().Method; m == http.MethodGet || m == http.MethodHead {
+		return c.Redirect(http.StatusSeeOther, to)
+	}
+	return refused
 }
 
 func (s *Server) codeForm(c echo.Context) error {
