@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/usherhq/usher/internal/activity"
 	"github.com/usherhq/usher/internal/errs"
 )
 
@@ -91,6 +92,30 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 				"status", c.Response().Status, "ms", s.Clock.Now().Sub(start).Milliseconds(), "ip", c.RealIP())
 		}
 		return nil
+	}
+}
+
+// activitySource puts who is acting, and from which address, in the
+// context of every request that may change something, for the activity
+// row the store writes with the change (activity.Source). Pages that only
+// read are left alone: they write nothing, and the users page is the
+// hottest path there is.
+func (s *Server) activitySource(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			return next(c)
+		}
+		src := activity.Source{IP: c.RealIP()}
+		cur := currentOf(c)
+		if cur == nil {
+			cur, _ = c.Get(pendingKey).(*current)
+		}
+		if cur != nil {
+			src.ActorID, src.ActorName, src.ActorEmail = cur.User.ID, cur.User.Name, cur.User.Email
+		}
+		c.SetRequest(r.WithContext(activity.With(r.Context(), src)))
+		return next(c)
 	}
 }
 

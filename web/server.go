@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/usherhq/usher/internal/activity"
 	"github.com/usherhq/usher/internal/clock"
 	"github.com/usherhq/usher/internal/config"
 	"github.com/usherhq/usher/internal/i18n"
@@ -40,6 +41,7 @@ type Deps struct {
 	Sessions    *sessions.Service
 	Resets      *resets.Service
 	TwoFactor   *twofactor.Service
+	Activity    *activity.Service
 	Mailbox     Mailbox          // nil when SMTP is configured
 	Deliveries  *mail.Deliveries // the account-wide notice while the mail server fails; nil: none
 	Renderer    mail.Renderer    // renders mailbox messages
@@ -92,7 +94,7 @@ func New(d Deps) *Server {
 	}
 	e.HTTPErrorHandler = s.handleError
 	e.Pre(middleware.RemoveTrailingSlash())
-	e.Use(s.recoverPanics, s.securityHeaders, s.logRequests, middleware.BodyLimit("64K"), s.loadSession, s.language)
+	e.Use(s.recoverPanics, s.securityHeaders, s.logRequests, middleware.BodyLimit("64K"), s.loadSession, s.activitySource, s.language)
 	s.routes()
 	return s
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/usherhq/usher/db"
+	"github.com/usherhq/usher/internal/activity"
 	"github.com/usherhq/usher/internal/auth"
 	"github.com/usherhq/usher/internal/clock"
 	"github.com/usherhq/usher/internal/config"
@@ -226,7 +227,7 @@ func wire(ctx context.Context, data *Data, cfg *config.Config, clk clock.Clock, 
 		a.SetupToken = randomToken()
 	}
 	a.Web = web.New(web.Deps{
-		Config: cfg, Users: us, Invitations: invs, Spaces: sp, Sessions: sess, Resets: rs, TwoFactor: tf, Mailbox: mailbox, Renderer: renderer,
+		Config: cfg, Users: us, Invitations: invs, Spaces: sp, Sessions: sess, Resets: rs, TwoFactor: tf, Activity: &activity.Service{Store: db.NewActivityStore(d)}, Mailbox: mailbox, Renderer: renderer,
 		Deliveries: mail.NewDeliveries(outbox, cfg.SMTPURL != nil),
 		Notify:     sender.Notify, SessionKey: sessionKey, SetupToken: a.SetupToken, Clock: clk, Log: log,
 		Changes: a.DB.Generation,

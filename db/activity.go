@@ -1,0 +1,313 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/usherhq/usher/internal/activity"
+	"github.com/usherhq/usher/internal/errs"
+)
+
+// ActivityStore reads the activity log (migration 0014). The rows are
+// written by record, inside the transaction of each change.
+type ActivityStore struct{ db *DB }
+
+func NewActivityStore(d *DB) *ActivityStore { return &ActivityStore{db: d} }
+
+var _ activity.Store = (*ActivityStore)(nil)
+
+// record writes e into the log within tx, with its actor and IP from the
+// context's activity.Source unless e names them, and indexes it under
+// each person and space it concerns.
+func record(ctx context.Context, tx querier, e activity.Entry) error {
+	e.Fill(ctx)
+	details, err := json.Marshal(e.Details)
+	if err != nil {
+		return errs.Wrap(err, "recording activity")
+	}
+	at := e.At.Unix()
+	var id int64
+	err = tx.QueryRowContext(ctx, `INSERT INTO activity (at, kind, actor_id, actor_name, actor_email, subject_id, subject_name, subject_email, ip, details)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		at, e.Kind, nullID(e.ActorID), e.ActorName, e.ActorEmail, nullID(e.SubjectID), e.SubjectName, e.SubjectEmail, e.IP, string(details)).Scan(&id)
+	if err != nil {
+		return errs.Wrap(err, "recording activity")
+	}
+	for _, p := range e.PeopleIDs() {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO activity_people (user_id, at, activity_id, kind) VALUES (?, ?, ?, ?)`, p, at, id, e.Kind); err != nil {
+			return errs.Wrap(err, "recording activity")
+		}
+	}
+	for _, sp := range e.SpaceIDs() {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO activity_spaces (space_id, at, activity_id, kind) VALUES (?, ?, ?, ?)`, sp, at, id, e.Kind); err != nil {
+			return errs.Wrap(err, "recording activity")
+		}
+	}
+	return nil
+}
+
+// recordEach records several entries within tx.
+func recordEach(ctx context.Context, tx querier, es ...activity.Entry) error {
+	for _, e := range es {
+		if err := record(ctx, tx, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const activityColumns = `a.id, a.at, a.kind, a.actor_id, a.actor_name, a.actor_email, a.subject_id, a.subject_name, a.subject_email, a.ip, a.details`
+
+func scanEntry(rows *sql.Rows) (activity.Entry, error) {
+	var e activity.Entry
+	var at int64
+	var actor, subject sql.NullInt64
+	var details string
+	if err := rows.Scan(&e.ID, &at, &e.Kind, &actor, &e.ActorName, &e.ActorEmail, &subject, &e.SubjectName, &e.SubjectEmail, &e.IP, &details); err != nil {
+		return e, errs.Wrap(err, "reading activity")
+	}
+	e.At = time.Unix(at, 0).UTC()
+	e.ActorID, e.SubjectID = actor.Int64, subject.Int64
+	if err := json.Unmarshal([]byte(details), &e.Details); err != nil {
+		return e, errs.Wrap(err, "reading activity")
+	}
+	return e, nil
+}
+
+// activityQuery is the SELECT for a filter, newest first (oldest first
+// when up, for the page before a cursor), without its LIMIT.
+//
+// Each filter is one ordered range of an index: a person's entries are
+// read through activity_people, a space's through activity_spaces, a kind
+// through activity_kind, the rest through activity_at; what the driving
+// index does not hold is checked on each row it yields. Only an IN list of
+// several people or spaces (a space administrator's scope) has its ranges
+// merged by a sort.
+func activityQuery(f activity.Filter, up bool) (string, []any) {
+	var (
+		from         string // the driving table, aliased d, joined to a
+		atCol, idCol string
+		conds        []string
+		args         []any
+		many         bool // the driver yields an entry more than once
+	)
+	spaceIDs := f.Scope
+	if f.SpaceID != 0 {
+		spaceIDs = []int64{f.SpaceID}
+	}
+	switch {
+	case len(f.People) > 0:
+		from, atCol, idCol = `activity_people d JOIN activity a ON a.id = d.activity_id`, `d.at`, `d.activity_id`
+		in, a := inList(f.People)
+		conds, args = append(conds, `d.user_id IN `+in), append(args, a...)
+		many = len(f.People) > 1
+		if f.Kind != "" {
+			conds, args = append(conds, `d.kind = ?`), append(args, f.Kind)
+		}
+		if spaceIDs != nil {
+			in, a := inList(append([]int64{0}, spaceIDs...))
+			conds, args = append(conds, `EXISTS (SELECT 1 FROM activity_spaces s WHERE s.activity_id = a.id AND s.space_id IN `+in+`)`), append(args, a...)
+		}
+	case spaceIDs != nil:
+		from, atCol, idCol = `activity_spaces d JOIN activity a ON a.id = d.activity_id`, `d.at`, `d.activity_id`
+		in, a := inList(append([]int64{0}, spaceIDs...))
+		conds, args = append(conds, `d.space_id IN `+in), append(args, a...)
+		many = len(spaceIDs) > 1
+		if f.Kind != "" {
+			conds, args = append(conds, `d.kind = ?`), append(args, f.Kind)
+		}
+	default:
+		from, atCol, idCol = `activity a`, `a.at`, `a.id`
+		if f.Kind != "" {
+			conds, args = append(conds, `a.kind = ?`), append(args, f.Kind)
+		}
+	}
+	if !f.From.IsZero() {
+		conds, args = append(conds, atCol+` >= ?`), append(args, f.From.Unix())
+	}
+	if !f.Until.IsZero() {
+		conds, args = append(conds, atCol+` < ?`), append(args, f.Until.Unix())
+	}
+	if c := f.After; !c.IsZero() {
+		conds, args = append(conds, `(`+atCol+`, `+idCol+`) < (?, ?)`), append(args, c.At.Unix(), c.ID)
+	}
+	if c := f.Before; !c.IsZero() {
+		conds, args = append(conds, `(`+atCol+`, `+idCol+`) > (?, ?)`), append(args, c.At.Unix(), c.ID)
+	}
+	q := `SELECT `
+	if many {
+		q += `DISTINCT `
+	}
+	q += activityColumns + ` FROM ` + from
+	if len(conds) > 0 {
+		q += ` WHERE ` + strings.Join(conds, ` AND `)
+	}
+	dir := ` DESC`
+	if up {
+		dir = ` ASC`
+	}
+	return q + ` ORDER BY ` + atCol + dir + `, ` + idCol + dir, args
+}
+
+func (s *ActivityStore) List(ctx context.Context, f activity.Filter) (activity.Page, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = activity.PerPage
+	}
+	up := !f.Before.IsZero()
+	q, args := activityQuery(f, up)
+	rows, err := s.db.R.QueryContext(ctx, q+` LIMIT ?`, append(args, limit+1)...)
+	if err != nil {
+		return activity.Page{}, errs.Wrap(err, "reading activity")
+	}
+	defer rows.Close()
+	var out []activity.Entry
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			return activity.Page{}, err
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return activity.Page{}, errs.Wrap(err, "reading activity")
+	}
+	more := len(out) > limit
+	if more {
+		out = out[:limit]
+	}
+	var p activity.Page
+	if up {
+		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+			out[i], out[j] = out[j], out[i]
+		}
+	}
+	p.Entries = out
+	if len(out) == 0 {
+		return p, nil
+	}
+	first, last := activity.Of(out[0]), activity.Of(out[len(out)-1])
+	if up {
+		// Read upwards from Before: older entries exist (Before's own).
+		p.Older = last
+		if more {
+			p.Newer = first
+		}
+	} else {
+		if more {
+			p.Older = last
+		}
+		if !f.After.IsZero() {
+			p.Newer = first
+		}
+	}
+	return p, nil
+}
+
+func (s *ActivityStore) Each(ctx context.Context, f activity.Filter, fn func(activity.Entry) error) error {
+	f.After, f.Before = activity.Cursor{}, activity.Cursor{}
+	q, args := activityQuery(f, false)
+	rows, err := s.db.R.QueryContext(ctx, q, args...)
+	if err != nil {
+		return errs.Wrap(err, "reading activity")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return errs.Wrap(rows.Err(), "reading activity")
+}
+
+func (s *ActivityStore) People(ctx context.Context, text string, scope []int64, limit int) ([]activity.Person, error) {
+	q := searchText(text)
+	if q == "" {
+		return nil, nil
+	}
+	var conds []string
+	var args []any
+	if scope != nil {
+		c, a := spaceWhere(scope, false)
+		conds, args = append(conds, c), a
+	}
+	// An email names one person, whose entries are kept after they are
+	// deleted: the log's own rows find them then.
+	if strings.Contains(q, "@") && !strings.Contains(q, " ") {
+		rows, err := s.people(ctx, `SELECT u.id, u.name, u.email FROM users u WHERE `+strings.Join(append([]string{`u.email = ?`}, conds...), ` AND `)+` LIMIT 1`, append([]any{q}, args...))
+		if err != nil || len(rows) > 0 {
+			return rows, err
+		}
+		gone := `SELECT a.subject_id, a.subject_name, a.subject_email FROM activity a WHERE a.kind = ? AND a.subject_email = ? COLLATE NOCASE`
+		gargs := []any{activity.UserDeleted, q}
+		if scope != nil {
+			in, a := inList(append([]int64{0}, scope...))
+			gone += ` AND EXISTS (SELECT 1 FROM activity_people p JOIN activity_spaces s ON s.activity_id = p.activity_id WHERE p.user_id = a.subject_id AND s.space_id IN ` + in + `)`
+			gargs = append(gargs, a...)
+		}
+		rows, err = s.people(ctx, gone+` ORDER BY a.at DESC LIMIT 1`, gargs)
+		if err != nil || len(rows) > 0 {
+			return rows, err
+		}
+	}
+	c, a := searchWhere(q, "", false)
+	conds, args = append([]string{c}, conds...), append(a, args...)
+	return s.people(ctx, `SELECT u.id, u.name, u.email FROM users u WHERE `+strings.Join(conds, ` AND `)+` ORDER BY u.name COLLATE NOCASE, u.id LIMIT ?`, append(args, limit))
+}
+
+func (s *ActivityStore) people(ctx context.Context, q string, args []any) ([]activity.Person, error) {
+	rows, err := s.db.R.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, errs.Wrap(err, "finding people")
+	}
+	defer rows.Close()
+	var out []activity.Person
+	for rows.Next() {
+		var p activity.Person
+		if err := rows.Scan(&p.ID, &p.Name, &p.Email); err != nil {
+			return nil, errs.Wrap(err, "finding people")
+		}
+		out = append(out, p)
+	}
+	return out, errs.Wrap(rows.Err(), "finding people")
+}
+
+// Purge deletes the oldest entries from before cutoff, up to limit, with
+// their index rows. It moves the retention cutoff the append-only trigger
+// reads (migration 0014) in the same transaction: nothing else may
+// delete.
+func (s *ActivityStore) Purge(ctx context.Context, cutoff time.Time, limit int) (int, error) {
+	var n int64
+	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		var last sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT max(id) FROM (SELECT id FROM activity WHERE at < ? ORDER BY at, id LIMIT ?)`, cutoff.Unix(), limit).Scan(&last); err != nil {
+			return errs.Wrap(err, "purging activity")
+		}
+		if !last.Valid {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE activity_retention SET before = ? WHERE id = 1`, cutoff.Unix()); err != nil {
+			return errs.Wrap(err, "purging activity")
+		}
+		victims := `SELECT id FROM activity WHERE at < ? ORDER BY at, id LIMIT ?`
+		for _, side := range []string{`activity_people`, `activity_spaces`} {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+side+` WHERE activity_id IN (`+victims+`)`, cutoff.Unix(), limit); err != nil {
+				return errs.Wrap(err, "purging activity")
+			}
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM activity WHERE id IN (`+victims+`)`, cutoff.Unix(), limit)
+		if err != nil {
+			return errs.Wrap(err, "purging activity")
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return int(n), err
+}
