@@ -190,8 +190,11 @@ func (e Entry) SpaceIDs() []int64 {
 			add(r.SpaceID)
 		}
 	}
-	if e.Details.Space != nil {
-		add(e.Details.Space.ID)
+	if sp := e.Details.Space; sp != nil {
+		// With its parent: a unit's administrators still see a room they
+		// administered once it is deleted.
+		add(sp.ID)
+		add(sp.ParentID)
 	}
 	return ids
 }
