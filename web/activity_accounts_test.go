@@ -163,6 +163,11 @@ func TestActivitySignIn(t *testing.T) {
 		t.Errorf("the page for an unknown address differs from a wrong password's:\n%s\n---\n%s", unknownPage, wrongPage)
 	}
 
+	long := strings.Repeat("x", 2000) + "@example.com"
+	if got, _ = refuse(long, "whatever it is"); got.Details.Email != long[:254] || got.ActorName != long[:254] {
+		t.Errorf("a long address: kept %d bytes, want 254", len(got.Details.Email))
+	}
+
 	f.Deactivate(t, id)
 	log.since(t) // the deactivation is not this test's
 	got, _ = refuse(bo.Email, memberPassword)

@@ -260,8 +260,12 @@ func (s *Service) EndOthers(ctx context.Context, userID, keep int64) (int, error
 // Refused notes a refused sign-in in the activity log: the email typed,
 // whom it named (0: nobody) and why (users.Refused…).
 func (s *Service) Refused(ctx context.Context, userID int64, email, reason string) error {
-	return s.store.Refused(ctx, Refusal{At: s.clock.Now(), UserID: userID, Email: email, Reason: reason})
+	return s.store.Refused(ctx, Refusal{At: s.clock.Now(), UserID: userID, Email: cut(email, MaxRefusedEmail), Reason: reason})
 }
+
+// MaxRefusedEmail is how much of the address a refused sign-in typed the
+// log keeps: what is typed is anything, and no address is longer.
+const MaxRefusedEmail = 254
 
 // Of lists user id's sessions for an administrator with access, who must
 // be able to see them on the users list (404 otherwise).
