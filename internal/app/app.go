@@ -61,7 +61,7 @@ type Data struct {
 // person with email and ends their sessions (`usher admin reset-2fa`); it
 // reports whether they had one. Safe while a server has the database open.
 func (d *Data) ResetTwoFactor(ctx context.Context, email string) (users.User, bool, error) {
-	return db.NewTwoFactorStore(d.DB).ResetTwoFactor(ctx, email)
+	return db.NewTwoFactorStore(d.DB).ResetTwoFactor(ctx, email, clock.Real{}.Now())
 }
 
 // Open opens the data folder for `usher migrate` and `usher admin create`.
