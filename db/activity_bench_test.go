@@ -120,4 +120,17 @@ func BenchmarkActivity(b *testing.B) {
 			}
 		})
 	}
+	// Last, since it deletes: one batch of the retention purge, the
+	// oldest entries with their index rows, in one transaction.
+	b.Run("purge a batch", func(b *testing.B) {
+		for b.Loop() {
+			n, err := store.Purge(ctx, now.Add(time.Second), activity.PurgeBatch)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if n != activity.PurgeBatch {
+				b.Fatalf("purged %d, want a whole batch: use a shorter -benchtime", n)
+			}
+		}
+	})
 }

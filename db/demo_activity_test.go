@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,6 +28,12 @@ func TestDemoActivityIsWhatRecordWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	again := newTestDB(t)
+	// The demo builds the log's indexes after its rows: the same indexes
+	// as the migration's.
+	schema := `SELECT name, sql FROM sqlite_schema WHERE tbl_name LIKE 'activity%' ORDER BY name`
+	if got, want := dump(t, d, schema), dump(t, again, schema); got != want || !strings.Contains(want, "activity_people_kind") {
+		t.Errorf("the demo's activity schema:\n%s\nwant the migration's:\n%s", got, want)
+	}
 	n := 0
 	err = NewActivityStore(d).Each(ctx, activity.Filter{}, func(e activity.Entry) error {
 		n++

@@ -39,7 +39,8 @@ type logEntry struct {
 	actor   *person // nil: the system (or failed for an unknown address: who)
 	subject *person
 	details *activity.Details
-	n       int    // a sign-in's address and device
+	n       int32  // a sign-in's address and device
+	seq     int32  // the order planned, within one second
 	who     string // an unknown address that failed to sign in
 }
 
@@ -48,7 +49,7 @@ func (g *generator) logged(at time.Time, e logEntry) {
 	if at.Before(g.logStart) || at.After(g.o.Now) {
 		return
 	}
-	e.at = at.Unix()
+	e.at, e.seq = at.Unix(), int32(len(g.log))
 	g.log = append(g.log, e)
 }
 
@@ -108,8 +109,8 @@ var devices = []string{
 
 // addressOf is a person's n-th address: the office's few, or home ones, in
 // the ranges kept for documentation (RFC 5737, RFC 3849).
-func addressOf(p *person, n int) string {
-	id := int(p.id)
+func addressOf(p *person, n32 int32) string {
+	id, n := int(p.id), int(n32)
 	switch n % 4 {
 	case 0, 1:
 		return "198.51.100." + strconv.Itoa(10+id%40)
@@ -172,7 +173,7 @@ func (g *generator) planSignIns() {
 		span := w.to.Sub(w.from)
 		for k := 0; k < n; k++ {
 			at := w.from.Add(time.Duration(g.arng.Int64N(int64(span))))
-			e := logEntry{kind: activity.SignIn, actor: w.p, subject: w.p, n: g.arng.IntN(8)}
+			e := logEntry{kind: activity.SignIn, actor: w.p, subject: w.p, n: g.arng.Int32N(8)}
 			if g.arng.IntN(100) < 3 && k+1 < n {
 				// A mistyped password, then the right one a little later.
 				g.logged(at, logEntry{kind: activity.SignInFailed, actor: w.p, subject: w.p, n: e.n,
@@ -188,7 +189,7 @@ func (g *generator) planSignIns() {
 		first := emailPart(firstNames[g.arng.IntN(len(firstNames))])
 		last := emailPart(lastNames[g.arng.IntN(len(lastNames))])
 		who := first + "." + last + strconv.Itoa(g.arng.IntN(90)+10) + "@" + g.domain
-		g.logged(at, logEntry{kind: activity.SignInFailed, who: who, n: g.arng.IntN(8),
+		g.logged(at, logEntry{kind: activity.SignInFailed, who: who, n: g.arng.Int32N(8),
 			details: &activity.Details{Email: who, Reason: "password"}})
 	}
 }
@@ -196,7 +197,7 @@ func (g *generator) planSignIns() {
 // activityBatches hands out the log in time order, which gives the ids.
 func (g *generator) activityBatches(yield func(*Batch) bool) bool {
 	g.planSignIns()
-	slices.SortStableFunc(g.log, func(a, b logEntry) int { return cmp.Compare(a.at, b.at) })
+	slices.SortFunc(g.log, func(a, b logEntry) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.seq, b.seq)) })
 	b := &Batch{}
 	for i := range g.log {
 		b.Activity = append(b.Activity, g.entry(int64(i+1), &g.log[i]))
@@ -230,10 +231,10 @@ func (g *generator) entry(id int64, l *logEntry) activity.Entry {
 			e.IP = addressOf(l.actor, l.n)
 		} else {
 			e.ActorName = l.who
-			e.IP = fmt.Sprintf("192.0.2.%d", 1+l.n*31)
+			e.IP = fmt.Sprintf("192.0.2.%d", 1+int(l.n)*31)
 		}
 		if l.kind == activity.SignIn {
-			e.Details.Device = devices[(int(e.ActorID)+l.n/4)%len(devices)]
+			e.Details.Device = devices[(int(e.ActorID)+int(l.n)/4)%len(devices)]
 		}
 	}
 	if l.actor == nil || l.actor.id == 0 {
