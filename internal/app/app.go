@@ -219,6 +219,11 @@ func wire(ctx context.Context, data *Data, cfg *config.Config, clk clock.Clock, 
 	sender.AddProducer(&invitations.Expiries{Store: db.NewInvitationStore(d), Clock: clk})
 	// Timed-out sessions are deleted by the same loop, every hour.
 	sender.AddProducer(sess)
+	// And activity older than its retention, every hour, in batches.
+	if cfg.ActivityRetention > 0 {
+		sender.AddProducer(activity.NewPurger(db.NewActivityStore(d), clk, cfg.ActivityRetention))
+		log.Info("activity older than the retention is deleted", "days", cfg.ActivityRetention)
+	}
 
 	a.Outbox, a.Sender = outbox, sender
 	need, err := us.NeedsSetup(ctx)
