@@ -14,7 +14,7 @@ import (
 // Download CSV on Settings > Users (issue 17): the list's users, every
 // page, as a spreadsheet reads them.
 
-const bom = "\uFEFF"
+const utf8BOM = "\uFEFF"
 
 var exportHeader = []string{"Name", "Email", "Status", "Roles", "Roles offered", "Invited by", "Invited at", "Invitation expires", "Joined", "Last sign-in", "Last invitation email"}
 
@@ -58,9 +58,9 @@ func (x exportFile) cell(t *testing.T, email, col string) string {
 	return r[i]
 }
 
-// download gets the users export at path (from /settings/users.csv) and
+// downloadUsers gets the users export at path (from /settings/users.csv) and
 // reads it as CSV, failing unless it is a well-formed download.
-func download(t *testing.T, e *apptest.Env, c *http.Client, path string, header ...string) exportFile {
+func downloadUsers(t *testing.T, e *apptest.Env, c *http.Client, path string, header ...string) exportFile {
 	t.Helper()
 	res := e.Get(t, c, path, header...)
 	if res.StatusCode != http.StatusOK {
@@ -69,10 +69,10 @@ func download(t *testing.T, e *apptest.Env, c *http.Client, path string, header 
 	if ct := res.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
 		t.Errorf("Content-Type %q", ct)
 	}
-	if !strings.HasPrefix(res.Body, bom) {
+	if !strings.HasPrefix(res.Body, utf8BOM) {
 		t.Fatalf("the file does not start with a byte order mark: %q", res.Body[:min(len(res.Body), 20)])
 	}
-	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(res.Body, bom)))
+	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(res.Body, utf8BOM)))
 	recs, err := r.ReadAll()
 	if err != nil {
 		t.Fatalf("the file is not CSV: %v\n%s", err, res.Body)
@@ -133,7 +133,7 @@ func TestUsersExportAll(t *testing.T) {
 	if cc := res.Header.Get("Cache-Control"); !strings.Contains(cc, "no-store") {
 		t.Errorf("Cache-Control %q: a file of people must not be kept by caches", cc)
 	}
-	x := download(t, w.Env, w.admin, "/settings/users.csv")
+	x := downloadUsers(t, w.Env, w.admin, "/settings/users.csv")
 	if !slices.Equal(x.header, exportHeader) {
 		t.Errorf("headings %q, want %q", x.header, exportHeader)
 	}
@@ -195,7 +195,7 @@ func TestUsersExportTabsAndSearch(t *testing.T) {
 			if cd, want := res.Header.Get("Content-Disposition"), `attachment; filename="usher-users-`+c.file+`-2026-12-01.csv"`; cd != want {
 				t.Errorf("Content-Disposition %q, want %q", cd, want)
 			}
-			x := download(t, w.Env, w.admin, "/settings/users.csv"+c.query)
+			x := downloadUsers(t, w.Env, w.admin, "/settings/users.csv"+c.query)
 			if !slices.Equal(x.header, exportHeader) {
 				t.Errorf("headings %q", x.header)
 			}
@@ -210,7 +210,7 @@ func TestUsersExportTabsAndSearch(t *testing.T) {
 func TestUsersExportInGerman(t *testing.T) {
 	t.Parallel()
 	w := newExportWorld(t)
-	x := download(t, w.Env, w.admin, "/settings/users.csv", "Accept-Language", "de")
+	x := downloadUsers(t, w.Env, w.admin, "/settings/users.csv", "Accept-Language", "de")
 	want := []string{"Name", "E-Mail", "Status", "Rollen", "Angebotene Rollen", "Eingeladen von", "Eingeladen am", "Einladung läuft ab", "Beigetreten", "Letzte Anmeldung", "Letzte Einladungs-E-Mail"}
 	if !slices.Equal(x.header, want) {
 		t.Errorf("headings %q, want %q", x.header, want)
@@ -259,7 +259,7 @@ func TestUsersExportScope(t *testing.T) {
 	w.invite(t, w.admin, "wa2@example.com", memberOf(w.wa2))
 	w.mails(t)
 
-	una := download(t, w.e, w.signIn(t, unaEmail), "/settings/users.csv")
+	una := downloadUsers(t, w.e, w.signIn(t, unaEmail), "/settings/users.csv")
 	if got, want := una.emails(), []string{"both@example.com", moEmail, unaEmail, "wa2@example.com", waltEmail}; !slices.Equal(got, want) {
 		t.Errorf("Una's file holds %q, want %q", got, want)
 	}
@@ -272,11 +272,11 @@ func TestUsersExportScope(t *testing.T) {
 		}
 	}
 	// Una administers nothing outside North, whatever the address asks.
-	if got := download(t, w.e, w.signIn(t, unaEmail), "/settings/users.csv?q=south").emails(); len(got) != 0 {
+	if got := downloadUsers(t, w.e, w.signIn(t, unaEmail), "/settings/users.csv?q=south").emails(); len(got) != 0 {
 		t.Errorf("Una's search for south finds %q", got)
 	}
 
-	walt := download(t, w.e, w.signIn(t, waltEmail), "/settings/users.csv")
+	walt := downloadUsers(t, w.e, w.signIn(t, waltEmail), "/settings/users.csv")
 	if got, want := walt.emails(), []string{"wa2@example.com", waltEmail}; !slices.Equal(got, want) {
 		t.Errorf("Walt's file holds %q, want %q", got, want)
 	}
