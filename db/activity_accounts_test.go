@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -10,33 +9,6 @@ import (
 	"github.com/usherhq/usher/internal/resets"
 	"github.com/usherhq/usher/internal/sessions"
 )
-
-// dump is the rows q selects, as text.
-func dump(t *testing.T, d *DB, q string, args ...any) string {
-	t.Helper()
-	rows, err := d.R.Query(q, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var b strings.Builder
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintf(&b, "%v\n", vals)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
-}
 
 // Each account change and its activity row are one transaction: when the
 // row cannot be written, the change is not made either.

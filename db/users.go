@@ -470,6 +470,15 @@ func listOrder(f users.ListFilter) string {
 // as soon as the query needs any column the index lacks, even for rows it
 // then skips.
 func pageIDsQuery(f users.ListFilter, walk bool) (string, []any) {
+	from, args := listFrom(f, walk)
+	offset := (f.Page - 1) * f.PerPage
+	return `SELECT u.id` + from + listOrder(f) + ` LIMIT ? OFFSET ?`, append(args, f.PerPage, offset)
+}
+
+// listFrom is the FROM and WHERE of the rows the list's filter f selects,
+// read along the sort order's index (walk) or through the filter's
+// matches, as pageIDsQuery says; the export reads them all the same way.
+func listFrom(f users.ListFilter, walk bool) (string, []any) {
 	var conds []string
 	var args []any
 	if c, a := statusWhere(f.Status, f.Now.Unix(), filtered(f) && !walk); c != "" {
@@ -486,8 +495,7 @@ func pageIDsQuery(f users.ListFilter, walk bool) (string, []any) {
 		// Along users_sort_name_email, which holds what a search's LIKE tests.
 		from = ` FROM users u INDEXED BY users_sort_name_email`
 	}
-	offset := (f.Page - 1) * f.PerPage
-	return `SELECT u.id` + from + where + listOrder(f) + ` LIMIT ? OFFSET ?`, append(args, f.PerPage, offset)
+	return from + where, args
 }
 
 // listQuery is the query for one page of rows: the page's ids, then
@@ -757,7 +765,8 @@ func fillRows(ctx context.Context, q querier, rows []users.Listed, ids []int64) 
 	for i := range rows {
 		rows[i].Grants = grants[rows[i].ID]
 		rows[i].Invite = invites[rows[i].ID]
-		rows[i].InvitedBy = inviters[rows[i].ID]
+		by := inviters[rows[i].ID]
+		rows[i].InvitedBy, rows[i].InvitedAt = by.name, by.at
 	}
 	return nil
 }
@@ -766,23 +775,29 @@ func fillRows(ctx context.Context, q querier, rows []users.Listed, ids []int64) 
 // pending or was accepted: the one they joined by, or are invited by. It
 // is completed by an IN list of user ids.
 const invitedByQuery = `
-	SELECT i.user_id, i.inviter_name FROM invitations i
+	SELECT i.user_id, i.inviter_name, i.created_at FROM invitations i
 	WHERE i.state IN ('pending', 'accepted') AND i.user_id IN `
 
-func invitedBy(ctx context.Context, q querier, in string, args []any) (map[int64]string, error) {
+// inviter is who sent a user's invitation, and when it was first sent.
+type inviter struct {
+	name string
+	at   time.Time
+}
+
+func invitedBy(ctx context.Context, q querier, in string, args []any) (map[int64]inviter, error) {
 	rs, err := q.QueryContext(ctx, invitedByQuery+in+` ORDER BY i.id`, args...)
 	if err != nil {
 		return nil, errs.Wrap(err, "reading who invited")
 	}
 	defer rs.Close()
-	out := map[int64]string{}
+	out := map[int64]inviter{}
 	for rs.Next() {
-		var id int64
+		var id, at int64
 		var name string
-		if err := rs.Scan(&id, &name); err != nil {
+		if err := rs.Scan(&id, &name, &at); err != nil {
 			return nil, errs.Wrap(err, "reading who invited")
 		}
-		out[id] = name
+		out[id] = inviter{name: name, at: time.Unix(at, 0).UTC()}
 	}
 	return out, errs.Wrap(rs.Err(), "reading who invited")
 }

@@ -401,6 +401,19 @@ var authzActions = []authzAction{
 		},
 	},
 	{
+		// Download CSV (issue 17): the file of a search for the target.
+		name: "export", target: true, get: true,
+		do: func(w *clinic, c *http.Client, tg authzTarget, t *testing.T) apptest.Response {
+			return w.e.Get(t, c, "/settings/users.csv?q="+url.QueryEscape(tg.user.Email))
+		},
+		ok: func(w *clinic, c *http.Client, tg authzTarget, res apptest.Response, t *testing.T) {
+			t.Helper()
+			if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, "\r\n,"+tg.user.Email+",Invited,") {
+				t.Fatalf("status %d, want 200 with the row of %s\n%s", res.StatusCode, tg.user.Email, res.Body)
+			}
+		},
+	},
+	{
 		name: "copy link", target: true, do: authzPost("/settings/users/{id}/link", nil),
 		ok: authzShows(func(w *clinic, _ authzTarget) string { return w.e.URL + "/invite/" }),
 	},
@@ -582,8 +595,8 @@ func checkAuthzCell(t *testing.T, w *clinic, c *http.Client, ac authzActor, act 
 		want = http.StatusUnauthorized
 	case len(ac.admin(w)) == 0:
 		want = http.StatusForbidden
-	case act.name == "list":
-		want = http.StatusOK // the list itself, without the row
+	case act.name == "list" || act.name == "export":
+		want = http.StatusOK // the list (or its file) itself, without the row
 	case act.name == "invite":
 		// The role picker refuses any space the inviter does not
 		// administer, existing or not, with the same answer.
@@ -605,7 +618,7 @@ func checkAuthzCell(t *testing.T, w *clinic, c *http.Client, ac authzActor, act 
 	if act.name != "list" && tg.user.Email != "" && strings.Contains(res.Body, tg.user.Email) {
 		t.Errorf("the refusal shows %s:\n%s", tg.user.Email, res.Body)
 	}
-	if want == http.StatusNotFound && tg.space != w.acct && strings.Contains(res.Body, w.names[tg.space]) {
+	if (want == http.StatusNotFound || act.name == "export") && tg.space != w.acct && strings.Contains(res.Body, w.names[tg.space]) {
 		t.Errorf("the refusal names the space %q:\n%s", w.names[tg.space], res.Body)
 	}
 	if got := w.mails(t) - mailsBefore; got != 0 {

@@ -62,6 +62,9 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) (err error) {
 		defer func() {
 			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r) // a response cut short on purpose (exportUsers)
+				}
 				s.Log.Error("panic", "path", c.Path(), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 				err = errs.Wrap(fmt.Errorf("panic: %v", r), "handling request")
 			}

@@ -168,6 +168,7 @@ func (s *Server) routes() {
 
 	admin := e.Group("/settings", s.signedInOnly, s.adminOnly)
 	admin.GET("/users", s.usersList)
+	admin.GET("/users.csv", s.exportUsers)
 	admin.GET("/users/invite", s.inviteForm)
 	admin.POST("/users/invite", s.invite)
 	admin.GET("/users/:id/actions", s.userActions)

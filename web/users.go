@@ -116,6 +116,13 @@ func (q listQuery) url() string {
 	return "/settings/users?" + v.Encode()
 }
 
+// exportURL is the address of Download CSV for the list at q: its tab,
+// search and sort, every page.
+func (q listQuery) exportURL() string {
+	q.Page = 1
+	return "/settings/users.csv" + strings.TrimPrefix(q.url(), "/settings/users")
+}
+
 func (q listQuery) with(f func(*listQuery)) string {
 	f(&q)
 	return q.url()
@@ -191,7 +198,7 @@ func (s *Server) usersList(c echo.Context) error {
 
 // listView is the users list at q, from the page res the service listed.
 func (s *Server) listView(loc *i18n.Locale, access *spaces.Access, q listQuery, res users.ListPage, now time.Time) userviews.List {
-	v := userviews.List{Query: q.Q, Status: string(q.Status), Sort: string(q.Sort), Desc: q.Desc, Total: res.Total, Filtered: q.Q != "" || q.Status != "", MenuItems: s.allItems}
+	v := userviews.List{Query: q.Q, Status: string(q.Status), Sort: string(q.Sort), Desc: q.Desc, Total: res.Total, Filtered: q.Q != "" || q.Status != "", MenuItems: s.allItems, ExportHref: q.exportURL()}
 	for _, t := range tabs {
 		n := res.All
 		switch t.status {

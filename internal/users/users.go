@@ -103,6 +103,9 @@ type Listed struct {
 	// pending one; "" for those who never had one (created from the
 	// command line or the setup page).
 	InvitedBy string
+	// InvitedAt is when that invitation was first sent; zero with no
+	// InvitedBy.
+	InvitedAt time.Time
 }
 
 // Sort names an order of the users list.
@@ -191,8 +194,9 @@ type Store interface {
 
 // Service carries out what people do with users.
 type Service struct {
-	store   Store
-	manager Manager
+	store    Store
+	manager  Manager
+	exporter Exporter
 	// languages keeps each person's and the account's language; the
 	// account's is defaultLanguage until an account administrator sets it.
 	languages       Languages
@@ -210,11 +214,12 @@ type StoreManager interface {
 	Store
 	Manager
 	Languages
+	Exporter
 }
 
 // NewService wires the users service.
 func NewService(store StoreManager, hasher *auth.Hasher, clk clock.Clock) *Service {
-	return &Service{store: store, manager: store, languages: store, hasher: hasher, clock: clk, defaultLanguage: i18n.Source}
+	return &Service{store: store, manager: store, exporter: store, languages: store, hasher: hasher, clock: clk, defaultLanguage: i18n.Source}
 }
 
 // NeedsSetup reports whether the first-run page is still open.
@@ -377,8 +382,25 @@ const PerPage = 50
 
 // List returns a page of the users list as seen by access.
 func (s *Service) List(ctx context.Context, access *spaces.Access, f ListFilter) (ListPage, error) {
+	f, err := s.listFilter(access, f)
+	if err != nil {
+		return ListPage{}, err
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	if f.PerPage <= 0 {
+		f.PerPage = PerPage
+	}
+	return s.store.List(ctx, f)
+}
+
+// listFilter is f as access may read it, at the clock's now: a space
+// administrator's narrowed to their spaces, an unknown tab all of them.
+// The list and the export both go through here.
+func (s *Service) listFilter(access *spaces.Access, f ListFilter) (ListFilter, error) {
 	if !access.IsAdmin() {
-		return ListPage{}, errs.T(errs.Forbidden, "err.users.list_forbidden")
+		return f, errs.T(errs.Forbidden, "err.users.list_forbidden")
 	}
 	if !access.AccountAdmin {
 		f.SpaceIDs = administeredOf(access, f.SpaceIDs)
@@ -391,14 +413,8 @@ func (s *Service) List(ctx context.Context, access *spaces.Access, f ListFilter)
 	if f.Undelivered {
 		f.Status = "" // a tab of its own
 	}
-	if f.Page < 1 {
-		f.Page = 1
-	}
-	if f.PerPage <= 0 {
-		f.PerPage = PerPage
-	}
 	f.Now = s.clock.Now()
-	return s.store.List(ctx, f)
+	return f, nil
 }
 
 // Row returns one user as the list shows them, if access may see them.
