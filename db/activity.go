@@ -24,6 +24,26 @@ var _ activity.Store = (*ActivityStore)(nil)
 // each person and space it concerns.
 func record(ctx context.Context, tx querier, e activity.Entry) error {
 	e.Fill(ctx)
+	// Names and emails as they are now, for a row that names only an id.
+	for _, p := range []struct {
+		id          int64
+		name, email *string
+	}{{e.ActorID, &e.ActorName, &e.ActorEmail}, {e.SubjectID, &e.SubjectName, &e.SubjectEmail}} {
+		if p.id == 0 || (*p.name != "" && *p.email != "") {
+			continue
+		}
+		var name, email string
+		err := tx.QueryRowContext(ctx, `SELECT name, email FROM users WHERE id = ?`, p.id).Scan(&name, &email)
+		if err != nil && err != sql.ErrNoRows {
+			return errs.Wrap(err, "recording activity")
+		}
+		if *p.name == "" {
+			*p.name = name
+		}
+		if *p.email == "" {
+			*p.email = email
+		}
+	}
 	details, err := json.Marshal(e.Details)
 	if err != nil {
 		return errs.Wrap(err, "recording activity")

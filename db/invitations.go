@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/usherhq/usher/internal/activity"
 	"github.com/usherhq/usher/internal/errs"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/mail"
@@ -262,6 +263,7 @@ func (s *InvitationStore) RemoveRoles(ctx context.Context, id int64, spaceIDs []
 			remove[sid] = true
 		}
 		left := 0
+		var removed []spaces.Grant
 		for _, g := range inv.Offered {
 			if !remove[g.SpaceID] {
 				left++
@@ -270,6 +272,7 @@ func (s *InvitationStore) RemoveRoles(ctx context.Context, id int64, spaceIDs []
 			if _, err := tx.ExecContext(ctx, `DELETE FROM invitation_roles WHERE invitation_id = ? AND space_id = ?`, id, g.SpaceID); err != nil {
 				return errs.Wrap(err, "removing role")
 			}
+			removed = append(removed, g)
 			if err := addRoleEvent(ctx, tx, id, now, actor.ID, actor.DisplayName(), invitations.EvRoleRemoved, []spaces.Grant{g}); err != nil {
 				return err
 			}
@@ -281,7 +284,8 @@ func (s *InvitationStore) RemoveRoles(ctx context.Context, id int64, spaceIDs []
 		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET state = 'cancelled', ended_at = ?, ended_by = ? WHERE id = ?`, now.Unix(), actor.ID, id); err != nil {
 			return errs.Wrap(err, "cancelling")
 		}
-		if err := addEvent(ctx, tx, id, now, actor.ID, actor.DisplayName(), invitations.EvCancelled, "no roles left"); err != nil {
+		// Its roles are gone by now: the cancellation is about those removed.
+		if err := insertEvent(ctx, tx, id, now, actor.ID, actor.DisplayName(), invitations.EvCancelled, "no roles left", nil, removed); err != nil {
 			return err
 		}
 		return endInvitee(ctx, tx, inv.UserID)
@@ -422,28 +426,93 @@ func (s *InvitationStore) events(ctx context.Context, where string, arg any) ([]
 }
 
 func addEvent(ctx context.Context, tx querier, invID int64, at time.Time, actorID int64, actorName string, kind invitations.EventKind, detail string) error {
-	return insertEvent(ctx, tx, invID, at, actorID, actorName, kind, detail, nil)
+	return insertEvent(ctx, tx, invID, at, actorID, actorName, kind, detail, nil, nil)
 }
 
 // addRoleEvent records an event about roles: they are kept as roles, not
 // words, so that the history can name each space only to those who may
 // see it.
 func addRoleEvent(ctx context.Context, tx querier, invID int64, at time.Time, actorID int64, actorName string, kind invitations.EventKind, grants []spaces.Grant) error {
-	enc, err := encodeEventGrants(grants)
-	if err != nil {
-		return err
+	if grants == nil {
+		grants = []spaces.Grant{} // kept as roles, even none
 	}
-	return insertEvent(ctx, tx, invID, at, actorID, actorName, kind, "", enc)
+	return insertEvent(ctx, tx, invID, at, actorID, actorName, kind, "", grants, grants)
 }
 
-func insertEvent(ctx context.Context, tx querier, invID int64, at time.Time, actorID int64, actorName string, kind invitations.EventKind, detail string, grants any) error {
+// insertEvent writes a line of an invitation's history and, for what an
+// administrator would look for, its row in the activity log. grants are
+// the roles the line itself keeps; about the roles the activity row is
+// about (nil: those the invitation offers now).
+func insertEvent(ctx context.Context, tx querier, invID int64, at time.Time, actorID int64, actorName string, kind invitations.EventKind, detail string, grants, about []spaces.Grant) error {
 	var actor any
 	if actorID != 0 {
 		actor = actorID
 	}
+	var enc any
+	if grants != nil {
+		var err error
+		if enc, err = encodeEventGrants(grants); err != nil {
+			return err
+		}
+	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO invitation_events (invitation_id, at, actor_id, actor_name, kind, detail, grants) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		invID, at.Unix(), actor, actorName, kind, detail, grants)
-	return errs.Wrap(err, "recording history")
+		invID, at.Unix(), actor, actorName, kind, detail, enc)
+	if err != nil {
+		return errs.Wrap(err, "recording history")
+	}
+	return logInvitation(ctx, tx, invID, at, actorID, actorName, kind, detail, about)
+}
+
+// invitationActivity is the activity log's kind for each kind of history
+// line it records; the others (an email delivered, captured in the
+// mailbox; a reset sent, which has its own) stay in the history only.
+var invitationActivity = map[invitations.EventKind]activity.Kind{
+	invitations.EvInvited:          activity.InvitationSent,
+	invitations.EvResent:           activity.InvitationResent,
+	invitations.EvReminded:         activity.InvitationReminded,
+	invitations.EvRenewed:          activity.InvitationRenewed,
+	invitations.EvCancelled:        activity.InvitationCancelled,
+	invitations.EvAccepted:         activity.InvitationAccepted,
+	invitations.EvRoleRemoved:      activity.InvitationRolesRemoved,
+	invitations.EvRenewalRequested: activity.InvitationRenewalRequested,
+	invitations.EvDeliveryFailed:   activity.InvitationUndelivered,
+	invitations.EvExpired:          activity.InvitationExpired,
+}
+
+// logInvitation writes the activity row of an event on invitation invID,
+// whose invitee is its subject.
+func logInvitation(ctx context.Context, tx querier, invID int64, at time.Time, actorID int64, actorName string, ev invitations.EventKind, detail string, about []spaces.Grant) error {
+	kind, ok := invitationActivity[ev]
+	if !ok {
+		return nil
+	}
+	var userID, expires sql.NullInt64
+	var email, name string
+	err := tx.QueryRowContext(ctx, `SELECT i.user_id, i.email, coalesce(u.name, ''), i.expires_at FROM invitations i LEFT JOIN users u ON u.id = i.user_id WHERE i.id = ?`, invID).
+		Scan(&userID, &email, &name, &expires)
+	if err != nil {
+		return errs.Wrap(err, "recording activity")
+	}
+	if about == nil {
+		offered, err := grantsOf(ctx, tx, `SELECT r.invitation_id, r.space_id, sp.kind, sp.name, r.role FROM invitation_roles r JOIN spaces sp ON sp.id = r.space_id WHERE r.invitation_id IN `, []int64{invID})
+		if err != nil {
+			return err
+		}
+		about = offered[invID]
+	}
+	e := activity.Entry{
+		At: at, Kind: kind, ActorID: actorID, ActorName: actorName,
+		SubjectID: userID.Int64, SubjectName: name, SubjectEmail: email,
+		Details: activity.Details{InvitationID: invID, Roles: activity.RolesOf(about), Reason: detail},
+	}
+	switch kind {
+	case activity.InvitationSent, activity.InvitationResent, activity.InvitationReminded, activity.InvitationRenewed:
+		t := time.Unix(expires.Int64, 0).UTC()
+		e.Details.Expires = &t
+	case activity.InvitationAccepted:
+		e.ActorEmail = email // the invitee, who is not signed in yet
+	}
+	return record(ctx, tx, e)
 }
 
 // eventGrant is one role as an invitation's history keeps it (the grants

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"time"
 
+	"github.com/usherhq/usher/internal/activity"
 	"github.com/usherhq/usher/internal/errs"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/spaces"
@@ -23,23 +24,50 @@ func (s *SpaceStore) All(ctx context.Context) ([]spaces.Space, error) {
 }
 
 func (s *SpaceStore) Create(ctx context.Context, kind spaces.Kind, parentID int64, name string, now time.Time) (spaces.Space, error) {
-	res, err := s.db.W.ExecContext(ctx, `INSERT INTO spaces (kind, parent_id, name, created_at) VALUES (?, ?, ?, ?)`, kind, parentID, name, now.Unix())
-	if err != nil {
-		return spaces.Space{}, errs.Wrap(err, "creating space")
-	}
-	id, _ := res.LastInsertId()
-	return spaces.Space{ID: id, Kind: kind, ParentID: parentID, Name: name}, nil
+	var sp spaces.Space
+	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO spaces (kind, parent_id, name, created_at) VALUES (?, ?, ?, ?)`, kind, parentID, name, now.Unix())
+		if err != nil {
+			return errs.Wrap(err, "creating space")
+		}
+		id, _ := res.LastInsertId()
+		sp = spaces.Space{ID: id, Kind: kind, ParentID: parentID, Name: name}
+		return logSpace(ctx, tx, now, activity.SpaceCreated, sp, activity.Details{})
+	})
+	return sp, err
 }
 
-func (s *SpaceStore) Rename(ctx context.Context, id int64, name string) error {
-	res, err := s.db.W.ExecContext(ctx, `UPDATE spaces SET name = ? WHERE id = ? AND kind != 'account'`, name, id)
-	if err != nil {
-		return errs.Wrap(err, "renaming space")
+// logSpace writes the activity row of a change to space sp.
+func logSpace(ctx context.Context, tx querier, now time.Time, kind activity.Kind, sp spaces.Space, d activity.Details) error {
+	d.Space = &activity.Space{ID: sp.ID, Kind: sp.Kind, Name: sp.Name, ParentID: sp.ParentID}
+	return record(ctx, tx, activity.Entry{At: now, Kind: kind, Details: d})
+}
+
+// oneSpace reads space id within q ("the space was deleted" when gone).
+func oneSpace(ctx context.Context, q querier, id int64) (spaces.Space, error) {
+	var sp spaces.Space
+	var parent sql.NullInt64
+	err := q.QueryRowContext(ctx, `SELECT id, kind, parent_id, name FROM spaces WHERE id = ? AND kind != 'account'`, id).Scan(&sp.ID, &sp.Kind, &parent, &sp.Name)
+	if err == sql.ErrNoRows {
+		return sp, errs.T(errs.NotFound, "err.spaces.deleted")
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errs.T(errs.NotFound, "err.spaces.deleted")
-	}
-	return nil
+	sp.ParentID = parent.Int64
+	return sp, errs.Wrap(err, "reading space")
+}
+
+func (s *SpaceStore) Rename(ctx context.Context, id int64, name string, now time.Time) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		sp, err := oneSpace(ctx, tx, id)
+		if err != nil || sp.Name == name {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE spaces SET name = ? WHERE id = ?`, name, id); err != nil {
+			return errs.Wrap(err, "renaming space")
+		}
+		before := sp.Name
+		sp.Name = name
+		return logSpace(ctx, tx, now, activity.SpaceRenamed, sp, activity.Details{Changes: []activity.Change{{Field: "name", From: before, To: name}}})
+	})
 }
 
 // subtree is a CTE naming the space ?1 and every space inside it.
@@ -57,6 +85,17 @@ func (s *SpaceStore) Impact(ctx context.Context, id int64) (spaces.Impact, error
 
 func (s *SpaceStore) Delete(ctx context.Context, id int64, now time.Time) error {
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		sp, err := oneSpace(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		var members int
+		if err := tx.QueryRowContext(ctx, subtree+`SELECT count(DISTINCT user_id) FROM role_grants WHERE space_id IN (SELECT id FROM sub)`, id).Scan(&members); err != nil {
+			return errs.Wrap(err, "counting members")
+		}
+		if err := logSpace(ctx, tx, now, activity.SpaceDeleted, sp, activity.Details{Count: members}); err != nil {
+			return err
+		}
 		// Pending invitations that offer nothing outside the space end
 		// with it; the others just lose the offers inside it (cascade).
 		rows, err := tx.QueryContext(ctx, subtree+`

@@ -54,13 +54,13 @@ func TestSpaceStoreCreateRenameAll(t *testing.T) {
 		t.Error("a space inside a space that does not exist was created")
 	}
 
-	if err := s.Rename(ctx, room.ID, "Room 5"); err != nil {
+	if err := s.Rename(ctx, room.ID, "Room 5", t0); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Rename(ctx, f.account, "Other"); !errs.Is(err, errs.NotFound) {
+	if err := s.Rename(ctx, f.account, "Other", t0); !errs.Is(err, errs.NotFound) {
 		t.Errorf("renaming the account: %v, want NotFound", err)
 	}
-	if err := s.Rename(ctx, 99999, "Other"); !errs.Is(err, errs.NotFound) {
+	if err := s.Rename(ctx, 99999, "Other", t0); !errs.Is(err, errs.NotFound) {
 		t.Errorf("renaming a missing space: %v, want NotFound", err)
 	}
 

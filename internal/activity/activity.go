@@ -31,21 +31,20 @@ const (
 	InvitationUndelivered      Kind = "invitation.undelivered" // its email could not be delivered
 
 	// A user's record.
-	UserCreated          Kind = "user.created" // on the setup page or from the command line
-	UserEdited           Kind = "user.edited"  // name (Details.Changes)
-	UserRolesChanged     Kind = "user.roles_changed"
-	UserRemovedFromSpace Kind = "user.removed_from_space"
-	UserDeactivated      Kind = "user.deactivated"
-	UserActivated        Kind = "user.activated"
-	UserDeleted          Kind = "user.deleted"
-	UserResetSent        Kind = "user.reset_sent"       // an administrator sent a reset link
-	UserResetAsked       Kind = "user.reset_asked"      // Forgot password sent the person a link
-	UserPasswordReset    Kind = "user.password_reset"   // by a reset link
-	UserPasswordChanged  Kind = "user.password_changed" // on the profile
-	UserTwoFactorOn      Kind = "user.two_factor_on"
-	UserTwoFactorOff     Kind = "user.two_factor_off"
-	UserSessionsEnded    Kind = "user.sessions_ended" // by an administrator, or the person on their profile
-	UserLanguageChanged  Kind = "user.language_changed"
+	UserCreated         Kind = "user.created" // on the setup page or from the command line
+	UserEdited          Kind = "user.edited"  // name (Details.Changes)
+	UserRolesChanged    Kind = "user.roles_changed"
+	UserDeactivated     Kind = "user.deactivated"
+	UserActivated       Kind = "user.activated"
+	UserDeleted         Kind = "user.deleted"
+	UserResetSent       Kind = "user.reset_sent"       // an administrator sent a reset link
+	UserResetAsked      Kind = "user.reset_asked"      // Forgot password sent the person a link
+	UserPasswordReset   Kind = "user.password_reset"   // by a reset link
+	UserPasswordChanged Kind = "user.password_changed" // on the profile
+	UserTwoFactorOn     Kind = "user.two_factor_on"
+	UserTwoFactorOff    Kind = "user.two_factor_off"
+	UserSessionsEnded   Kind = "user.sessions_ended" // by an administrator, or the person on their profile
+	UserLanguageChanged Kind = "user.language_changed"
 
 	// Spaces.
 	SpaceCreated Kind = "space.created"
@@ -65,7 +64,7 @@ const (
 var Kinds = []Kind{
 	InvitationSent, InvitationResent, InvitationReminded, InvitationRenewed, InvitationRolesRemoved,
 	InvitationCancelled, InvitationExpired, InvitationAccepted, InvitationRenewalRequested, InvitationUndelivered,
-	UserCreated, UserEdited, UserRolesChanged, UserRemovedFromSpace, UserDeactivated, UserActivated, UserDeleted,
+	UserCreated, UserEdited, UserRolesChanged, UserDeactivated, UserActivated, UserDeleted,
 	UserResetSent, UserResetAsked, UserPasswordReset, UserPasswordChanged, UserTwoFactorOn, UserTwoFactorOff,
 	UserSessionsEnded, UserLanguageChanged,
 	SpaceCreated, SpaceRenamed, SpaceDeleted,
@@ -190,8 +189,11 @@ func (e Entry) SpaceIDs() []int64 {
 			add(r.SpaceID)
 		}
 	}
-	if e.Details.Space != nil {
-		add(e.Details.Space.ID)
+	if sp := e.Details.Space; sp != nil {
+		// With its parent: a unit's administrators still see a room they
+		// administered once it is deleted.
+		add(sp.ID)
+		add(sp.ParentID)
 	}
 	return ids
 }

@@ -215,6 +215,8 @@ func wire(ctx context.Context, data *Data, cfg *config.Config, clk clock.Clock, 
 		log.Info("invitees are reminded before their invitation expires", "before", cfg.RemindBefore.String())
 	}
 
+	// Expiries are written to the activity log as they pass.
+	sender.AddProducer(&invitations.Expiries{Store: db.NewInvitationStore(d), Clock: clk})
 	// Timed-out sessions are deleted by the same loop, every hour.
 	sender.AddProducer(sess)
 

@@ -96,6 +96,9 @@ const (
 	// a password reset link (internal/resets): the users list keeps no
 	// history of active users, so it goes with the invitation they joined by.
 	EvResetSent EventKind = "reset_sent"
+	// EvExpired is never a line of the history, which tells an expiry from
+	// the clock; it names the expiry the activity log records.
+	EvExpired EventKind = "expired"
 )
 
 // Actor is the signed-in administrator doing something.

@@ -47,7 +47,7 @@ type MemberFilter struct {
 type Store interface {
 	All(ctx context.Context) ([]Space, error)
 	Create(ctx context.Context, kind Kind, parentID int64, name string, now time.Time) (Space, error)
-	Rename(ctx context.Context, id int64, name string) error
+	Rename(ctx context.Context, id int64, name string, now time.Time) error
 	Impact(ctx context.Context, id int64) (Impact, error)
 	Delete(ctx context.Context, id int64, now time.Time) error
 	// Members is one page of the people holding or offered f.Role in the
@@ -176,7 +176,7 @@ func (s *Service) Rename(ctx context.Context, access *Access, id int64, name str
 		return sp, err
 	}
 	sp.Name = name
-	return sp, s.store.Rename(ctx, id, name)
+	return sp, s.store.Rename(ctx, id, name, s.now())
 }
 
 // Impact says what deleting a space would take with it.

@@ -48,7 +48,7 @@ func (m *memStore) Create(_ context.Context, kind Kind, parentID int64, name str
 	return m.created, nil
 }
 
-func (m *memStore) Rename(_ context.Context, _ int64, name string) error {
+func (m *memStore) Rename(_ context.Context, _ int64, name string, _ time.Time) error {
 	m.writes = append(m.writes, "rename "+name)
 	return nil
 }

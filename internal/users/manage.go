@@ -18,7 +18,7 @@ import (
 // check for that inside it, so two administrators demoting each other at
 // the same moment cannot both succeed.
 type Manager interface {
-	SetName(ctx context.Context, id int64, name string) error
+	SetName(ctx context.Context, id int64, name string, now time.Time) error
 	// SetPassword stores a new hash and ends every session of the user
 	// and every reset link of theirs, and enqueues notice (the "password
 	// changed" email), in one transaction.
@@ -27,7 +27,7 @@ type Manager interface {
 	// want; roles outside scope stay as they are.
 	SetGrants(ctx context.Context, id int64, scope []int64, want []spaces.Grant, by int64, now time.Time) error
 	Deactivate(ctx context.Context, id int64, now time.Time) error
-	Activate(ctx context.Context, id int64) error
+	Activate(ctx context.Context, id int64, now time.Time) error
 	// Delete removes the user; their pending invitations end with them.
 	Delete(ctx context.Context, id int64, by int64, byName string, now time.Time) error
 }
@@ -127,7 +127,7 @@ func (s *Service) Edit(ctx context.Context, access *spaces.Access, id int64, in 
 		}
 	}
 	if name != l.Name {
-		if err := s.manager.SetName(ctx, id, name); err != nil {
+		if err := s.manager.SetName(ctx, id, name, s.clock.Now()); err != nil {
 			return Unchanged(l), err
 		}
 	}
@@ -166,7 +166,7 @@ func (s *Service) Activate(ctx context.Context, access *spaces.Access, id int64)
 	if l.DeactivatedAt.IsZero() {
 		return Unchanged(l), errs.T(errs.Conflict, "err.users.not_deactivated", "Email", l.Email)
 	}
-	err = s.manager.Activate(ctx, id)
+	err = s.manager.Activate(ctx, id, s.clock.Now())
 	if s.changedMeanwhile(ctx, id, err) {
 		err = errs.T(errs.Conflict, "err.users.not_deactivated", "Email", l.Email)
 	}
@@ -343,7 +343,7 @@ func (s *Service) ChangeOwnName(ctx context.Context, actor User, id int64, name 
 		return actor, err
 	}
 	if name != actor.Name {
-		if err := s.manager.SetName(ctx, id, name); err != nil {
+		if err := s.manager.SetName(ctx, id, name, s.clock.Now()); err != nil {
 			return actor, err
 		}
 	}
