@@ -60,13 +60,6 @@ func Sentence(l *i18n.Locale, e Entry, viewer *spaces.Access) string {
 			return l.T(id+"_bare", kv...)
 		}
 		return l.T(id, append(kv, "Changes", strings.Join(parts, l.T("activity.semicolon")))...)
-	case UserRemovedFromSpace:
-		sp := d.Space
-		if sp == nil && len(d.Revoked) > 0 { // the space named by the role it took
-			r := d.Revoked[0]
-			sp = &Space{ID: r.SpaceID, Kind: r.SpaceKind, Name: r.SpaceName}
-		}
-		return l.T(id, append(kv, "Space", spaceName(l, sp, viewer))...)
 	case UserTwoFactorOff:
 		if self || e.System() {
 			return l.T(id+"_self", kv...)
@@ -167,15 +160,6 @@ func visible(sp *Space, viewer *spaces.Access) bool {
 		return false
 	}
 	return viewer.AccountAdmin || viewer.Administers(sp.ID) || (sp.ParentID != 0 && viewer.Administers(sp.ParentID))
-}
-
-// spaceName is sp's name where viewer may read it, else words for a space
-// elsewhere.
-func spaceName(l *i18n.Locale, sp *Space, viewer *spaces.Access) string {
-	if visible(sp, viewer) {
-		return sp.Name
-	}
-	return l.T("activity.a_space_elsewhere")
 }
 
 // actor is who did it, in words: their name, else their address, else the
