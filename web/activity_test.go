@@ -214,13 +214,13 @@ func TestActivityBadFilters(t *testing.T) {
 	w := newClinic(t)
 	ana := w.signIn(t, apptest.AdminEmail)
 	for query, want := range map[string]string{
-		"kind=user.exploded":           "There is no such kind of event. Choose one from the list.",
-		"after=yesterday":              "This page of the activity log cannot be found. Go back to the newest entries.",
-		"before=12.-4":                 "This page of the activity log cannot be found. Go back to the newest entries.",
-		"from=2026-13-45":              "Enter dates as year-month-day, for example 2026-12-02.",
+		"kind=user.exploded":            "There is no such kind of event. Choose one from the list.",
+		"after=yesterday":               "This page of the activity log cannot be found. Go back to the newest entries.",
+		"before=12.-4":                  "This page of the activity log cannot be found. Go back to the newest entries.",
+		"from=2026-13-45":               "Enter dates as year-month-day, for example 2026-12-02.",
 		"from=2026-12-03&to=2026-12-01": "The start date must be before the end date.",
-		"space=ten":                    "There is no such space. Choose one from the list.",
-		"space=99999":                  "There is no such space. Choose one from the list.",
+		"space=ten":                     "There is no such space. Choose one from the list.",
+		"space=99999":                   "There is no such space. Choose one from the list.",
 	} {
 		paths := []string{"/settings/activity?", "/settings/activity.csv?"}
 		if strings.Contains(query, "after=") || strings.Contains(query, "before=") {
