@@ -67,6 +67,15 @@ func (q activityQuery) filters() activityQuery {
 // date Usher shows is in UTC (i18n: "Every date is written in UTC").
 const dateLayout = "2006-01-02"
 
+// validDay is s if it is a day a date input may hold, else "": a date
+// input's value must be a real day.
+func validDay(s string) string {
+	if _, err := time.Parse(dateLayout, s); err != nil {
+		return ""
+	}
+	return s
+}
+
 // activityFilter is the service's filter for q as the viewer may ask it,
 // with the people the person filter matched. none reports a person filter
 // that matched nobody: then there is nothing to list.
@@ -169,7 +178,7 @@ func (s *Server) activityView(c echo.Context, access *spaces.Access, q activityQ
 	loc := locale(c)
 	now := s.Clock.Now()
 	v := activityviews.Page{
-		Person: q.Person, From: q.From, To: q.To, AllSpaces: access.AccountAdmin, Now: now,
+		Person: q.Person, From: validDay(q.From), To: validDay(q.To), AllSpaces: access.AccountAdmin, Now: now,
 		Filtered: q.filtered(), CSV: q.filters().url("/settings/activity.csv"), Clear: "/settings/activity",
 		Kinds: kindGroups(loc, activity.Kind(q.Kind)),
 	}
@@ -300,7 +309,17 @@ func activityRow(loc *i18n.Locale, access *spaces.Access, e activity.Entry) acti
 	}
 	add("activity.details.changes", strings.Join(changes, "; "))
 	add("activity.details.email", d.Email)
-	add("activity.details.reason", d.Reason)
+	if d.Reason != "" {
+		// A reason Usher words itself, in loc; else a mail server's reply
+		// (or the mail package's), which is English.
+		if _, ok := cancelReasons[d.Reason]; ok {
+			add("activity.details.reason", cancelReason(loc, d.Reason))
+		} else if id := "activity.reason." + d.Reason; loc.T(id) != id {
+			add("activity.details.reason", loc.T(id))
+		} else {
+			r.Facts = append(r.Facts, activityviews.Fact{Label: loc.T("activity.details.reason"), Value: d.Reason, Lang: "en"})
+		}
+	}
 	if d.Count != 0 {
 		add("activity.details.count", loc.Number(d.Count))
 	}
