@@ -132,7 +132,7 @@ func Sentence(l *i18n.Locale, e Entry, viewer *spaces.Access) string {
 
 // failReasons are the reasons of a failed sign-in that have words of
 // their own (activity.reason.<reason>).
-var failReasons = []string{"password", "code", "recovery", "deactivated", "unknown", "locked"}
+var failReasons = []string{"password", "code", "recovery", "deactivated", "unknown_email"}
 
 // fieldLabel is the name of a field an edit changed, in l.
 func fieldLabel(l *i18n.Locale, field string) string {
