@@ -79,7 +79,10 @@ func recordEach(ctx context.Context, tx querier, es ...activity.Entry) error {
 	return nil
 }
 
-const activityColumns = `a.id, a.at, a.kind, a.actor_id, a.actor_name, a.actor_email, a.subject_id, a.subject_name, a.subject_email, a.ip, a.details`
+const (
+	activityColumns = `a.id, a.at, ` + activityRest
+	activityRest    = `a.kind, a.actor_id, a.actor_name, a.actor_email, a.subject_id, a.subject_name, a.subject_email, a.ip, a.details`
+)
 
 func scanEntry(rows *sql.Rows) (activity.Entry, error) {
 	var e activity.Entry
@@ -100,77 +103,132 @@ func scanEntry(rows *sql.Rows) (activity.Entry, error) {
 // activityQuery is the SELECT for a filter, newest first (oldest first
 // when up, for the page before a cursor), without its LIMIT.
 //
-// Each filter is one ordered range of an index: a person's entries are
-// read through activity_people, a space's through activity_spaces, a kind
-// through activity_kind, the rest through activity_at; what the driving
-// index does not hold is checked on each row it yields. Only an IN list of
-// several people or spaces (a space administrator's scope) has its ranges
-// merged by a sort.
+// Each filter is one ordered range of an index, read from the cursor on
+// and stopped by the LIMIT: a person's entries are read through
+// activity_people, a space's through activity_spaces (with the kind, their
+// kind indexes), a kind through activity_kind, the rest through
+// activity_at; what the driving index does not hold is checked on each
+// row it yields. Several people or spaces (a space administrator's scope)
+// are one such range each, merged in order by a compound SELECT (UNION
+// also drops an entry met in two ranges), so a page still reads about a
+// page per range instead of sorting everything they hold; past
+// maxMergedRanges, their ranges are read whole and sorted.
+//
+// The columns come in activityColumns' order, the time and id from the
+// driving index (the same values as the entry's), for the merge to read
+// them in its order.
 func activityQuery(f activity.Filter, up bool) (string, []any) {
-	var (
-		from         string // the driving table, aliased d, joined to a
-		atCol, idCol string
-		conds        []string
-		args         []any
-		many         bool // the driver yields an entry more than once
-	)
-	spaceIDs := f.Scope
-	if f.SpaceID != 0 {
-		spaceIDs = []int64{f.SpaceID}
-	}
-	switch {
-	case len(f.People) > 0:
-		from, atCol, idCol = `activity_people d JOIN activity a ON a.id = d.activity_id`, `d.at`, `d.activity_id`
-		in, a := inList(f.People)
-		conds, args = append(conds, `d.user_id IN `+in), append(args, a...)
-		many = len(f.People) > 1
-		if f.Kind != "" {
-			conds, args = append(conds, `d.kind = ?`), append(args, f.Kind)
-		}
-		if spaceIDs != nil {
-			in, a := inList(append([]int64{0}, spaceIDs...))
-			conds, args = append(conds, `EXISTS (SELECT 1 FROM activity_spaces s WHERE s.activity_id = a.id AND s.space_id IN `+in+`)`), append(args, a...)
-		}
-	case spaceIDs != nil:
-		from, atCol, idCol = `activity_spaces d JOIN activity a ON a.id = d.activity_id`, `d.at`, `d.activity_id`
-		in, a := inList(append([]int64{0}, spaceIDs...))
-		conds, args = append(conds, `d.space_id IN `+in), append(args, a...)
-		many = len(spaceIDs) > 1
-		if f.Kind != "" {
-			conds, args = append(conds, `d.kind = ?`), append(args, f.Kind)
-		}
-	default:
-		from, atCol, idCol = `activity a`, `a.at`, `a.id`
-		if f.Kind != "" {
-			conds, args = append(conds, `a.kind = ?`), append(args, f.Kind)
-		}
-	}
-	if !f.From.IsZero() {
-		conds, args = append(conds, atCol+` >= ?`), append(args, f.From.Unix())
-	}
-	if !f.Until.IsZero() {
-		conds, args = append(conds, atCol+` < ?`), append(args, f.Until.Unix())
-	}
-	if c := f.After; !c.IsZero() {
-		conds, args = append(conds, `(`+atCol+`, `+idCol+`) < (?, ?)`), append(args, c.At.Unix(), c.ID)
-	}
-	if c := f.Before; !c.IsZero() {
-		conds, args = append(conds, `(`+atCol+`, `+idCol+`) > (?, ?)`), append(args, c.At.Unix(), c.ID)
-	}
-	q := `SELECT `
-	if many {
-		q += `DISTINCT `
-	}
-	q += activityColumns + ` FROM ` + from
-	if len(conds) > 0 {
-		q += ` WHERE ` + strings.Join(conds, ` AND `)
-	}
 	dir := ` DESC`
 	if up {
 		dir = ` ASC`
 	}
-	return q + ` ORDER BY ` + atCol + dir + `, ` + idCol + dir, args
+	order := ` ORDER BY at` + dir + `, id` + dir
+	// A date bound the cursor is already inside of is left out: SQLite
+	// starts a range at one upper (or lower) bound only, and it must be
+	// the cursor's, or a deep page would read every entry before it again.
+	if c := f.After; !c.IsZero() && !f.Until.IsZero() && c.At.Unix() < f.Until.Unix() {
+		f.Until = time.Time{}
+	}
+	if c := f.Before; !c.IsZero() && !f.From.IsZero() && c.At.Unix() >= f.From.Unix() {
+		f.From = time.Time{}
+	}
+	spaceIDs := f.Scope
+	if f.SpaceID != 0 {
+		spaceIDs = []int64{f.SpaceID}
+	}
+	if spaceIDs != nil && len(spaceIDs) == 0 {
+		spaceIDs = []int64{0} // an empty scope: no space has id 0
+	}
+
+	// bounds are the conditions on the driver's time and id.
+	bounds := func(atCol, idCol string) ([]string, []any) {
+		var conds []string
+		var args []any
+		if !f.From.IsZero() {
+			conds, args = append(conds, atCol+` >= ?`), append(args, f.From.Unix())
+		}
+		if !f.Until.IsZero() {
+			conds, args = append(conds, atCol+` < ?`), append(args, f.Until.Unix())
+		}
+		if c := f.After; !c.IsZero() {
+			conds, args = append(conds, `(`+atCol+`, `+idCol+`) < (?, ?)`), append(args, c.At.Unix(), c.ID)
+		}
+		if c := f.Before; !c.IsZero() {
+			conds, args = append(conds, `(`+atCol+`, `+idCol+`) > (?, ?)`), append(args, c.At.Unix(), c.ID)
+		}
+		return conds, args
+	}
+	where := func(conds []string) string {
+		if len(conds) == 0 {
+			return ``
+		}
+		return ` WHERE ` + strings.Join(conds, ` AND `)
+	}
+
+	var table, key, kindIndex string
+	var ids []int64
+	switch {
+	case len(f.People) > 0:
+		table, key, kindIndex, ids = `activity_people`, `user_id`, `activity_people_kind`, f.People
+	case spaceIDs != nil:
+		table, key, kindIndex, ids = `activity_spaces`, `space_id`, `activity_spaces_kind`, spaceIDs
+	default:
+		var conds []string
+		var args []any
+		if f.Kind != "" {
+			conds, args = append(conds, `a.kind = ?`), append(args, f.Kind)
+		}
+		c, a := bounds(`a.at`, `a.id`)
+		return `SELECT ` + activityColumns + ` FROM activity a` + where(append(conds, c...)) + order, append(args, a...)
+	}
+
+	// rangeOf is the SELECT of the entries under keys (one, or an IN list).
+	rangeOf := func(keys []int64, distinct bool) (string, []any) {
+		from := table + ` d`
+		if f.Kind != "" {
+			// Not left to the planner: without statistics it prefers the
+			// primary key for the order and tests the kind on every row.
+			from += ` INDEXED BY ` + kindIndex
+		}
+		var conds []string
+		var args []any
+		if len(keys) == 1 {
+			conds, args = append(conds, `d.`+key+` = ?`), append(args, keys[0])
+		} else {
+			in, a := inList(keys)
+			conds, args = append(conds, `d.`+key+` IN `+in), append(args, a...)
+		}
+		if f.Kind != "" {
+			conds, args = append(conds, `d.kind = ?`), append(args, f.Kind)
+		}
+		if table == `activity_people` && spaceIDs != nil {
+			in, a := inList(spaceIDs)
+			conds, args = append(conds, `EXISTS (SELECT 1 FROM activity_spaces s WHERE s.activity_id = d.activity_id AND s.space_id IN `+in+`)`), append(args, a...)
+		}
+		c, a := bounds(`d.at`, `d.activity_id`)
+		q := `SELECT `
+		if distinct {
+			q += `DISTINCT `
+		}
+		q += `d.activity_id AS id, d.at AS at, ` + activityRest + ` FROM ` + from + ` JOIN activity a ON a.id = d.activity_id` + where(append(conds, c...))
+		return q, append(args, a...)
+	}
+	if len(ids) > maxMergedRanges {
+		q, args := rangeOf(ids, true)
+		return q + order, args
+	}
+	var arms []string
+	var args []any
+	for _, id := range ids {
+		q, a := rangeOf([]int64{id}, false)
+		arms, args = append(arms, q), append(args, a...)
+	}
+	return strings.Join(arms, ` UNION `) + order, args
 }
+
+// maxMergedRanges is how many people's or spaces' ranges activityQuery
+// merges; SQLite allows 500 arms in a compound SELECT.
+const maxMergedRanges = 100
 
 func (s *ActivityStore) List(ctx context.Context, f activity.Filter) (activity.Page, error) {
 	limit := f.Limit
@@ -252,34 +310,58 @@ func (s *ActivityStore) People(ctx context.Context, text string, scope []int64, 
 	if q == "" {
 		return nil, nil
 	}
-	var conds []string
-	var args []any
-	if scope != nil {
-		c, a := spaceWhere(scope, false)
-		conds, args = append(conds, c), a
-	}
 	// An email names one person, whose entries are kept after they are
 	// deleted: the log's own rows find them then.
 	if strings.Contains(q, "@") && !strings.Contains(q, " ") {
-		rows, err := s.people(ctx, `SELECT u.id, u.name, u.email FROM users u WHERE `+strings.Join(append([]string{`u.email = ?`}, conds...), ` AND `)+` LIMIT 1`, append([]any{q}, args...))
+		query, args := personByEmailQuery(q, scope)
+		rows, err := s.people(ctx, query, args)
 		if err != nil || len(rows) > 0 {
 			return rows, err
 		}
-		gone := `SELECT a.subject_id, a.subject_name, a.subject_email FROM activity a WHERE a.kind = ? AND a.subject_email = ? COLLATE NOCASE`
-		gargs := []any{activity.UserDeleted, q}
-		if scope != nil {
-			in, a := inList(append([]int64{0}, scope...))
-			gone += ` AND EXISTS (SELECT 1 FROM activity_people p JOIN activity_spaces s ON s.activity_id = p.activity_id WHERE p.user_id = a.subject_id AND s.space_id IN ` + in + `)`
-			gargs = append(gargs, a...)
-		}
-		rows, err = s.people(ctx, gone+` ORDER BY a.at DESC LIMIT 1`, gargs)
+		query, args = deletedPersonQuery(q, scope)
+		rows, err = s.people(ctx, query, args)
 		if err != nil || len(rows) > 0 {
 			return rows, err
 		}
 	}
-	c, a := searchWhere(q, "", false)
-	conds, args = append([]string{c}, conds...), append(a, args...)
-	return s.people(ctx, `SELECT u.id, u.name, u.email FROM users u WHERE `+strings.Join(conds, ` AND `)+` ORDER BY u.name COLLATE NOCASE, u.id LIMIT ?`, append(args, limit))
+	query, args := peopleQuery(q, scope, limit)
+	return s.people(ctx, query, args)
+}
+
+// personByEmailQuery finds the user with the email q (searchText'd),
+// within scope unless it is nil.
+func personByEmailQuery(q string, scope []int64) (string, []any) {
+	conds, args := []string{`u.email = ?`}, []any{q}
+	if scope != nil {
+		c, a := spaceWhere(scope, false)
+		conds, args = append(conds, c), append(args, a...)
+	}
+	return `SELECT u.id, u.name, u.email FROM users u WHERE ` + strings.Join(conds, ` AND `) + ` LIMIT 1`, args
+}
+
+// deletedPersonQuery finds, by the log, the deleted user who had the
+// email q; within scope, one with an entry about one of its spaces.
+func deletedPersonQuery(q string, scope []int64) (string, []any) {
+	gone := `SELECT a.subject_id, a.subject_name, a.subject_email FROM activity a WHERE a.kind = ? AND a.subject_email = ? COLLATE NOCASE`
+	args := []any{activity.UserDeleted, q}
+	if scope != nil {
+		in, a := inList(append([]int64{0}, scope...))
+		gone += ` AND EXISTS (SELECT 1 FROM activity_people p JOIN activity_spaces s ON s.activity_id = p.activity_id WHERE p.user_id = a.subject_id AND s.space_id IN ` + in + `)`
+		args = append(args, a...)
+	}
+	return gone + ` ORDER BY a.at DESC LIMIT 1`, args
+}
+
+// peopleQuery finds the users whose name or email holds q, within scope
+// unless it is nil, at most limit.
+func peopleQuery(q string, scope []int64, limit int) (string, []any) {
+	c, args := searchWhere(q, "", false)
+	conds := []string{c}
+	if scope != nil {
+		c, a := spaceWhere(scope, false)
+		conds, args = append(conds, c), append(args, a...)
+	}
+	return `SELECT u.id, u.name, u.email FROM users u WHERE ` + strings.Join(conds, ` AND `) + ` ORDER BY u.name COLLATE NOCASE, u.id LIMIT ?`, append(args, limit)
 }
 
 func (s *ActivityStore) people(ctx context.Context, q string, args []any) ([]activity.Person, error) {

@@ -97,12 +97,17 @@ func rolesHeldOrOffered(ctx context.Context, q querier, id int64) ([]spaces.Gran
 
 func (s *UserStore) SetPassword(ctx context.Context, id int64, hash string, notice mail.Outgoing) error {
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, session_version = session_version + 1 WHERE id = ? AND activated_at IS NOT NULL`, hash, id)
-		if err := changed(res, err, "changing password"); err != nil {
+		e := activity.Entry{Kind: activity.UserPasswordChanged, SubjectID: id}
+		err := tx.QueryRowContext(ctx, `UPDATE users SET password_hash = ?, session_version = session_version + 1 WHERE id = ? AND activated_at IS NOT NULL RETURNING name, email`, hash, id).Scan(&e.SubjectName, &e.SubjectEmail)
+		if err := notFound(err, "err.users.no_such", "changing password"); err != nil {
 			return err
 		}
 		now := notice.Payload.ChangedAt
 		if err := endResets(ctx, tx, id, 0, now, "password_changed"); err != nil {
+			return err
+		}
+		e.At = now
+		if err := record(ctx, tx, e); err != nil {
 			return err
 		}
 		return enqueue(ctx, tx, notice, now)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"time"
 
+	"github.com/usherhq/usher/internal/activity"
 	"github.com/usherhq/usher/internal/errs"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/mail"
@@ -64,7 +65,12 @@ func (s *ResetStore) Create(ctx context.Context, c resets.Create, compose func(i
 	r := resets.Reset{UserID: c.UserID, Nonce: c.Nonce, RequestedBy: c.RequestedBy, CreatedAt: c.Now, ExpiresAt: c.ExpiresAt}
 	err := s.db.tx(ctx, func(tx *sql.Tx) error {
 		var active int
-		err := tx.QueryRowContext(ctx, `SELECT activated_at IS NOT NULL AND deactivated_at IS NULL FROM users WHERE id = ?`, c.UserID).Scan(&active)
+		e := activity.Entry{At: c.Now, Kind: activity.UserResetSent, SubjectID: c.UserID}
+		if c.RequestedBy == 0 {
+			// Forgot password, answered by the sender's round: the system.
+			e.Kind = activity.UserResetAsked
+		}
+		err := tx.QueryRowContext(ctx, `SELECT activated_at IS NOT NULL AND deactivated_at IS NULL, name, email FROM users WHERE id = ?`, c.UserID).Scan(&active, &e.SubjectName, &e.SubjectEmail)
 		if err == sql.ErrNoRows || err == nil && active == 0 {
 			return errs.T(errs.Conflict, "reset.err.not_active_now")
 		}
@@ -111,6 +117,9 @@ func (s *ResetStore) Create(ctx context.Context, c resets.Create, compose func(i
 				}
 			}
 		}
+		if err := record(ctx, tx, e); err != nil {
+			return err
+		}
 		return enqueue(ctx, tx, compose(r.ID), c.Now)
 	})
 	return r, err
@@ -143,10 +152,16 @@ func (s *ResetStore) Use(ctx context.Context, id int64, hash string, now time.Ti
 		if err != nil {
 			return errs.Wrap(err, "using reset link")
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID); err != nil {
+		e := activity.Entry{At: now, Kind: activity.UserPasswordReset, SubjectID: userID}
+		if err := tx.QueryRowContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ? RETURNING name, email`, hash, userID).Scan(&e.SubjectName, &e.SubjectEmail); err != nil {
 			return errs.Wrap(err, "changing password")
 		}
 		if err := endResets(ctx, tx, userID, id, now, "password_changed"); err != nil {
+			return err
+		}
+		// Whoever holds the link is taken to be its person.
+		selfActed(&e)
+		if err := record(ctx, tx, e); err != nil {
 			return err
 		}
 		return enqueue(ctx, tx, notice, now)

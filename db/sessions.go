@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"time"
 
+	"github.com/usherhq/usher/internal/activity"
 	"github.com/usherhq/usher/internal/errs"
 	"github.com/usherhq/usher/internal/sessions"
 )
@@ -34,15 +35,29 @@ func (s *SessionStore) Create(ctx context.Context, in sessions.Session, tokenHas
 	err := s.db.tx(ctx, func(tx *sql.Tx) error {
 		// Only an active user signs in; one deactivated or deleted since
 		// their password was checked gets no session.
-		res, err := tx.ExecContext(ctx, `UPDATE users SET last_sign_in_at = ? WHERE id = ? AND activated_at IS NOT NULL AND deactivated_at IS NULL`, in.CreatedAt.Unix(), in.UserID)
-		if err := changed(res, err, "noting the sign-in"); err != nil {
+		var name, email string
+		err := tx.QueryRowContext(ctx, `UPDATE users SET last_sign_in_at = ? WHERE id = ? AND activated_at IS NOT NULL AND deactivated_at IS NULL RETURNING name, email`, in.CreatedAt.Unix(), in.UserID).Scan(&name, &email)
+		if err := notFound(err, "err.users.no_such", "noting the sign-in"); err != nil {
 			return err
 		}
 		out, err = scanSession(tx.QueryRowContext(ctx, `
 			INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, ip, user_agent, browser, os, device, second_factor_pending)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+sessionCols,
 			tokenHash, in.UserID, in.CreatedAt.Unix(), in.LastSeenAt.Unix(), in.IP, in.UserAgent, in.Browser.Name, in.Browser.OS, string(in.Browser.Device), in.SecondFactorPending))
-		return errs.Wrap(err, "starting a session")
+		if err != nil {
+			return errs.Wrap(err, "starting a session")
+		}
+		if in.SecondFactorPending {
+			// Not signed in yet: the code step's session will be.
+			return nil
+		}
+		return record(ctx, tx, activity.Entry{
+			At: in.CreatedAt, Kind: activity.SignIn,
+			ActorID: in.UserID, ActorName: name, ActorEmail: email,
+			SubjectID: in.UserID, SubjectName: name, SubjectEmail: email,
+			IP:      in.IP,
+			Details: activity.Details{Device: in.Browser.Names(), SecondFactor: in.SecondFactor},
+		})
 	})
 	return out, err
 }
@@ -85,12 +100,69 @@ func (s *SessionStore) Delete(ctx context.Context, userID, id int64) error {
 	return nil
 }
 
-func (s *SessionStore) DeleteOthers(ctx context.Context, userID, keep int64) (int, error) {
-	return deleted(s.db.W.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id != ?`, userID, keep))
+func (s *SessionStore) End(ctx context.Context, userID, id int64, at time.Time) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id = ? AND user_id = ?`, id, userID)
+		n, err := deleted(res, err)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errs.T(errs.NotFound, "sessions.err.no_such")
+		}
+		return recordSessionsEnded(ctx, tx, userID, n, at)
+	})
 }
 
-func (s *SessionStore) DeleteAll(ctx context.Context, userID int64) (int, error) {
-	return deleted(s.db.W.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID))
+func (s *SessionStore) DeleteOthers(ctx context.Context, userID, keep int64, at time.Time) (int, error) {
+	return s.deleteRecorded(ctx, userID, at, `DELETE FROM sessions WHERE user_id = ? AND id != ?`, userID, keep)
+}
+
+func (s *SessionStore) DeleteAll(ctx context.Context, userID int64, at time.Time) (int, error) {
+	return s.deleteRecorded(ctx, userID, at, `DELETE FROM sessions WHERE user_id = ?`, userID)
+}
+
+// deleteRecorded runs the DELETE q of userID's sessions and, when it
+// ended any, writes their activity row, in one transaction.
+func (s *SessionStore) deleteRecorded(ctx context.Context, userID int64, at time.Time, q string, args ...any) (int, error) {
+	var n int
+	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if n, err = deleted(tx.ExecContext(ctx, q, args...)); err != nil || n == 0 {
+			return err
+		}
+		return recordSessionsEnded(ctx, tx, userID, n, at)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// recordSessionsEnded writes that n sessions of userID were ended, by the
+// request's actor (the person, or an administrator).
+func recordSessionsEnded(ctx context.Context, tx querier, userID int64, n int, at time.Time) error {
+	e := activity.Entry{At: at, Kind: activity.UserSessionsEnded, SubjectID: userID, Details: activity.Details{Count: n}}
+	if err := subjectNow(ctx, tx, &e); err != nil {
+		return err
+	}
+	return record(ctx, tx, e)
+}
+
+func (s *SessionStore) Refused(ctx context.Context, r sessions.Refusal) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		e := activity.Entry{At: r.At, Kind: activity.SignInFailed, SubjectID: r.UserID, Details: activity.Details{Email: r.Email, Reason: r.Reason}}
+		if r.UserID != 0 {
+			if err := subjectNow(ctx, tx, &e); err != nil {
+				return err
+			}
+		}
+		if src := activity.SourceOf(ctx); src.ActorID == 0 && src.ActorName == "" {
+			// Nobody signed in: the actor is whoever typed the address.
+			e.ActorName, e.ActorEmail = r.Email, r.Email
+		}
+		return record(ctx, tx, e)
+	})
 }
 
 func (s *SessionStore) Purge(ctx context.Context, idle, created time.Time) (int, error) {

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"time"
 
+	"github.com/usherhq/usher/internal/activity"
 	"github.com/usherhq/usher/internal/errs"
 	"github.com/usherhq/usher/internal/twofactor"
 	"github.com/usherhq/usher/internal/users"
@@ -64,8 +65,10 @@ func (s *TwoFactorStore) Enable(ctx context.Context, userID int64, sealed []byte
 				return errs.Wrap(err, "keeping recovery codes")
 			}
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id != ?`, userID, keep)
-		return errs.Wrap(err, "ending the other sessions")
+		if _, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id != ?`, userID, keep); err != nil {
+			return errs.Wrap(err, "ending the other sessions")
+		}
+		return recordTwoFactor(ctx, tx, activity.UserTwoFactorOn, userID, at)
 	})
 }
 
@@ -105,14 +108,29 @@ func (s *TwoFactorStore) Disable(ctx context.Context, userID int64, notice twofa
 		if _, err := tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE user_id = ?`, userID); err != nil {
 			return errs.Wrap(err, "turning off two-factor sign-in")
 		}
+		if err := recordTwoFactor(ctx, tx, activity.UserTwoFactorOff, userID, at); err != nil {
+			return err
+		}
 		return enqueue(ctx, tx, notice, at)
 	})
 }
 
+// recordTwoFactor writes that userID's two-factor sign-in was turned on
+// or off (kind), by the request's or the command's actor.
+func recordTwoFactor(ctx context.Context, tx querier, kind activity.Kind, userID int64, at time.Time) error {
+	e := activity.Entry{At: at, Kind: kind, SubjectID: userID}
+	if err := subjectNow(ctx, tx, &e); err != nil {
+		return err
+	}
+	return record(ctx, tx, e)
+}
+
 // ResetTwoFactor removes the second factor and recovery codes of the
 // user with email and ends every session of theirs (an operator's
-// command, for the locked-out). NotFound when nobody has that email.
-func (s *TwoFactorStore) ResetTwoFactor(ctx context.Context, email string) (users.User, bool, error) {
+// command, for the locked-out), at at; a second factor that was on is
+// written in the activity log as turned off, by the context's actor (the
+// command line). NotFound when nobody has that email.
+func (s *TwoFactorStore) ResetTwoFactor(ctx context.Context, email string, at time.Time) (users.User, bool, error) {
 	var u users.User
 	var had bool
 	err := s.db.tx(ctx, func(tx *sql.Tx) error {
@@ -120,12 +138,20 @@ func (s *TwoFactorStore) ResetTwoFactor(ctx context.Context, email string) (user
 		if err := notFound(err, "err.users.no_such", "finding the user"); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM two_factor WHERE user_id = ?`, u.ID)
-		if err != nil {
+		var enabled sql.NullInt64
+		err = tx.QueryRowContext(ctx, `DELETE FROM two_factor WHERE user_id = ? RETURNING enabled_at`, u.ID).Scan(&enabled)
+		if err != nil && err != sql.ErrNoRows {
 			return errs.Wrap(err, "removing the second factor")
 		}
-		n, _ := res.RowsAffected()
-		had = n > 0
+		had = err == nil
+		if enabled.Valid {
+			// Only one that was on is turned off: an enrolment never
+			// confirmed was not.
+			e := activity.Entry{At: at, Kind: activity.UserTwoFactorOff, SubjectID: u.ID, SubjectName: u.Name, SubjectEmail: u.Email}
+			if err := record(ctx, tx, e); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE user_id = ?`, u.ID); err != nil {
 			return errs.Wrap(err, "removing recovery codes")
 		}

@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/usherhq/usher/internal/activity"
 	"github.com/usherhq/usher/internal/errs"
 	"github.com/usherhq/usher/internal/spaces"
 	"github.com/usherhq/usher/internal/users"
@@ -54,6 +55,7 @@ func (s *UserStore) HasAccountAdmin(ctx context.Context) (bool, error) {
 func (s *UserStore) CreateAccountAdmin(ctx context.Context, accountName, email, name, hash string, now time.Time, firstOnly bool) (users.User, error) {
 	var u users.User
 	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		var created []activity.Entry // the account's, then the user's
 		var accountID int64
 		err := tx.QueryRowContext(ctx, `SELECT id FROM spaces WHERE kind = 'account'`).Scan(&accountID)
 		switch {
@@ -66,6 +68,8 @@ func (s *UserStore) CreateAccountAdmin(ctx context.Context, accountName, email, 
 				return errs.Wrap(err, "creating account")
 			}
 			accountID, _ = res.LastInsertId()
+			created = append(created, activity.Entry{At: now, Kind: activity.AccountCreated,
+				Details: activity.Details{Space: &activity.Space{ID: accountID, Kind: spaces.Account, Name: accountName}}})
 		case err != nil:
 			return errs.Wrap(err, "reading account")
 		case firstOnly:
@@ -79,6 +83,10 @@ func (s *UserStore) CreateAccountAdmin(ctx context.Context, accountName, email, 
 			if _, err := tx.ExecContext(ctx, `UPDATE spaces SET name = ? WHERE id = ?`, accountName, accountID); err != nil {
 				return errs.Wrap(err, "naming account")
 			}
+			// An account without administrators (their last one deleted
+			// from the command line) is set up afresh.
+			created = append(created, activity.Entry{At: now, Kind: activity.AccountCreated,
+				Details: activity.Details{Space: &activity.Space{ID: accountID, Kind: spaces.Account, Name: accountName}}})
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO users (email, name, password_hash, created_at, activated_at) VALUES (?, ?, ?, ?, ?)`,
 			email, name, hash, now.Unix(), now.Unix())
@@ -93,7 +101,22 @@ func (s *UserStore) CreateAccountAdmin(ctx context.Context, accountName, email, 
 			return errs.Wrap(err, "granting admin")
 		}
 		u, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
-		return errs.Wrap(err, "reading new user")
+		if err != nil {
+			return errs.Wrap(err, "reading new user")
+		}
+		var account string
+		if err := tx.QueryRowContext(ctx, `SELECT name FROM spaces WHERE id = ?`, accountID).Scan(&account); err != nil {
+			return errs.Wrap(err, "reading account")
+		}
+		created = append(created, activity.Entry{At: now, Kind: activity.UserCreated, SubjectID: u.ID, SubjectName: u.Name, SubjectEmail: u.Email,
+			Details: activity.Details{Roles: []activity.Role{{SpaceID: accountID, SpaceKind: spaces.Account, SpaceName: account, Role: spaces.Admin}}}})
+		if src := activity.SourceOf(ctx); src.ActorID == 0 && src.ActorName == "" {
+			// Nobody named (the setup page): the new administrator did it.
+			for i := range created {
+				created[i].ActorID, created[i].ActorName, created[i].ActorEmail = u.ID, u.Name, u.Email
+			}
+		}
+		return recordEach(ctx, tx, created...)
 	})
 	return u, err
 }

@@ -235,7 +235,7 @@ func TestActivityWalk(t *testing.T) {
 	w.mails(t)
 
 	ana = w.signIn(t, apptest.AdminEmail) // the week passed the session's idle timeout
-	b.expect(t, "sign in (recorded by the sign-in's own test)", signIns(admin)...)
+	b.expect(t, "sign in (recorded by the sign-in's own test)", signIns(admin, apptest.AdminEmail)...)
 	post(t, ana, userPath(wesID, "renew"), nil, http.StatusSeeOther)
 	b.expect(t, "send new invitation", want{kind: activity.InvitationRenewed, actor: admin, subject: wes, spaces: []int64{w.wa1}, ip: true})
 
@@ -245,7 +245,7 @@ func TestActivityWalk(t *testing.T) {
 		if l.ActorEmail != wes || l.ActorName != "Wes Walker" {
 			t.Errorf("accepted by %q <%s>, want Wes Walker <%s>", l.ActorName, l.ActorEmail, wes)
 		}
-	}}}, signIns(wesID)...)...)
+	}}}, signIns(wesID, wes)...)...)
 
 	// Edit: a new name and roles (Member of Waiting Area 1 becomes
 	// Administrator of it; Member of Meeting Room 1 is added).
@@ -330,15 +330,17 @@ func TestActivityWalk(t *testing.T) {
 	e.Post(t, ana, "/settings/spaces/"+cid(w.wa2)+"/rename", url.Values{"name": {""}})
 	e.Post(t, ana, "/settings/users/invite", url.Values{"email": {"not an address"}, "role": {"member"}})
 	e.Post(t, w.signIn(t, moEmail), userPath(w.una.ID, "deactivate"), nil)
-	b.expect(t, "refused actions", signIns(w.mo.ID)...)
+	b.expect(t, "refused actions", signIns(w.mo.ID, moEmail)...)
 	if u := e.User(t, w.una.ID); !u.DeactivatedAt.IsZero() {
 		t.Fatal("a member deactivated an administrator")
 	}
 }
 
 // signIns is what signing in writes, which the accounts' tests check in
-// detail: nothing yet.
-func signIns(id int64) []want { return nil }
+// detail (TestActivitySignIn).
+func signIns(id int64, email string) []want {
+	return []want{{kind: activity.SignIn, actor: id, subject: email, ip: true}}
+}
 
 // A change and its activity row commit together: when the row cannot be
 // written the change does not happen, and when the change fails after

@@ -106,8 +106,9 @@ func (s *Server) login(c echo.Context) error {
 		attempt.abandoned()
 		return err
 	}
-	u, err := s.Users.Authenticate(ctx, email, c.FormValue("password"))
+	u, why, err := s.Users.AuthenticateWhy(ctx, email, c.FormValue("password"))
 	if errs.Is(err, errs.Unauthorized) {
+		s.refused(c, why.UserID, email, why.Reason)
 		v.Error = errs.Say(ctx, err)
 		return s.renderLogin(c, http.StatusUnauthorized, v)
 	}
@@ -125,6 +126,20 @@ func (s *Server) login(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/login/code?next="+url.QueryEscape(next))
 	}
 	return c.Redirect(http.StatusSeeOther, next)
+}
+
+// refused writes a refused sign-in in the activity log: the address
+// typed, whom it named (0: nobody) and why. The page says the same
+// whatever the reason, and a log that cannot be written does not change
+// that answer: it is only logged.
+func (s *Server) refused(c echo.Context, userID int64, email, reason string) {
+	if email == "" {
+		// Nothing typed names nobody: there is nothing to tell.
+		return
+	}
+	if err := s.Sessions.Refused(c.Request().Context(), userID, email, reason); err != nil {
+		s.Log.Error("recording a refused sign-in", "err", err)
+	}
 }
 
 // safeNext keeps the after-sign-in redirect on this site. url.Parse refuses
@@ -146,7 +161,7 @@ func (s *Server) logout(c echo.Context) error {
 		cur = pendingOf(c)
 	}
 	if cur != nil {
-		if err := s.Sessions.End(c.Request().Context(), cur.User.ID, cur.Session.ID); err != nil && !errs.Is(err, errs.NotFound) {
+		if err := s.Sessions.SignOut(c.Request().Context(), cur.User.ID, cur.Session.ID); err != nil && !errs.Is(err, errs.NotFound) {
 			return err
 		}
 	}

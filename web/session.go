@@ -245,24 +245,30 @@ func (s *Server) signIn(c echo.Context, u users.User) error {
 		}
 		pending = on
 	}
-	return s.openSession(c, u, pending)
+	return s.openSession(c, u, pending, "")
 }
 
-// openSession is signIn's work: a new row, full or waiting for a code.
-func (s *Server) openSession(c echo.Context, u users.User, pending bool) error {
+// openSession is signIn's work: a new row, full or waiting for a code;
+// factor is the second factor given at the code step ("" elsewhere).
+func (s *Server) openSession(c echo.Context, u users.User, pending bool, factor string) error {
 	ctx := c.Request().Context()
 	for _, cur := range []*current{currentOf(c), pendingOf(c)} {
 		if cur != nil && cur.Session.ID != 0 {
-			if err := s.Sessions.End(ctx, cur.User.ID, cur.Session.ID); err != nil && !errs.Is(err, errs.NotFound) {
+			if err := s.Sessions.SignOut(ctx, cur.User.ID, cur.Session.ID); err != nil && !errs.Is(err, errs.NotFound) {
 				return err
 			}
 		}
 	}
-	start := s.Sessions.Start
-	if pending {
-		start = s.Sessions.StartPending
+	var token string
+	var err error
+	switch {
+	case pending:
+		_, token, err = s.Sessions.StartPending(ctx, u.ID, c.RealIP(), c.Request().UserAgent())
+	case factor != "":
+		_, token, err = s.Sessions.Complete(ctx, u.ID, c.RealIP(), c.Request().UserAgent(), factor)
+	default:
+		_, token, err = s.Sessions.Start(ctx, u.ID, c.RealIP(), c.Request().UserAgent())
 	}
-	_, token, err := start(ctx, u.ID, c.RealIP(), c.Request().UserAgent())
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/usherhq/usher/internal/config"
 	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/users"
 	tfviews "github.com/usherhq/usher/views/pages/twofactor"
 )
 
@@ -108,8 +109,9 @@ func (s *Server) code(c echo.Context) error {
 		attempt.abandoned()
 		return err
 	}
-	err = s.TwoFactor.Check(ctx, p.User.ID, c.FormValue("code"))
+	factor, err := s.TwoFactor.Verify(ctx, p.User.ID, c.FormValue("code"))
 	if errs.Is(err, errs.Invalid) {
+		s.refused(c, p.User.ID, p.User.Email, users.RefusedCode)
 		v.Error = errs.Say(ctx, err)
 		return s.renderStep(c, http.StatusUnauthorized, v)
 	}
@@ -118,7 +120,7 @@ func (s *Server) code(c echo.Context) error {
 		return err
 	}
 	attempt.succeeded()
-	if err := s.openSession(c, p.User, false); err != nil {
+	if err := s.openSession(c, p.User, false, factor); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, v.Next)

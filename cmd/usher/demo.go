@@ -29,11 +29,15 @@ func demoData(ctx context.Context, args []string, getenv func(string) string, st
 	account := fs.String("account", "Northwind Health", "the account's name")
 	force := fs.Bool("force", false, "replace the database of a data folder that already has users (deletes them)")
 	seed := fs.Uint64("seed", 1, "the same seed gives the same people")
+	activityRows := fs.Int("activity", 1_000_000, "about how many activity log entries to create over the past year: each person's history, then sign-ins up to this many")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	if *n < 1 || *n > 10_000_000 {
 		return errors.New("--users must be between 1 and 10000000")
+	}
+	if *activityRows < 0 || *activityRows > 100_000_000 {
+		return errors.New("--activity must be between 0 and 100000000")
 	}
 	// Before anything is opened: --force must not replace a database for
 	// a name that is then refused.
@@ -78,7 +82,7 @@ func demoData(ctx context.Context, args []string, getenv func(string) string, st
 
 	started := time.Now()
 	sum, err := d.Seeder.Seed(ctx, demo.Options{
-		Users: *n, AccountName: *account, AdminEmail: "admin@example.com", Password: password, Now: time.Now(), Seed: *seed,
+		Users: *n, AccountName: *account, AdminEmail: "admin@example.com", Password: password, Now: time.Now(), Seed: *seed, Activity: *activityRows,
 	})
 	if err != nil {
 		return err
@@ -88,7 +92,7 @@ func demoData(ctx context.Context, args []string, getenv func(string) string, st
 	fmt.Fprintf(stdout, "Created the demo account %q in %s in %.1fs:\n", *account, cfg.DataDir, took.Seconds())
 	fmt.Fprintf(stdout, "  %d users: %d active, %d invited, %d with an expired invitation, %d deactivated\n", sum.Users,
 		sum.ByStatus[users.Active], sum.ByStatus[users.Invited], sum.ByStatus[users.Expired], sum.ByStatus[users.Deactivated])
-	fmt.Fprintf(stdout, "  %d spaces, %d invitations, %d emails\n\n", sum.Spaces, sum.Invitations, sum.Emails)
+	fmt.Fprintf(stdout, "  %d spaces, %d invitations, %d emails, %d activity log entries\n\n", sum.Spaces, sum.Invitations, sum.Emails, sum.Activity)
 	pw := fmt.Sprintf("the password %q", password)
 	if given {
 		pw = "the password in USHER_ADMIN_PASSWORD"

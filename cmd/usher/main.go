@@ -19,6 +19,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/usherhq/usher/internal/activity"
 	"github.com/usherhq/usher/internal/app"
 	"github.com/usherhq/usher/internal/auth"
 	"github.com/usherhq/usher/internal/clock"
@@ -53,6 +54,9 @@ Usage:
 Run "usher serve -h" for the settings; each flag has an environment variable.
 `
 
+// commandLine is the actor of the admin commands in the activity log.
+var commandLine = activity.Source{ActorName: "command line"}
+
 // run is the whole program, callable from tests.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "serve"
@@ -63,6 +67,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "serve":
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "admin":
+		// What an operator does here is the command line's in the
+		// activity log: it has no signed-in person, nor an address.
+		ctx = activity.With(ctx, commandLine)
 		switch {
 		case len(args) > 0 && args[0] == "create":
 			return adminCreate(ctx, args[1:], getenv, stdin, stdout, stderr)

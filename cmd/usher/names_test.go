@@ -47,12 +47,12 @@ func TestAdminCreateRefusesInvisibleCharacters(t *testing.T) {
 	if _, _, err := runWith(t, env, "", "admin", "create", "--email", "ana@example.com", "--name", "Ana Admin", "--account", "Acme Clinics"); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err := runWith(t, env, "", "demo", "--users", "10", "--force", "--account", "Contoso\u202e")
+	_, _, err := runWith(t, env, "", "demo", "--users", "10", "--force", "--activity", "0", "--account", "Contoso\u202e")
 	if want := "--account: The account name contains an invisible character that changes the order of the text around it (U+202E). Type it again."; err == nil || err.Error() != want {
 		t.Errorf("demo --account with an override: err %v, want %q", err, want)
 	}
 	stored("after the refused demo", 2) // Ana and her account, not replaced
-	if _, _, err := runWith(t, env, "", "demo", "--users", "10", "--force", "--account", "Contoso\u2028"); err == nil || !strings.Contains(err.Error(), "line break") {
+	if _, _, err := runWith(t, env, "", "demo", "--users", "10", "--force", "--activity", "0", "--account", "Contoso\u2028"); err == nil || !strings.Contains(err.Error(), "line break") {
 		t.Errorf("demo --account with a line separator: err %v, want a refusal", err)
 	}
 }

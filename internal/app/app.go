@@ -61,7 +61,7 @@ type Data struct {
 // person with email and ends their sessions (`usher admin reset-2fa`); it
 // reports whether they had one. Safe while a server has the database open.
 func (d *Data) ResetTwoFactor(ctx context.Context, email string) (users.User, bool, error) {
-	return db.NewTwoFactorStore(d.DB).ResetTwoFactor(ctx, email)
+	return db.NewTwoFactorStore(d.DB).ResetTwoFactor(ctx, email, clock.Real{}.Now())
 }
 
 // Open opens the data folder for `usher migrate` and `usher admin create`.
@@ -219,6 +219,11 @@ func wire(ctx context.Context, data *Data, cfg *config.Config, clk clock.Clock, 
 	sender.AddProducer(&invitations.Expiries{Store: db.NewInvitationStore(d), Clock: clk})
 	// Timed-out sessions are deleted by the same loop, every hour.
 	sender.AddProducer(sess)
+	// And activity older than its retention, every hour, in batches.
+	if cfg.ActivityRetention > 0 {
+		sender.AddProducer(activity.NewPurger(db.NewActivityStore(d), clk, cfg.ActivityRetention))
+		log.Info("activity older than the retention is deleted", "days", cfg.ActivityRetention)
+	}
 
 	a.Outbox, a.Sender = outbox, sender
 	need, err := us.NeedsSetup(ctx)

@@ -32,6 +32,9 @@ type Config struct {
 	SessionMax  time.Duration
 	// ResetTTL is how long a password reset link works after it is sent.
 	ResetTTL time.Duration
+	// ActivityRetention is how many days the activity log keeps an entry
+	// (0: forever).
+	ActivityRetention int
 	// RequireTwoFactor names who must sign in with a second factor:
 	// RequireOff, RequireAdmins or RequireAll.
 	RequireTwoFactor string
@@ -57,6 +60,9 @@ const (
 	RequireAll    = "all"
 )
 
+// maxRetentionDays bounds USHER_ACTIVITY_RETENTION.
+const maxRetentionDays = 36500
+
 // Secure reports whether links and cookies are served over https.
 func (c *Config) Secure() bool { return c.BaseURL.Scheme == "https" }
 
@@ -77,6 +83,7 @@ var settings = []setting{
 	{"remind-before", "USHER_REMIND_BEFORE", "", "send one automatic reminder this long before expiry (Go duration; default off)"},
 	{"session-idle", "USHER_SESSION_IDLE", "168h", "a session not used this long ends (Go duration)"},
 	{"session-max", "USHER_SESSION_MAX", "720h", "a session ends this long after sign-in, used or not (Go duration; at least USHER_SESSION_IDLE)"},
+	{"activity-retention", "USHER_ACTIVITY_RETENTION", "400", "days the activity log keeps an entry before it is deleted (0 keeps every entry forever)"},
 	{"send-limit", "USHER_SEND_LIMIT", "200", "emails one administrator's actions may send per hour: invitations, resends and new invitations together"},
 	{"trusted-proxies", "USHER_TRUSTED_PROXIES", "", "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is trusted (default none)"},
 	{"default-language", "USHER_DEFAULT_LANGUAGE", "en", "language for people who have not chosen one and whose browser asks for none Usher speaks: " + strings.Join(languageCodes(), ", ")},
@@ -215,6 +222,13 @@ func parse(raw map[string]string) (*Config, error) {
 		bad("USHER_SESSION_IDLE", "%s is longer than USHER_SESSION_MAX (%s); a session cannot stay idle longer than it may live", raw["USHER_SESSION_IDLE"], raw["USHER_SESSION_MAX"])
 	default:
 		c.SessionIdle, c.SessionMax = idle, maxAge
+	}
+
+	// At most a century: a bound AddDate cannot overflow.
+	if n, err := strconv.Atoi(raw["USHER_ACTIVITY_RETENTION"]); err != nil || n < 0 || n > maxRetentionDays {
+		bad("USHER_ACTIVITY_RETENTION", "%q is not a whole number of days from 0 (keep forever) to %d", raw["USHER_ACTIVITY_RETENTION"], maxRetentionDays)
+	} else {
+		c.ActivityRetention = n
 	}
 
 	if n, err := strconv.Atoi(raw["USHER_SEND_LIMIT"]); err != nil || n < 1 {

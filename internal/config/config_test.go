@@ -26,7 +26,8 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.Addr != "localhost:8080" || c.DataDir != "data" || c.BaseURL.String() != "http://localhost:8080" ||
 		c.SMTPURL != nil || c.MailFrom.String() != `"Usher" <no-reply@localhost>` || c.InviteTTL != 168*time.Hour || c.ResetTTL != time.Hour ||
-		c.RemindBefore != 0 || c.SessionIdle != 168*time.Hour || c.SessionMax != 720*time.Hour || c.SendLimit != 200 || c.DefaultLanguage != "en" || c.SessionSecret != "" || c.LinkSecret != "" || c.Secure() {
+		c.RemindBefore != 0 || c.SessionIdle != 168*time.Hour || c.SessionMax != 720*time.Hour || c.SendLimit != 200 || c.DefaultLanguage != "en" || c.SessionSecret != "" || c.LinkSecret != "" || c.Secure() ||
+		c.ActivityRetention != 400 {
 		t.Errorf("defaults = %+v (base %s, from %s)", c, c.BaseURL, c.MailFrom)
 	}
 }
@@ -111,6 +112,11 @@ func TestBadValues(t *testing.T) {
 		{"USHER_SESSION_IDLE", "721h"},
 		{"USHER_SESSION_MAX", "-1h"},
 		{"USHER_SESSION_MAX", "forever"},
+		{"USHER_ACTIVITY_RETENTION", "-1"},
+		{"USHER_ACTIVITY_RETENTION", "a year"},
+		{"USHER_ACTIVITY_RETENTION", "400d"},
+		{"USHER_ACTIVITY_RETENTION", "1.5"},
+		{"USHER_ACTIVITY_RETENTION", "36501"},
 		{"USHER_SEND_LIMIT", "0"},
 		{"USHER_SEND_LIMIT", "lots"},
 		{"USHER_DEFAULT_LANGUAGE", "fr"},
@@ -244,5 +250,32 @@ func TestUsageShowsNoSecrets(t *testing.T) {
 	}
 	if c.SessionSecret != env["USHER_SESSION_SECRET"] || c.SMTPURL.User.Username() != "user" {
 		t.Errorf("variables lost: %+v", c)
+	}
+}
+
+// The activity log's retention, in days: 0 keeps it forever; the flag wins
+// over the variable.
+func TestActivityRetention(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		want int
+	}{
+		{nil, nil, 400},
+		{map[string]string{"USHER_ACTIVITY_RETENTION": "0"}, nil, 0},
+		{map[string]string{"USHER_ACTIVITY_RETENTION": " 90 "}, nil, 90},
+		{map[string]string{"USHER_ACTIVITY_RETENTION": "90"}, []string{"--activity-retention", "30"}, 30},
+		{nil, []string{"--activity-retention", "36500"}, 36500},
+	} {
+		c, err := load(tc.env, tc.args...)
+		if err != nil {
+			t.Fatalf("%v %v: %v", tc.env, tc.args, err)
+		}
+		if c.ActivityRetention != tc.want {
+			t.Errorf("%v %v: %d days, want %d", tc.env, tc.args, c.ActivityRetention, tc.want)
+		}
+	}
+	if _, err := load(nil, "--activity-retention", "-5"); err == nil || !strings.Contains(err.Error(), "USHER_ACTIVITY_RETENTION") {
+		t.Errorf("--activity-retention -5: err %v", err)
 	}
 }

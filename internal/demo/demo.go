@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/usherhq/usher/internal/activity"
 	"github.com/usherhq/usher/internal/auth"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/mail"
@@ -50,6 +51,9 @@ type Batch struct {
 	Invitations []Invitation
 	Events      []Event
 	Emails      []Email
+	// Activity is the log, in time order, after every other row; ids are
+	// the log's own (one, two, … from its oldest entry).
+	Activity []activity.Entry
 }
 
 // Space is a space and when it was made.
@@ -102,6 +106,10 @@ type Options struct {
 	Password string
 	Now      time.Time
 	Seed     uint64 // the same seed gives the same people
+	// Activity is about how many entries the activity log gets: each
+	// person's life over the past year, then sign-ins up to this many
+	// (0: the lives alone).
+	Activity int
 }
 
 // Summary is what was created.
@@ -111,6 +119,7 @@ type Summary struct {
 	Spaces      int
 	Invitations int
 	Emails      int
+	Activity    int
 }
 
 // ErrNotEmpty is returned for a database that already holds an account.
@@ -189,7 +198,8 @@ type space struct {
 	kind     spaces.Kind
 	parent   int64
 	name     string
-	children []int64 // of a unit: its waiting areas and meeting rooms
+	children []int64   // of a unit: its waiting areas and meeting rooms
+	created  time.Time // zero: with the account
 }
 
 type person struct {
@@ -202,6 +212,13 @@ type person struct {
 	grants      []spaces.Grant // held once active, offered while pending
 	unit        int            // index into generator.units
 	invs        []*invite      // oldest first
+	// ghost: invited, then the invitation was cancelled, which removed
+	// the user; only the invitation and the log keep them.
+	ghost bool
+	// later is a role an administrator added after they joined, at
+	// laterAt (not offered by the invitation).
+	later   *spaces.Grant
+	laterAt time.Time
 }
 
 // generator plans the people and hands them out in batches.
@@ -224,6 +241,10 @@ type generator struct {
 	summary Summary
 
 	invID, outboxID int64
+
+	arng     *mrand.Rand // the activity log's, apart from the people's
+	logStart time.Time
+	log      []logEntry
 }
 
 func newGenerator(o Options, links *auth.Links, ttl time.Duration, hash string) *generator {
@@ -238,17 +259,19 @@ func newGenerator(o Options, links *auth.Links, ttl time.Duration, hash string) 
 	}
 	o.Now = o.Now.Truncate(time.Second)
 	return &generator{
-		o:       o,
-		links:   links,
-		ttl:     ttl,
-		hash:    hash,
-		rng:     mrand.New(mrand.NewPCG(o.Seed, o.Seed^0x5eed)),
-		start:   o.Now.AddDate(-2, 0, 0),
-		domain:  domainOf(o.AccountName),
-		byID:    map[int64]*space{},
-		unitAdm: map[int]*person{},
-		emails:  map[string]bool{},
-		summary: Summary{ByStatus: map[users.Status]int{}},
+		o:        o,
+		links:    links,
+		ttl:      ttl,
+		hash:     hash,
+		rng:      mrand.New(mrand.NewPCG(o.Seed, o.Seed^0x5eed)),
+		start:    o.Now.AddDate(-2, 0, 0),
+		domain:   domainOf(o.AccountName),
+		byID:     map[int64]*space{},
+		unitAdm:  map[int]*person{},
+		emails:   map[string]bool{},
+		summary:  Summary{ByStatus: map[users.Status]int{}},
+		arng:     newLogRand(o.Seed),
+		logStart: o.Now.Add(-logAge),
 	}
 }
 
@@ -280,9 +303,10 @@ func (g *generator) plan() {
 			g.planPerson(p)
 		}
 		p.invs = g.invitationsOf(p) // may move p.created back: before sorting
-		p.name, p.email = g.identity(p.activated.IsZero())
+		p.name, p.email = g.identity(g.rng, p.activated.IsZero())
 		g.people = append(g.people, p)
 	}
+	g.planGhosts(n / 50)
 	sort.SliceStable(g.people, func(i, j int) bool { return g.people[i].created.Before(g.people[j].created) })
 	for i, p := range g.people {
 		p.id = int64(i + 2)
@@ -293,8 +317,10 @@ func (g *generator) plan() {
 		}
 	}
 	// One random read for every link: cheaper than one per invitation.
-	g.nonces = make([]byte, auth.NonceSize*(2*g.o.Users+16))
+	g.nonces = make([]byte, auth.NonceSize*(2*len(g.people)+16))
 	_, _ = rand.Read(g.nonces)
+	g.planLaterRoles()
+	g.planLogSpaces()
 }
 
 // planSpaces makes units (one per 4,000 people, 3 to 30), each with a
@@ -404,12 +430,12 @@ func (g *generator) planPerson(p *person) {
 
 // identity is a fresh name and a unique email address. Some invitees were
 // invited by address only (the name is optional on the invite form).
-func (g *generator) identity(invitee bool) (string, string) {
-	first := firstNames[g.rng.IntN(len(firstNames))]
-	last := lastNames[g.rng.IntN(len(lastNames))]
+func (g *generator) identity(rng *mrand.Rand, invitee bool) (string, string) {
+	first := firstNames[rng.IntN(len(firstNames))]
+	last := lastNames[rng.IntN(len(lastNames))]
 	f, l := emailPart(first), emailPart(last)
 	var local string
-	switch r := g.rng.IntN(100); {
+	switch r := rng.IntN(100); {
 	case r < 75:
 		local = f + "." + l
 	case r < 90:
@@ -418,8 +444,8 @@ func (g *generator) identity(invitee bool) (string, string) {
 		local = f + "_" + l
 	}
 	domain := g.domain
-	if g.rng.IntN(100) < 20 {
-		domain = otherDomains[g.rng.IntN(len(otherDomains))]
+	if rng.IntN(100) < 20 {
+		domain = otherDomains[rng.IntN(len(otherDomains))]
 	}
 	email := local + "@" + domain
 	for n := 2; g.emails[email]; n++ {
@@ -427,7 +453,7 @@ func (g *generator) identity(invitee bool) (string, string) {
 	}
 	g.emails[email] = true
 	name := first + " " + last
-	if invitee && g.rng.IntN(100) < 30 {
+	if invitee && rng.IntN(100) < 30 {
 		name = ""
 	}
 	return name, email
@@ -521,7 +547,11 @@ func minTime(a, b time.Time) time.Time {
 func (g *generator) batches(yield func(*Batch) bool) {
 	b := &Batch{}
 	for _, s := range g.spaces {
-		b.Spaces = append(b.Spaces, Space{Space: spaces.Space{ID: s.id, Kind: s.kind, ParentID: s.parent, Name: s.name}, CreatedAt: g.start})
+		created := s.created
+		if created.IsZero() {
+			created = g.start
+		}
+		b.Spaces = append(b.Spaces, Space{Space: spaces.Space{ID: s.id, Kind: s.kind, ParentID: s.parent, Name: s.name}, CreatedAt: created})
 	}
 	g.summary.Spaces = len(g.spaces)
 	g.addPerson(b, g.admin)
@@ -534,11 +564,18 @@ func (g *generator) batches(yield func(*Batch) bool) {
 			b = &Batch{}
 		}
 	}
-	yield(b)
+	if !yield(b) {
+		return
+	}
+	g.activityBatches(yield)
 }
 
 func (g *generator) addPerson(b *Batch, p *person) {
 	invs := p.invs
+	if p.ghost {
+		g.addGhost(b, p)
+		return
+	}
 	u := users.User{ID: p.id, Email: p.email, Name: p.name, CreatedAt: p.created, ActivatedAt: p.activated, DeactivatedAt: p.deactivated}
 	if !p.activated.IsZero() {
 		u.PasswordHash = g.hash
@@ -557,8 +594,20 @@ func (g *generator) addPerson(b *Batch, p *person) {
 			by = inviter.id
 		}
 		for _, gr := range p.grants {
-			b.Grants = append(b.Grants, Grant{UserID: p.id, SpaceID: gr.SpaceID, Role: gr.Role, GrantedAt: p.activated, GrantedBy: by})
+			at := p.activated
+			if p.later != nil && gr == *p.later {
+				at = p.laterAt
+			}
+			b.Grants = append(b.Grants, Grant{UserID: p.id, SpaceID: gr.SpaceID, Role: gr.Role, GrantedAt: at, GrantedBy: by})
 		}
+		if p.later != nil {
+			g.logged(p.laterAt, logEntry{kind: activity.UserRolesChanged, actor: inviter, subject: p,
+				details: &activity.Details{Granted: activity.RolesOf([]spaces.Grant{*p.later})}})
+		}
+	}
+	if !p.deactivated.IsZero() {
+		g.logged(p.deactivated, logEntry{kind: activity.UserDeactivated, actor: inviter, subject: p,
+			details: &activity.Details{Roles: activity.RolesOf(p.grants)}})
 	}
 	// Ids in the order written; a superseded invitation points at the newer
 	// one, so the newer one is written first.
@@ -584,10 +633,14 @@ func lastOf(invs []*invite) *invite {
 
 func (g *generator) addInvitation(b *Batch, p, inviter *person, inv *invite) {
 	nonce := g.nextNonce()
+	userID := p.id
+	if p.ghost {
+		userID = 0 // removed with the cancellation
+	}
 	b.Invitations = append(b.Invitations, Invitation{
-		Invitation: invitations.Invitation{ID: inv.id, UserID: p.id, Email: p.email, InvitedBy: inviter.id, InviterName: inviter.name,
+		Invitation: invitations.Invitation{ID: inv.id, UserID: userID, Email: p.email, InvitedBy: inviter.id, InviterName: inviter.name,
 			Nonce: nonce, State: inv.state, CreatedAt: inv.created, SentAt: inv.sends[len(inv.sends)-1], ExpiresAt: inv.expires,
-			EndedAt: inv.ended, RenewalRequestedAt: inv.renewal, Offered: p.grants},
+			EndedAt: inv.ended, RenewalRequestedAt: inv.renewal, Offered: p.offered()},
 		TokenHash: auth.TokenHash(invitations.LinkPurpose, g.links.Token(invitations.LinkPurpose, nonce)),
 		EndedBy:   inv.endedBy, SupersededBy: inv.supersededBy,
 	})
@@ -603,17 +656,28 @@ func (g *generator) addInvitation(b *Batch, p, inviter *person, inv *invite) {
 	if inv.kind == mail.NewInvitation {
 		first = invitations.EvRenewed
 	}
-	roles := spaces.Describe(p.grants)
+	offered := p.offered()
+	roles := spaces.Describe(offered)
+	if inv.kind == mail.NewInvitation {
+		// The invitation before this one expired.
+		g.logInvitation(p.invs[0].expires, activity.InvitationExpired, nil, p, p.invs[0], offered, time.Time{}, "")
+	}
 	for i, at := range inv.sends {
 		kind, key, ev := inv.kind, "send:"+strconv.FormatInt(inv.id, 10), first
+		logKind := activity.InvitationSent
+		if inv.kind == mail.NewInvitation {
+			logKind = activity.InvitationRenewed
+		}
 		if i > 0 {
 			kind, key, ev = mail.Reminder, fmt.Sprintf("resend:%d:%d", inv.id, at.Unix()), invitations.EvResent
+			logKind = activity.InvitationResent
 		}
 		event(at, inviter, ev, "", nil)
+		g.logInvitation(at, logKind, inviter, p, inv, offered, at.Add(g.ttl), "")
 		failed := inv.failed && i == len(inv.sends)-1
 		payload := mail.Payload{AccountName: g.o.AccountName, InviterName: inviter.name, InviteeName: p.name,
 			InviteeEmail: p.email, ExpiresAt: at.Add(g.ttl).UTC()}
-		payload.OfferRoles(p.grants)
+		payload.OfferRoles(offered)
 		email := g.addEmail(b, mail.Outgoing{Key: key, Kind: kind, To: p.email, InvitationID: inv.id, Payload: payload}, at, failed)
 		// Emails to the invitee have a delivery line in the history.
 		delivery := invitations.EvDelivered
@@ -621,15 +685,26 @@ func (g *generator) addInvitation(b *Batch, p, inviter *person, inv *invite) {
 			delivery = invitations.EvDeliveryFailed
 		}
 		event(email.DoneAt, nil, delivery, email.Reply, nil)
+		if failed {
+			g.logInvitation(email.DoneAt, activity.InvitationUndelivered, nil, p, inv, offered, time.Time{}, email.Reply)
+		}
 	}
 	if !inv.renewal.IsZero() {
 		event(inv.renewal, nil, invitations.EvRenewalRequested, "", nil)
+		g.logInvitation(inv.renewal, activity.InvitationRenewalRequested, p, p, inv, offered, time.Time{}, "")
 		payload := mail.Payload{AccountName: g.o.AccountName, InviterName: inviter.name, InviteeName: p.name,
 			InviteeEmail: p.email, Roles: roles, ExpiresAt: inv.expires.UTC(), UsersURL: "/settings/users"}
 		g.addEmail(b, mail.Outgoing{Key: "renewal:" + strconv.FormatInt(inv.id, 10), Kind: mail.RenewalRequest, To: inviter.email, InvitationID: inv.id, Payload: payload}, inv.renewal, false)
 	}
-	if inv.state == invitations.Accepted {
-		event(inv.ended, p, invitations.EvAccepted, "", p.grants)
+	switch {
+	case inv.state == invitations.Accepted:
+		event(inv.ended, p, invitations.EvAccepted, "", offered)
+		g.logInvitation(inv.ended, activity.InvitationAccepted, p, p, inv, offered, time.Time{}, "")
+	case inv.state == invitations.Cancelled:
+		event(inv.ended, inviter, invitations.EvCancelled, "", nil)
+		g.logInvitation(inv.ended, activity.InvitationCancelled, inviter, p, inv, offered, time.Time{}, "")
+	case inv.state == invitations.Pending && !inv.expires.After(g.o.Now):
+		g.logInvitation(inv.expires, activity.InvitationExpired, nil, p, inv, offered, time.Time{}, "")
 	}
 }
 

@@ -209,3 +209,80 @@ func TestSeedOneUser(t *testing.T) {
 		t.Errorf("one user: %+v, want just the account administrator", sum)
 	}
 }
+
+// The demo's activity log: about as many entries as asked, in time order
+// over the past year, every kind the demo's lives hold, and agreeing with
+// the rows of the other tables.
+func TestSeedWritesAnActivityLog(t *testing.T) {
+	t.Parallel()
+	d, s := newSeeder(t, 7*24*time.Hour)
+	const want = 40_000
+	sum, err := s.Seed(context.Background(), demo.Options{Users: 2000, Password: "a demo password", Now: now, Seed: 42, Activity: want})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := count(t, d, `SELECT count(*) FROM activity`)
+	if n != sum.Activity || n < want*95/100 || n > want*105/100 {
+		t.Errorf("%d entries (summary %d), want about %d", n, sum.Activity, want)
+	}
+	for _, kind := range []string{"invitation.sent", "invitation.resent", "invitation.renewed", "invitation.undelivered", "invitation.expired",
+		"invitation.accepted", "invitation.cancelled", "invitation.renewal_requested", "user.roles_changed", "user.deactivated",
+		"space.created", "space.renamed", "signin.succeeded", "signin.failed"} {
+		if count(t, d, `SELECT count(*) FROM activity WHERE kind = ?`, kind) == 0 {
+			t.Errorf("no %s entry", kind)
+		}
+	}
+	if n := count(t, d, `SELECT count(*) FROM activity a JOIN activity b ON b.id = a.id + 1 WHERE b.at < a.at`); n != 0 {
+		t.Errorf("%d entries older than the one before", n)
+	}
+	if n := count(t, d, `SELECT count(*) FROM activity WHERE at < ? OR at > ?`, now.AddDate(-1, 0, -1).Unix(), now.Unix()); n != 0 {
+		t.Errorf("%d entries outside the past year", n)
+	}
+	// Most of the log is sign-ins, from several addresses and devices.
+	if n := count(t, d, `SELECT count(*) FROM activity WHERE kind = 'signin.succeeded'`); n < want/2 {
+		t.Errorf("%d sign-ins of %d entries", n, want)
+	}
+	if n := count(t, d, `SELECT count(DISTINCT ip) FROM activity WHERE kind = 'signin.succeeded'`); n < 50 {
+		t.Errorf("sign-ins from %d addresses", n)
+	}
+	if n := count(t, d, `SELECT count(*) FROM activity WHERE kind = 'signin.succeeded' AND (json_extract(details, '$.device') IS NULL OR actor_id IS NOT subject_id)`); n != 0 {
+		t.Errorf("%d sign-ins without a device, or not by the person", n)
+	}
+	// And it agrees with the other tables.
+	for what, q := range map[string]string{
+		"accepted by someone not active": `SELECT count(*) FROM activity a WHERE a.kind = 'invitation.accepted' AND NOT EXISTS (SELECT 1 FROM users u JOIN invitations i ON i.user_id = u.id
+			WHERE u.id = a.subject_id AND a.actor_id = u.id AND u.activated_at = a.at AND i.id = json_extract(a.details, '$.invitation_id') AND i.state = 'accepted')`,
+		"cancelled and still a user": `SELECT count(*) FROM activity a WHERE a.kind = 'invitation.cancelled' AND (EXISTS (SELECT 1 FROM users u WHERE u.id = a.subject_id)
+			OR NOT EXISTS (SELECT 1 FROM invitations i WHERE i.id = json_extract(a.details, '$.invitation_id') AND i.state = 'cancelled' AND i.user_id IS NULL AND i.ended_at = a.at))`,
+		"deactivated but not": `SELECT count(*) FROM activity a WHERE a.kind = 'user.deactivated' AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = a.subject_id AND u.deactivated_at = a.at)`,
+		"a role granted but not held": `SELECT count(*) FROM activity a WHERE a.kind = 'user.roles_changed' AND NOT EXISTS (SELECT 1 FROM role_grants g
+			WHERE g.user_id = a.subject_id AND g.space_id = json_extract(a.details, '$.granted[0].space_id') AND g.granted_at = a.at)`,
+		"a sign-in before joining or after leaving": `SELECT count(*) FROM activity a JOIN users u ON u.id = a.actor_id WHERE a.kind = 'signin.succeeded'
+			AND (a.at < u.activated_at OR a.at > coalesce(u.deactivated_at, a.at))`,
+		"a sent invitation that is not": `SELECT count(*) FROM activity a WHERE a.kind = 'invitation.sent' AND NOT EXISTS (SELECT 1 FROM invitation_events e
+			WHERE e.invitation_id = json_extract(a.details, '$.invitation_id') AND e.kind = 'invited' AND e.at = a.at AND e.actor_id = a.actor_id)`,
+		"a new space created at another time": `SELECT count(*) FROM activity a WHERE a.kind = 'space.created' AND NOT EXISTS (SELECT 1 FROM spaces s
+			WHERE s.id = json_extract(a.details, '$.space.id') AND s.created_at = a.at)`,
+		"an entry about a space that is not":      `SELECT count(*) FROM activity_spaces x WHERE NOT EXISTS (SELECT 1 FROM spaces s WHERE s.id = x.space_id)`,
+		"an invitation's entry without its roles": `SELECT count(*) FROM activity a WHERE a.kind LIKE 'invitation.%' AND NOT EXISTS (SELECT 1 FROM activity_spaces x WHERE x.activity_id = a.id)`,
+	} {
+		if n := count(t, d, q); n != 0 {
+			t.Errorf("%d entries: %s", n, what)
+		}
+	}
+	if n := count(t, d, `SELECT count(*) FROM pragma_foreign_key_check`); n != 0 {
+		t.Errorf("%d foreign key violations", n)
+	}
+}
+
+// Without sign-ins asked for, the log holds the lives alone.
+func TestSeedLogsLivesAlone(t *testing.T) {
+	t.Parallel()
+	d, sum := seeded(t, 500)
+	if sum.Activity == 0 || sum.Activity > 500*5 {
+		t.Errorf("%d entries for 500 lives", sum.Activity)
+	}
+	if n := count(t, d, `SELECT count(*) FROM activity WHERE kind = 'signin.succeeded'`); n != 0 {
+		t.Errorf("%d sign-ins, none asked for", n)
+	}
+}

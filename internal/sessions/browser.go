@@ -41,3 +41,16 @@ func ParseBrowser(ua string) Browser {
 	}
 	return b
 }
+
+// Names is b as the activity log keeps it, in names that need no
+// translation: "Firefox, Windows", either one alone when the other is
+// unknown, "" when both are.
+func (b Browser) Names() string {
+	switch {
+	case b.Name != "" && b.OS != "":
+		return b.Name + ", " + b.OS
+	case b.Name != "":
+		return b.Name
+	}
+	return b.OS
+}

@@ -35,6 +35,10 @@ type Session struct {
 	// of a person who signs in with a second factor: it reaches nothing
 	// but the code step and sign-out.
 	SecondFactorPending bool
+	// SecondFactor is the second factor that completed the sign-in
+	// ("code", "recovery"; "" for none), for its activity row: the
+	// session's row does not keep it.
+	SecondFactor string
 }
 
 // Device is the kind of device a browser runs on, as far as its
@@ -68,7 +72,8 @@ const TouchEvery = 5 * time.Minute
 // Store keeps sessions. Each method is one statement or transaction.
 type Store interface {
 	// Create stores a new session and sets its user's last sign-in, in one
-	// transaction. NotFound when the user is gone.
+	// transaction, with its activity row (a sign-in) unless the session
+	// still waits for its second factor. NotFound when the user is gone.
 	Create(ctx context.Context, s Session, tokenHash []byte) (Session, error)
 	// ByTokenHash is the session whose token hashes to h (NotFound).
 	ByTokenHash(ctx context.Context, h []byte) (Session, error)
@@ -76,16 +81,31 @@ type Store interface {
 	Touch(ctx context.Context, id int64, at time.Time) error
 	// OfUser lists the user's sessions, the most recently seen first.
 	OfUser(ctx context.Context, userID int64) ([]Session, error)
-	// Delete ends the user's session id; NotFound when the user has none
-	// such (someone else's id included).
+	// Delete ends the user's session id, without an activity row (signing
+	// out, a session replaced); NotFound when the user has none such
+	// (someone else's id included).
 	Delete(ctx context.Context, userID, id int64) error
-	// DeleteOthers ends the user's sessions but keep, and says how many.
-	DeleteOthers(ctx context.Context, userID, keep int64) (int, error)
-	// DeleteAll ends every session of the user, and says how many.
-	DeleteAll(ctx context.Context, userID int64) (int, error)
+	// End is Delete with its activity row at at: someone ended it.
+	End(ctx context.Context, userID, id int64, at time.Time) error
+	// DeleteOthers ends the user's sessions but keep, and says how many,
+	// with an activity row at at when there were any.
+	DeleteOthers(ctx context.Context, userID, keep int64, at time.Time) (int, error)
+	// DeleteAll ends every session of the user, and says how many, with
+	// an activity row at at when there were any.
+	DeleteAll(ctx context.Context, userID int64, at time.Time) (int, error)
+	// Refused writes the activity row of a refused sign-in.
+	Refused(ctx context.Context, r Refusal) error
 	// Purge deletes the sessions last seen before idle or created before
 	// created, and says how many.
 	Purge(ctx context.Context, idle, created time.Time) (int, error)
+}
+
+// Refusal is a sign-in refused.
+type Refusal struct {
+	At     time.Time
+	UserID int64  // whom the email named; 0: nobody
+	Email  string // as typed
+	Reason string // users.Refused…
 }
 
 // Rows finds a user as an administrator's pages may show them (the
@@ -122,17 +142,23 @@ func hash(token string) []byte {
 // Start signs userID in: a new session from ip with the browser's
 // User-Agent ua, and its token for the cookie.
 func (s *Service) Start(ctx context.Context, userID int64, ip, ua string) (Session, string, error) {
-	return s.start(ctx, userID, ip, ua, false)
+	return s.start(ctx, userID, ip, ua, false, "")
 }
 
 // StartPending is Start for a person who signs in with a second factor,
 // after their password: the session reaches nothing but the code step
 // until it is replaced by a full one.
 func (s *Service) StartPending(ctx context.Context, userID int64, ip, ua string) (Session, string, error) {
-	return s.start(ctx, userID, ip, ua, true)
+	return s.start(ctx, userID, ip, ua, true, "")
 }
 
-func (s *Service) start(ctx context.Context, userID int64, ip, ua string, pending bool) (Session, string, error) {
+// Complete is Start after the second factor (pending's code step), which
+// was factor ("code", "recovery").
+func (s *Service) Complete(ctx context.Context, userID int64, ip, ua, factor string) (Session, string, error) {
+	return s.start(ctx, userID, ip, ua, false, factor)
+}
+
+func (s *Service) start(ctx context.Context, userID int64, ip, ua string, pending bool, factor string) (Session, string, error) {
 	b := make([]byte, tokenBytes)
 	if _, err := rand.Read(b); err != nil {
 		return Session{}, "", errs.Wrap(err, "making a session token")
@@ -140,7 +166,7 @@ func (s *Service) start(ctx context.Context, userID int64, ip, ua string, pendin
 	token := base64.RawURLEncoding.EncodeToString(b)
 	ua = cut(ua, MaxUserAgent)
 	now := s.clock.Now()
-	sess, err := s.store.Create(ctx, Session{UserID: userID, CreatedAt: now, LastSeenAt: now, IP: cut(ip, 64), UserAgent: ua, Browser: ParseBrowser(ua), SecondFactorPending: pending}, hash(token))
+	sess, err := s.store.Create(ctx, Session{UserID: userID, CreatedAt: now, LastSeenAt: now, IP: cut(ip, 64), UserAgent: ua, Browser: ParseBrowser(ua), SecondFactorPending: pending, SecondFactor: factor}, hash(token))
 	return sess, token, err
 }
 
@@ -205,8 +231,20 @@ func (s *Service) live(all []Session, err error) ([]Session, error) {
 	return out, nil
 }
 
-// End ends userID's own session id (404 for anyone else's).
+// End ends userID's own session id (404 for anyone else's), as the
+// person does on their profile: the activity log says so.
 func (s *Service) End(ctx context.Context, userID, id int64) error {
+	err := s.store.End(ctx, userID, id, s.clock.Now())
+	if errs.Is(err, errs.NotFound) {
+		return errs.T(errs.NotFound, "sessions.err.no_such")
+	}
+	return err
+}
+
+// SignOut ends userID's own session id, as signing out or a new sign-in
+// on the same browser does: nothing for the activity log (404 for anyone
+// else's).
+func (s *Service) SignOut(ctx context.Context, userID, id int64) error {
 	err := s.store.Delete(ctx, userID, id)
 	if errs.Is(err, errs.NotFound) {
 		return errs.T(errs.NotFound, "sessions.err.no_such")
@@ -216,8 +254,18 @@ func (s *Service) End(ctx context.Context, userID, id int64) error {
 
 // EndOthers ends every session of userID but keep, and says how many.
 func (s *Service) EndOthers(ctx context.Context, userID, keep int64) (int, error) {
-	return s.store.DeleteOthers(ctx, userID, keep)
+	return s.store.DeleteOthers(ctx, userID, keep, s.clock.Now())
 }
+
+// Refused notes a refused sign-in in the activity log: the email typed,
+// whom it named (0: nobody) and why (users.Refused…).
+func (s *Service) Refused(ctx context.Context, userID int64, email, reason string) error {
+	return s.store.Refused(ctx, Refusal{At: s.clock.Now(), UserID: userID, Email: cut(email, MaxRefusedEmail), Reason: reason})
+}
+
+// MaxRefusedEmail is how much of the address a refused sign-in typed the
+// log keeps: what is typed is anything, and no address is longer.
+const MaxRefusedEmail = 254
 
 // Of lists user id's sessions for an administrator with access, who must
 // be able to see them on the users list (404 otherwise).
@@ -237,7 +285,7 @@ func (s *Service) EndAllOf(ctx context.Context, access *spaces.Access, id int64)
 	if err != nil {
 		return l, 0, err
 	}
-	n, err := s.store.DeleteAll(ctx, id)
+	n, err := s.store.DeleteAll(ctx, id, s.clock.Now())
 	return l, n, err
 }
 

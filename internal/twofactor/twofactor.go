@@ -218,46 +218,59 @@ func (s *Service) Confirm(ctx context.Context, userID, keep int64, code string) 
 // Check accepts a code from userID's app, once per time step, or one of
 // their recovery codes, once. ErrWrongCode otherwise.
 func (s *Service) Check(ctx context.Context, userID int64, code string) error {
+	_, err := s.Verify(ctx, userID, code)
+	return err
+}
+
+// The second factors Verify tells apart.
+const (
+	FactorCode     = "code"     // from the app
+	FactorRecovery = "recovery" // a recovery code
+)
+
+// Verify is Check, which also says which factor the code was
+// (FactorCode, FactorRecovery).
+func (s *Service) Verify(ctx context.Context, userID int64, code string) (string, error) {
 	r, err := s.store.Get(ctx, userID)
 	if errs.Is(err, errs.NotFound) {
-		return errNotEnabled
+		return "", errNotEnabled
 	}
 	if err != nil {
-		return err
+		return "", err
 	}
 	if !r.Enabled() {
-		return errNotEnabled
+		return "", errNotEnabled
 	}
 	code = normalise(code)
 	if isTOTP(code) {
 		secret, err := s.open(userID, r.Sealed)
 		if err != nil {
-			return err
+			return "", err
 		}
 		step, ok := s.match(secret, code)
 		if !ok {
-			return ErrWrongCode
+			return "", ErrWrongCode
 		}
 		used, err := s.store.UseStep(ctx, userID, step)
 		if err != nil {
-			return err
+			return "", err
 		}
 		if !used {
-			return errs.FieldT("code", "twofactor.err.code_used")
+			return "", errs.FieldT("code", "twofactor.err.code_used")
 		}
-		return nil
+		return FactorCode, nil
 	}
 	if len(code) != recoveryLen {
-		return ErrWrongCode
+		return "", ErrWrongCode
 	}
 	ok, err := s.store.UseRecovery(ctx, userID, hashRecovery(code))
 	if err != nil {
-		return err
+		return "", err
 	}
 	if !ok {
-		return ErrWrongCode
+		return "", ErrWrongCode
 	}
-	return nil
+	return FactorRecovery, nil
 }
 
 // Disable checks code (as Check) and then removes userID's second factor,

@@ -2,6 +2,7 @@ package users
 
 import (
 	"context"
+	"time"
 
 	"github.com/usherhq/usher/internal/errs"
 	"github.com/usherhq/usher/internal/i18n"
@@ -10,12 +11,15 @@ import (
 
 // Languages keeps the language each person chose and the account's.
 type Languages interface {
-	// SetLanguage keeps the language user id chose ("": none).
-	SetLanguage(ctx context.Context, id int64, code string) error
+	// SetLanguage keeps the language user id chose ("": none), at at,
+	// with its activity row.
+	SetLanguage(ctx context.Context, id int64, code string, at time.Time) error
 	// AccountLanguage is the account's default language, "" while none
 	// was set.
 	AccountLanguage(ctx context.Context) (string, error)
-	SetAccountLanguage(ctx context.Context, code string) error
+	// SetAccountLanguage sets the account's default language, at at,
+	// with its activity row.
+	SetAccountLanguage(ctx context.Context, code string, at time.Time) error
 }
 
 // SetDefaultLanguage is the account's language until an account
@@ -46,7 +50,7 @@ func (s *Service) SetAccountLanguage(ctx context.Context, actor *spaces.Access, 
 	if !i18n.Default().Has(code) {
 		return errs.FieldT("language", "lang.err_unknown", "Code", code)
 	}
-	return s.languages.SetAccountLanguage(ctx, code)
+	return s.languages.SetAccountLanguage(ctx, code, s.clock.Now())
 }
 
 // ChangeOwnLanguage keeps the language the signed-in person chose for
@@ -56,7 +60,7 @@ func (s *Service) ChangeOwnLanguage(ctx context.Context, actor User, code string
 		return actor, errs.FieldT("language", "lang.err_unknown", "Code", code)
 	}
 	if code != actor.Language {
-		if err := s.languages.SetLanguage(ctx, actor.ID, code); err != nil {
+		if err := s.languages.SetLanguage(ctx, actor.ID, code, s.clock.Now()); err != nil {
 			return actor, err
 		}
 	}

@@ -269,23 +269,51 @@ var ErrBadCredentials = errs.T(errs.Unauthorized, "err.users.bad_credentials")
 // not set a password and deactivated users all get ErrBadCredentials after
 // the same amount of hashing work.
 func (s *Service) Authenticate(ctx context.Context, email, password string) (User, error) {
+	u, _, err := s.AuthenticateWhy(ctx, email, password)
+	return u, err
+}
+
+// Why a sign-in was refused, as the activity log keeps it (never for the
+// page, which says the same to all).
+const (
+	RefusedPassword     = "password"      // a wrong password, or none set yet
+	RefusedUnknownEmail = "unknown_email" // nobody has that address
+	RefusedDeactivated  = "deactivated"   // the right password of a deactivated user
+	RefusedCode         = "code"          // a wrong two-factor code
+)
+
+// Refusal says whom a refused sign-in named (0: nobody with that email)
+// and why.
+type Refusal struct {
+	UserID int64
+	Reason string
+}
+
+// AuthenticateWhy is Authenticate, which also says, for a refusal, whom
+// the email named and why it was refused.
+func (s *Service) AuthenticateWhy(ctx context.Context, email, password string) (User, Refusal, error) {
 	addr, perr := ParseEmail("email", email)
 	var u User
 	var err error
 	if perr == nil {
 		u, err = s.store.ByEmail(ctx, addr)
 		if err != nil && !errs.Is(err, errs.NotFound) {
-			return User{}, err
+			return User{}, Refusal{}, err
 		}
 	}
 	ok, verr := s.hasher.Verify(ctx, password, u.PasswordHash)
 	if verr != nil {
-		return User{}, verr
+		return User{}, Refusal{}, verr
 	}
-	if !ok || u.ID == 0 || !u.DeactivatedAt.IsZero() {
-		return User{}, ErrBadCredentials
+	switch {
+	case u.ID == 0:
+		return User{}, Refusal{Reason: RefusedUnknownEmail}, ErrBadCredentials
+	case !ok:
+		return User{}, Refusal{UserID: u.ID, Reason: RefusedPassword}, ErrBadCredentials
+	case !u.DeactivatedAt.IsZero():
+		return User{}, Refusal{UserID: u.ID, Reason: RefusedDeactivated}, ErrBadCredentials
 	}
-	return u, nil
+	return u, Refusal{}, nil
 }
 
 // Get returns the user with id. It checks no access: it is for other
