@@ -72,7 +72,7 @@ func TestActivityLog(t *testing.T) {
 	sentences := func() []string {
 		return eval[[]string](admin, `[...document.querySelectorAll(".activity-sentence")].map(e => e.textContent)`)
 	}
-	if got := sentences(); len(got) != 5 || got[0] != removed {
+	if got := sentences(); len(got) != 8 || got[0] != "Ana Admin signed in" || got[1] != removed {
 		t.Fatalf("the whole log: %q", got)
 	}
 	axe.check(admin, "activity")
