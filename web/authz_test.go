@@ -458,6 +458,22 @@ var authzActions = []authzAction{
 		emails: 1,
 	},
 	{
+		// The log of the target's space, filtered to them: their
+		// invitation's row.
+		name: "activity", target: true, get: true,
+		do: func(w *clinic, c *http.Client, tg authzTarget, t *testing.T) apptest.Response {
+			return w.e.Get(t, c, "/settings/activity?space="+cid(tg.space)+"&person="+url.QueryEscape(tg.user.Email))
+		},
+		ok: authzShows(func(_ *clinic, tg authzTarget) string { return "invited " + tg.user.Email + " as Member" }),
+	},
+	{
+		name: "activity csv", target: true, get: true,
+		do: func(w *clinic, c *http.Client, tg authzTarget, t *testing.T) apptest.Response {
+			return w.e.Get(t, c, "/settings/activity.csv?space="+cid(tg.space)+"&person="+url.QueryEscape(tg.user.Email))
+		},
+		ok: authzShows(func(_ *clinic, tg authzTarget) string { return ",invitation.sent,Ana Admin," }),
+	},
+	{
 		name: "space page", get: true,
 		do: func(w *clinic, c *http.Client, tg authzTarget, t *testing.T) apptest.Response {
 			return w.e.Get(t, c, "/settings/spaces/"+cid(tg.space))
@@ -597,6 +613,10 @@ func checkAuthzCell(t *testing.T, w *clinic, c *http.Client, ac authzActor, act 
 		want = http.StatusForbidden
 	case act.name == "list" || act.name == "export":
 		want = http.StatusOK // the list (or its file) itself, without the row
+	case act.name == "activity" || act.name == "activity csv":
+		// The log's space filter offers only the viewer's spaces, and
+		// refuses any other, existing or not, with the same answer.
+		want = http.StatusForbidden
 	case act.name == "invite":
 		// The role picker refuses any space the inviter does not
 		// administer, existing or not, with the same answer.

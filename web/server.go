@@ -188,6 +188,10 @@ func (s *Server) routes() {
 	admin.GET("/spaces/:sid/delete", s.deleteSpaceConfirm)
 	admin.POST("/spaces/:sid/delete", s.deleteSpace)
 
+	// The activity log (issue 17): the page and its export.
+	admin.GET("/activity", s.activityPage)
+	admin.GET("/activity.csv", s.activityCSV)
+
 	dev := e.Group("/dev", s.signedInOnly, s.accountAdminOnly, s.mailboxOn)
 	dev.GET("/mailbox", s.mailbox)
 	dev.GET("/mailbox/:id", s.mailboxMessage, noReferrer)

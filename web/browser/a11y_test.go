@@ -191,6 +191,10 @@ func (s *checkSite) adminPages(t *testing.T) []checkPage {
 		{"user's page, with sessions", userPath(s.active, "")},
 		{"user's page, never signed in", userPath(s.invited, "")},
 		{"end all sessions confirmation", userPath(s.active, "/sessions/end")},
+		{"activity", "/settings/activity"},
+		{"activity, a person and a kind", "/settings/activity?person=ivy&kind=invitation.sent"},
+		{"activity, nobody matches", "/settings/activity?person=nobody-here"},
+		{"activity, nothing matches", "/settings/activity?kind=signin.failed&from=2020-01-01&to=2020-01-02"},
 	}
 }
 
@@ -251,6 +255,7 @@ func collectEveryPage(t *testing.T, h *htmlCollector, lang string) {
 		h.get(pg.name, admin, pg.path, http.StatusOK)
 	}
 	h.get("404, signed in", admin, "/settings/nothing-here", http.StatusNotFound)
+	h.get("activity, a bad date", admin, "/settings/activity?from=2026-13-45", http.StatusUnprocessableEntity)
 	h.post("invite with errors", admin, "/settings/users/invite", url.Values{"email": {"not an address"}}, http.StatusUnprocessableEntity)
 	sales, room := strconv.FormatInt(s.sales, 10), strconv.FormatInt(s.room, 10)
 	h.post("invite, role added (no JavaScript)", admin, "/settings/users/invite", url.Values{"email": {"pat@example.com"}, "add": {"1"}, "add_space": {room}, "add_role": {"admin"}}, http.StatusOK)
