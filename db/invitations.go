@@ -444,6 +444,14 @@ func addRoleEvent(ctx context.Context, tx querier, invID int64, at time.Time, ac
 // the roles the line itself keeps; about the roles the activity row is
 // about (nil: those the invitation offers now).
 func insertEvent(ctx context.Context, tx querier, invID int64, at time.Time, actorID int64, actorName string, kind invitations.EventKind, detail string, grants, about []spaces.Grant) error {
+	if err := insertHistory(ctx, tx, invID, at, actorID, actorName, kind, detail, grants); err != nil {
+		return err
+	}
+	return logInvitation(ctx, tx, invID, at, actorID, actorName, kind, detail, about)
+}
+
+// insertHistory writes a line of an invitation's history only.
+func insertHistory(ctx context.Context, tx querier, invID int64, at time.Time, actorID int64, actorName string, kind invitations.EventKind, detail string, grants []spaces.Grant) error {
 	var actor any
 	if actorID != 0 {
 		actor = actorID
@@ -457,10 +465,7 @@ func insertEvent(ctx context.Context, tx querier, invID int64, at time.Time, act
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO invitation_events (invitation_id, at, actor_id, actor_name, kind, detail, grants) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		invID, at.Unix(), actor, actorName, kind, detail, enc)
-	if err != nil {
-		return errs.Wrap(err, "recording history")
-	}
-	return logInvitation(ctx, tx, invID, at, actorID, actorName, kind, detail, about)
+	return errs.Wrap(err, "recording history")
 }
 
 // invitationActivity is the activity log's kind for each kind of history

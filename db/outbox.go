@@ -174,6 +174,11 @@ func (s *OutboxStore) Record(ctx context.Context, id int64, o mail.Outcome) erro
 		case mail.Queued:
 			detail = reply + " (will retry)"
 		}
+		if o.NotSent {
+			// Given up untried: the history says so, but nothing failed
+			// for the activity log to tell.
+			return insertHistory(ctx, tx, invID, at, 0, "", ev, detail, nil)
+		}
 		return addEvent(ctx, tx, invID, at, 0, "", ev, detail)
 	})
 }

@@ -227,6 +227,10 @@ type Outcome struct {
 	// not be reached or used at all (connection, TLS, login), which every
 	// message meets alike, not because of this message.
 	Outage bool
+	// NotSent is set when the message was given up without trying it: by
+	// then what it was about had ended (the invitation accepted or
+	// cancelled, the link expired). Nothing failed to be delivered.
+	NotSent bool
 }
 
 // Outage is the mail server failing every message (refusing connections,

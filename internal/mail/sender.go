@@ -355,7 +355,7 @@ func (s *Sender) deliver(parent context.Context, m Message, send func(context.Co
 // giveUp records that m is not sent, and why, without trying it.
 func (s *Sender) giveUp(ctx context.Context, m Message, why string) error {
 	s.log.Info("email not sent", "id", m.ID, "kind", m.Kind, "to", m.To, "reason", why)
-	return s.record(ctx, m, Outcome{At: s.clock.Now(), State: Failed, Reply: why})
+	return s.record(ctx, m, Outcome{At: s.clock.Now(), State: Failed, Reply: why, NotSent: true})
 }
 
 func (s *Sender) record(ctx context.Context, m Message, o Outcome) error {
