@@ -388,12 +388,12 @@ func (s *ActivityStore) people(ctx context.Context, q string, args []any) ([]act
 func (s *ActivityStore) Purge(ctx context.Context, cutoff time.Time, limit int) (int, error) {
 	var n int64
 	err := s.db.tx(ctx, func(tx *sql.Tx) error {
-		var last sql.NullInt64
-		if err := tx.QueryRowContext(ctx, `SELECT max(id) FROM (SELECT id FROM activity WHERE at < ? ORDER BY at, id LIMIT ?)`, cutoff.Unix(), limit).Scan(&last); err != nil {
+		var old bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM activity WHERE at < ?)`, cutoff.Unix()).Scan(&old); err != nil {
 			return errs.Wrap(err, "purging activity")
 		}
-		if !last.Valid {
-			return nil
+		if !old {
+			return nil // nothing old enough: the cutoff stays where it was
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE activity_retention SET before = ? WHERE id = 1`, cutoff.Unix()); err != nil {
 			return errs.Wrap(err, "purging activity")
