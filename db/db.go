@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -136,7 +137,12 @@ func provider(d *DB) (*goose.Provider, error) {
 }
 
 // tx runs fn in a write transaction, committing when it returns nil.
+// Inside Batch, fn runs in the batch's transaction instead, in a savepoint
+// of its own: its error undoes its writes and nothing else.
 func (d *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if b, ok := ctx.Value(batchKey{}).(*batch); ok && b.db == d {
+		return b.savepoint(ctx, fn)
+	}
 	t, err := d.W.BeginTx(ctx, nil)
 	if err != nil {
 		return errs.Wrap(err, "begin")
@@ -148,6 +154,53 @@ func (d *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return err
 	}
 	return errs.Wrap(t.Commit(), "commit")
+}
+
+type batchKey struct{}
+
+// batch is a write transaction that the writes of several actions join
+// (Batch).
+type batch struct {
+	db *DB
+	tx *sql.Tx
+	n  int
+}
+
+func (b *batch) savepoint(ctx context.Context, fn func(*sql.Tx) error) error {
+	b.n++
+	name := "item" + strconv.Itoa(b.n)
+	if _, err := b.tx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
+		return errs.Wrap(err, "savepoint")
+	}
+	if err := fn(b.tx); err != nil {
+		// ROLLBACK TO keeps the savepoint open; RELEASE ends it.
+		for _, stmt := range []string{"ROLLBACK TO ", "RELEASE "} {
+			if _, rerr := b.tx.ExecContext(ctx, stmt+name); rerr != nil {
+				return errors.Join(err, errs.Wrap(rerr, "undoing an action of a batch"))
+			}
+		}
+		return err
+	}
+	_, err := b.tx.ExecContext(ctx, "RELEASE "+name)
+	return errs.Wrap(err, "releasing savepoint")
+}
+
+// Batch runs fn in one write transaction, committing when it returns nil:
+// every store write made with the ctx fn is given joins that transaction,
+// each in its own savepoint, so that one action's refusal undoes only its
+// own writes while the others commit together (or, on an error from fn or
+// a crash, none of them). Reads made with the stores' read connections do
+// not see the batch's writes before it commits.
+//
+// fn must write only through the stores' transactions (never the writer
+// connection directly, which the batch holds).
+func (d *DB) Batch(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	if _, ok := ctx.Value(batchKey{}).(*batch); ok {
+		return errs.Wrap(errors.New("nested batch"), "batch")
+	}
+	return d.tx(ctx, func(t *sql.Tx) error {
+		return fn(context.WithValue(ctx, batchKey{}, &batch{db: d, tx: t}), t)
+	})
 }
 
 // unix and fromUnix store times as Unix seconds; zero time is NULL.

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/usherhq/usher/internal/activity"
+	"github.com/usherhq/usher/internal/bulk"
 	"github.com/usherhq/usher/internal/clock"
 	"github.com/usherhq/usher/internal/config"
 	"github.com/usherhq/usher/internal/i18n"
@@ -42,6 +43,7 @@ type Deps struct {
 	Resets      *resets.Service
 	TwoFactor   *twofactor.Service
 	Activity    *activity.Service
+	Bulk        *bulk.Service
 	Mailbox     Mailbox          // nil when SMTP is configured
 	Deliveries  *mail.Deliveries // the account-wide notice while the mail server fails; nil: none
 	Renderer    mail.Renderer    // renders mailbox messages

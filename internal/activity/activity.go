@@ -58,6 +58,10 @@ const (
 	// The account's settings.
 	AccountCreated         Kind = "account.created"
 	AccountLanguageChanged Kind = "account.language_changed"
+
+	// A bulk action (the users list's selection, a CSV import) finished;
+	// each person it changed has their own row.
+	BulkFinished Kind = "bulk.finished"
 )
 
 // Kinds lists every kind, in the order the page's filter offers them.
@@ -70,6 +74,7 @@ var Kinds = []Kind{
 	SpaceCreated, SpaceRenamed, SpaceDeleted,
 	SignIn, SignInFailed,
 	AccountCreated, AccountLanguageChanged,
+	BulkFinished,
 }
 
 // Known reports whether k is one of Kinds.
@@ -128,6 +133,10 @@ type Details struct {
 	SecondFactor string `json:"second_factor,omitempty"`
 	// Expires is when an invitation's link expires.
 	Expires *time.Time `json:"expires,omitempty"`
+	// Action is what a bulk job did (bulk.Action); Count how many it did
+	// and Skipped how many of the selected it skipped.
+	Action  string `json:"action,omitempty"`
+	Skipped int    `json:"skipped,omitempty"`
 }
 
 // Role is a role on a space as the log keeps it: with the space's name at

@@ -139,6 +139,9 @@ func TestSentenceOfEveryKind(t *testing.T) {
 		{by(AccountLanguageChanged, Details{Changes: []Change{{Field: "language", From: "en", To: "de"}}}),
 			"Ada Admin set the account's default language to Deutsch",
 			"Ada Admin hat die Standardsprache des Kontos auf Deutsch gestellt"},
+		{Entry{Kind: BulkFinished, ActorID: 1, ActorName: "Ada Admin", Details: Details{Action: "renew", Count: 298, Skipped: 14}},
+			"Ada Admin's bulk action “Send new invitation” finished: 298 done, 14 skipped",
+			"Sammelaktion „Neue Einladung senden“ von Ada Admin beendet: 298 erledigt, 14 übersprungen"},
 	}
 	seen := map[Kind]bool{}
 	en, de := i18n.Default().Locale("en"), i18n.Default().Locale("de")

@@ -16,6 +16,7 @@ import (
 	"github.com/usherhq/usher/db"
 	"github.com/usherhq/usher/internal/activity"
 	"github.com/usherhq/usher/internal/auth"
+	"github.com/usherhq/usher/internal/bulk"
 	"github.com/usherhq/usher/internal/clock"
 	"github.com/usherhq/usher/internal/config"
 	"github.com/usherhq/usher/internal/demo"
@@ -37,6 +38,7 @@ type App struct {
 	Invitations *invitations.Service
 	Spaces      *spaces.Service
 	Sessions    *sessions.Service
+	Bulk        *bulk.Service
 	Outbox      *db.OutboxStore
 	Sender      *mail.Sender
 	Web         *web.Server
@@ -225,6 +227,13 @@ func wire(ctx context.Context, data *Data, cfg *config.Config, clk clock.Clock, 
 		log.Info("activity older than the retention is deleted", "days", cfg.ActivityRetention)
 	}
 
+	// Bulk actions run between the sender's rounds, one batch at a time,
+	// so the emails of a batch go out before the next one is made.
+	bk := bulk.NewService(db.NewBulkStore(d), us, invs, clk, cfg.SendLimit)
+	bk.Notify = sender.Notify
+	sender.AddProducer(bk)
+	a.Bulk = bk
+
 	a.Outbox, a.Sender = outbox, sender
 	need, err := us.NeedsSetup(ctx)
 	if err != nil {
@@ -234,7 +243,7 @@ func wire(ctx context.Context, data *Data, cfg *config.Config, clk clock.Clock, 
 		a.SetupToken = randomToken()
 	}
 	a.Web = web.New(web.Deps{
-		Config: cfg, Users: us, Invitations: invs, Spaces: sp, Sessions: sess, Resets: rs, TwoFactor: tf, Activity: &activity.Service{Store: db.NewActivityStore(d)}, Mailbox: mailbox, Renderer: renderer,
+		Config: cfg, Users: us, Invitations: invs, Spaces: sp, Sessions: sess, Resets: rs, TwoFactor: tf, Activity: &activity.Service{Store: db.NewActivityStore(d)}, Bulk: bk, Mailbox: mailbox, Renderer: renderer,
 		Deliveries: mail.NewDeliveries(outbox, cfg.SMTPURL != nil),
 		Notify:     sender.Notify, SessionKey: sessionKey, SetupToken: a.SetupToken, Clock: clk, Log: log,
 		Changes: a.DB.Generation,

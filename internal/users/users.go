@@ -189,6 +189,9 @@ type Store interface {
 	List(ctx context.Context, f ListFilter) (ListPage, error)
 	// Listed is one user as a row of the list.
 	Listed(ctx context.Context, id int64) (Listed, error)
+	// ListedMany is Listed of each of ids that exists, in no particular
+	// order.
+	ListedMany(ctx context.Context, ids []int64) ([]Listed, error)
 	BumpSessionVersion(ctx context.Context, userID int64) error
 }
 
@@ -427,6 +430,25 @@ func (s *Service) Row(ctx context.Context, access *spaces.Access, id int64) (Lis
 		return Listed{}, errs.T(errs.NotFound, "err.users.no_such")
 	}
 	return l, nil
+}
+
+// Rows are the rows of those of ids that the administrator with access may
+// see, as Row has each, in no particular order; the others are left out.
+func (s *Service) Rows(ctx context.Context, access *spaces.Access, ids []int64) ([]Listed, error) {
+	if !access.IsAdmin() {
+		return nil, errs.T(errs.Forbidden, "err.users.list_forbidden")
+	}
+	all, err := s.store.ListedMany(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, l := range all {
+		if Visible(access, l) {
+			out = append(out, l)
+		}
+	}
+	return out, nil
 }
 
 // Visible reports whether access may see a user: account administrators see
