@@ -177,6 +177,7 @@ func (s *Server) routes() {
 	admin.GET("/users/:id", s.userPage)
 	admin.GET("/users/:id/sessions/end", s.endUserSessionsConfirm)
 	admin.POST("/users/:id/sessions/end", s.endUserSessions)
+	s.routeBulk(admin) // before the row actions: /users/bulk is no user id
 	s.routeRowActions(admin)
 	admin.POST("/users/:id/invitation/remove", s.removeRoles) // a step inside Manage invitation
 

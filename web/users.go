@@ -189,6 +189,7 @@ func (s *Server) usersList(c echo.Context) error {
 	now := s.Clock.Now()
 	v := s.listView(locale(c), cur.Access, q, res, now)
 	v.Shell = sh
+	v.Jobs = s.jobsView(c, q.url())
 	comp := userviews.ListPage(v)
 	if fragment {
 		comp = userviews.Results(v)
@@ -198,7 +199,8 @@ func (s *Server) usersList(c echo.Context) error {
 
 // listView is the users list at q, from the page res the service listed.
 func (s *Server) listView(loc *i18n.Locale, access *spaces.Access, q listQuery, res users.ListPage, now time.Time) userviews.List {
-	v := userviews.List{Query: q.Q, Status: string(q.Status), Sort: string(q.Sort), Desc: q.Desc, Total: res.Total, Filtered: q.Q != "" || q.Status != "", MenuItems: s.allItems, ExportHref: q.exportURL()}
+	v := userviews.List{Query: q.Q, Status: string(q.Status), Sort: string(q.Sort), Desc: q.Desc, Total: res.Total, Filtered: q.Q != "" || q.Status != "", MenuItems: s.allItems, ExportHref: q.exportURL(),
+		Bar: bulkBar(q, res), Cleanup: cleanup(q, res)}
 	for _, t := range tabs {
 		n := res.All
 		switch t.status {

@@ -272,6 +272,55 @@
     }
   });
 
+  // ---- Selection (bulk actions) ----
+  // Each row's checkbox belongs to the bar's form (form=…). The bar says
+  // how many are selected and shows only the actions that apply to at
+  // least one of them (each row's menu names its actions); the header's
+  // checkbox ticks the whole page. Without JavaScript the bar is the same
+  // form, with every action.
+  function pluralText(forms, n) {
+    const form = forms[plurals.select(n)] || forms.other;
+    return form.replace("{n}", n.toLocaleString(document.documentElement.lang));
+  }
+  function bulkUpdate() {
+    const bar = document.querySelector("[data-bulk-bar]");
+    if (!bar) return;
+    const boxes = Array.from(document.querySelectorAll("[data-bulk-row]"));
+    const picked = boxes.filter(function (b) { return b.checked; });
+    const all = bar.querySelector("[data-bulk-all]");
+    const allOn = !!(all && all.checked);
+    const n = allOn ? Number(bar.dataset.total) : picked.length;
+    const applies = new Set();
+    picked.forEach(function (b) {
+      const m = b.closest("tr").querySelector("[data-actions]");
+      if (m) m.dataset.actions.split(" ").forEach(function (a) { applies.add(a); });
+    });
+    bar.querySelectorAll("[data-bulk-action]").forEach(function (btn) {
+      // Every page of the view: the other pages' rows are not here to ask.
+      btn.hidden = n === 0 || (!allOn && !applies.has(btn.dataset.bulkAction));
+    });
+    const count = bar.querySelector("[data-bulk-count]");
+    if (count) {
+      const text = n === 0 ? texts.bulkNone : pluralText(allOn ? texts.bulkAll : texts.bulkSelected, n);
+      if (text && count.textContent !== text) count.textContent = text;
+    }
+    const page = document.querySelector("[data-bulk-page]");
+    if (page) {
+      page.checked = boxes.length > 0 && picked.length === boxes.length;
+      page.indeterminate = picked.length > 0 && picked.length < boxes.length;
+    }
+  }
+  document.addEventListener("change", function (e) {
+    const t = e.target;
+    if (!t.matches) return;
+    if (t.matches("[data-bulk-page]")) {
+      document.querySelectorAll("[data-bulk-row]").forEach(function (b) { b.checked = t.checked; });
+    }
+    if (t.matches("[data-bulk-page], [data-bulk-row], [data-bulk-all]")) bulkUpdate();
+  });
+  document.addEventListener("htmx:afterSettle", bulkUpdate);
+  bulkUpdate();
+
   // ---- Roles picker ----
   // The roles given so far are a list, each with its role and Remove; a
   // role is added by finding its space in a combobox (WAI-ARIA APG

@@ -32,14 +32,17 @@ func TextsIn(l *i18n.Locale) *Texts {
 		return t.(*Texts)
 	}
 	b, _ := json.Marshal(map[string]any{
-		"copyLink":   l.T("js.copy_link"),
-		"linkFailed": l.T("js.link_failed"),
-		"noMatch":    l.T("js.no_match"),
-		"matches":    l.PluralForms("js.matches"),
-		"roleIn":     l.T("js.role_in", "Place", "{place}"),
-		"roleGone":   l.T("js.role_removed", "Place", "{place}"),
-		"hasRole":    l.T("js.has_role"),
-		"firstShown": l.T("js.first_shown", "Count", "{n}"),
+		"copyLink":     l.T("js.copy_link"),
+		"linkFailed":   l.T("js.link_failed"),
+		"noMatch":      l.T("js.no_match"),
+		"matches":      l.PluralForms("js.matches"),
+		"roleIn":       l.T("js.role_in", "Place", "{place}"),
+		"roleGone":     l.T("js.role_removed", "Place", "{place}"),
+		"hasRole":      l.T("js.has_role"),
+		"firstShown":   l.T("js.first_shown", "Count", "{n}"),
+		"bulkNone":     l.T("js.bulk.none"),
+		"bulkSelected": l.PluralForms("js.bulk.selected"),
+		"bulkAll":      l.PluralForms("js.bulk.all"),
 	})
 	t := &Texts{Script: append(append([]byte("window.usherTexts = "), b...), ";\n"...)}
 	var style strings.Builder
