@@ -228,7 +228,21 @@ func (s *Server) bulkJob(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, returnTo(c.QueryParam("return")))
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return s.render(c, http.StatusOK, userviews.JobBanner(jobView(locale(c), r, returnTo(c.QueryParam("return")))))
+	ret := returnTo(c.QueryParam("return"))
+	j := jobView(locale(c), r, ret)
+	q, onList := listQueryFrom(ret)
+	if j.Running || !onList {
+		return s.render(c, http.StatusOK, userviews.JobBanner(j))
+	}
+	// Done: the list under the banner is brought up to date with it.
+	access := currentOf(c).Access
+	res, err := s.Users.List(c.Request().Context(), access, q.filter())
+	if err != nil {
+		return s.render(c, http.StatusOK, userviews.JobBanner(j))
+	}
+	v := s.listView(locale(c), access, q, res, s.Clock.Now())
+	v.OOB = true
+	return s.render(c, http.StatusOK, userviews.JobFinished(j, &v))
 }
 
 // bulkDismiss hides a finished job's result.
