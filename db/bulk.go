@@ -20,13 +20,13 @@ func NewBulkStore(d *DB) *BulkStore { return &BulkStore{db: d} }
 
 var _ bulk.Store = (*BulkStore)(nil)
 
-const jobCols = `id, actor_id, action, ip, total, processed, done, created_at, finished_at, seen_at`
+const jobCols = `id, actor_id, action, ip, selection, total, processed, done, created_at, finished_at, seen_at`
 
 func scanJob(r scanner) (bulk.Job, error) {
 	var j bulk.Job
 	var created int64
 	var finished, seen sql.NullInt64
-	err := r.Scan(&j.ID, &j.ActorID, &j.Action, &j.IP, &j.Total, &j.Processed, &j.Done, &created, &finished, &seen)
+	err := r.Scan(&j.ID, &j.ActorID, &j.Action, &j.IP, &j.Selection, &j.Total, &j.Processed, &j.Done, &created, &finished, &seen)
 	j.CreatedAt, j.FinishedAt, j.SeenAt = time.Unix(created, 0).UTC(), fromUnix(finished), fromUnix(seen)
 	return j, err
 }
@@ -46,8 +46,20 @@ func (s *BulkStore) Create(ctx context.Context, j bulk.Job, items []bulk.Item) (
 				j.Done++
 			}
 		}
-		err := tx.QueryRowContext(ctx, `INSERT INTO bulk_jobs (actor_id, action, ip, total, processed, done, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			j.ActorID, j.Action, j.IP, j.Total, j.Processed, j.Done, j.CreatedAt.Unix()).Scan(&j.ID)
+		if j.Selection != "" {
+			// The same selection a moment ago (a double click): that job.
+			same, err := scanJob(tx.QueryRowContext(ctx, `SELECT `+jobCols+` FROM bulk_jobs WHERE actor_id = ? AND selection = ? AND created_at > ? ORDER BY id DESC LIMIT 1`,
+				j.ActorID, j.Selection, j.CreatedAt.Add(-bulk.SameClickWindow).Unix()))
+			if err == nil {
+				j = same
+				return nil
+			}
+			if err != sql.ErrNoRows {
+				return errs.Wrap(err, "reading bulk jobs")
+			}
+		}
+		err := tx.QueryRowContext(ctx, `INSERT INTO bulk_jobs (actor_id, action, ip, selection, total, processed, done, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			j.ActorID, j.Action, j.IP, j.Selection, j.Total, j.Processed, j.Done, j.CreatedAt.Unix()).Scan(&j.ID)
 		if err != nil {
 			return errs.Wrap(err, "keeping a bulk job")
 		}
@@ -154,6 +166,14 @@ func (s *BulkStore) Work(ctx context.Context, id int64, n int, now time.Time, fn
 func (s *BulkStore) Job(ctx context.Context, id int64) (bulk.Job, error) {
 	j, err := scanJob(s.db.R.QueryRowContext(ctx, `SELECT `+jobCols+` FROM bulk_jobs WHERE id = ?`, id))
 	return j, notFound(err, "err.bulk.no_such", "reading a bulk job")
+}
+
+func (s *BulkStore) Recent(ctx context.Context, actorID int64, selection string, since time.Time) (bulk.Job, bool, error) {
+	j, err := scanJob(s.db.R.QueryRowContext(ctx, `SELECT `+jobCols+` FROM bulk_jobs WHERE actor_id = ? AND selection = ? AND created_at > ? ORDER BY id DESC LIMIT 1`, actorID, selection, since.Unix()))
+	if err == sql.ErrNoRows {
+		return j, false, nil
+	}
+	return j, err == nil, errs.Wrap(err, "reading bulk jobs")
 }
 
 func (s *BulkStore) Unfinished(ctx context.Context) (int64, bool, error) {

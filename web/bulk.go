@@ -143,12 +143,14 @@ func (s *Server) bulkRun(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	actor := actorOf(c)
-	j, p, err := s.Bulk.Start(ctx, actor, action, sel)
+	j, _, err := s.Bulk.Start(ctx, actor, action, sel)
 	if err != nil {
 		return s.bulkRefused(c, ret, err)
 	}
 	s.Notify()
-	if p.Do > inlineMax {
+	if j.Total-j.Processed > inlineMax {
+		// (Also the second click of a double click on a large one, which
+		// is the same job.)
 		return c.Redirect(http.StatusSeeOther, ret)
 	}
 	if j, err = s.Bulk.Run(ctx, j.ID); err != nil {
@@ -161,7 +163,9 @@ func (s *Server) bulkRun(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Bulk.Dismiss(ctx, actor, j.ID); err != nil {
+	if err := s.Bulk.Dismiss(ctx, actor, j.ID); err != nil && !errs.Is(err, errs.NotFound) {
+		// (NotFound: dismissed already, by the first click of a double
+		// click.)
 		s.Log.Error("dismissing a bulk action shown at once", "job", j.ID, "err", err)
 	}
 	return s.flashTo(c, ret, components.Banner{Kind: "success", Message: bulkResult(locale(c), r)})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/usherhq/usher/internal/activity"
 	"github.com/usherhq/usher/internal/apptest"
+	"github.com/usherhq/usher/internal/bulk"
 	"github.com/usherhq/usher/internal/spaces"
 )
 
@@ -223,4 +224,33 @@ func TestBulkRefusals(t *testing.T) {
 			t.Errorf("%v: banner %s %q, want error %q", tc.form, kind, msg, tc.want)
 		}
 	}
+}
+
+// Confirm clicked twice (or the form posted again) is one job: both
+// answers say what the first did, and nobody gets a second email.
+func TestBulkDoubleClick(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, apptest.Options{SMTP: true})
+	a := f.invite(t, "a@example.com", "member")
+	b := f.invite(t, "b@example.com", "member")
+	f.Clock.Advance(2 * time.Minute)
+	mails := f.allMail(t)
+	form := bulkForm("resend", a, b)
+	first := f.Post(t, f.admin, "/settings/users/bulk/run", form)
+	second := f.Post(t, f.admin, "/settings/users/bulk/run", form)
+	checkFlash(t, f, second, "/settings/users", "success", "2 invitation links resent.")
+	if first.StatusCode != http.StatusSeeOther {
+		t.Fatalf("first click: %d", first.StatusCode)
+	}
+	if got := f.allMail(t) - mails; got != 2 {
+		t.Errorf("%d emails after a double click, want 2", got)
+	}
+	var jobs int
+	if err := f.App.DB.R.QueryRow(`SELECT count(*) FROM bulk_jobs`).Scan(&jobs); err != nil || jobs != 1 {
+		t.Errorf("%d jobs after a double click, want 1 (%v)", jobs, err)
+	}
+	// Moments later it is a new question: within the cooldown, nothing to do.
+	f.Clock.Advance(bulk.SameClickWindow + time.Second)
+	again := f.Post(t, f.admin, "/settings/users/bulk/run", form)
+	checkFlash(t, f, again, "/settings/users", "error", "None of the selected people can be changed this way.")
 }

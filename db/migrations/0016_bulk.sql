@@ -15,6 +15,9 @@ CREATE TABLE bulk_jobs (
 	actor_id    INTEGER NOT NULL,
 	action      TEXT NOT NULL,
 	ip          TEXT NOT NULL DEFAULT '',
+	-- What was selected, as a digest (bulk.Selection.Key): the same form
+	-- posted twice within moments (a double click) is the same job.
+	selection   TEXT NOT NULL DEFAULT '',
 	total       INTEGER NOT NULL,
 	processed   INTEGER NOT NULL DEFAULT 0,
 	done        INTEGER NOT NULL DEFAULT 0,
@@ -26,6 +29,7 @@ CREATE TABLE bulk_jobs (
 -- actor's jobs whose result they have not dismissed.
 CREATE INDEX bulk_jobs_unfinished ON bulk_jobs (id) WHERE finished_at IS NULL;
 CREATE INDEX bulk_jobs_unseen ON bulk_jobs (actor_id, id) WHERE seen_at IS NULL;
+CREATE INDEX bulk_jobs_selection ON bulk_jobs (actor_id, selection, created_at);
 
 CREATE TABLE bulk_items (
 	job_id  INTEGER NOT NULL REFERENCES bulk_jobs (id) ON DELETE CASCADE,

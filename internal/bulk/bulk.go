@@ -177,6 +177,11 @@ func reasonOf(err error) (Reason, bool) {
 	return "", false
 }
 
+// SameClickWindow is how soon the same selection's same action, started
+// again, is the same job: the second click of a double click, or a form
+// posted again, shows the first one's result and changes nothing more.
+const SameClickWindow = 10 * time.Second
+
 // Item is one person (or CSV line) of a job.
 type Item struct {
 	Seq    int
@@ -198,10 +203,13 @@ const (
 
 // Job is a bulk action as kept.
 type Job struct {
-	ID        int64
-	ActorID   int64
-	Action    Action
-	IP        string
+	ID      int64
+	ActorID int64
+	Action  Action
+	IP      string
+	// Selection is the digest of what was selected (Selection.Key), ""
+	// for a job made from items (an import).
+	Selection string
 	Total     int
 	Processed int // items done or skipped so far
 	Done      int
@@ -227,7 +235,9 @@ type Count struct {
 // Store keeps jobs.
 type Store interface {
 	// Create keeps job j with its items (those already Skipped at once
-	// count as processed) and returns it with its id.
+	// count as processed) and returns it with its id; when j names a
+	// Selection that the same actor started within SameClickWindow, it
+	// returns that job instead and keeps nothing.
 	Create(ctx context.Context, j Job, items []Item) (Job, error)
 	// Work runs fn over the next waiting items of job id, at most n, in
 	// one write transaction that the ctx fn is given carries (every store
@@ -238,6 +248,8 @@ type Store interface {
 	Work(ctx context.Context, id int64, n int, now time.Time, fn func(ctx context.Context, j Job, items []Item) error) (Job, error)
 	// Job is job id.
 	Job(ctx context.Context, id int64) (Job, error)
+	// Recent is actor's newest job of selection started since then.
+	Recent(ctx context.Context, actorID int64, selection string, since time.Time) (Job, bool, error)
 	// Unfinished is the oldest job not finished, if any.
 	Unfinished(ctx context.Context) (int64, bool, error)
 	// Reasons counts the skipped items of job id per reason, most first.

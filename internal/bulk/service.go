@@ -3,6 +3,9 @@ package bulk
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"slices"
 	"time"
 
@@ -189,25 +192,58 @@ func (s *Service) budget(ctx context.Context, actor invitations.Actor, p *Plan, 
 // Start keeps the job of a plan made a moment ago, planning it again (the
 // list may have changed since the confirmation was shown): refused when it
 // would pass the hourly send limit, or applies to nobody.
+//
+// The same action on the same selection started again within
+// SameClickWindow (a double click) is the same job: it is returned, and
+// nothing more is done.
 func (s *Service) Start(ctx context.Context, actor invitations.Actor, action Action, sel Selection) (Job, Plan, error) {
+	key := sel.Key(action)
 	p, err := s.Plan(ctx, actor, action, sel)
 	if err != nil {
 		return Job{}, p, err
 	}
-	j, err := s.Submit(ctx, actor, &p)
+	if p.Do == 0 || p.Over() {
+		// Perhaps because the first click did it all a moment ago.
+		if j, ok, rerr := s.store.Recent(ctx, actor.User.ID, key, s.clock.Now().Add(-SameClickWindow)); rerr != nil {
+			return Job{}, p, rerr
+		} else if ok {
+			return j, p, nil
+		}
+	}
+	j, err := s.submit(ctx, actor, &p, key)
 	return j, p, err
+}
+
+// Key is the digest of sel for action: the same form posted twice has the
+// same key.
+func (sel Selection) Key(action Action) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n", action)
+	if sel.View != nil {
+		f := sel.View
+		fmt.Fprintf(h, "view\n%s\n%t\n%q\n%v\n", f.Status, f.Undelivered, f.Query, f.SpaceIDs)
+	} else {
+		ids := unique(sel.IDs)
+		slices.Sort(ids)
+		fmt.Fprintf(h, "ids\n%v\n", ids)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // Submit keeps p as a job: refused when it would pass the send limit, or
 // when it applies to nobody.
 func (s *Service) Submit(ctx context.Context, actor invitations.Actor, p *Plan) (Job, error) {
+	return s.submit(ctx, actor, p, "")
+}
+
+func (s *Service) submit(ctx context.Context, actor invitations.Actor, p *Plan, key string) (Job, error) {
 	if p.Over() {
 		return Job{}, errs.T(errs.TooMany, "err.bulk.over_limit", "Count", p.Sends, "Left", p.Left, "Max", p.Max)
 	}
 	if p.Do == 0 {
 		return Job{}, errs.T(errs.Conflict, "err.bulk.nothing_to_do")
 	}
-	return s.store.Create(ctx, Job{ActorID: actor.User.ID, Action: p.Action, IP: activity.SourceOf(ctx).IP, CreatedAt: s.clock.Now()}, p.items)
+	return s.store.Create(ctx, Job{ActorID: actor.User.ID, Action: p.Action, IP: activity.SourceOf(ctx).IP, Selection: key, CreatedAt: s.clock.Now()}, p.items)
 }
 
 // PlanItems is the plan of items made elsewhere (the CSV import's lines,
