@@ -230,7 +230,7 @@ func wire(ctx context.Context, data *Data, cfg *config.Config, clk clock.Clock, 
 	// Bulk actions run between the sender's rounds, one batch at a time,
 	// so the emails of a batch go out before the next one is made.
 	bk := bulk.NewService(db.NewBulkStore(d), us, invs, clk, cfg.SendLimit)
-	bk.Notify = sender.Notify
+	bk.Notify, bk.Log = sender.Notify, log
 	sender.AddProducer(bk)
 	a.Bulk = bk
 

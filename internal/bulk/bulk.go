@@ -23,7 +23,6 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/usherhq/usher/internal/errs"
@@ -105,6 +104,9 @@ const (
 	// ReasonActor: the administrator who started the job lost the right
 	// to do it (deactivated, deleted, demoted) before it reached the item.
 	ReasonActor Reason = "bulk.reason.actor"
+	// ReasonFailed: something failed on Usher's side for this person (the
+	// server's log says what).
+	ReasonFailed Reason = "bulk.reason.failed"
 )
 
 // statusReason is the skip of an action a status does not offer.
@@ -144,6 +146,20 @@ func Classify(action Action, actor invitations.Actor, l users.Listed, now time.T
 	return ""
 }
 
+// refusals are the service refusals with a reason of their own.
+var refusals = map[string]Reason{
+	"err.invitations.budget_short_minutes": ReasonLimit,
+	"err.invitations.budget_short_minute":  ReasonLimit,
+	"err.invitations.budget_spent_minutes": ReasonLimit,
+	"err.invitations.budget_spent_minute":  ReasonLimit,
+	"err.invitations.resend_wait_seconds":  ReasonCooldown,
+	"err.invitations.resend_wait_second":   ReasonCooldown,
+	"err.invitations.sent_moments_ago":     ReasonCooldown,
+	"err.users.last_admin":                 ReasonLastAdmin,
+	"err.users.deactivate_self":            ReasonSelf,
+	"err.users.delete_self":                ReasonSelf,
+}
+
 // reasonOf is the skip reason of a service's refusal err, or false when
 // err is no refusal (the database is down, a bug): the batch fails and is
 // tried again.
@@ -156,15 +172,8 @@ func reasonOf(err error) (Reason, bool) {
 	if !errors.As(err, &e) {
 		return "", false
 	}
-	switch {
-	case strings.HasPrefix(e.ID, "err.invitations.budget_"):
-		return ReasonLimit, true
-	case strings.HasPrefix(e.ID, "err.invitations.resend_wait_"), e.ID == "err.invitations.sent_moments_ago":
-		return ReasonCooldown, true
-	case e.ID == "err.users.last_admin":
-		return ReasonLastAdmin, true
-	case e.ID == "err.users.deactivate_self", e.ID == "err.users.delete_self":
-		return ReasonSelf, true
+	if r, ok := refusals[e.ID]; ok {
+		return r, true
 	}
 	switch e.Code {
 	case errs.NotFound:

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"slices"
 	"time"
 
@@ -38,6 +39,15 @@ type Service struct {
 	// Notify is called after each batch commits (the sender has emails to
 	// send, kept pages are stale). Optional.
 	Notify func()
+	// Log receives what failed (slog.Default() when nil).
+	Log *slog.Logger
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.Default()
+	}
+	return s.Log
 }
 
 // DefaultBatch is how many items one transaction does: small enough that
@@ -348,7 +358,17 @@ func (s *Service) batch(ctx context.Context, j Job, items []Item, now time.Time)
 		}
 		r, ok := reasonOf(err)
 		if !ok {
-			return err
+			if ctx.Err() != nil {
+				// Shutting down: the batch is undone, and done again at the
+				// next start.
+				return err
+			}
+			// A failure of ours with this one person (its savepoint is
+			// undone): skipped and logged, so that one person cannot stop
+			// the job for everyone. A failing database fails the batch's
+			// commit instead, and the batch is tried again.
+			s.log().Error("a bulk action failed for one person", "job", j.ID, "action", j.Action, "user", it.UserID, "err", err)
+			r = ReasonFailed
 		}
 		it.Outcome, it.Reason = Skipped, r
 	}
