@@ -159,16 +159,7 @@ func (s *Server) bulkRun(c echo.Context) error {
 		s.Log.Error("running a bulk action", "job", j.ID, "err", err)
 		return c.Redirect(http.StatusSeeOther, ret)
 	}
-	r, err := s.Bulk.Report(ctx, actor, j.ID)
-	if err != nil {
-		return err
-	}
-	if err := s.Bulk.Dismiss(ctx, actor, j.ID); err != nil && !errs.Is(err, errs.NotFound) {
-		// (NotFound: dismissed already, by the first click of a double
-		// click.)
-		s.Log.Error("dismissing a bulk action shown at once", "job", j.ID, "err", err)
-	}
-	return s.flashTo(c, ret, components.Banner{Kind: "success", Message: bulkResult(locale(c), r)})
+	return s.flashJob(c, j.ID, ret)
 }
 
 // bulkResult says what a finished job did and skipped, per reason:

@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
@@ -96,7 +97,10 @@ func New(d Deps) *Server {
 	}
 	e.HTTPErrorHandler = s.handleError
 	e.Pre(middleware.RemoveTrailingSlash())
-	e.Use(s.recoverPanics, s.securityHeaders, s.logRequests, middleware.BodyLimit("64K"), s.loadSession, s.activitySource, s.language)
+	e.Use(s.recoverPanics, s.securityHeaders, s.logRequests, middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "64K", Skipper: func(c echo.Context) bool {
+		// The CSV import takes files; its routes have a limit of their own.
+		return strings.HasPrefix(c.Request().URL.Path, importPath)
+	}}), s.loadSession, s.activitySource, s.language)
 	s.routes()
 	return s
 }
@@ -177,6 +181,7 @@ func (s *Server) routes() {
 	admin.GET("/users/:id", s.userPage)
 	admin.GET("/users/:id/sessions/end", s.endUserSessionsConfirm)
 	admin.POST("/users/:id/sessions/end", s.endUserSessions)
+	s.routeImport(admin)
 	s.routeBulk(admin) // before the row actions: /users/bulk is no user id
 	s.routeRowActions(admin)
 	admin.POST("/users/:id/invitation/remove", s.removeRoles) // a step inside Manage invitation

@@ -85,6 +85,7 @@ func NewService(store Store, us *users.Service, invs *invitations.Service, clk c
 			_, err := us.Delete(ctx, a.Access, a.User, it.UserID)
 			return err
 		},
+		Import: importOne(invs),
 	}
 	return s
 }
@@ -212,16 +213,21 @@ func (s *Service) Start(ctx context.Context, actor invitations.Actor, action Act
 	if err != nil {
 		return Job{}, p, err
 	}
-	if p.Do == 0 || p.Over() {
-		// Perhaps because the first click did it all a moment ago.
-		if j, ok, rerr := s.store.Recent(ctx, actor.User.ID, key, s.clock.Now().Add(-SameClickWindow)); rerr != nil {
-			return Job{}, p, rerr
-		} else if ok {
-			return j, p, nil
-		}
-	}
-	j, err := s.submit(ctx, actor, &p, key)
+	j, err := s.startKeyed(ctx, actor, &p, key)
 	return j, p, err
+}
+
+// startKeyed keeps p as a job whose selection is key, or returns the job
+// of the same key started moments ago.
+func (s *Service) startKeyed(ctx context.Context, actor invitations.Actor, p *Plan, key string) (Job, error) {
+	// The second click of a double click: the first one's job (which may
+	// have left nothing to do, or something else to do, to this plan).
+	if j, ok, err := s.store.Recent(ctx, actor.User.ID, key, s.clock.Now().Add(-SameClickWindow)); err != nil {
+		return Job{}, err
+	} else if ok {
+		return j, nil
+	}
+	return s.submit(ctx, actor, p, key)
 }
 
 // Key is the digest of sel for action: the same form posted twice has the

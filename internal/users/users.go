@@ -362,6 +362,14 @@ func (s *Service) accessAndAccount(ctx context.Context, u User) (*spaces.Access,
 	return spaces.AccessFor(u.ID, grants, t), t.Root(), nil
 }
 
+// GetByEmail is the user with email (already parsed), NotFound if none.
+func (s *Service) GetByEmail(ctx context.Context, email string) (User, error) {
+	return s.store.ByEmail(ctx, email)
+}
+
+// Spaces lists every space of the account.
+func (s *Service) Spaces(ctx context.Context) ([]spaces.Space, error) { return s.store.Spaces(ctx) }
+
 // Grants lists the roles u holds.
 func (s *Service) Grants(ctx context.Context, u User) ([]spaces.Grant, error) {
 	return s.store.Grants(ctx, u.ID)
