@@ -149,7 +149,6 @@ func TestImportPreviewRefusesMembers(t *testing.T) {
 	}
 }
 
-
 // BenchmarkImportPreview is the preview of a 5,000-person file (each line
 // read, checked and looked up) in an account that already has 5,000
 // people, half of them in the file: what an administrator waits for after
