@@ -27,11 +27,28 @@ const importPath = "/settings/users/import"
 const importBodyLimit = "4M"
 
 func (s *Server) routeImport(g *echo.Group) {
-	limit := middleware.BodyLimit(importBodyLimit)
+	limit := s.importLimit(middleware.BodyLimit(importBodyLimit))
 	g.GET("/users/import", s.importForm)
 	g.GET("/users/import/example.csv", s.importExample)
 	g.POST("/users/import", s.importPreview, limit)
 	g.POST("/users/import/confirm", s.importConfirm, limit)
+}
+
+// importLimit is the route's body limit, whose refusal of a body too
+// large (by its Content-Length, before the handler runs) is said on the
+// upload form, as a file too large, instead of on an error page.
+func (s *Server) importLimit(limit echo.MiddlewareFunc) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		h := limit(next)
+		return func(c echo.Context) error {
+			err := h(c)
+			var he *echo.HTTPError
+			if errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge && !c.Response().Committed {
+				return s.importRefused(c, err)
+			}
+			return err
+		}
+	}
 }
 
 func (s *Server) importForm(c echo.Context) error {
@@ -76,6 +93,11 @@ func (s *Server) importExample(c echo.Context) error {
 // importFile is the uploaded file's bytes.
 func importFile(c echo.Context) ([]byte, error) {
 	fh, err := c.FormFile("file")
+	var he *echo.HTTPError
+	if errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
+		// A body without a length, cut at the limit while it was read.
+		return nil, errs.FieldT("file", "err.import.too_big", "Max", invitations.MaxImportBytes>>20)
+	}
 	if err != nil {
 		return nil, errs.FieldT("file", "err.import.no_file")
 	}
