@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -53,11 +54,24 @@ func statusText(loc *i18n.Locale, status int) string {
 	return http.StatusText(status)
 }
 
+// statusClientGone is the status logged for a request whose client went
+// away before the answer (nginx's 499).
+const statusClientGone = 499
+
 // handleError is the one place errors become responses: a domain code
 // becomes a status and a sentence saying what to do. Internal details go to
 // the log only.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	if errors.Is(c.Request().Context().Err(), context.Canceled) {
+		// The client went away (a closed tab, a load generator stopping)
+		// and whatever failed, failed because its query was interrupted:
+		// nobody reads an answer. Said as nginx does, 499, not as a
+		// failure.
+		s.Log.Info("client went away", "method", c.Request().Method, "path", c.Path(), "err", err)
+		c.Response().WriteHeader(statusClientGone)
 		return
 	}
 	loc := locale(c)
