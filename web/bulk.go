@@ -190,7 +190,7 @@ func (s *Server) jobsView(c echo.Context, ret string) []userviews.Job {
 	rs, err := s.Bulk.Reports(c.Request().Context(), actorOf(c))
 	if err != nil {
 		// The list still shows; the jobs show at the next request.
-		s.Log.Error("reading bulk actions", "err", err)
+		s.logError(c, "reading bulk actions", "err", err)
 		return nil
 	}
 	out := make([]userviews.Job, 0, len(rs))

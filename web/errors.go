@@ -58,6 +58,22 @@ func statusText(loc *i18n.Locale, status int) string {
 // away before the answer (nginx's 499).
 const statusClientGone = 499
 
+// clientGone says whether the client of c went away before its answer (a
+// closed tab, a load generator stopping): its queries are interrupted.
+func clientGone(c echo.Context) bool {
+	return errors.Is(c.Request().Context().Err(), context.Canceled)
+}
+
+// logError logs a failure serving c, unless the client went away and the
+// failure is only its interrupted query: that is said at INFO.
+func (s *Server) logError(c echo.Context, msg string, args ...any) {
+	if clientGone(c) {
+		s.Log.Info(msg+" (the client went away)", args...)
+		return
+	}
+	s.Log.Error(msg, args...)
+}
+
 // handleError is the one place errors become responses: a domain code
 // becomes a status and a sentence saying what to do. Internal details go to
 // the log only.
@@ -65,12 +81,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	if errors.Is(c.Request().Context().Err(), context.Canceled) {
-		// The client went away (a closed tab, a load generator stopping)
-		// and whatever failed, failed because its query was interrupted:
-		// nobody reads an answer. Said as nginx does, 499, not as a
-		// failure.
-		s.Log.Info("client went away", "method", c.Request().Method, "path", c.Path(), "err", err)
+	if clientGone(c) {
+		// Whatever failed, failed because its query was interrupted, and
+		// nobody reads an answer. Said as nginx does, 499, not as a failure.
+		s.logError(c, "request failed", "method", c.Request().Method, "path", c.Path(), "err", err)
 		c.Response().WriteHeader(statusClientGone)
 		return
 	}

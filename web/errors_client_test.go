@@ -30,7 +30,7 @@ func TestClientGoneIsNotAFailure(t *testing.T) {
 	if rec.Code != statusClientGone {
 		t.Errorf("status %d for a client gone, want %d", rec.Code, statusClientGone)
 	}
-	if strings.Contains(log.String(), "level=ERROR") || !strings.Contains(log.String(), "client went away") {
+	if strings.Contains(log.String(), "level=ERROR") || !strings.Contains(log.String(), "level=INFO msg=\"request failed (the client went away)\"") {
 		t.Errorf("logged %q, want an INFO line saying the client went away", log.String())
 	}
 

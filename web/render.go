@@ -76,7 +76,7 @@ func (s *Server) dialogOrPage(c echo.Context, status int, dialog templ.Component
 func (s *Server) mailOutage(c echo.Context, cur *current) *layouts.MailOutage {
 	o, err := s.Deliveries.Outage(c.Request().Context(), cur.Access)
 	if err != nil {
-		s.Log.Error("reading how email delivery goes", "err", err)
+		s.logError(c, "reading how email delivery goes", "err", err)
 		return nil
 	}
 	if o.IsZero() {

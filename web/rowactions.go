@@ -157,7 +157,7 @@ func (s *Server) rowAfter(c echo.Context, ch users.Changed, b components.Banner)
 		// What was done is done: say so, with the row, if not the counts
 		// (which someone no longer an administrator may not read).
 		if errs.CodeOf(err) == errs.Internal {
-			s.Log.Error("counting the users list after a row action", "path", c.Path(), "err", err)
+			s.logError(c, "counting the users list after a row action", "path", c.Path(), "err", err)
 		}
 		return s.render(c, http.StatusOK, userviews.RowUpdate(row, nil, b))
 	}
