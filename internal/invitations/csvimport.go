@@ -115,8 +115,9 @@ func (sn spaceNames) find(name string) (spaces.Space, *errs.Error) {
 // ParseImport reads a CSV file of people to invite as actor may invite
 // them. The header row says its shape: `email`, `name` (optional),
 // `language` (optional), and either `role` with `space` (a line per role;
-// lines of the same address merge into one offer), or one column per
-// space named by the space, each cell a role or empty. Comma or semicolon
+// lines of the same address merge into one offer; without a `space`
+// column every role is in the account itself), or one column per space
+// named by the space, each cell a role or empty. Comma or semicolon
 // separated, UTF-8 with or without a byte order mark. A mistake on a line
 // is that row's Error; a mistake that spoils the whole file is the error.
 func ParseImport(data []byte, all []spaces.Space, access *spaces.Access) ([]ImportRow, error) {
@@ -150,6 +151,14 @@ func ParseImport(data []byte, all []spaces.Space, access *spaces.Access) ([]Impo
 	roles := roleNames()
 	_, long := cols["role"]
 	spaceCols := map[int]spaces.Space{}
+	// A file of roles with no space column gives them in the account: the
+	// whole organisation, which only an account administrator offers.
+	var whole *spaces.Space
+	if _, placed := cols["space"]; long && !placed {
+		if root := spaces.NewTree(all).Root(); access.Administers(root.ID) {
+			whole = &root
+		}
+	}
 	if !long {
 		for i, h := range header {
 			switch strings.ToLower(strings.TrimSpace(h)) {
@@ -198,7 +207,7 @@ func ParseImport(data []byte, all []spaces.Space, access *spaces.Access) ([]Impo
 			continue
 		}
 		row := ImportRow{Line: line, Email: cell(rec, "email"), Name: cell(rec, "name"), Language: strings.ToLower(cell(rec, "language"))}
-		row.Error = row.check(rec, long, spaceCols, names, roles, access, cell)
+		row.Error = row.check(rec, long, whole, spaceCols, names, roles, access, cell)
 		if row.Error == nil {
 			if i, seen := byEmail[row.Email]; seen {
 				prev := &rows[i]
@@ -233,7 +242,7 @@ func ParseImport(data []byte, all []spaces.Space, access *spaces.Access) ([]Impo
 }
 
 // check reads the rest of a line and says its first mistake.
-func (row *ImportRow) check(rec []string, long bool, spaceCols map[int]spaces.Space, names spaceNames, roles map[string]spaces.Role, access *spaces.Access, cell func([]string, string) string) *errs.Error {
+func (row *ImportRow) check(rec []string, long bool, whole *spaces.Space, spaceCols map[int]spaces.Space, names spaceNames, roles map[string]spaces.Role, access *spaces.Access, cell func([]string, string) string) *errs.Error {
 	if row.Email == "" {
 		return lineErr("err.import.no_email")
 	}
@@ -265,6 +274,9 @@ func (row *ImportRow) check(rec []string, long bool, spaceCols map[int]spaces.Sp
 		word, place := cell(rec, "role"), cell(rec, "space")
 		if word == "" {
 			return lineErr("err.import.no_role")
+		}
+		if place == "" && whole != nil {
+			return offer(*whole, word)
 		}
 		if place == "" {
 			return lineErr("err.import.no_space")

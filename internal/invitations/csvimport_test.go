@@ -93,6 +93,30 @@ func TestImportPreviewLongShape(t *testing.T) {
 	}
 }
 
+// A file of roles without a space column gives them in the account
+// itself, which an account administrator offers and a space
+// administrator does not: she is asked to say the space.
+func TestImportPreviewRolesWithoutSpaces(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	una := e.user(t, "una@example.com", spaces.Grant{SpaceID: e.sales, Role: spaces.Admin})
+	csv := "email,name,role\nbo@example.com,Bo,member\ncy@example.com,Cy,admin\n"
+	p := e.preview(t, e.actor(t, e.admin), csv)
+	if got := strings.Join(outcomes(p), " "); got != "2:new 3:new" {
+		t.Fatalf("outcomes %s, want both new", got)
+	}
+	for i, want := range []spaces.Role{spaces.Member, spaces.Admin} {
+		if o := p.Rows[i].Offered; len(o) != 1 || o[0].SpaceID != e.account || o[0].Role != want {
+			t.Errorf("line %d offers %+v, want %s of the account", p.Rows[i].Line, o, want)
+		}
+	}
+	p = e.preview(t, e.actor(t, una), csv)
+	want := "2:No space: say in which space the role is. 3:No space: say in which space the role is."
+	if got := strings.Join(outcomes(p), " "); got != want {
+		t.Errorf("a space administrator's outcomes %s, want %s", got, want)
+	}
+}
+
 // One column per space, each cell a role or empty.
 func TestImportPreviewWideShape(t *testing.T) {
 	t.Parallel()
