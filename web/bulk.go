@@ -147,16 +147,22 @@ func (s *Server) bulkRun(c echo.Context) error {
 	if err != nil {
 		return s.bulkRefused(c, ret, err)
 	}
+	return s.runJob(c, j, ret)
+}
+
+// runJob goes on from a bulk job just started (or found started, by the
+// second click of a double click): a small one is done at once and its
+// result is the banner at ret; a large one is left to the sender's rounds
+// in the background, and the list at ret shows its progress.
+func (s *Server) runJob(c echo.Context, j bulk.Job, ret string) error {
 	s.Notify()
 	if j.Total-j.Processed > inlineMax {
-		// (Also the second click of a double click on a large one, which
-		// is the same job.)
 		return c.Redirect(http.StatusSeeOther, ret)
 	}
-	if j, err = s.Bulk.Run(ctx, j.ID); err != nil {
+	if _, err := s.Bulk.Run(c.Request().Context(), j.ID); err != nil {
 		// What was done is done, and the rest is done in the background:
 		// the list shows its progress.
-		s.Log.Error("running a bulk action", "job", j.ID, "err", err)
+		s.logError(c, "running a bulk action", "job", j.ID, "action", j.Action, "err", err)
 		return c.Redirect(http.StatusSeeOther, ret)
 	}
 	return s.flashJob(c, j.ID, ret)

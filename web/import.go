@@ -208,16 +208,7 @@ func (s *Server) importConfirm(c echo.Context) error {
 		}
 		return s.showImport(c, data, ticked, errs.Say(ctx, err))
 	}
-	s.Notify()
-	const ret = "/settings/users"
-	if j.Total-j.Processed > inlineMax {
-		return c.Redirect(http.StatusSeeOther, ret)
-	}
-	if j, err = s.Bulk.Run(ctx, j.ID); err != nil {
-		s.Log.Error("running an import", "job", j.ID, "err", err)
-		return c.Redirect(http.StatusSeeOther, ret)
-	}
-	return s.flashJob(c, j.ID, ret)
+	return s.runJob(c, j, "/settings/users")
 }
 
 // flashJob ends a bulk action done at once: its result as the next page's
