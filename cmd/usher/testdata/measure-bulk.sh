@@ -23,35 +23,11 @@ load=${LOAD:-/tmp/usherload-b}
 password='measure the bulk job 1234'
 scenarios='healthz,first page (afresh),search (afresh)'
 
-dir=$(mktemp -d)
-pid=
-cleanup() {
-	if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-	rm -rf "$dir"
-}
-trap cleanup EXIT INT TERM
-
-CGO_ENABLED=0 go build -trimpath -o "$bin" ./cmd/usher
 CGO_ENABLED=0 go build -trimpath -o "$load" ./cmd/usherload
-USHER_ADMIN_PASSWORD=$password "$bin" demo --users "$users" --data-dir "$dir/data" >"$dir/demo.log" 2>&1
-grep "^Created" "$dir/demo.log" || { cat "$dir/demo.log"; exit 1; }
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-base=http://127.0.0.1:$port
+. cmd/usher/testdata/demo-server.sh
 # The built-in mailbox keeps the emails; the limit lets one administrator
 # send them all within the hour.
-USHER_DATA_DIR=$dir/data USHER_ADDR=127.0.0.1:$port USHER_SEND_LIMIT=1000000 "$bin" serve >"$dir/serve.log" 2>&1 &
-pid=$!
-i=0
-until curl -fsS "$base/healthz" >/dev/null 2>&1; do
-	i=$((i + 1))
-	if [ "$i" -gt 100 ]; then echo "usher serve did not start:"; cat "$dir/serve.log"; exit 1; fi
-	sleep 0.1
-done
-
-code=$(curl -sS -o /dev/null -w '%{http_code}' -c "$dir/jar" -H "Origin: $base" \
-	--data-urlencode email=admin@example.com --data-urlencode "password=$password" "$base/login")
-if [ "$code" != 303 ]; then echo "sign-in answered $code"; exit 1; fi
+demo_server USHER_SEND_LIMIT=1000000
 
 measure() {
 	"$load" -url "$base" -email admin@example.com -password "$password" -c "$clients" -d "$dur" -rounds 2 -scenarios "$scenarios" 2>/dev/null
@@ -74,10 +50,10 @@ measure
 running=no
 if curl -fsS -b "$dir/jar" "$base/settings/users" | grep -q 'Send new invitation: [0-9,]* of'; then running=yes; fi
 echo "the job was still running when the load ended: $running"
+if [ "$running" != yes ]; then echo "the job ended before the load did (or ran at once, being small): lower DURATION or raise USERS"; exit 1; fi
 until curl -fsS -b "$dir/jar" "$base/settings/users" | grep -q 'new invitations\? sent\.'; do
 	sleep 0.2
 	if grep -q 'level=ERROR' "$dir/serve.log"; then grep 'level=ERROR' "$dir/serve.log"; exit 1; fi
 done
 end=$(date +%s.%N)
 echo "the job finished $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') s after it was started"
-if [ "$running" != yes ]; then echo "the job ended before the load did: lower DURATION or raise USERS"; exit 1; fi

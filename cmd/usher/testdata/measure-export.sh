@@ -20,36 +20,12 @@ limit=${LIMIT_MB:-100}
 bin=${BIN:-/tmp/usher-x}
 password='measure the export 1234'
 
-dir=$(mktemp -d)
-pid=
-cleanup() {
-	if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-	rm -rf "$dir"
-}
-trap cleanup EXIT INT TERM
-
-CGO_ENABLED=0 go build -trimpath -o "$bin" ./cmd/usher
-USHER_ADMIN_PASSWORD=$password "$bin" demo --users "$users" --data-dir "$dir/data" >"$dir/demo.log" 2>&1
-grep "^Created" "$dir/demo.log" || { cat "$dir/demo.log"; exit 1; }
-
-# A free port: bind 0, read it back, let it go.
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-base=http://127.0.0.1:$port
-USHER_DATA_DIR=$dir/data USHER_ADDR=127.0.0.1:$port "$bin" serve >"$dir/serve.log" 2>&1 &
-pid=$!
-i=0
-until curl -fsS "$base/healthz" >/dev/null 2>&1; do
-	i=$((i + 1))
-	if [ "$i" -gt 100 ]; then echo "usher serve did not start:"; cat "$dir/serve.log"; exit 1; fi
-	sleep 0.1
-done
+. cmd/usher/testdata/demo-server.sh
+demo_server
 
 kb() { awk -v k="$1" '$1 == k":" { print $2 }' "/proc/$pid/status"; }
 mb() { awk -v n="$1" 'BEGIN { printf "%.1f MB", n / 1024 }'; }
 
-code=$(curl -sS -o /dev/null -w '%{http_code}' -c "$dir/jar" \
-	--data-urlencode email=admin@example.com --data-urlencode "password=$password" "$base/login")
-if [ "$code" != 303 ]; then echo "sign-in answered $code"; exit 1; fi
 # Settings > Users once, as an administrator would before clicking.
 curl -fsS -o /dev/null -b "$dir/jar" "$base/settings/users"
 
