@@ -5,11 +5,17 @@ package browser_test
 // form, and a CSV import with a preview.
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -529,4 +535,156 @@ func TestBulkWithoutJavaScript(t *testing.T) {
 	if got := w.emailsWith(t, users.Invited); !slices.Equal(got, []string{ida, ivo, other}) {
 		t.Errorf("after Go back the invited are %v", got)
 	}
+}
+
+// ---- The page checkers ----
+
+// The pages of bulk work pass axe-core (WCAG 2.x A/AA and best practices,
+// light and dark): the bar with rows ticked, the confirmation dialogs
+// open, the quick cleanups, the no-JavaScript confirmation page, and the
+// import's upload form, refused, and preview with mistakes. What only the
+// script makes (the ticked bar, an open dialog) the Nu HTML Checker reads
+// as the browser holds it; the pages the server sends are in TestHTMLValid
+// (collectBulkPages), in English and German.
+func TestBulkAccessibility(t *testing.T) {
+	t.Parallel()
+	axe := newAxeChecker(t)
+	h := newHTMLCollector(t)
+	s := newCheckSite(t)
+	s.seed(t)
+	h.e, h.lang = s.e, "en"
+	admin := newBrowser(t, s.e).person()
+	admin.signIn(apptest.AdminEmail, apptest.AdminPassword)
+	defer axe.report()
+
+	const ivy, jo = "ivy.invited@example.com", "jo.joining@example.com"
+	admin.tickByKeyboard(ivy)
+	admin.tickByKeyboard(jo)
+	admin.waitCount("2 selected.")
+	axe.check(admin, "users, two rows ticked")
+	h.addDOM(admin, "users, two rows ticked")
+	admin.do("Cancel invitation", chromedp.Click(barButton("cancel")), chromedp.WaitVisible(chromedp.CSS("dialog[open]")))
+	axe.check(admin, "bulk confirmation dialog")
+	h.addDOM(admin, "bulk confirmation dialog")
+	admin.do("Go back", chromedp.Click(chromedp.CSS("dialog[open] [data-close-dialog]")), chromedp.WaitNotPresent(chromedp.CSS("dialog[open]")))
+	// With an active user ticked too, whom a resend skips.
+	admin.tickByKeyboard("cy.active@example.com")
+	admin.do("Resend invitation link", chromedp.Click(barButton("resend")), chromedp.WaitVisible(chromedp.CSS("dialog[open] .bulk-skips")))
+	axe.check(admin, "bulk confirmation dialog with skips")
+	admin.do("Go back", chromedp.Click(chromedp.CSS("dialog[open] [data-close-dialog]")), chromedp.WaitNotPresent(chromedp.CSS("dialog[open]")))
+
+	admin.open("/settings/users?status=expired")
+	axe.check(admin, "users, Invitation expired with quick cleanups")
+	admin.do("Send new invitations to all", chromedp.Click(chromedp.CSS(`.cleanup button[value=renew]`)), chromedp.WaitVisible(chromedp.CSS("dialog[open]")))
+	axe.check(admin, "quick cleanup confirmation dialog")
+	h.addDOM(admin, "quick cleanup confirmation dialog")
+	admin.do("Go back", chromedp.Click(chromedp.CSS("dialog[open] [data-close-dialog]")), chromedp.WaitNotPresent(chromedp.CSS("dialog[open]")))
+
+	// The confirmation page a browser without JavaScript gets: the bar's
+	// form posted as such a browser posts it (no htmx), with the action
+	// its button would have given.
+	admin.open("/settings/users")
+	admin.tickByKeyboard(ivy)
+	admin.tickByKeyboard("cy.active@example.com")
+	admin.navigateBy("post the bar's form without htmx", chromedp.Evaluate[chromedp.Void](`(() => {
+		const f = document.getElementById("bulk-form"), a = document.createElement("input");
+		a.type = "hidden"; a.name = "action"; a.value = "cancel";
+		f.append(a);
+		HTMLFormElement.prototype.submit.call(f);
+	})()`))
+	admin.waitPath("/settings/users/bulk")
+	if got := admin.h1(); got != "Cancel invitations?" {
+		t.Fatalf("the no-JavaScript confirmation's heading is %q", got)
+	}
+	if got := admin.text(".bulk-skips"); got != "1 of the selected is skipped: they are active." {
+		t.Errorf("the no-JavaScript confirmation's skips: %q", got)
+	}
+	axe.check(admin, "bulk confirmation page (no JavaScript)")
+
+	// The import: the upload form, refused, and a preview with mistakes.
+	admin.open("/settings/users/import")
+	axe.check(admin, "import, upload")
+	admin.do("choose a file without an email column", chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{importCSV(t, "name,role\nAda,member\n")}))
+	admin.navigateBy("Preview", chromedp.Click(button("Preview")))
+	if got := admin.text("#file-error"); got != "The first line must name the columns, one of them “email”." {
+		t.Fatalf("the refused upload says %q", got)
+	}
+	axe.check(admin, "import, upload refused")
+	admin.do("choose a file with mistakes", chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{importCSV(t, importWithMistakes)}))
+	admin.navigateBy("Preview", chromedp.Click(button("Preview")))
+	if n := eval[int](admin, `document.querySelectorAll("tr.import-invalid").length`); n != 3 {
+		t.Fatalf("the preview shows %d lines with mistakes, want 3", n)
+	}
+	axe.check(admin, "import, preview with mistakes")
+	h.validate()
+}
+
+// importWithMistakes is a file for the checkSite's spaces: people to
+// invite, one already invited, one already a user, and three mistakes.
+const importWithMistakes = "email,name,role,space\n" +
+	"new.one@example.com,New One,member,Sales\n" +
+	"new.two@example.com,,admin,Room 4\n" +
+	"ivy.invited@example.com,,member,Sales\n" +
+	"cy.active@example.com,,member,Sales\n" +
+	"not-an-address,,member,Sales\n" +
+	"new.three@example.com,,member,Nowhere\n" +
+	"new.one@example.com,,member,Sales\n"
+
+// collectBulkPages adds to h the pages of bulk work as the server sends
+// them to admin, on s (seeded): the tab with the quick cleanups, the
+// confirmation page without JavaScript (with skips, and refused), and the
+// import's upload form, refused, and its preview with mistakes.
+func collectBulkPages(t *testing.T, h *htmlCollector, s *checkSite, admin *http.Client) {
+	t.Helper()
+	e := s.e
+	id := func(v int64) string { return strconv.FormatInt(v, 10) }
+	h.get("users, Invitation expired with quick cleanups", admin, "/settings/users?status=expired", http.StatusOK)
+	h.post("bulk confirmation page (no JavaScript)", admin, "/settings/users/bulk", url.Values{"action": {"cancel"}, "id": {id(s.invited), id(s.active)}, "return": {"/settings/users"}}, http.StatusOK)
+	h.post("quick cleanup confirmation page (no JavaScript)", admin, "/settings/users/bulk", url.Values{"action": {"renew"}, "all": {"1"}, "status": {"expired"}, "return": {"/settings/users?status=expired"}}, http.StatusOK)
+	h.post("bulk confirmation page, nothing to do", admin, "/settings/users/bulk", url.Values{"action": {"activate"}, "id": {id(s.invited)}, "return": {"/settings/users"}}, http.StatusOK)
+	if last := h.pages[len(h.pages)-1].body; !strings.Contains(last, `class="banner banner-error" role="alert"`) {
+		t.Fatalf("activating an invited person (%s) is not refused on the confirmation page:\n%s", h.lang, last)
+	}
+	h.get("import, upload", admin, "/settings/users/import", http.StatusOK)
+	h.add("import, upload refused", "/settings/users/import", uploadFile(t, e, admin, "name,role\nAda,member\n"), http.StatusUnprocessableEntity)
+	preview := uploadFile(t, e, admin, importWithMistakes)
+	if n := strings.Count(preview.Body, `class="import-invalid"`); n != 3 {
+		t.Fatalf("the import preview (%s) shows %d lines with mistakes, want 3:\n%s", h.lang, n, preview.Body)
+	}
+	h.add("import, preview with mistakes", "/settings/users/import", preview, http.StatusOK)
+}
+
+// uploadFile posts csv as the import form's file, as a same-origin browser
+// would.
+func uploadFile(t *testing.T, e *apptest.Env, c *http.Client, csv string) apptest.Response {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	part, err := mw.CreateFormFile("file", "people.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := part.Write([]byte(csv)); err != nil {
+		t.Fatal(err)
+	}
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, e.URL+"/settings/users/import", &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Origin", e.URL)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return apptest.Response{Response: res, Body: string(b)}
 }
