@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/usherhq/usher/internal/apptest"
 	"github.com/usherhq/usher/internal/invitations"
@@ -147,6 +148,12 @@ func (p *Person) tickByKeyboard(email string) {
 	}
 }
 
+// focused is the text of the element that has the focus.
+func (p *Person) focused() string {
+	p.t.Helper()
+	return eval[string](p, `(document.activeElement ? document.activeElement.textContent : "").trim()`)
+}
+
 // barActions are the labels of the selection bar's actions a person can
 // see now.
 func (p *Person) barActions() []string {
@@ -173,8 +180,9 @@ func confirmButton(label string) chromedp.Search {
 
 // The administrator ticks three of six invited people with the keyboard:
 // the bar, a live region, counts them and offers what applies to them;
-// Cancel invitation asks in a dialog with the count, and the banner says
-// what was done. The three leave the list and the services; the others
+// Cancel invitation asks in a dialog with the count (Escape leaves it,
+// back on the button), confirmed with the keyboard too, and the banner
+// says what was done. The three leave the list and the services; the others
 // are as they were, and nobody is emailed.
 func TestBulkSelectThreeAndCancel(t *testing.T) {
 	t.Parallel()
@@ -217,7 +225,22 @@ func TestBulkSelectThreeAndCancel(t *testing.T) {
 		t.Errorf("the bar offers %q, want %q", got, want)
 	}
 
-	p.do("Cancel invitation", chromedp.Click(barButton("cancel")), chromedp.WaitVisible(chromedp.CSS("dialog[open]")))
+	// Enter on the bar's button opens the dialog, on its safe choice;
+	// Escape closes it, back on the button, the selection kept.
+	openDialog := func() {
+		t.Helper()
+		p.do("Enter on Cancel invitation", chromedp.Focus(barButton("cancel")), chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS("dialog[open]")))
+		if got := p.focused(); got != "Go back" {
+			t.Errorf("the dialog opens with the focus on %q, want Go back", got)
+		}
+	}
+	openDialog()
+	p.do("Escape", chromedp.KeyEvent(kb.Escape), chromedp.WaitNotPresent(chromedp.CSS("dialog[open]")))
+	if !eval[bool](p, `document.activeElement.matches(`+js(string(barButton("cancel")))+`)`) {
+		t.Errorf("after Escape the focus is on %q, not the bar's Cancel invitation", p.focused())
+	}
+	p.waitCount("3 selected.")
+	openDialog()
 	if got, want := p.text("dialog[open] h2"), "Cancel invitations?"; got != want {
 		t.Errorf("the dialog's heading is %q, want %q", got, want)
 	}
@@ -231,7 +254,11 @@ func TestBulkSelectThreeAndCancel(t *testing.T) {
 	if got := w.emailsWith(t, users.Invited); !slices.Equal(got, all) {
 		t.Fatalf("before the confirmation the invited are %q, want %q", got, all)
 	}
-	p.navigateBy("confirm", chromedp.Click(confirmButton("Cancel 3 invitations")))
+	p.do("Shift+Tab", chromedp.KeyEvent(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift)))
+	if got := p.focused(); got != "Cancel 3 invitations" {
+		t.Fatalf("Shift+Tab from Go back reaches %q, want the confirming button", got)
+	}
+	p.navigateBy("Enter on Cancel 3 invitations", chromedp.KeyEvent(kb.Enter))
 	p.waitPath("/settings/users")
 	p.waitBanner("3 invitations cancelled.")
 
