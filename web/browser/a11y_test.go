@@ -267,6 +267,7 @@ func collectEveryPage(t *testing.T, h *htmlCollector, lang string) {
 	e.SignIn(t, apptest.AdminEmail, apptest.AdminPassword) // another session to end
 	h.post("profile, other sessions ended", admin, "/profile/sessions/others/end", url.Values{}, http.StatusOK)
 	h.post("user's page, sessions ended", admin, userPath(s.active, "/sessions/end"), url.Values{}, http.StatusOK)
+	collectBulkPages(t, h, s, admin)
 
 	// What htmx fetches is a fragment (a dialog, a row, the results), not a
 	// document: it must not be validated as one.

@@ -370,6 +370,15 @@ func isDocument(body string) bool {
 	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(body)), "<!doctype html>")
 }
 
+// addDOM keeps the document p's page holds now, as its script left it (the
+// bar with rows ticked, an open dialog): the server sent only where that
+// began.
+func (h *htmlCollector) addDOM(p *Person, name string) {
+	h.t.Helper()
+	body := eval[string](p, `"<!DOCTYPE html>\n" + document.documentElement.outerHTML`)
+	h.pages = append(h.pages, htmlPage{name: name + " (" + h.lang + ", as the browser holds it) " + p.path(), body: body})
+}
+
 type vnuMessage struct {
 	Type      string `json:"type"`
 	SubType   string `json:"subType"`
