@@ -3,6 +3,7 @@ package components
 import (
 	"context"
 	"io"
+	"strings"
 
 	"github.com/a-h/templ"
 )
@@ -20,6 +21,26 @@ func Email(addr string) templ.Component {
 				}
 			}
 			if _, err := io.WriteString(w, templ.EscapeString(part)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Coded writes a sentence whose parts between backticks are words a
+// program reads, the same in every language (a CSV file's column names):
+// each as <code lang="en">, the rest as text. "Columns `email` and
+// `name`." → Columns <code lang="en">email</code> and <code
+// lang="en">name</code>.
+func Coded(s string) templ.Component {
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		for i, part := range strings.Split(s, "`") {
+			out := templ.EscapeString(part)
+			if i%2 == 1 {
+				out = `<code lang="en">` + out + `</code>`
+			}
+			if _, err := io.WriteString(w, out); err != nil {
 				return err
 			}
 		}
