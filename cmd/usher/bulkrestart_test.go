@@ -183,6 +183,7 @@ func TestBulkJobSurvivesKill(t *testing.T) {
 		t.Fatalf("the kill came at %s of 5,000 done, %d emails received: not halfway", m[1], before)
 	}
 	mx.Reset()
+	first := srv
 
 	srv = startServer(t, env)
 	c = signIn(t, srv.url)
@@ -208,7 +209,7 @@ func TestBulkJobSurvivesKill(t *testing.T) {
 	}
 	for _, p := range people {
 		if got[p] != 1 {
-			t.Errorf("%s got %d new invitations, want 1", p, got[p])
+			t.Errorf("%s got %d new invitations, want 1; what each process said of them:\n%s\n--- after the restart:\n%s", p, got[p], linesOf(first.output(), p), linesOf(srv.output(), p))
 		}
 	}
 	if len(got) != n {
@@ -264,4 +265,15 @@ func do(t *testing.T, c *http.Client, req *http.Request) string {
 		t.Fatalf("%s %s: %d\n%s", req.Method, req.URL.Path, res.StatusCode, b)
 	}
 	return string(b)
+}
+
+// linesOf are the lines of a server's log that name who.
+func linesOf(log, who string) string {
+	var out []string
+	for _, l := range strings.Split(log, "\n") {
+		if strings.Contains(l, who) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -80,11 +80,11 @@ type Server struct {
 	refuse   map[Phase]error
 	refuseTo map[string]error // by recipient, at RCPT
 	drop     map[Phase]int
-	perConn  int                     // messages a connection may carry; 0: no limit
-	hold     map[Phase]chan struct{} // closed by Release
-	held     chan Phase              // told each time a reply is held
-	arrived  chan struct{}           // closed and replaced when a message arrives
-	greeting []net.Conn              // connections held before their greeting
+	perConn  int // messages a connection may carry; 0: no limit
+	hold     map[Phase]*gate
+	held     chan Phase    // told each time a reply is held
+	arrived  chan struct{} // closed and replaced when a message arrives
+	greeting []net.Conn    // connections held before their greeting
 }
 
 // Option configures a server.
@@ -134,7 +134,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 		refuse:   map[Phase]error{},
 		refuseTo: map[string]error{},
 		drop:     map[Phase]int{},
-		hold:     map[Phase]chan struct{}{},
+		hold:     map[Phase]*gate{},
 		held:     make(chan Phase, 1024),
 		arrived:  make(chan struct{}),
 	}
@@ -241,20 +241,23 @@ func (s *Server) Hold(phase Phase) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.hold[phase] == nil {
-		s.hold[phase] = make(chan struct{})
+		s.hold[phase] = &gate{open: make(chan struct{})}
 	}
 }
 
 // Held receives the phase each time the server starts holding a reply.
 func (s *Server) Held() <-chan Phase { return s.held }
 
-// Release lets every held reply go and stops holding. Connections held
-// at their greeting are closed: they were never greeted.
+// Release lets every held reply go and stops holding: each gives the
+// refusal in force now (a Refuse before the Release refuses it, whatever
+// comes after). Connections held at their greeting are closed: they were
+// never greeted.
 func (s *Server) Release() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for p, ch := range s.hold {
-		close(ch)
+	for p, g := range s.hold {
+		g.refuse = s.refuse[p]
+		close(g.open)
 		delete(s.hold, p)
 	}
 	for _, c := range s.greeting {
@@ -339,11 +342,11 @@ func (s *Server) Await(t testing.TB, n int, timeout time.Duration) []Message {
 // misbehave does what the test asked for at phase: hold, drop, refuse.
 func (s *Server) misbehave(phase Phase, c *gosmtp.Conn) error {
 	s.mu.Lock()
-	hold := s.hold[phase]
+	g := s.hold[phase]
 	s.mu.Unlock()
-	if hold != nil {
+	if g != nil {
 		s.tell(phase)
-		<-hold
+		<-g.open
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -351,7 +354,19 @@ func (s *Server) misbehave(phase Phase, c *gosmtp.Conn) error {
 		c.Conn().Close()
 		return errors.New("connection dropped")
 	}
+	if g != nil {
+		// The refusal in force when it was released, not whatever the
+		// test has set since (a Reset right after the Release).
+		return g.refuse
+	}
 	return s.refuse[phase]
+}
+
+// gate is a held reply: open is closed by Release, which sets refuse, the
+// refusal the reply then gives (nil: none).
+type gate struct {
+	open   chan struct{}
+	refuse error
 }
 
 func (s *Server) tell(p Phase) {

@@ -76,3 +76,25 @@ func TestServerHolds(t *testing.T) {
 		t.Fatalf("%d messages, want 1", n)
 	}
 }
+
+// A held reply released under a refusal is refused, even when the test
+// resets the server before the reply goes (as a test does that kills the
+// client while the reply is held, then starts afresh).
+func TestServerReleasesUnderTheRefusalThen(t *testing.T) {
+	s := smtptest.Start(t)
+	for i := range 20 {
+		s.Hold(smtptest.Data)
+		done := make(chan error)
+		go func() { done <- send(s, "a@example.com") }()
+		<-s.Held()
+		s.Refuse(smtptest.Data, 451, "connection lost")
+		s.Release()
+		s.Reset()
+		if err := <-done; code(err) != 451 {
+			t.Fatalf("round %d: released under a 451: %v", i, err)
+		}
+	}
+	if n := len(s.Messages()); n != 0 {
+		t.Errorf("%d messages kept, want none", n)
+	}
+}
