@@ -3,19 +3,106 @@ package db
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
+	"fmt"
+	"sync"
 	"sync/atomic"
 )
 
-// Generation counts the changes made through the writer. It moves on
-// after every statement the writer runs and after every transaction ends,
-// never before: whoever reads the same generation before and after
-// reading the database has seen no change committed in between. Pages and
-// sessions kept in memory are good while it stands still.
-//
-// Only this process's writes count: another process writing the same file
-// (`usher admin create` beside a running server) is not seen until this
-// one writes, or until a cached page's own time runs out.
-func (d *DB) Generation() uint64 { return d.gen.Load() }
+// Generation counts the changes to the database. It moves on after every
+// statement this process's writer runs and after every transaction ends,
+// never before; and on the first call after any other connection has
+// committed, whichever process it is in (a second `usher serve` on the
+// same file, `usher admin create`, an operator's own SQL), which SQLite's
+// PRAGMA data_version on a connection held for it tells. Whoever reads the
+// same generation before and after reading the database has seen no
+// change committed in between. Pages and sessions kept in memory are good
+// while it stands still.
+func (d *DB) Generation() uint64 {
+	if d.watch.moved() {
+		return d.gen.Add(1)
+	}
+	return d.gen.Load()
+}
+
+// Seen is the generation as last seen, without asking whether another
+// connection has committed since: what a request that has called
+// Generation once already asks again (this process's writes move it on
+// still).
+func (d *DB) Seen() uint64 { return d.gen.Load() }
+
+// watcher holds a connection of its own to the database file, used for
+// nothing but PRAGMA data_version, whose value moves on whenever another
+// connection commits a change (the writer of this process included).
+type watcher struct {
+	mu   sync.Mutex
+	conn driver.Conn
+	stmt driver.Stmt
+	last int64
+}
+
+func newWatcher(c driver.Connector) (*watcher, error) {
+	conn, err := c.Connect(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	stmt, err := conn.Prepare(`PRAGMA data_version`)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	w := &watcher{conn: conn, stmt: stmt}
+	w.moved()
+	return w, nil
+}
+
+// moved reports whether another connection has committed since the last
+// call. When it cannot tell (the file gone, the database closed) it says
+// yes: what is kept is then made afresh, never taken for current.
+func (w *watcher) moved() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.stmt == nil {
+		return true
+	}
+	v, err := w.version()
+	if err != nil {
+		return true
+	}
+	if v == w.last {
+		return false
+	}
+	w.last = v
+	return true
+}
+
+func (w *watcher) version() (int64, error) {
+	rows, err := w.stmt.(driver.StmtQueryContext).QueryContext(context.Background(), nil)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	dest := make([]driver.Value, 1)
+	if err := rows.Next(dest); err != nil {
+		return 0, err
+	}
+	v, ok := dest[0].(int64)
+	if !ok {
+		return 0, fmt.Errorf("data_version is %T", dest[0])
+	}
+	return v, nil
+}
+
+func (w *watcher) close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.stmt == nil {
+		return nil
+	}
+	err := errors.Join(w.stmt.Close(), w.conn.Close())
+	w.stmt, w.conn = nil, nil
+	return err
+}
 
 // countingConnector hands out writer connections that move gen on.
 type countingConnector struct {

@@ -101,3 +101,77 @@ func TestGenerationMovesAfterEveryWrite(t *testing.T) {
 		t.Errorf("a read moved the generation")
 	}
 }
+
+// A commit by another connection (another process's, an operator's own
+// SQL) moves the generation on at the next call, without this process
+// writing anything; while nobody commits, it stands still.
+func TestGenerationSeesOtherConnections(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	d, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.W.Exec(`CREATE TABLE t (n INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	other, err := Open(dir) // as a second process opens the file
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+
+	before := d.Generation()
+	if again := d.Generation(); again != before {
+		t.Fatalf("the generation moved from %d to %d with no commit", before, again)
+	}
+	if _, err := other.W.Exec(`INSERT INTO t VALUES (1)`); err != nil {
+		t.Fatal(err)
+	}
+	if d.Generation() == before {
+		t.Errorf("another connection's commit left the generation at %d", before)
+	}
+	settled := d.Generation()
+	if _, err := other.R.Exec(`SELECT count(*) FROM t`); err != nil {
+		t.Fatal(err)
+	}
+	if d.Generation() != settled {
+		t.Errorf("another connection's read moved the generation")
+	}
+	// A write transaction elsewhere: nothing seen before its commit.
+	tx, err := other.W.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(`INSERT INTO t VALUES (2)`); err != nil {
+		t.Fatal(err)
+	}
+	during := d.Generation()
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if d.Generation() == during {
+		t.Errorf("another connection's commit left the generation at %d", during)
+	}
+	d.watch.close()
+	closed := d.Generation()
+	if d.Generation() == closed {
+		t.Errorf("with its connection closed the generation stood still: what is kept would be taken for current")
+	}
+}
+
+// BenchmarkGeneration is what each request pays to know whether anything
+// changed: one PRAGMA data_version on the held connection.
+func BenchmarkGeneration(b *testing.B) {
+	d, err := Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			d.Generation()
+		}
+	})
+}

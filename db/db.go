@@ -35,6 +35,7 @@ type DB struct {
 	R *sql.DB // reads, several connections (WAL lets them run beside the writer)
 
 	gen      atomic.Uint64 // see Generation
+	watch    *watcher      // other connections' commits, for Generation
 	prepared prepared      // the readers' kept statements
 }
 
@@ -89,7 +90,14 @@ func Open(dataDir string) (*DB, error) {
 	r.SetMaxIdleConns(8)
 	d.W, d.R = w, r
 	d.prepared.r = r
+	d.watch = &watcher{}
 	if err := w.Ping(); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	// After the writer's Ping, which made the file (and set WAL mode).
+	if d.watch, err = newWatcher(wc); err != nil {
+		d.watch = &watcher{}
 		d.Close()
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
@@ -99,7 +107,7 @@ func Open(dataDir string) (*DB, error) {
 // Close closes both pools.
 func (d *DB) Close() error {
 	d.prepared.close()
-	return errors.Join(d.R.Close(), d.W.Close())
+	return errors.Join(d.watch.close(), d.R.Close(), d.W.Close())
 }
 
 // Migrate applies every pending migration, each in its own transaction.
