@@ -63,3 +63,8 @@ func (s *Server) BreakSessionSaving() {
 		codecs[i] = unsaved{c}
 	}
 }
+
+// KeptPagesGiven is how many users pages the server has given from what
+// it kept; KeptUsersGiven, how many session checks.
+func (s *Server) KeptPagesGiven() uint64 { return s.pages.hitCount() }
+func (s *Server) KeptUsersGiven() uint64 { return s.who.hitCount() }

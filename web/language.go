@@ -109,10 +109,10 @@ func locale(c echo.Context) *i18n.Locale { return i18n.From(c.Request().Context(
 // invitation speaks unless the inviter picks another, and the pages' for
 // anyone whose browser asks for none Usher speaks. It is read once and
 // kept while the database's generation stands and into the next minute
-// at most, as a kept page is: a write through this server is seen at
-// once, one by another process (an operator's SQL) within a minute.
+// at most, as a kept page is: a write through this server or by another
+// process (an operator's SQL) is seen at the next request.
 func (s *Server) defaultLanguage(c echo.Context) string {
-	gen, now := s.Changes(), s.Clock.Now()
+	gen, now := s.changes(c.Request().Context()), s.Clock.Now()
 	k := &s.accountLang
 	k.mu.Lock()
 	if k.read && k.gen == gen && now.Before(k.until) {

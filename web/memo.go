@@ -14,7 +14,8 @@ type memo[K comparable, V any] struct {
 	mu      sync.Mutex
 	gen     uint64
 	entries map[K]V
-	max     int // entries kept at most; when full, it starts again
+	max     int    // entries kept at most; when full, it starts again
+	hits    uint64 // values given back, for the tests
 }
 
 func newMemo[K comparable, V any](max int) *memo[K, V] {
@@ -30,7 +31,15 @@ func (m *memo[K, V]) get(gen uint64, k K) (V, bool) {
 		var zero V
 		return zero, false
 	}
+	m.hits++
 	return v, true
+}
+
+// hitCount is how many values get has given back.
+func (m *memo[K, V]) hitCount() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.hits
 }
 
 // put stores v, computed from what the database said at generation gen

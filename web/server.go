@@ -56,6 +56,10 @@ type Deps struct {
 	// Changes is the database's generation (db.DB.Generation): what is
 	// kept in memory is good while it stands still. Nil keeps nothing.
 	Changes func() uint64
+	// Seen is the generation as last seen (db.DB.Seen), without the
+	// question to the database that Changes asks: what a request asks once
+	// it has called Changes. Nil: Changes every time.
+	Seen func() uint64
 }
 
 // Server holds the wired application.
@@ -97,7 +101,7 @@ func New(d Deps) *Server {
 	}
 	e.HTTPErrorHandler = s.handleError
 	e.Pre(middleware.RemoveTrailingSlash())
-	e.Use(s.recoverPanics, s.securityHeaders, s.logRequests, middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "64K", Skipper: func(c echo.Context) bool {
+	e.Use(s.recoverPanics, s.watchChanges, s.securityHeaders, s.logRequests, middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "64K", Skipper: func(c echo.Context) bool {
 		// The CSV import takes files; its routes have a limit of their own.
 		return strings.HasPrefix(c.Request().URL.Path, importPath)
 	}}), s.loadSession, s.activitySource, s.language)

@@ -177,8 +177,9 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 
 // signedIn is what the session check reads about a user: kept in memory
 // while the database does not change, since every request needs it.
-// Like a kept page, it is read again at the next minute: so a change
-// made by another process (say, an operator's own SQL) is seen soon.
+// Like a kept page, it is read again after any commit to the database,
+// by this process or another (say, an operator's own SQL), and at the
+// next minute.
 type signedIn struct {
 	current
 	until time.Time // read again from then
@@ -186,7 +187,7 @@ type signedIn struct {
 
 // whoIs reads user id's record, their access and the account.
 func (s *Server) whoIs(ctx context.Context, id int64) (*signedIn, error) {
-	gen := s.Changes()
+	gen := s.changes(ctx)
 	now := s.Clock.Now()
 	if who, ok := s.who.get(gen, id); ok && now.Before(who.until) {
 		return who, nil
@@ -211,10 +212,10 @@ type keptSession struct {
 }
 
 // sessionOf is the session row of token, kept like whoIs's user: while
-// the database stands still, a minute at most (another process may end
-// it). Ending a session is a write, so it is seen at the next request.
+// the database stands still, a minute at most. Ending a session is a
+// commit, by this process or another, so it is seen at the next request.
 func (s *Server) sessionOf(ctx context.Context, token string) (sessions.Session, error) {
-	gen := s.Changes()
+	gen := s.changes(ctx)
 	now := s.Clock.Now()
 	if k, ok := s.rows.get(gen, token); ok && now.Before(k.until) {
 		return k.row, nil

@@ -169,7 +169,7 @@ func tabLabel(st users.Status) string {
 }
 
 func (s *Server) usersList(c echo.Context) error {
-	gen := s.Changes() // before reading anything
+	gen := s.changes(c.Request().Context()) // before reading anything
 	cur := currentOf(c)
 	q := parseListQuery(c)
 	fragment := isHTMX(c) && c.Request().Header.Get("HX-Target") == "users-results" && c.Request().Header.Get("HX-History-Restore-Request") == ""
