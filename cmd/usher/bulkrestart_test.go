@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
@@ -223,10 +222,7 @@ func TestBulkJobSurvivesKill(t *testing.T) {
 
 func signIn(t *testing.T, base string) *http.Client {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	post(t, c, base, "/login", url.Values{"email": {apptest.AdminEmail}, "password": {apptest.AdminPassword}})
-	return c
+	return signInAs(t, base, apptest.AdminEmail, apptest.AdminPassword)
 }
 
 func post(t *testing.T, c *http.Client, base, path string, form url.Values) string {
@@ -250,7 +246,18 @@ func get(t *testing.T, c *http.Client, base, path string) string {
 	return do(t, c, req)
 }
 
+// do sends req and gives the body, failing the test on an error status.
 func do(t *testing.T, c *http.Client, req *http.Request) string {
+	t.Helper()
+	res, b := roundTrip(t, c, req)
+	if res.StatusCode >= 400 {
+		t.Fatalf("%s %s: %d\n%s", req.Method, req.URL.Path, res.StatusCode, b)
+	}
+	return b
+}
+
+// roundTrip sends req and reads the whole answer.
+func roundTrip(t *testing.T, c *http.Client, req *http.Request) (*http.Response, string) {
 	t.Helper()
 	res, err := c.Do(req)
 	if err != nil {
@@ -261,10 +268,7 @@ func do(t *testing.T, c *http.Client, req *http.Request) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.StatusCode >= 400 {
-		t.Fatalf("%s %s: %d\n%s", req.Method, req.URL.Path, res.StatusCode, b)
-	}
-	return string(b)
+	return res, string(b)
 }
 
 // linesOf are the lines of a server's log that name who.

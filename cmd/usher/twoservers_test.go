@@ -3,7 +3,6 @@ package main
 import (
 	"database/sql"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -98,20 +97,16 @@ func signInAs(t *testing.T, base, email, password string) *http.Client {
 	return c
 }
 
-// fetch gets path, saying the status, where it redirects and the body.
+// fetch gets path, saying the status and where it redirects, or the body.
 func fetch(t *testing.T, c *http.Client, base, path string) (int, string) {
 	t.Helper()
-	res, err := c.Get(base + path)
+	req, err := http.NewRequest(http.MethodGet, base+path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, body := roundTrip(t, c, req)
 	if loc := res.Header.Get("Location"); loc != "" {
 		return res.StatusCode, loc
 	}
-	return res.StatusCode, string(b)
+	return res.StatusCode, body
 }
