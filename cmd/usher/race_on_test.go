@@ -1,0 +1,6 @@
+//go:build race
+
+package main
+
+// raceOn says the tests run under the race detector.
+const raceOn = true
