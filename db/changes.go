@@ -18,12 +18,7 @@ import (
 // same generation before and after reading the database has seen no
 // change committed in between. Pages and sessions kept in memory are good
 // while it stands still.
-func (d *DB) Generation() uint64 {
-	if d.watch.moved() {
-		return d.gen.Add(1)
-	}
-	return d.gen.Load()
-}
+func (d *DB) Generation() uint64 { return d.watch.observe(&d.gen) }
 
 // Seen is the generation as last seen, without asking whether another
 // connection has committed since: what a request that has called
@@ -52,28 +47,31 @@ func newWatcher(c driver.Connector) (*watcher, error) {
 		return nil, err
 	}
 	w := &watcher{conn: conn, stmt: stmt}
-	w.moved()
+	var gen atomic.Uint64
+	w.observe(&gen)
 	return w, nil
 }
 
-// moved reports whether another connection has committed since the last
-// call. When it cannot tell (the file gone, the database closed) it says
-// yes: what is kept is then made afresh, never taken for current.
-func (w *watcher) moved() bool {
+// observe moves gen on if another connection has committed since the last
+// call, and gives it. The move is made before the lock is let go, so that
+// no caller after the one that saw the commit is given the generation from
+// before it. When it cannot tell (the file gone, the database closed) it
+// moves gen on: what is kept is then made afresh, never taken for current.
+func (w *watcher) observe(gen *atomic.Uint64) uint64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.stmt == nil {
-		return true
+		return gen.Add(1)
 	}
 	v, err := w.version()
 	if err != nil {
-		return true
+		return gen.Add(1)
 	}
 	if v == w.last {
-		return false
+		return gen.Load()
 	}
 	w.last = v
-	return true
+	return gen.Add(1)
 }
 
 func (w *watcher) version() (int64, error) {
