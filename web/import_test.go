@@ -1,12 +1,9 @@
 package web_test
 
 import (
-	"bytes"
 	"encoding/base64"
 	"fmt"
 	"html"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -25,55 +22,6 @@ const (
 	importPage    = "/settings/users/import"
 	importConfirm = "/settings/users/import/confirm"
 )
-
-// postFile uploads data as the import form's file (multipart), as a
-// same-origin browser would; header overrides or adds headers.
-func postFile(t *testing.T, e *apptest.Env, c *http.Client, path, name string, data []byte, header ...string) apptest.Response {
-	t.Helper()
-	return sendFile(t, e, c, path, name, data, false, header...)
-}
-
-// sendFile is postFile; chunked hides the body's length from the server
-// (no Content-Length: it is sent in chunks).
-func sendFile(t *testing.T, e *apptest.Env, c *http.Client, path, name string, data []byte, chunked bool, header ...string) apptest.Response {
-	t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	part, err := mw.CreateFormFile("file", name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := part.Write(data); err != nil {
-		t.Fatal(err)
-	}
-	if err := mw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	var r io.Reader = &body
-	if chunked {
-		r = io.MultiReader(r) // not a type whose length the client knows
-	}
-	req, err := http.NewRequest(http.MethodPost, e.URL+path, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Origin", e.URL)
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	res, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return apptest.Response{Response: res, Body: string(b)}
-}
 
 // previewRow is one row of the preview table as a person sees it.
 type previewRow struct {
@@ -219,7 +167,7 @@ func TestImportPreviewThenConfirm(t *testing.T) {
 	mails, before, mark := w.mails(t), w.snapshot(t), lastActivity(t, w.e)
 	moRoles := w.roles(t, w.mo)
 
-	res := postFile(t, w.e, admin, importPage, "people.csv", []byte(csv))
+	res := w.e.PostFile(t, admin, importPage, "people.csv", []byte(csv))
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("preview: %d\n%s", res.StatusCode, res.Body)
 	}
@@ -302,7 +250,7 @@ func TestImportCrossSiteRefused(t *testing.T) {
 	admin := w.signIn(t, apptest.AdminEmail)
 	newbie := w.email("new")
 	csv := []byte("email,role,space\n" + newbie + ",member,Waiting Area 1\n")
-	pre := postFile(t, w.e, admin, importPage, "a.csv", csv)
+	pre := w.e.PostFile(t, admin, importPage, "a.csv", csv)
 	form := confirmForm(previewData(t, pre.Body), 2)
 	mails, before := w.mails(t), w.snapshot(t)
 
@@ -311,7 +259,7 @@ func TestImportCrossSiteRefused(t *testing.T) {
 		"Origin only, no fetch headers": {"Origin", "https://evil.example", "Sec-Fetch-Site", ""},
 	} {
 		for _, res := range []apptest.Response{
-			postFile(t, w.e, admin, importPage, "a.csv", csv, header...),
+			w.e.PostFile(t, admin, importPage, "a.csv", csv, header...),
 			w.e.Post(t, admin, importConfirm, form, header...),
 		} {
 			if res.StatusCode != http.StatusForbidden || !strings.Contains(res.Body, "This request came from another site, so it was refused.") {
@@ -373,7 +321,7 @@ func TestImportFileRefused(t *testing.T) {
 		{"5,001 people", []byte(many.String()), "The file has more than 5,000 people. Split it into smaller files.", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			res := sendFile(t, f.Env, f.admin, importPage, "people.csv", c.file, c.chunked)
+			res := postFileMaybeChunked(t, f, importPage, c.file, c.chunked)
 			if res.StatusCode != http.StatusUnprocessableEntity {
 				t.Errorf("status %d, want 422", res.StatusCode)
 			}
@@ -394,7 +342,7 @@ func TestImportFileRefused(t *testing.T) {
 		t.Error("a refused file changed something")
 	}
 	// The account still takes a good file afterwards.
-	if res := postFile(t, f.Env, f.admin, importPage, "ok.csv", big(100)); res.StatusCode != http.StatusOK || !strings.Contains(text(res.Body), "1 will be invited") {
+	if res := f.PostFile(t, f.admin, importPage, "ok.csv", big(100)); res.StatusCode != http.StatusOK || !strings.Contains(text(res.Body), "1 will be invited") {
 		t.Errorf("a good file after the refusals: %d\n%s", res.StatusCode, text(res.Body))
 	}
 }
@@ -427,7 +375,7 @@ func TestImportSpaceAdminOutsideTheirSpaces(t *testing.T) {
 		snaps = append(snaps, w.rowsOf(t, tg))
 	}
 
-	res := postFile(t, w.e, una, importPage, "north.csv", []byte(csv))
+	res := w.e.PostFile(t, una, importPage, "north.csv", []byte(csv))
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("preview: %d\n%s", res.StatusCode, res.Body)
 	}
@@ -479,7 +427,7 @@ func TestImportDoubleConfirm(t *testing.T) {
 	w := newClinic(t)
 	admin := w.signIn(t, apptest.AdminEmail)
 	a, b := w.email("a"), w.email("b")
-	pre := postFile(t, w.e, admin, importPage, "two.csv", []byte("email,role,space\n"+a+",member,Waiting Area 1\n"+b+",member,Room 1\n"+
+	pre := w.e.PostFile(t, admin, importPage, "two.csv", []byte("email,role,space\n"+a+",member,Waiting Area 1\n"+b+",member,Room 1\n"+
 		b+",member,Meeting Room 1\n"))
 	checkPreview(t, pre.Body, []previewRow{
 		{3, "There is no space “Room 1” that you can invite people to.", false, false},
@@ -518,7 +466,7 @@ func TestImportConfirmChecksEditedData(t *testing.T) {
 	w.e.Clock.Advance(2 * time.Minute) // past the resend cooldown
 	una := w.signIn(t, unaEmail)
 	ok, south, top, wide := w.email("ok"), w.email("x"), w.email("y"), w.email("w")
-	pre := postFile(t, w.e, una, importPage, "ok.csv", []byte("email,role,space\n"+ok+",member,Waiting Area 1\n"))
+	pre := w.e.PostFile(t, una, importPage, "ok.csv", []byte("email,role,space\n"+ok+",member,Waiting Area 1\n"))
 	if rows := previewRows(pre.Body); len(rows) != 1 {
 		t.Fatalf("preview of the harmless file: %+v", rows)
 	}
@@ -606,7 +554,7 @@ func TestImportMembersRefused(t *testing.T) {
 	}{
 		{"upload form", func(c *http.Client) apptest.Response { return w.e.Get(t, c, importPage) }},
 		{"example file", func(c *http.Client) apptest.Response { return w.e.Get(t, c, importPage+"/example.csv") }},
-		{"preview", func(c *http.Client) apptest.Response { return postFile(t, w.e, c, importPage, "a.csv", []byte(csv)) }},
+		{"preview", func(c *http.Client) apptest.Response { return w.e.PostFile(t, c, importPage, "a.csv", []byte(csv)) }},
 		{"confirm", func(c *http.Client) apptest.Response { return w.e.Post(t, c, importConfirm, confirmForm(b64(csv), 2)) }},
 	} {
 		res := c.do(mo)
@@ -633,4 +581,14 @@ func TestImportMembersRefused(t *testing.T) {
 	if n := countRows(t, w.e, "bulk_jobs"); n != 0 {
 		t.Errorf("a refused import made %d jobs", n)
 	}
+}
+
+// postFileMaybeChunked posts file as the administrator's import, with its
+// length hidden when chunked.
+func postFileMaybeChunked(t *testing.T, f *fixture, path string, file []byte, chunked bool) apptest.Response {
+	t.Helper()
+	if chunked {
+		return f.PostFileChunked(t, f.admin, path, "people.csv", file)
+	}
+	return f.PostFile(t, f.admin, path, "people.csv", file)
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -265,16 +264,8 @@ func do(t *testing.T, c *http.Client, req *http.Request) string {
 // roundTrip sends req and reads the whole answer.
 func roundTrip(t *testing.T, c *http.Client, req *http.Request) (*http.Response, string) {
 	t.Helper()
-	res, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, string(b)
+	res := apptest.Send(t, c, req)
+	return res.Response, res.Body
 }
 
 // linesOf are the lines of a server's log that name who.

@@ -4,9 +4,11 @@
 package apptest
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -208,7 +210,7 @@ func (e *Env) Get(t testing.TB, c *http.Client, path string, header ...string) R
 		t.Fatal(err)
 	}
 	setHeaders(req, header)
-	return do(t, c, req)
+	return Send(t, c, req)
 }
 
 // Post sends a form, as a same-origin browser would.
@@ -222,7 +224,51 @@ func (e *Env) Post(t testing.TB, c *http.Client, path string, form url.Values, h
 	req.Header.Set("Origin", e.URL)
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	setHeaders(req, header)
-	return do(t, c, req)
+	return Send(t, c, req)
+}
+
+// PostFile posts data as a form's file field "file" named name
+// (multipart), as a same-origin browser would; header overrides or adds
+// headers.
+func (e *Env) PostFile(t testing.TB, c *http.Client, path, name string, data []byte, header ...string) Response {
+	t.Helper()
+	return e.postFile(t, c, path, name, data, false, header)
+}
+
+// PostFileChunked is PostFile with the body's length hidden from the
+// server: no Content-Length, the body sent in chunks.
+func (e *Env) PostFileChunked(t testing.TB, c *http.Client, path, name string, data []byte, header ...string) Response {
+	t.Helper()
+	return e.postFile(t, c, path, name, data, true, header)
+}
+
+func (e *Env) postFile(t testing.TB, c *http.Client, path, name string, data []byte, chunked bool, header []string) Response {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	part, err := mw.CreateFormFile("file", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := part.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var r io.Reader = &body
+	if chunked {
+		r = io.MultiReader(r) // not a type whose length the client knows
+	}
+	req, err := http.NewRequest(http.MethodPost, e.URL+path, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Origin", e.URL)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	setHeaders(req, header)
+	return Send(t, c, req)
 }
 
 // HTMX is the header pair htmx sends; pass it to Get or Post.
@@ -234,7 +280,8 @@ func setHeaders(req *http.Request, kv []string) {
 	}
 }
 
-func do(t testing.TB, c *http.Client, req *http.Request) Response {
+// Send sends req with c and reads the whole answer.
+func Send(t testing.TB, c *http.Client, req *http.Request) Response {
 	t.Helper()
 	res, err := c.Do(req)
 	if err != nil {

@@ -5,11 +5,8 @@ package browser_test
 // form, and a CSV import with a preview.
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
@@ -685,33 +682,5 @@ func collectBulkPages(t *testing.T, h *htmlCollector, s *checkSite, admin *http.
 // would.
 func uploadFile(t *testing.T, e *apptest.Env, c *http.Client, csv string) apptest.Response {
 	t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	part, err := mw.CreateFormFile("file", "people.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := part.Write([]byte(csv)); err != nil {
-		t.Fatal(err)
-	}
-	if err := mw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	req, err := http.NewRequest(http.MethodPost, e.URL+"/settings/users/import", &body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Origin", e.URL)
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	res, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return apptest.Response{Response: res, Body: string(b)}
+	return e.PostFile(t, c, "/settings/users/import", "people.csv", []byte(csv))
 }
