@@ -7,6 +7,7 @@ package browser_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -114,18 +115,6 @@ func oneEach(want ...string) map[string]int {
 		m[e] = 1
 	}
 	return m
-}
-
-func sameCounts(got, want map[string]int) bool {
-	if len(got) != len(want) {
-		return false
-	}
-	for k, v := range want {
-		if got[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // ---- The selection, as the page shows it ----
@@ -338,7 +327,7 @@ func TestBulkSelectAllExpiredAndRenew(t *testing.T) {
 	p.waitPath("/settings/users")
 	p.waitBanner(fmt.Sprintf("%d new invitations sent.", n))
 
-	if got := w.sentSince(t, mails); !sameCounts(got, oneEach(expired...)) {
+	if got := w.sentSince(t, mails); !maps.Equal(got, oneEach(expired...)) {
 		var twice, missing, others []string
 		for _, e := range expired {
 			switch got[e] {
@@ -474,7 +463,7 @@ func TestImportCSVWithTwoBadLines(t *testing.T) {
 	p.waitBanner("4 invitation emails sent from the file.")
 
 	invited := []string{"ada@example.org", "barbara@example.org", "frances@example.org", "grace@example.org"}
-	if got := w.sentSince(t, 0); !sameCounts(got, oneEach(invited...)) {
+	if got := w.sentSince(t, 0); !maps.Equal(got, oneEach(invited...)) {
 		t.Errorf("emails after the confirmation: %v, want one each to %v", got, invited)
 	}
 	if got := w.emailsWith(t, users.Invited); !slices.Equal(got, invited) {
@@ -539,7 +528,7 @@ func TestBulkWithoutJavaScript(t *testing.T) {
 	p.navigateBy("Resend 2 links", chromedp.Click(confirmButton("Resend 2 links")))
 	p.waitPath("/settings/users")
 	p.waitBanner("2 invitation links resent. 1 skipped: they are active.")
-	if got := w.sentSince(t, mails); !sameCounts(got, oneEach(ida, ivo)) {
+	if got := w.sentSince(t, mails); !maps.Equal(got, oneEach(ida, ivo)) {
 		t.Errorf("emails after the confirmation: %v, want one each to %s and %s", got, ida, ivo)
 	}
 	for email, want := range map[string]string{ida: "Invited", ivo: "Invited", other: "Invited", al: "Active"} {
