@@ -262,6 +262,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()
+	if cfg.PprofAddr != "" {
+		stopProfiler, err := serveProfiler(cfg.PprofAddr, log)
+		if err != nil {
+			stopSender()
+			<-senderDone
+			hs.Close()
+			return err
+		}
+		defer stopProfiler()
+	}
 	// A mail server that cannot be used is said at once, in the log; the
 	// check does not hold up the start.
 	checked := make(chan struct{})

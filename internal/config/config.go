@@ -48,6 +48,9 @@ type Config struct {
 	// yet (no choice of theirs, no browser language it speaks), until an
 	// account administrator sets the account's own.
 	DefaultLanguage string
+	// PprofAddr is a loopback address where Go's profiler answers
+	// (net/http/pprof); empty: nowhere.
+	PprofAddr string
 	// Secrets from the environment; empty means "generate into the data folder".
 	SessionSecret string
 	LinkSecret    string
@@ -87,6 +90,7 @@ var settings = []setting{
 	{"send-limit", "USHER_SEND_LIMIT", "200", "emails one administrator's actions may send per hour: invitations, resends and new invitations together"},
 	{"trusted-proxies", "USHER_TRUSTED_PROXIES", "", "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is trusted (default none)"},
 	{"default-language", "USHER_DEFAULT_LANGUAGE", "en", "language for people who have not chosen one and whose browser asks for none Usher speaks: " + strings.Join(languageCodes(), ", ")},
+	{"pprof-addr", "USHER_PPROF_ADDR", "", "loopback host:port where Go's profiler (/debug/pprof/) answers, for finding where the CPU goes (default off)"},
 	{"session-secret", "USHER_SESSION_SECRET", "", "session cookie key (default: generated into the data folder)"},
 	{"link-secret", "USHER_LINK_SECRET", "", "key behind invitation links (default: generated into the data folder)"},
 }
@@ -261,6 +265,15 @@ func parse(raw map[string]string) (*Config, error) {
 			continue
 		}
 		c.TrustedProxies = append(c.TrustedProxies, n)
+	}
+
+	if a := raw["USHER_PPROF_ADDR"]; a != "" {
+		// The profiler shows memory and stacks: never beyond this machine.
+		h, _, err := net.SplitHostPort(a)
+		if ip := net.ParseIP(h); err != nil || (h != "localhost" && (ip == nil || !ip.IsLoopback())) {
+			bad("USHER_PPROF_ADDR", "%q is not a loopback host:port such as 127.0.0.1:6060", a)
+		}
+		c.PprofAddr = a
 	}
 
 	c.SessionSecret = raw["USHER_SESSION_SECRET"]

@@ -45,13 +45,14 @@ func TestValues(t *testing.T) {
 		"USHER_RESET_TTL":      "30m",
 		"USHER_SESSION_SECRET": secret,
 		"USHER_LINK_SECRET":    secret,
+		"USHER_PPROF_ADDR":     "127.0.0.1:6060",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Addr != "0.0.0.0:9000" || c.DataDir != "/var/lib/usher" || c.BaseURL.String() != "https://usher.example.com" ||
 		c.SMTPURL.Host != "mail.example.com:465" || c.MailFrom.Address != "invites@example.com" ||
-		c.InviteTTL != 72*time.Hour || c.RemindBefore != 24*time.Hour || c.ResetTTL != 30*time.Minute || c.SessionSecret != secret || !c.Secure() {
+		c.InviteTTL != 72*time.Hour || c.RemindBefore != 24*time.Hour || c.ResetTTL != 30*time.Minute || c.SessionSecret != secret || !c.Secure() || c.PprofAddr != "127.0.0.1:6060" {
 		t.Errorf("config = %+v", c)
 	}
 }
@@ -121,6 +122,10 @@ func TestBadValues(t *testing.T) {
 		{"USHER_SEND_LIMIT", "lots"},
 		{"USHER_DEFAULT_LANGUAGE", "fr"},
 		{"USHER_DEFAULT_LANGUAGE", "german"},
+		{"USHER_PPROF_ADDR", "0.0.0.0:6060"},
+		{"USHER_PPROF_ADDR", ":6060"},
+		{"USHER_PPROF_ADDR", "example.com:6060"},
+		{"USHER_PPROF_ADDR", "127.0.0.1"},
 		{"USHER_SESSION_SECRET", "short"},
 		{"USHER_LINK_SECRET", strings.Repeat("x", 31)},
 	}
