@@ -36,6 +36,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -66,6 +67,7 @@ type options struct {
 	pid       int
 	timeout   time.Duration
 	scenarios string
+	profile   string // with -usher: a folder for a CPU profile of each scenario
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -86,6 +88,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.IntVar(&o.pid, "pid", 0, "the server's process id, to report its peak memory (Linux)")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long, whatever happens")
 	fs.StringVar(&o.scenarios, "scenarios", "", "comma-separated scenario names to run (default: all)")
+	fs.StringVar(&o.profile, "profile", "", "with -usher: write a CPU profile of the server during each scenario's first round into this folder (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -127,8 +130,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 
+	lists, err := distinctLists(ctx, client, base.String(), cookie)
+	if err != nil {
+		return err
+	}
 	var run []scenario
-	for _, sc := range scenarios(o.query) {
+	for _, sc := range scenarios(o.query, lists, base.String()) {
 		if o.scenarios == "" || slices.Contains(strings.Split(o.scenarios, ","), sc.name) {
 			run = append(run, sc)
 		}
@@ -137,6 +144,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// taking turns with the others: whatever else the machine does at some
 	// moment then weighs on every scenario alike, not on one.
 	results := make([]result, len(run))
+	written := make([]result, len(run)) // the writer of a mixed scenario
 	for round := range o.rounds {
 		for i, sc := range run {
 			fmt.Fprintf(stderr, "usherload: round %d/%d: %s (%s), %d clients…\n", round+1, o.rounds, sc.name, sc.path, o.clients)
@@ -152,16 +160,34 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			if round > 0 {
 				slice.warmup = 0 // warm already
 			}
-			r, err := measure(ctx, client, request{target: base.String() + sc.path, cookie: c, afresh: sc.afresh}, slice)
+			req := request{target: base.String() + sc.path, cookie: c, afresh: sc.afresh, base: base.String(), addrs: sc.addrs, write: sc.write}
+			var profiled func() error
+			if round == 0 && srv != nil && srv.pprof != "" {
+				profiled = srv.profile(ctx, filepath.Join(o.profile, profileName(sc.name)), slice.duration)
+			}
+			r, w, err := measure(ctx, client, req, slice)
+			if profiled != nil {
+				if perr := profiled(); perr != nil && err == nil {
+					err = perr
+				}
+			}
 			if err != nil {
 				return fmt.Errorf("%s: %w", sc.name, err)
 			}
 			results[i].add(r)
 			results[i].scenario = sc
+			written[i].add(w)
+			written[i].scenario = scenario{name: sc.name + ": the writer", path: sc.writes}
 		}
 	}
+	var table []result
 	for i := range results {
 		slices.Sort(results[i].latencies)
+		table = append(table, results[i])
+		if run[i].write != nil {
+			slices.Sort(written[i].latencies)
+			table = append(table, written[i])
+		}
 	}
 
 	peak := peakRSS(o.pid)
@@ -170,39 +196,149 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stdout, "%d demo users seeded in %.1fs. usher serve answered /healthz %d ms after it was started (it logged startup_ms=%s).\n",
 			o.users, srv.seeded.Seconds(), srv.ready.Milliseconds(), srv.startupMS())
 	}
-	printTable(stdout, results, o.clients)
+	printTable(stdout, table, o.clients)
+	for _, r := range table {
+		if r.addrs != nil && r.addrs.repeated() > 0 {
+			fmt.Fprintf(stdout, "\n%s: %d of its addresses were asked for a second time (the run asked for more than the %d it has).\n", r.name, r.addrs.repeated(), len(r.addrs.list))
+		}
+	}
 	if peak > 0 {
 		fmt.Fprintf(stdout, "\nServer peak RSS (VmHWM): %.1f MB\n", float64(peak)/(1<<20))
 	}
 	return nil
 }
 
-// scenario is one address to load; signedIn sends the session cookie,
-// afresh asks for a page made anew (Cache-Control: no-cache, as a hard
-// reload does) rather than one Usher kept from an earlier request.
+// scenario is what its clients ask for: one address again and again
+// (path), or with addrs a new address each request (path then shows their
+// shape). signedIn sends the session cookie, afresh asks for a page made
+// anew (Cache-Control: no-cache, as a hard reload does) rather than one
+// Usher kept from an earlier request. With write, one of the clients
+// writes instead of reading (writes says what), and the table has a row
+// for it.
 type scenario struct {
 	name, path string
 	signedIn   bool
 	afresh     bool
+	addrs      *addresses
+	write      func(ctx context.Context, client *http.Client, cookie string) error
+	writes     string
 }
 
-func scenarios(q string) []scenario {
+// lists are the distinct scenarios' addresses.
+type lists struct {
+	typing, deep, tabs, mixed *addresses
+}
+
+func scenarios(q string, l lists, base string) []scenario {
 	// /healthz goes without the cookie, as a load balancer would: with it,
 	// every request would also load the session (the user, their roles and
 	// the spaces), and the baseline would not be trivial any more.
 	return []scenario{
-		{"healthz", "/healthz", false, false},
-		{"healthz (signed in)", "/healthz", true, false}, // the session alone
-		{"first page", "/settings/users", true, false},
-		{"search", "/settings/users?q=" + url.QueryEscape(q), true, false},
-		{"tab", "/settings/users?status=invited", true, false},
-		{"deep page", "/settings/users?page=1000", true, false},
-		// The same pages made anew each time, as after every change: what
-		// a busy account's administrators wait for now and then.
-		{"first page (afresh)", "/settings/users", true, true},
-		{"search (afresh)", "/settings/users?q=" + url.QueryEscape(q), true, true},
-		{"tab (afresh)", "/settings/users?status=invited", true, true},
-		{"deep page (afresh)", "/settings/users?page=1000", true, true},
+		{name: "healthz", path: "/healthz"},
+		{name: "healthz (signed in)", path: "/healthz", signedIn: true}, // the session alone
+		// One address again and again: the page Usher made is kept and
+		// given again while nothing changes it.
+		{name: "first page (kept)", path: "/settings/users", signedIn: true},
+		{name: "search (kept)", path: "/settings/users?q=" + url.QueryEscape(q), signedIn: true},
+		{name: "tab (kept)", path: "/settings/users?status=invited", signedIn: true},
+		{name: "deep page (kept)", path: "/settings/users?page=1000", signedIn: true},
+		// What administrators send: never the same address twice.
+		{name: "typing a search", path: "/settings/users?q=m, ma, mar…", signedIn: true, addrs: l.typing},
+		{name: "deep pages", path: "/settings/users?sort=…&dir=…&page=…", signedIn: true, addrs: l.deep},
+		{name: "tab pages", path: "/settings/users?status=…&sort=…&page=…", signedIn: true, addrs: l.tabs},
+		{name: "mixed", path: "searches and pages, one client inviting", signedIn: true, addrs: l.mixed, write: inviter(base), writes: "POST /settings/users/invite"},
+		// The same addresses made anew each time (Cache-Control: no-cache).
+		{name: "first page (afresh)", path: "/settings/users", signedIn: true, afresh: true},
+		{name: "search (afresh)", path: "/settings/users?q=" + url.QueryEscape(q), signedIn: true, afresh: true},
+	}
+}
+
+// distinctLists makes the distinct scenarios' addresses, with each tab's
+// number of pages read from its first page.
+func distinctLists(ctx context.Context, client *http.Client, base, cookie string) (lists, error) {
+	pages := map[string]int{}
+	for _, status := range []string{"", "active", "invited", "expired", "deactivated"} {
+		n, err := lastPage(ctx, client, base, cookie, status)
+		if err != nil {
+			return lists{}, err
+		}
+		pages[status] = n
+	}
+	all := map[string]int{"": pages[""]}
+	delete(pages, "")
+	typing := typedSearches(1)
+	var mixed []string
+	for i, p := range pagesOf(3, pages) {
+		mixed = append(mixed, p, typing[len(typing)-1-i%len(typing)])
+	}
+	return lists{
+		typing: &addresses{list: typing},
+		deep:   &addresses{list: pagesOf(1, all)},
+		tabs:   &addresses{list: pagesOf(2, pages)},
+		mixed:  &addresses{list: mixed},
+	}, nil
+}
+
+var pageRE = regexp.MustCompile(`[?&;]page=(\d+)`)
+
+// lastPage is the number of the last page of a tab, the highest page its
+// first page links to.
+func lastPage(ctx context.Context, client *http.Client, base, cookie, status string) (int, error) {
+	target := base + "/settings/users"
+	if status != "" {
+		target += "?status=" + status
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Cookie", cookie)
+	res, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		return 0, err
+	}
+	if res.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("%s answered %s", target, res.Status)
+	}
+	last := 1
+	for _, m := range pageRE.FindAllSubmatch(body, -1) {
+		if n, err := strconv.Atoi(string(m[1])); err == nil {
+			last = max(last, n)
+		}
+	}
+	return last, nil
+}
+
+// inviter is a mixed scenario's writer: it invites a new address each
+// time, as an administrator does (the server must allow that many, see
+// USHER_SEND_LIMIT; -usher sees to it).
+func inviter(base string) func(ctx context.Context, client *http.Client, cookie string) error {
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	var n atomic.Int64
+	return func(ctx context.Context, client *http.Client, cookie string) error {
+		form := url.Values{"email": {"load-" + run + "-" + strconv.FormatInt(n.Add(1), 10) + "@example.com"}, "role": {"member"}}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/settings/users/invite", strings.NewReader(form.Encode()))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", base)
+		req.Header.Set("Cookie", cookie)
+		res, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusSeeOther {
+			return fmt.Errorf("inviting answered %s, want 303 See Other", res.Status)
+		}
+		return nil
 	}
 }
 
@@ -240,6 +376,7 @@ type result struct {
 	elapsed   time.Duration
 	latencies []time.Duration // sorted
 	firstErr  string
+	cpu       time.Duration // the server's, while it was measured; -1: unknown
 }
 
 func (r result) rps() float64 { return float64(r.requests) / r.elapsed.Seconds() }
@@ -253,6 +390,11 @@ func (r *result) add(o result) {
 	if r.firstErr == "" {
 		r.firstErr = o.firstErr
 	}
+	if r.cpu >= 0 && o.cpu >= 0 {
+		r.cpu += o.cpu
+	} else {
+		r.cpu = -1
+	}
 }
 
 // percentile is the latency below which p of the requests finished.
@@ -264,23 +406,29 @@ func (r result) percentile(p float64) time.Duration {
 	return r.latencies[min(max(i, 0), len(r.latencies)-1)]
 }
 
-// measure loads one address from o.clients clients: o.warmup unmeasured,
-// then o.duration (or o.requests requests) measured.
-func measure(ctx context.Context, client *http.Client, req request, o options) (result, error) {
+// measure loads a scenario from o.clients clients: o.warmup unmeasured,
+// then o.duration (or o.requests requests) measured. It returns what the
+// readers measured, and what a mixed scenario's writer did.
+func measure(ctx context.Context, client *http.Client, req request, o options) (read, written result, err error) {
 	if o.warmup > 0 {
-		if _, err := load(ctx, client, req, o.clients, o.warmup, 0); err != nil {
-			return result{}, err
+		if _, _, err := load(ctx, client, req, o.clients, o.warmup, 0); err != nil {
+			return result{}, result{}, err
 		}
 	}
-	return load(ctx, client, req, o.clients, o.duration, o.requests)
+	before := cpuTime(o.pid)
+	read, written, err = load(ctx, client, req, o.clients, o.duration, o.requests)
+	read.cpu, written.cpu = -1, -1
+	if after := cpuTime(o.pid); before >= 0 && after >= 0 {
+		read.cpu, written.cpu = after-before, 0 // all of it to the readers' row
+	}
+	return read, written, err
 }
 
-func load(ctx context.Context, client *http.Client, req request, clients int, d time.Duration, limit int) (result, error) {
+func load(ctx context.Context, client *http.Client, req request, clients int, d time.Duration, limit int) (read, written result, err error) {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var (
 		mu   sync.Mutex
-		r    result
 		wg   sync.WaitGroup
 		sent int
 	)
@@ -293,16 +441,30 @@ func load(ctx context.Context, client *http.Client, req request, clients int, d 
 		sent++
 		return true
 	}
+	// The writer goes on while the readers do.
+	wctx, stopWriter := context.WithCancel(ctx)
+	defer stopWriter()
+	var wwg sync.WaitGroup
 	start := time.Now()
-	for range clients {
+	for i := range clients {
+		writer := req.write != nil && i == 0
+		r, ctx, wg := &read, ctx, &wg
+		if writer {
+			r, ctx, wg = &written, wctx, &wwg
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var lat []time.Duration
 			errs, firstErr := 0, ""
-			for ctx.Err() == nil && take() {
+			for ctx.Err() == nil && (writer || take()) {
 				t := time.Now()
-				err := get(ctx, client, req)
+				var err error
+				if writer {
+					err = req.write(ctx, client, req.cookie)
+				} else {
+					err = get(ctx, client, req)
+				}
 				if ctx.Err() != nil {
 					break // cut off by the end of the run: not a measurement
 				}
@@ -324,16 +486,20 @@ func load(ctx context.Context, client *http.Client, req request, clients int, d 
 		}()
 	}
 	wg.Wait()
-	r.elapsed = time.Since(start)
-	r.requests = len(r.latencies)
-	slices.Sort(r.latencies)
-	if r.requests == 0 {
-		return r, errors.New("no request finished: is the server up?")
+	stopWriter()
+	wwg.Wait()
+	for _, r := range []*result{&read, &written} {
+		r.elapsed = time.Since(start)
+		r.requests = len(r.latencies)
+		slices.Sort(r.latencies)
+		if r.errors > r.requests/100 {
+			return read, written, fmt.Errorf("%d of %d requests failed, the first with: %s", r.errors, r.requests, r.firstErr)
+		}
 	}
-	if r.errors > r.requests/100 {
-		return r, fmt.Errorf("%d of %d requests failed, the first with: %s", r.errors, r.requests, r.firstErr)
+	if read.requests == 0 {
+		return read, written, errors.New("no request finished: is the server up?")
 	}
-	return r, nil
+	return read, written, nil
 }
 
 // request is what each request of a scenario sends.
@@ -341,11 +507,18 @@ type request struct {
 	target string
 	cookie string // "": none
 	afresh bool   // Cache-Control: no-cache
+	base   string
+	addrs  *addresses // each request the next of these, not target
+	write  func(ctx context.Context, client *http.Client, cookie string) error
 }
 
 // get fetches the target and reads the whole answer, which must be a 200.
 func get(ctx context.Context, client *http.Client, r request) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.target, nil)
+	target := r.target
+	if r.addrs != nil {
+		target = r.base + r.addrs.take()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
 		return err
 	}
@@ -368,7 +541,7 @@ func get(ctx context.Context, client *http.Client, r request) error {
 		return err
 	}
 	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s answered %s", r.target, res.Status)
+		return fmt.Errorf("%s answered %s", target, res.Status)
 	}
 	return nil
 }
@@ -385,14 +558,17 @@ func printTable(w io.Writer, rs []result, clients int) {
 			base = r.rps()
 		}
 	}
-	rows := [][]string{{"scenario", "path", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "vs /healthz"}}
+	rows := [][]string{{"scenario", "path", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "vs /healthz", "server CPU ms/req"}}
 	for _, r := range rs {
-		ratio := "-"
+		ratio, cpu := "-", "-"
 		if base > 0 {
 			ratio = strconv.FormatFloat(100*r.rps()/base, 'f', 1, 64) + "%"
 		}
+		if r.cpu > 0 && r.requests > 0 {
+			cpu = strconv.FormatFloat(float64(r.cpu)/float64(time.Millisecond)/float64(r.requests), 'f', 3, 64)
+		}
 		rows = append(rows, []string{r.name, "`" + r.path + "`", strconv.Itoa(r.requests), strconv.FormatFloat(r.rps(), 'f', 0, 64),
-			ms(r.percentile(0.50)), ms(r.percentile(0.95)), ms(r.percentile(0.99)), ratio})
+			ms(r.percentile(0.50)), ms(r.percentile(0.95)), ms(r.percentile(0.99)), ratio, cpu})
 	}
 	width := make([]int, len(rows[0]))
 	for _, row := range rows {
@@ -456,6 +632,7 @@ type server struct {
 	seeded time.Duration // how long `usher demo` took
 	ready  time.Duration // from start until /healthz answered
 	done   chan struct{}
+	pprof  string // the profiler's base URL; "": none
 
 	mu     sync.Mutex
 	logged string // the startup_ms of its log
@@ -489,7 +666,20 @@ func startServer(ctx context.Context, o options, stderr io.Writer) (*server, err
 		return nil, err
 	}
 	data := filepath.Join(dir, "data")
-	env := append(os.Environ(), "USHER_ADMIN_PASSWORD="+o.password)
+	// The mixed scenario's writer invites far more people than an
+	// administrator may in an hour.
+	env := append(os.Environ(), "USHER_ADMIN_PASSWORD="+o.password, "USHER_SEND_LIMIT=1000000000")
+	if o.profile != "" {
+		if err := os.MkdirAll(o.profile, 0o755); err != nil {
+			return fail(err)
+		}
+		p, err := freeAddr()
+		if err != nil {
+			return fail(err)
+		}
+		s.pprof = "http://" + p
+		env = append(env, "USHER_PPROF_ADDR="+p)
+	}
 
 	fmt.Fprintf(stderr, "usherload: seeding %d demo users into %s…\n", o.users, data)
 	seed := exec.CommandContext(ctx, bin, "demo", "--users", strconv.Itoa(o.users), "--data-dir", data)
@@ -500,13 +690,10 @@ func startServer(ctx context.Context, o options, stderr io.Writer) (*server, err
 	}
 	s.seeded = time.Since(t)
 
-	// A free port: the kernel picks one, and usher takes it over a moment later.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeAddr()
 	if err != nil {
 		return fail(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
 	s.url = "http://" + addr
 
 	s.cmd = exec.Command(bin, "serve", "--addr", addr, "--data-dir", data)
@@ -549,6 +736,56 @@ func startServer(ctx context.Context, o options, stderr io.Writer) (*server, err
 	}
 	s.ready = time.Since(t)
 	return s, nil
+}
+
+// freeAddr is a free loopback port: the kernel picks one, and usher takes
+// it over a moment later.
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// profile starts a CPU profile of the server lasting d (at least a
+// second) and returns a wait that writes it to file once it is done.
+func (s *server) profile(ctx context.Context, file string, d time.Duration) func() error {
+	done := make(chan error, 1)
+	go func() {
+		secs := max(1, int(d.Round(time.Second)/time.Second))
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.pprof+"/debug/pprof/profile?seconds="+strconv.Itoa(secs), nil)
+		if err != nil {
+			done <- err
+			return
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- fmt.Errorf("profiling: %w", err)
+			return
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		if err == nil && res.StatusCode != http.StatusOK {
+			err = fmt.Errorf("profiling: %s", res.Status)
+		}
+		if err == nil {
+			err = os.WriteFile(file, b, 0o644)
+		}
+		done <- err
+	}()
+	return func() error { return <-done }
+}
+
+// profileName is a scenario's name as a file name.
+func profileName(scenario string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '-'
+	}, strings.ToLower(scenario)) + ".pprof"
 }
 
 // waitHealthy polls /healthz until it answers 200.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -21,10 +22,12 @@ func fakeUsher(t *testing.T) *httptest.Server {
 }
 
 // fakeUsherCounting is fakeUsher, also counting the list requests that
-// asked for gzip, with and without Cache-Control: no-cache.
-func fakeUsherCounting(t *testing.T) (*httptest.Server, *[2]atomic.Int64) {
+// asked for gzip, with and without Cache-Control: no-cache, the
+// invitations, and the requests for numbered pages. Every tab has three
+// pages.
+func fakeUsherCounting(t *testing.T) (*httptest.Server, *[4]atomic.Int64) {
 	t.Helper()
-	var asked [2]atomic.Int64 // kept, afresh
+	var asked [4]atomic.Int64 // kept, afresh, invited, numbered pages
 	var srv *httptest.Server
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
@@ -34,6 +37,14 @@ func fakeUsherCounting(t *testing.T) (*httptest.Server, *[2]atomic.Int64) {
 		}
 		http.SetCookie(w, &http.Cookie{Name: "usher_session", Value: "s3cret"})
 		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
+	mux.HandleFunc("POST /settings/users/invite", func(w http.ResponseWriter, r *http.Request) {
+		if c, err := r.Cookie("usher_session"); err != nil || c.Value != "s3cret" || r.Header.Get("Origin") != srv.URL || !strings.HasSuffix(r.FormValue("email"), "@example.com") {
+			http.Error(w, "no", http.StatusForbidden)
+			return
+		}
+		asked[2].Add(1)
+		http.Redirect(w, r, "/settings/users", http.StatusSeeOther)
 	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /settings/users", func(w http.ResponseWriter, r *http.Request) {
@@ -48,7 +59,10 @@ func fakeUsherCounting(t *testing.T) (*httptest.Server, *[2]atomic.Int64) {
 				asked[0].Add(1)
 			}
 		}
-		w.Write([]byte("<table>…</table>"))
+		if r.URL.Query().Get("page") != "" {
+			asked[3].Add(1)
+		}
+		w.Write([]byte(`<table>…</table><a href="/settings/users?page=3">3</a>`))
 	})
 	srv = httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
@@ -63,14 +77,17 @@ func TestLoadPrintsATable(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errOut.String())
 	}
-	for _, want := range []string{"| healthz ", "| first page ", "| search ", "`/settings/users?q=son`", "| tab ", "| deep page ", "100.0%",
-		"| first page (afresh) ", "| deep page (afresh) "} {
+	for _, want := range []string{"| healthz ", "| first page (kept) ", "| search (kept) ", "`/settings/users?q=son`", "| tab (kept) ", "| deep page (kept) ", "100.0%",
+		"| typing a search ", "| deep pages ", "| tab pages ", "| mixed ", "| mixed: the writer ", "| first page (afresh) ", "| search (afresh) "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
 	if asked[0].Load() == 0 || asked[1].Load() == 0 {
 		t.Errorf("list requests asking for gzip: %d kept, %d afresh; want both kinds", asked[0].Load(), asked[1].Load())
+	}
+	if asked[2].Load() == 0 || asked[3].Load() == 0 {
+		t.Errorf("%d invitations and %d numbered pages asked for; want both", asked[2].Load(), asked[3].Load())
 	}
 }
 
@@ -100,5 +117,41 @@ func TestPercentile(t *testing.T) {
 		if got := r.percentile(p); got != want {
 			t.Errorf("p%.0f = %v, want %v", p*100, got, want)
 		}
+	}
+}
+
+// Typing a search asks for each name letter by letter, never the same
+// address twice; the pages come in every order, each once.
+func TestDistinctAddresses(t *testing.T) {
+	typed := typedSearches(1)
+	seen := map[string]bool{}
+	for _, a := range typed {
+		if seen[a] {
+			t.Fatalf("%s asked twice", a)
+		}
+		seen[a] = true
+	}
+	for _, want := range []string{"/settings/users?q=m", "/settings/users?q=ma", "/settings/users?q=maria", "/settings/users?q=maria+silva"} {
+		if !seen[want] {
+			t.Errorf("typed searches lack %s", want)
+		}
+	}
+	pages := pagesOf(1, map[string]int{"": 3, "invited": 2})
+	if len(pages) != (3+2)*len(sorts)*2 {
+		t.Errorf("%d pages, want %d", len(pages), (3+2)*len(sorts)*2)
+	}
+	for _, want := range []string{"/settings/users?page=3&sort=email", "/settings/users?dir=desc&page=2&sort=signin&status=invited"} {
+		if !slices.Contains(pages, want) {
+			t.Errorf("pages lack %s: %v", want, pages)
+		}
+	}
+	a := &addresses{list: []string{"a", "b"}}
+	for _, want := range []string{"a", "b", "a"} {
+		if got := a.take(); got != want {
+			t.Errorf("take = %s, want %s", got, want)
+		}
+	}
+	if a.repeated() != 1 {
+		t.Errorf("repeated = %d, want 1", a.repeated())
 	}
 }

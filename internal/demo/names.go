@@ -96,3 +96,16 @@ func domainOf(account string) string {
 	}
 	return d + ".example"
 }
+
+// FullNames are the names demo people are given, each first name with each
+// last name, for a load generator that searches for them as an
+// administrator would.
+func FullNames() []string {
+	out := make([]string, 0, len(firstNames)*len(lastNames))
+	for _, f := range firstNames {
+		for _, l := range lastNames {
+			out = append(out, f+" "+l)
+		}
+	}
+	return out
+}
