@@ -37,6 +37,11 @@ type DB struct {
 	gen      atomic.Uint64 // see Generation
 	watch    *watcher      // other connections' commits, for Generation
 	prepared prepared      // the readers' kept statements
+	list     *listIndex    // the users list's order
+	stop     func()        // ends the list's background load
+	// sqlListOnly reads the users list from SQLite's indexes alone, not
+	// the order kept in memory (tests compare the two).
+	sqlListOnly bool
 }
 
 // FileName is the database file inside the data folder.
@@ -91,6 +96,8 @@ func Open(dataDir string) (*DB, error) {
 	d.W, d.R = w, r
 	d.prepared.r = r
 	d.watch = &watcher{}
+	stop, cancel := context.WithCancel(context.Background())
+	d.list, d.stop = newListIndex(d, stop), cancel
 	if err := w.Ping(); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("opening %s: %w", path, err)
@@ -106,6 +113,8 @@ func Open(dataDir string) (*DB, error) {
 
 // Close closes both pools.
 func (d *DB) Close() error {
+	d.stop()
+	d.list.wait()
 	d.prepared.close()
 	return errors.Join(d.watch.close(), d.R.Close(), d.W.Close())
 }

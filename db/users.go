@@ -576,6 +576,17 @@ func holdsQuery(f users.ListFilter) (string, []any) {
 const nextExpiryQuery = `SELECT min(u.invite_expires_at) FROM users u WHERE ` + rankExpr + ` = 1 AND u.invite_expires_at > ?`
 
 func (s *UserStore) List(ctx context.Context, f users.ListFilter) (users.ListPage, error) {
+	if f.SpaceIDs == nil && !f.Undelivered && searchText(f.Query) == "" && !s.db.sqlListOnly {
+		// The whole account's list, a tab or all of it: its order is kept
+		// in memory (listindex.go) once loaded.
+		ok, err := s.db.list.current(ctx, s.db.Generation())
+		if err != nil {
+			return users.ListPage{}, err
+		}
+		if ok {
+			return s.listIndexed(ctx, f)
+		}
+	}
 	var page users.ListPage
 	// One read transaction: the counts, the rows and the rows' details come
 	// from one snapshot, even while others write.
@@ -596,15 +607,7 @@ func (s *UserStore) List(ctx context.Context, f users.ListFilter) (users.ListPag
 	if err := tx.QueryRowContext(ctx, q, args...).Scan(&page.Undelivered); err != nil {
 		return page, errs.Wrap(err, "counting users")
 	}
-	page.Counts = map[users.Status]int{users.Active: active, users.Invited: invited, users.Expired: expired, users.Deactivated: deactivated}
-	page.All = active + invited + expired + deactivated
-	page.Total = page.All
-	switch {
-	case f.Undelivered:
-		page.Total = page.Undelivered
-	case f.Status != "":
-		page.Total = page.Counts[f.Status]
-	}
+	countPage(&page, f, active, invited, expired, deactivated)
 	var until sql.NullInt64
 	if err := tx.QueryRowContext(ctx, nextExpiryQuery, f.Now.Unix()).Scan(&until); err != nil {
 		return page, errs.Wrap(err, "counting users")
@@ -658,6 +661,85 @@ func (s *UserStore) List(ctx context.Context, f users.ListFilter) (users.ListPag
 		return page, err
 	}
 	return page, nil
+}
+
+// countPage sets the counts of a page of the list f: the tabs', and the
+// number of users the list has.
+func countPage(page *users.ListPage, f users.ListFilter, active, invited, expired, deactivated int) {
+	page.Counts = map[users.Status]int{users.Active: active, users.Invited: invited, users.Expired: expired, users.Deactivated: deactivated}
+	page.All = active + invited + expired + deactivated
+	page.Total = page.All
+	switch {
+	case f.Undelivered:
+		page.Total = page.Undelivered
+	case f.Status != "":
+		page.Total = page.Counts[f.Status]
+	}
+}
+
+// listIndexed is List for the whole account's list, from the order kept
+// in memory: the counts and the page's ids from it, the rows by id.
+func (s *UserStore) listIndexed(ctx context.Context, f users.ListFilter) (users.ListPage, error) {
+	var page users.ListPage
+	x := s.db.list
+	x.mu.RLock()
+	active, invited, expired, deactivated, next := x.counts(f.Now.Unix())
+	countPage(&page, f, active, invited, expired, deactivated)
+	var ids []int64
+	if (f.Page-1)*f.PerPage < page.Total {
+		ids = x.page(f)
+	}
+	x.mu.RUnlock()
+	if next != 0 {
+		page.Until = time.Unix(next, 0).UTC()
+	}
+
+	tx, err := s.db.beginRead(ctx)
+	if err != nil {
+		return page, errs.Wrap(err, "listing users")
+	}
+	defer tx.Rollback()
+	q, args := undeliveredCountQuery(f)
+	if err := tx.QueryRowContext(ctx, q, args...).Scan(&page.Undelivered); err != nil {
+		return page, errs.Wrap(err, "counting users")
+	}
+	if f.Holding != 0 {
+		q, args := holdsQuery(f)
+		if err := tx.QueryRowContext(ctx, q, args...).Scan(&page.Holds); err != nil {
+			return page, errs.Wrap(err, "listing users")
+		}
+	}
+	if len(ids) == 0 {
+		return page, nil
+	}
+	in, args := inList(ids)
+	rows, err := tx.QueryContext(ctx, `SELECT `+prefixed("u.", userCols)+` FROM users u WHERE u.id IN `+in, args...)
+	if err != nil {
+		return page, errs.Wrap(err, "listing users")
+	}
+	found := make(map[int64]users.User, len(ids))
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			rows.Close()
+			return page, errs.Wrap(err, "listing users")
+		}
+		found[u.ID] = u
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return page, errs.Wrap(err, "listing users")
+	}
+	// In the order's order. A user deleted after the order was read (by a
+	// write newer than it, committed meanwhile) is left out.
+	shown := ids[:0]
+	for _, id := range ids {
+		if u, ok := found[id]; ok {
+			page.Rows = append(page.Rows, users.Listed{User: u})
+			shown = append(shown, id)
+		}
+	}
+	return page, fillRows(ctx, tx, page.Rows, shown)
 }
 
 func (s *UserStore) Listed(ctx context.Context, id int64) (users.Listed, error) {

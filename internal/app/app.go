@@ -219,8 +219,10 @@ func wire(ctx context.Context, data *Data, cfg *config.Config, clk clock.Clock, 
 
 	// Expiries are written to the activity log as they pass.
 	sender.AddProducer(&invitations.Expiries{Store: db.NewInvitationStore(d), Clock: clk})
-	// Timed-out sessions are deleted by the same loop, every hour.
+	// Timed-out sessions are deleted by the same loop, every hour, and the
+	// users list's notes of changes older than a day.
 	sender.AddProducer(sess)
+	sender.AddProducer(db.ListChangesPruner{DB: d, Now: clk.Now})
 	// And activity older than its retention, every hour, in batches.
 	if cfg.ActivityRetention > 0 {
 		sender.AddProducer(activity.NewPurger(db.NewActivityStore(d), clk, cfg.ActivityRetention))

@@ -1,0 +1,464 @@
+package db
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/users"
+)
+
+// The users list's order, kept in memory (issue 19). SQLite's indexes can
+// find the first page of any sort at once, but a page number is an OFFSET:
+// page 731 sorted by email walks 36,550 index entries, a few milliseconds
+// and many pages read from the file, before the 50 it shows. Keyset
+// pagination would not walk, but page links jump to any number. So each
+// process keeps, for every user, what the list sorts and counts by, and
+// each sort order (and each order within a tab) as an array of them: page
+// N is a slice of it, and the tabs' counts its lengths. The rows a page
+// shows are then read by id, a primary-key probe each.
+//
+// It is right whoever writes: the triggers of migration 0017 note every
+// change to those columns in list_changes, in the writer's transaction.
+// When the database has moved on (Generation), the first request reads
+// the notes after the last it applied and the users they name, and moves
+// those users; other requests wait for it, then read the new order. A gap
+// in the notes (they are kept a day) or a great many of them load the
+// whole order afresh, in the background, while the list is read from
+// SQLite's indexes as before. The first load is in the background too, so
+// that starting stays quick.
+
+// listed is what the order knows of a user: the columns of the sort
+// orders, tabs and counts, as SQLite compares them.
+type listed struct {
+	id       int64
+	rank     uint8  // 0 active, 1 pending, 2 deactivated (rankExpr)
+	name     string // sort_name, folded as COLLATE NOCASE folds it
+	email    string // email, folded the same way
+	expires  sql.NullInt64
+	joined   sql.NullInt64 // activated_at
+	signedIn sql.NullInt64 // last_sign_in_at
+}
+
+func compareNullable(a, b sql.NullInt64) int {
+	// NULLs last, as joinedOrder and signInOrder sort them.
+	if a.Valid != b.Valid {
+		if a.Valid {
+			return -1
+		}
+		return 1
+	}
+	return cmp.Compare(a.Int64, b.Int64)
+}
+
+// orderOf compares two users in a sort order, ascending (a descending
+// sort is the same order backwards: every key takes the direction).
+var orderOf = map[users.Sort]func(a, b *listed) int{
+	users.ByName: func(a, b *listed) int {
+		return cmp.Or(strings.Compare(a.name, b.name), cmp.Compare(a.id, b.id))
+	},
+	users.ByEmail: func(a, b *listed) int {
+		return cmp.Or(strings.Compare(a.email, b.email), cmp.Compare(a.id, b.id))
+	},
+	users.ByStatus: func(a, b *listed) int {
+		return cmp.Or(cmp.Compare(a.rank, b.rank), strings.Compare(a.name, b.name), cmp.Compare(a.id, b.id))
+	},
+	users.ByJoined: func(a, b *listed) int {
+		return cmp.Or(compareNullable(a.joined, b.joined), cmp.Compare(a.id, b.id))
+	},
+	users.ByLastSignIn: func(a, b *listed) int {
+		return cmp.Or(compareNullable(a.signedIn, b.signedIn), cmp.Compare(a.id, b.id))
+	},
+}
+
+// sortsKept are the orders kept: every sort of the list. Within a tab, the
+// status sort is the name order (one tab is one rank).
+var sortsKept = []users.Sort{users.ByName, users.ByEmail, users.ByStatus, users.ByJoined, users.ByLastSignIn}
+
+// maxChanges is how many noted changes are applied one by one; more, and
+// the order is loaded afresh.
+const maxChanges = 5000
+
+// listIndex is the order of one database's users.
+type listIndex struct {
+	d *DB
+
+	mu     sync.RWMutex
+	ready  bool   // loaded; false: the list reads SQLite's indexes
+	gen    uint64 // the generation it is right for
+	seq    int64  // the last note of list_changes applied
+	byID   map[int64]*listed
+	all    map[users.Sort][]*listed    // every user, per order
+	ranked map[users.Sort][3][]*listed // per rank, per order
+	// expiries are the pending users' expiries, ascending: what the
+	// Invited and Invitation expired tabs count, and the next expiry.
+	expiries []int64
+	noExpiry int // pending users without an expiry, in neither tab
+
+	loading  bool   // a load runs in the background
+	failedAt uint64 // the generation at which a load last failed
+	stop     context.Context
+	wg       sync.WaitGroup
+}
+
+func newListIndex(d *DB, stop context.Context) *listIndex {
+	return &listIndex{d: d, stop: stop}
+}
+
+// listedCols are the columns of a listed, for scanListed. SQLite's lower()
+// folds A-Z only, as COLLATE NOCASE does: compared as bytes, the folded
+// strings sort as the indexes do.
+const listedCols = `u.id, ` + rankExpr + `, lower(u.sort_name), lower(u.email), u.invite_expires_at, u.activated_at, u.last_sign_in_at`
+
+func scanListed(r scanner) (*listed, error) {
+	var l listed
+	err := r.Scan(&l.id, &l.rank, &l.name, &l.email, &l.expires, &l.joined, &l.signedIn)
+	return &l, err
+}
+
+// current brings the order up to the database's generation gen and
+// reports whether it can answer: false while it is first loaded, or
+// loaded afresh, in the background.
+func (x *listIndex) current(ctx context.Context, gen uint64) (bool, error) {
+	x.mu.RLock()
+	ok := x.ready && x.gen == gen
+	x.mu.RUnlock()
+	if ok {
+		return true, nil
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.ready && x.gen == gen {
+		return true, nil // another request brought it up meanwhile
+	}
+	if !x.ready {
+		x.loadInBackground(gen)
+		return false, nil
+	}
+	done, err := x.apply(ctx)
+	if err != nil {
+		return false, err
+	}
+	if !done {
+		x.ready = false
+		x.loadInBackground(gen)
+		return false, nil
+	}
+	x.gen = gen
+	return true, nil
+}
+
+// apply moves the users named by the notes after x.seq, under x.mu. It
+// reports false when it cannot (a gap in the notes, or too many).
+func (x *listIndex) apply(ctx context.Context) (bool, error) {
+	tx, err := x.d.beginRead(ctx)
+	if err != nil {
+		return false, errs.Wrap(err, "reading the list's changes")
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT seq, user_id FROM list_changes WHERE seq > ? ORDER BY seq LIMIT ?`, x.seq, maxChanges+1)
+	if err != nil {
+		return false, errs.Wrap(err, "reading the list's changes")
+	}
+	seq := x.seq
+	changed := map[int64]bool{}
+	gap := false
+	for rows.Next() {
+		var s, id int64
+		if err := rows.Scan(&s, &id); err != nil {
+			rows.Close()
+			return false, errs.Wrap(err, "reading the list's changes")
+		}
+		if s != seq+1 {
+			gap = true // notes deleted before they were read
+		}
+		seq = s
+		changed[id] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, errs.Wrap(err, "reading the list's changes")
+	}
+	if gap || len(changed) > maxChanges {
+		return false, nil
+	}
+	if len(changed) == 0 {
+		return true, nil
+	}
+	ids := make([]int64, 0, len(changed))
+	for id := range changed {
+		ids = append(ids, id)
+	}
+	in, args := inList(ids)
+	rows, err = tx.QueryContext(ctx, `SELECT `+listedCols+` FROM users u WHERE u.id IN `+in, args...)
+	if err != nil {
+		return false, errs.Wrap(err, "reading the list's changes")
+	}
+	now := map[int64]*listed{}
+	for rows.Next() {
+		l, err := scanListed(rows)
+		if err != nil {
+			rows.Close()
+			return false, errs.Wrap(err, "reading the list's changes")
+		}
+		now[l.id] = l
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, errs.Wrap(err, "reading the list's changes")
+	}
+	for _, id := range ids {
+		x.remove(id)
+		if l := now[id]; l != nil {
+			x.insert(l)
+		}
+	}
+	x.seq = seq
+	return true, nil
+}
+
+// loadInBackground starts loading the whole order, under x.mu, unless a
+// load runs already or failed at this generation (it is tried again at
+// the next).
+func (x *listIndex) loadInBackground(gen uint64) {
+	if x.loading || x.failedAt == gen && gen != 0 || x.stop.Err() != nil {
+		return
+	}
+	x.loading = true
+	x.wg.Add(1)
+	go func() {
+		defer x.wg.Done()
+		err := x.load(x.stop, gen)
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		x.loading = false
+		if err != nil {
+			x.failedAt = gen
+		}
+	}()
+}
+
+// load reads every user, as of a snapshot no older than generation gen.
+func (x *listIndex) load(ctx context.Context, gen uint64) error {
+	tx, err := x.d.beginRead(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var seq int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM list_changes`).Scan(&seq); err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+listedCols+` FROM users u`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var all []*listed
+	for rows.Next() {
+		l, err := scanListed(rows)
+		if err != nil {
+			return err
+		}
+		all = append(all, l)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	byID := make(map[int64]*listed, len(all))
+	orders := map[users.Sort][]*listed{}
+	ranked := map[users.Sort][3][]*listed{}
+	var expiries []int64
+	noExpiry := 0
+	for _, l := range all {
+		byID[l.id] = l
+		if l.rank == 1 {
+			if l.expires.Valid {
+				expiries = append(expiries, l.expires.Int64)
+			} else {
+				noExpiry++
+			}
+		}
+	}
+	slices.Sort(expiries)
+	for _, s := range sortsKept {
+		o := slices.Clone(all)
+		by := orderOf[s]
+		slices.SortFunc(o, by)
+		orders[s] = o
+		if s == users.ByStatus {
+			continue
+		}
+		var r [3][]*listed
+		for _, l := range o {
+			r[l.rank] = append(r[l.rank], l)
+		}
+		ranked[s] = r
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.byID, x.all, x.ranked, x.expiries, x.noExpiry = byID, orders, ranked, expiries, noExpiry
+	x.seq, x.gen, x.ready = seq, gen, true
+	return nil
+}
+
+// wait waits for a background load to end (tests, Close).
+func (x *listIndex) wait() { x.wg.Wait() }
+
+// insert puts l in every order, under x.mu.
+func (x *listIndex) insert(l *listed) {
+	x.byID[l.id] = l
+	for _, s := range sortsKept {
+		by := orderOf[s]
+		x.all[s] = insertSorted(x.all[s], l, by)
+		if s == users.ByStatus {
+			continue
+		}
+		r := x.ranked[s]
+		r[l.rank] = insertSorted(r[l.rank], l, by)
+		x.ranked[s] = r
+	}
+	if l.rank == 1 {
+		if l.expires.Valid {
+			i, _ := slices.BinarySearch(x.expiries, l.expires.Int64)
+			x.expiries = slices.Insert(x.expiries, i, l.expires.Int64)
+		} else {
+			x.noExpiry++
+		}
+	}
+}
+
+// remove takes user id out of every order, under x.mu.
+func (x *listIndex) remove(id int64) {
+	l := x.byID[id]
+	if l == nil {
+		return
+	}
+	delete(x.byID, id)
+	for _, s := range sortsKept {
+		by := orderOf[s]
+		x.all[s] = removeSorted(x.all[s], l, by)
+		if s == users.ByStatus {
+			continue
+		}
+		r := x.ranked[s]
+		r[l.rank] = removeSorted(r[l.rank], l, by)
+		x.ranked[s] = r
+	}
+	if l.rank == 1 {
+		if l.expires.Valid {
+			if i, found := slices.BinarySearch(x.expiries, l.expires.Int64); found {
+				x.expiries = slices.Delete(x.expiries, i, i+1)
+			}
+		} else {
+			x.noExpiry--
+		}
+	}
+}
+
+func insertSorted(o []*listed, l *listed, by func(a, b *listed) int) []*listed {
+	i, _ := slices.BinarySearchFunc(o, l, by)
+	return slices.Insert(o, i, l)
+}
+
+func removeSorted(o []*listed, l *listed, by func(a, b *listed) int) []*listed {
+	if i, found := slices.BinarySearchFunc(o, l, by); found && o[i] == l {
+		return slices.Delete(o, i, i+1)
+	}
+	return o
+}
+
+// counts are the tabs' counts at now, as countQuery gives them unfiltered,
+// and the first expiry after now (0: none). Under x.mu (read).
+func (x *listIndex) counts(now int64) (active, invited, expired, deactivated int, next int64) {
+	i, _ := slices.BinarySearch(x.expiries, now+1) // the first expiry after now
+	invited = len(x.expiries) - i
+	expired = i
+	if i < len(x.expiries) {
+		next = x.expiries[i]
+	}
+	r := x.ranked[users.ByName]
+	return len(r[0]), invited, expired, len(r[2]), next
+}
+
+// page is the ids of one page of the unfiltered list f (a tab or All, in
+// f's sort and direction), under x.mu (read).
+func (x *listIndex) page(f users.ListFilter) []int64 {
+	s := f.Sort
+	if s == "" {
+		s = users.ByName
+	}
+	var o []*listed
+	var keep func(*listed) bool // nil: every entry of o
+	now := f.Now.Unix()
+	switch f.Status {
+	case "":
+		o = x.all[s]
+	default:
+		if s == users.ByStatus {
+			s = users.ByName // one tab is one rank
+		}
+		r := x.ranked[s]
+		switch f.Status {
+		case users.Active:
+			o = r[0]
+		case users.Deactivated:
+			o = r[2]
+		case users.Invited:
+			o = r[1]
+			keep = func(l *listed) bool { return l.expires.Valid && l.expires.Int64 > now }
+		case users.Expired:
+			o = r[1]
+			keep = func(l *listed) bool { return l.expires.Valid && l.expires.Int64 <= now }
+		}
+	}
+	at := func(i int) *listed {
+		if f.Desc {
+			return o[len(o)-1-i]
+		}
+		return o[i]
+	}
+	skip := (f.Page - 1) * f.PerPage
+	ids := make([]int64, 0, f.PerPage)
+	if keep == nil {
+		for i := skip; i < len(o) && len(ids) < f.PerPage; i++ {
+			ids = append(ids, at(i).id)
+		}
+		return ids
+	}
+	// Invited and Invitation expired share the pending users' order: the
+	// page is found by walking it (a tab's worth at most).
+	for i := 0; i < len(o) && len(ids) < f.PerPage; i++ {
+		l := at(i)
+		switch {
+		case !keep(l):
+		case skip > 0:
+			skip--
+		default:
+			ids = append(ids, l.id)
+		}
+	}
+	return ids
+}
+
+// keepChanges is how long the list's notes are kept: a process that has
+// not read them for longer loads the whole order afresh.
+const keepChanges = 24 * time.Hour
+
+// ListChangesPruner deletes the list's notes older than keepChanges,
+// hourly. It is a mail.Producer, run by the sender's loop.
+type ListChangesPruner struct {
+	DB  *DB
+	Now func() time.Time
+}
+
+func (p ListChangesPruner) Produce(ctx context.Context) (time.Time, error) {
+	now := p.Now()
+	_, err := p.DB.W.ExecContext(ctx, `DELETE FROM list_changes WHERE at < ?`, now.Add(-keepChanges).Unix())
+	return now.Add(time.Hour), errs.Wrap(err, "deleting the users list's old changes")
+}

@@ -1,0 +1,156 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/usherhq/usher/internal/auth"
+	"github.com/usherhq/usher/internal/demo"
+	"github.com/usherhq/usher/internal/users"
+)
+
+// waitIndexed asks d's list for its order until it is loaded.
+func waitIndexed(t *testing.T, d *DB) {
+	t.Helper()
+	for range 100 {
+		ok, err := d.list.current(context.Background(), d.Generation())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			return
+		}
+		d.list.wait()
+	}
+	t.Fatal("the list's order never loaded")
+}
+
+// sameLists compares every tab, sort and direction, on the first, a
+// middle and the last pages and one past it, as the order kept in memory
+// (in d) lists them and as SQLite's indexes do (in sqlOnly, another
+// connection pool on the same file).
+func sameLists(t *testing.T, d, sqlOnly *DB, now time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	waitIndexed(t, d)
+	mem, sql := NewUserStore(d), NewUserStore(sqlOnly)
+	for _, st := range []users.Status{"", users.Active, users.Invited, users.Expired, users.Deactivated} {
+		for _, so := range sortsKept {
+			for _, desc := range []bool{false, true} {
+				f := users.ListFilter{Status: st, Sort: so, Desc: desc, PerPage: 7, Page: 1, Now: now}
+				first, err := sql.List(ctx, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				last := first.Pages(f.PerPage)
+				for _, p := range []int{1, 2, last / 2, last, last + 1} {
+					f.Page = max(p, 1)
+					want, err := sql.List(ctx, f)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got, err := mem.List(ctx, f)
+					if err != nil {
+						t.Fatal(err)
+					}
+					name := fmt.Sprintf("status %q, by %s, desc %v, page %d", st, so, desc, f.Page)
+					if !slices.Equal(rowIDs(got), rowIDs(want)) {
+						t.Errorf("%s: ids %v, want %v", name, rowIDs(got), rowIDs(want))
+					}
+					if fmt.Sprint(got.Counts, got.All, got.Total, got.Undelivered, got.Until) != fmt.Sprint(want.Counts, want.All, want.Total, want.Undelivered, want.Until) {
+						t.Errorf("%s: counts %v %d %d %d %v, want %v %d %d %d %v", name, got.Counts, got.All, got.Total, got.Undelivered, got.Until,
+							want.Counts, want.All, want.Total, want.Undelivered, want.Until)
+					}
+					if !reflect.DeepEqual(got.Rows, want.Rows) {
+						t.Errorf("%s: rows differ", name)
+					}
+				}
+			}
+		}
+	}
+}
+
+func rowIDs(p users.ListPage) []int64 {
+	var out []int64
+	for _, r := range p.Rows {
+		out = append(out, r.ID)
+	}
+	return out
+}
+
+// The order kept in memory lists what SQLite's indexes list, for every
+// tab, sort and page, after writes from other connections (as a second
+// process or an operator's SQL makes them): names and emails changed,
+// people deactivated, joining, signing in, invited and deleted, and
+// invitations expiring as the clock moves.
+func TestListIndexMatchesSQL(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	d, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ctx := context.Background()
+	if _, err := d.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().Truncate(time.Second)
+	seeder := demo.NewSeeder(NewDemoStore(d), auth.NewLinks(make([]byte, 32)), auth.NewCheapHasher(1), 7*24*time.Hour)
+	if _, err := seeder.Seed(ctx, demo.Options{Users: 400, Password: "nobody signs in here", Now: now, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	other, err := Open(dir) // the other process, and the SQL-only reader
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	other.sqlListOnly = true
+	sameLists(t, d, other, now)
+
+	for i, stmt := range []string{
+		// Names that sort elsewhere, in mixed case, and one made empty
+		// (the email is shown, and sorted by).
+		`UPDATE users SET name = 'aardvark ' || id WHERE id % 17 = 0`,
+		`UPDATE users SET name = 'ZEBRA' WHERE id % 23 = 0`,
+		`UPDATE users SET name = '' WHERE id % 29 = 0`,
+		`UPDATE users SET email = 'a' || id || '@Example.org' WHERE id % 31 = 0`,
+		`UPDATE users SET deactivated_at = unixepoch() WHERE id % 13 = 0 AND deactivated_at IS NULL`,
+		`UPDATE users SET deactivated_at = NULL WHERE id % 26 = 0`,
+		`UPDATE users SET activated_at = unixepoch(), invite_expires_at = NULL WHERE activated_at IS NULL AND id % 3 = 0`,
+		`UPDATE users SET last_sign_in_at = unixepoch() - id WHERE id % 5 = 0`,
+		`UPDATE users SET invite_expires_at = unixepoch() - 60 WHERE activated_at IS NULL AND id % 2 = 0`,
+		`INSERT INTO users (email, name, created_at, invite_expires_at) VALUES ('new1@example.com', 'Mid Name', unixepoch(), unixepoch() + 3600),
+		       ('new2@example.com', '', unixepoch(), unixepoch() + 30), ('NEW3@example.com', 'aaa', unixepoch(), NULL)`,
+		`DELETE FROM users WHERE id % 37 = 0 AND id > 1`,
+	} {
+		if _, err := other.W.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%d: %s: %v", i, stmt, err)
+		}
+		sameLists(t, d, other, now)
+	}
+	// The clock moves past expiries the order holds: the tabs move with it.
+	sameLists(t, d, other, now.Add(2*time.Hour))
+
+	// Notes deleted before this process read them (older than a day): the
+	// order is loaded afresh, and right.
+	if _, err := other.W.ExecContext(ctx, `UPDATE users SET name = 'after the gap' WHERE id % 7 = 0`); err != nil {
+		t.Fatal(err)
+	}
+	pruner := ListChangesPruner{DB: other, Now: func() time.Time { return time.Now().Add(keepChanges + time.Minute) }}
+	if _, err := pruner.Produce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	if err := other.R.QueryRowContext(ctx, `SELECT count(*) FROM list_changes`).Scan(&left); err != nil || left != 0 {
+		t.Fatalf("%d notes left after pruning (%v)", left, err)
+	}
+	if _, err := other.W.ExecContext(ctx, `UPDATE users SET name = 'and after that' WHERE id % 11 = 0`); err != nil {
+		t.Fatal(err)
+	}
+	sameLists(t, d, other, now)
+}
