@@ -1,11 +1,11 @@
 package db
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -34,47 +34,64 @@ import (
 // that starting stays quick.
 
 // listed is what the order knows of a user: the columns of the sort
-// orders, tabs and counts, as SQLite compares them.
+// orders, tabs and counts, as SQLite compares them. It holds no pointer
+// (its strings are spans of listIndex.text), so that the collector has
+// nothing to look through in the 100,000 of them.
 type listed struct {
 	id       int64
-	rank     uint8  // 0 active, 1 pending, 2 deactivated (rankExpr)
-	name     string // sort_name, folded as COLLATE NOCASE folds it
-	email    string // email, folded the same way
-	expires  sql.NullInt64
-	joined   sql.NullInt64 // activated_at
-	signedIn sql.NullInt64 // last_sign_in_at
+	expires  int64 // invite_expires_at, when has&hasExpires
+	joined   int64 // activated_at, when has&hasJoined
+	signedIn int64 // last_sign_in_at, when has&hasSignedIn
+	name     span  // sort_name, folded as COLLATE NOCASE folds it
+	email    span  // email, folded the same way
+	rank     uint8 // 0 active, 1 pending, 2 deactivated (rankExpr)
+	has      uint8
 }
 
-func compareNullable(a, b sql.NullInt64) int {
+const (
+	hasExpires = 1 << iota
+	hasJoined
+	hasSignedIn
+)
+
+// span is a string in listIndex.text.
+type span struct {
+	off uint32
+	n   uint32
+}
+
+// slot is a listed's place in listIndex.entries.
+type slot = int32
+
+func compareNullable(a, b int64, aHas, bHas bool) int {
 	// NULLs last, as joinedOrder and signInOrder sort them.
-	if a.Valid != b.Valid {
-		if a.Valid {
+	if aHas != bHas {
+		if aHas {
 			return -1
 		}
 		return 1
 	}
-	return cmp.Compare(a.Int64, b.Int64)
+	return cmp.Compare(a, b)
 }
 
-// orderOf compares two users in a sort order, ascending (a descending
-// sort is the same order backwards: every key takes the direction).
-var orderOf = map[users.Sort]func(a, b *listed) int{
-	users.ByName: func(a, b *listed) int {
-		return cmp.Or(strings.Compare(a.name, b.name), cmp.Compare(a.id, b.id))
-	},
-	users.ByEmail: func(a, b *listed) int {
-		return cmp.Or(strings.Compare(a.email, b.email), cmp.Compare(a.id, b.id))
-	},
-	users.ByStatus: func(a, b *listed) int {
-		return cmp.Or(cmp.Compare(a.rank, b.rank), strings.Compare(a.name, b.name), cmp.Compare(a.id, b.id))
-	},
-	users.ByJoined: func(a, b *listed) int {
-		return cmp.Or(compareNullable(a.joined, b.joined), cmp.Compare(a.id, b.id))
-	},
-	users.ByLastSignIn: func(a, b *listed) int {
-		return cmp.Or(compareNullable(a.signedIn, b.signedIn), cmp.Compare(a.id, b.id))
-	},
+// compare compares two users in sort order s, ascending (a descending sort
+// is the same order backwards: every key takes the direction).
+func (x *listIndex) compare(s users.Sort, i, j slot) int {
+	a, b := &x.entries[i], &x.entries[j]
+	switch s {
+	case users.ByEmail:
+		return cmp.Or(bytes.Compare(x.str(a.email), x.str(b.email)), cmp.Compare(a.id, b.id))
+	case users.ByStatus:
+		return cmp.Or(cmp.Compare(a.rank, b.rank), bytes.Compare(x.str(a.name), x.str(b.name)), cmp.Compare(a.id, b.id))
+	case users.ByJoined:
+		return cmp.Or(compareNullable(a.joined, b.joined, a.has&hasJoined != 0, b.has&hasJoined != 0), cmp.Compare(a.id, b.id))
+	case users.ByLastSignIn:
+		return cmp.Or(compareNullable(a.signedIn, b.signedIn, a.has&hasSignedIn != 0, b.has&hasSignedIn != 0), cmp.Compare(a.id, b.id))
+	}
+	return cmp.Or(bytes.Compare(x.str(a.name), x.str(b.name)), cmp.Compare(a.id, b.id))
 }
+
+func (x *listIndex) str(sp span) []byte { return x.text[sp.off : sp.off+sp.n] }
 
 // sortsKept are the orders kept: every sort of the list. Within a tab, the
 // status sort is the name order (one tab is one rank).
@@ -88,13 +105,20 @@ const maxChanges = 5000
 type listIndex struct {
 	d *DB
 
-	mu     sync.RWMutex
-	ready  bool   // loaded; false: the list reads SQLite's indexes
-	gen    uint64 // the generation it is right for
-	seq    int64  // the last note of list_changes applied
-	byID   map[int64]*listed
-	all    map[users.Sort][]*listed    // every user, per order
-	ranked map[users.Sort][3][]*listed // per rank, per order
+	mu    sync.RWMutex
+	ready bool   // loaded; false: the list reads SQLite's indexes
+	gen   uint64 // the generation it is right for
+	seq   int64  // the last note of list_changes applied
+	byID  map[int64]slot
+	// entries are the users, text their folded names and emails; free
+	// are the slots of entries of users since deleted or moved.
+	entries []listed
+	text    []byte
+	free    []slot
+	live    int                      // bytes of text in use
+	slack   int                      // text is compacted when over twice live plus this
+	all     map[users.Sort][]slot    // every user, per order
+	ranked  map[users.Sort][3][]slot // per rank, per order
 	// expiries are the pending users' expiries, ascending: what the
 	// Invited and Invitation expired tabs count, and the next expiry.
 	expiries []int64
@@ -107,18 +131,59 @@ type listIndex struct {
 }
 
 func newListIndex(d *DB, stop context.Context) *listIndex {
-	return &listIndex{d: d, stop: stop}
+	return &listIndex{d: d, stop: stop, slack: 1 << 20}
 }
 
-// listedCols are the columns of a listed, for scanListed. SQLite's lower()
+// listedCols are the columns of a listed, for scanRow. SQLite's lower()
 // folds A-Z only, as COLLATE NOCASE does: compared as bytes, the folded
 // strings sort as the indexes do.
 const listedCols = `u.id, ` + rankExpr + `, lower(u.sort_name), lower(u.email), u.invite_expires_at, u.activated_at, u.last_sign_in_at`
 
-func scanListed(r scanner) (*listed, error) {
-	var l listed
+// listedRow is a row of listedCols as read.
+type listedRow struct {
+	id                        int64
+	rank                      uint8
+	name, email               string
+	expires, joined, signedIn sql.NullInt64
+}
+
+func scanRow(r scanner) (listedRow, error) {
+	var l listedRow
 	err := r.Scan(&l.id, &l.rank, &l.name, &l.email, &l.expires, &l.joined, &l.signedIn)
-	return &l, err
+	return l, err
+}
+
+// add keeps r in a free slot, under x.mu, and gives the slot; it is in no
+// order yet.
+func (x *listIndex) add(r listedRow) slot {
+	l := listed{id: r.id, rank: r.rank, expires: r.expires.Int64, joined: r.joined.Int64, signedIn: r.signedIn.Int64}
+	if r.expires.Valid {
+		l.has |= hasExpires
+	}
+	if r.joined.Valid {
+		l.has |= hasJoined
+	}
+	if r.signedIn.Valid {
+		l.has |= hasSignedIn
+	}
+	l.name, l.email = x.keep(r.name), x.keep(r.email)
+	var i slot
+	if n := len(x.free); n > 0 {
+		i, x.free = x.free[n-1], x.free[:n-1]
+		x.entries[i] = l
+	} else {
+		i = slot(len(x.entries))
+		x.entries = append(x.entries, l)
+	}
+	x.byID[l.id] = i
+	return i
+}
+
+func (x *listIndex) keep(s string) span {
+	sp := span{off: uint32(len(x.text)), n: uint32(len(s))}
+	x.text = append(x.text, s...)
+	x.live += len(s)
+	return sp
 }
 
 // current brings the order up to the database's generation gen and
@@ -199,9 +264,9 @@ func (x *listIndex) apply(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, errs.Wrap(err, "reading the list's changes")
 	}
-	now := map[int64]*listed{}
+	now := map[int64]listedRow{}
 	for rows.Next() {
-		l, err := scanListed(rows)
+		l, err := scanRow(rows)
 		if err != nil {
 			rows.Close()
 			return false, errs.Wrap(err, "reading the list's changes")
@@ -214,9 +279,12 @@ func (x *listIndex) apply(ctx context.Context) (bool, error) {
 	}
 	for _, id := range ids {
 		x.remove(id)
-		if l := now[id]; l != nil {
-			x.insert(l)
+		if l, ok := now[id]; ok {
+			x.insert(x.add(l))
 		}
+	}
+	if len(x.text) > 2*x.live+x.slack {
+		x.compactText()
 	}
 	x.seq = seq
 	return true, nil
@@ -259,50 +327,48 @@ func (x *listIndex) load(ctx context.Context, gen uint64) error {
 		return err
 	}
 	defer rows.Close()
-	var all []*listed
+	n := &listIndex{byID: map[int64]slot{}}
 	for rows.Next() {
-		l, err := scanListed(rows)
+		l, err := scanRow(rows)
 		if err != nil {
 			return err
 		}
-		all = append(all, l)
+		n.add(l)
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	byID := make(map[int64]*listed, len(all))
-	orders := map[users.Sort][]*listed{}
-	ranked := map[users.Sort][3][]*listed{}
-	var expiries []int64
-	noExpiry := 0
-	for _, l := range all {
-		byID[l.id] = l
-		if l.rank == 1 {
-			if l.expires.Valid {
-				expiries = append(expiries, l.expires.Int64)
+	n.all, n.ranked = map[users.Sort][]slot{}, map[users.Sort][3][]slot{}
+	every := make([]slot, len(n.entries))
+	for i := range every {
+		every[i] = slot(i)
+		if l := &n.entries[i]; l.rank == 1 {
+			if l.has&hasExpires != 0 {
+				n.expiries = append(n.expiries, l.expires)
 			} else {
-				noExpiry++
+				n.noExpiry++
 			}
 		}
 	}
-	slices.Sort(expiries)
+	slices.Sort(n.expiries)
 	for _, s := range sortsKept {
-		o := slices.Clone(all)
-		by := orderOf[s]
-		slices.SortFunc(o, by)
-		orders[s] = o
+		o := slices.Clone(every)
+		slices.SortFunc(o, func(a, b slot) int { return n.compare(s, a, b) })
+		n.all[s] = o
 		if s == users.ByStatus {
 			continue
 		}
-		var r [3][]*listed
-		for _, l := range o {
-			r[l.rank] = append(r[l.rank], l)
+		var r [3][]slot
+		for _, i := range o {
+			rank := n.entries[i].rank
+			r[rank] = append(r[rank], i)
 		}
-		ranked[s] = r
+		n.ranked[s] = r
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.byID, x.all, x.ranked, x.expiries, x.noExpiry = byID, orders, ranked, expiries, noExpiry
+	x.byID, x.entries, x.text, x.free, x.live = n.byID, n.entries, n.text, nil, n.live
+	x.all, x.ranked, x.expiries, x.noExpiry = n.all, n.ranked, n.expiries, n.noExpiry
 	x.seq, x.gen, x.ready = seq, gen, true
 	return nil
 }
@@ -310,65 +376,85 @@ func (x *listIndex) load(ctx context.Context, gen uint64) error {
 // wait waits for a background load to end (tests, Close).
 func (x *listIndex) wait() { x.wg.Wait() }
 
-// insert puts l in every order, under x.mu.
-func (x *listIndex) insert(l *listed) {
-	x.byID[l.id] = l
+// insert puts the user in slot i in every order, under x.mu.
+func (x *listIndex) insert(i slot) {
 	for _, s := range sortsKept {
-		by := orderOf[s]
-		x.all[s] = insertSorted(x.all[s], l, by)
+		by := func(a, b slot) int { return x.compare(s, a, b) }
+		x.all[s] = insertSorted(x.all[s], i, by)
 		if s == users.ByStatus {
 			continue
 		}
 		r := x.ranked[s]
-		r[l.rank] = insertSorted(r[l.rank], l, by)
+		rank := x.entries[i].rank
+		r[rank] = insertSorted(r[rank], i, by)
 		x.ranked[s] = r
 	}
-	if l.rank == 1 {
-		if l.expires.Valid {
-			i, _ := slices.BinarySearch(x.expiries, l.expires.Int64)
-			x.expiries = slices.Insert(x.expiries, i, l.expires.Int64)
+	if l := &x.entries[i]; l.rank == 1 {
+		if l.has&hasExpires != 0 {
+			at, _ := slices.BinarySearch(x.expiries, l.expires)
+			x.expiries = slices.Insert(x.expiries, at, l.expires)
 		} else {
 			x.noExpiry++
 		}
 	}
 }
 
-// remove takes user id out of every order, under x.mu.
+// remove takes user id out of every order, and frees their slot, under
+// x.mu.
 func (x *listIndex) remove(id int64) {
-	l := x.byID[id]
-	if l == nil {
+	i, ok := x.byID[id]
+	if !ok {
 		return
 	}
-	delete(x.byID, id)
 	for _, s := range sortsKept {
-		by := orderOf[s]
-		x.all[s] = removeSorted(x.all[s], l, by)
+		by := func(a, b slot) int { return x.compare(s, a, b) }
+		x.all[s] = removeSorted(x.all[s], i, by)
 		if s == users.ByStatus {
 			continue
 		}
 		r := x.ranked[s]
-		r[l.rank] = removeSorted(r[l.rank], l, by)
+		rank := x.entries[i].rank
+		r[rank] = removeSorted(r[rank], i, by)
 		x.ranked[s] = r
 	}
+	l := &x.entries[i]
 	if l.rank == 1 {
-		if l.expires.Valid {
-			if i, found := slices.BinarySearch(x.expiries, l.expires.Int64); found {
-				x.expiries = slices.Delete(x.expiries, i, i+1)
+		if l.has&hasExpires != 0 {
+			if at, found := slices.BinarySearch(x.expiries, l.expires); found {
+				x.expiries = slices.Delete(x.expiries, at, at+1)
 			}
 		} else {
 			x.noExpiry--
 		}
 	}
+	x.live -= int(l.name.n + l.email.n)
+	delete(x.byID, id)
+	x.free = append(x.free, i)
 }
 
-func insertSorted(o []*listed, l *listed, by func(a, b *listed) int) []*listed {
-	i, _ := slices.BinarySearchFunc(o, l, by)
-	return slices.Insert(o, i, l)
+// compactText copies the strings still in use into a new text, when
+// most of it belongs to users since moved or deleted.
+func (x *listIndex) compactText() {
+	text := make([]byte, 0, x.live)
+	for _, i := range x.byID {
+		l := &x.entries[i]
+		for _, sp := range []*span{&l.name, &l.email} {
+			s := x.str(*sp)
+			*sp = span{off: uint32(len(text)), n: uint32(len(s))}
+			text = append(text, s...)
+		}
+	}
+	x.text = text
 }
 
-func removeSorted(o []*listed, l *listed, by func(a, b *listed) int) []*listed {
-	if i, found := slices.BinarySearchFunc(o, l, by); found && o[i] == l {
-		return slices.Delete(o, i, i+1)
+func insertSorted(o []slot, i slot, by func(a, b slot) int) []slot {
+	at, _ := slices.BinarySearchFunc(o, i, by)
+	return slices.Insert(o, at, i)
+}
+
+func removeSorted(o []slot, i slot, by func(a, b slot) int) []slot {
+	if at, found := slices.BinarySearchFunc(o, i, by); found && o[at] == i {
+		return slices.Delete(o, at, at+1)
 	}
 	return o
 }
@@ -393,7 +479,7 @@ func (x *listIndex) page(f users.ListFilter) []int64 {
 	if s == "" {
 		s = users.ByName
 	}
-	var o []*listed
+	var o []slot
 	var keep func(*listed) bool // nil: every entry of o
 	now := f.Now.Unix()
 	switch f.Status {
@@ -411,17 +497,17 @@ func (x *listIndex) page(f users.ListFilter) []int64 {
 			o = r[2]
 		case users.Invited:
 			o = r[1]
-			keep = func(l *listed) bool { return l.expires.Valid && l.expires.Int64 > now }
+			keep = func(l *listed) bool { return l.has&hasExpires != 0 && l.expires > now }
 		case users.Expired:
 			o = r[1]
-			keep = func(l *listed) bool { return l.expires.Valid && l.expires.Int64 <= now }
+			keep = func(l *listed) bool { return l.has&hasExpires != 0 && l.expires <= now }
 		}
 	}
 	at := func(i int) *listed {
 		if f.Desc {
-			return o[len(o)-1-i]
+			return &x.entries[o[len(o)-1-i]]
 		}
-		return o[i]
+		return &x.entries[o[i]]
 	}
 	skip := (f.Page - 1) * f.PerPage
 	ids := make([]int64, 0, f.PerPage)

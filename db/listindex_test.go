@@ -110,6 +110,7 @@ func TestListIndexMatchesSQL(t *testing.T) {
 	}
 	defer other.Close()
 	other.sqlListOnly = true
+	d.list.slack = 0 // its text is compacted after each change, which the comparisons check too
 	sameLists(t, d, other, now)
 
 	for i, stmt := range []string{

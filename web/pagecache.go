@@ -68,28 +68,43 @@ func (s *Server) sendKept(c echo.Context, gen uint64, key pageKey) (bool, error)
 // it for sendKept: made from the database as it was at generation gen,
 // and right until until.
 func (s *Server) renderKept(c echo.Context, gen uint64, key pageKey, until time.Time, keep bool, comp templ.Component) error {
-	var html bytes.Buffer
-	if err := comp.Render(c.Request().Context(), &html); err != nil {
+	html := buffers.Get().(*bytes.Buffer)
+	defer putBuffer(html)
+	if err := comp.Render(c.Request().Context(), html); err != nil {
 		return errs.Wrap(err, "rendering page")
 	}
 	if !keep && !acceptsGzip(c.Request()) {
 		return c.HTMLBlob(http.StatusOK, html.Bytes())
 	}
-	var gz bytes.Buffer
+	gz := buffers.Get().(*bytes.Buffer)
+	defer putBuffer(gz)
 	zw := gzipWriters.Get().(*gzip.Writer)
 	defer gzipWriters.Put(zw)
-	zw.Reset(&gz)
+	zw.Reset(gz)
 	zw.Write(html.Bytes())
 	if err := zw.Close(); err != nil {
 		return errs.Wrap(err, "compressing page")
 	}
 	if keep {
-		s.pages.put(gen, key, page{gz: gz.Bytes(), until: until})
+		s.pages.put(gen, key, page{gz: bytes.Clone(gz.Bytes()), until: until})
 	}
 	if acceptsGzip(c.Request()) {
 		return sendGzip(c, gz.Bytes())
 	}
 	return c.HTMLBlob(http.StatusOK, html.Bytes())
+}
+
+// buffers hold pages while they are made and compressed: a page of 50
+// rows is some 55 KB, which a new buffer reached by doubling, each time,
+// and left behind for the collector.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() > 1<<20 {
+		return // a rare big page: not kept for every page after it
+	}
+	b.Reset()
+	buffers.Put(b)
 }
 
 // gzipWriters saves making a compressor (over 1 MB of tables) per page.
