@@ -378,17 +378,7 @@ func (x *listIndex) wait() { x.wg.Wait() }
 
 // insert puts the user in slot i in every order, under x.mu.
 func (x *listIndex) insert(i slot) {
-	for _, s := range sortsKept {
-		by := func(a, b slot) int { return x.compare(s, a, b) }
-		x.all[s] = insertSorted(x.all[s], i, by)
-		if s == users.ByStatus {
-			continue
-		}
-		r := x.ranked[s]
-		rank := x.entries[i].rank
-		r[rank] = insertSorted(r[rank], i, by)
-		x.ranked[s] = r
-	}
+	x.inOrders(i, insertSorted)
 	if l := &x.entries[i]; l.rank == 1 {
 		if l.has&hasExpires != 0 {
 			at, _ := slices.BinarySearch(x.expiries, l.expires)
@@ -406,17 +396,7 @@ func (x *listIndex) remove(id int64) {
 	if !ok {
 		return
 	}
-	for _, s := range sortsKept {
-		by := func(a, b slot) int { return x.compare(s, a, b) }
-		x.all[s] = removeSorted(x.all[s], i, by)
-		if s == users.ByStatus {
-			continue
-		}
-		r := x.ranked[s]
-		rank := x.entries[i].rank
-		r[rank] = removeSorted(r[rank], i, by)
-		x.ranked[s] = r
-	}
+	x.inOrders(i, removeSorted)
 	l := &x.entries[i]
 	if l.rank == 1 {
 		if l.has&hasExpires != 0 {
@@ -430,6 +410,22 @@ func (x *listIndex) remove(id int64) {
 	x.live -= int(l.name.n + l.email.n)
 	delete(x.byID, id)
 	x.free = append(x.free, i)
+}
+
+// inOrders puts the user in slot i in, or takes them out of, every order
+// that holds them: op is insertSorted or removeSorted.
+func (x *listIndex) inOrders(i slot, op func(o []slot, i slot, by func(a, b slot) int) []slot) {
+	for _, s := range sortsKept {
+		by := func(a, b slot) int { return x.compare(s, a, b) }
+		x.all[s] = op(x.all[s], i, by)
+		if s == users.ByStatus {
+			continue
+		}
+		r := x.ranked[s]
+		rank := x.entries[i].rank
+		r[rank] = op(r[rank], i, by)
+		x.ranked[s] = r
+	}
 }
 
 // compactText copies the strings still in use into a new text, when
