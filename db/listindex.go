@@ -23,8 +23,9 @@ import (
 // N is a slice of it, and the tabs' counts its lengths. The rows a page
 // shows are then read by id, a primary-key probe each.
 //
-// It is right whoever writes: the triggers of migration 0017 note every
-// change to those columns in list_changes, in the writer's transaction.
+// It is right whoever writes: the triggers of migrations 0017 and 0018
+// note every change to those columns, and to who is Not delivered, in
+// list_changes, in the writer's transaction.
 // When the database has moved on (Generation), the first request reads
 // the notes after the last it applied and the users they name, and moves
 // those users; other requests wait for it, then read the new order. A gap
@@ -32,6 +33,9 @@ import (
 // whole order afresh, in the background, while the list is read from
 // SQLite's indexes as before. The first load is in the background too, so
 // that starting stays quick.
+//
+// Searches are answered from it too (search.go): the folded names and
+// emails it sorts by are what a search looks through.
 
 // listed is what the order knows of a user: the columns of the sort
 // orders, tabs and counts, as SQLite compares them. It holds no pointer
@@ -52,12 +56,20 @@ const (
 	hasExpires = 1 << iota
 	hasJoined
 	hasSignedIn
+	hasUndelivered // a pending invitation whose newest email failed (invitations.undelivered)
 )
 
 // span is a string in listIndex.text.
 type span struct {
 	off uint32
 	n   uint32
+}
+
+// seg is where a user's strings start in listIndex.text: segs, in the
+// order of off, tell whose string a place in the text is.
+type seg struct {
+	off  uint32
+	slot slot
 }
 
 // slot is a listed's place in listIndex.entries.
@@ -110,13 +122,18 @@ type listIndex struct {
 	gen   uint64 // the generation it is right for
 	seq   int64  // the last note of list_changes applied
 	byID  map[int64]slot
-	// entries are the users, text their folded names and emails; free
-	// are the slots of entries of users since deleted or moved.
+	// entries are the users, text their folded names and emails, each
+	// followed by a NUL (which no search holds); free are the slots of
+	// entries of users since deleted or moved, whose strings are cleared
+	// to NULs. segs tell whose string each place in text is.
 	entries []listed
 	text    []byte
+	segs    []seg
 	free    []slot
 	live    int                      // bytes of text in use
 	slack   int                      // text is compacted when over twice live plus this
+	odd     int                      // users whose strings fold otherwise in a trigram search (foldsToASCII)
+	flagged map[slot]struct{}        // users with hasUndelivered
 	all     map[users.Sort][]slot    // every user, per order
 	ranked  map[users.Sort][3][]slot // per rank, per order
 	// expiries are the pending users' expiries, ascending: what the
@@ -137,7 +154,8 @@ func newListIndex(d *DB, stop context.Context) *listIndex {
 // listedCols are the columns of a listed, for scanRow. SQLite's lower()
 // folds A-Z only, as COLLATE NOCASE does: compared as bytes, the folded
 // strings sort as the indexes do.
-const listedCols = `u.id, ` + rankExpr + `, lower(u.sort_name), lower(u.email), u.invite_expires_at, u.activated_at, u.last_sign_in_at`
+const listedCols = `u.id, ` + rankExpr + `, lower(u.sort_name), lower(u.email), u.invite_expires_at, u.activated_at, u.last_sign_in_at,
+	EXISTS (SELECT 1 FROM invitations i WHERE i.user_id = u.id AND i.state = 'pending' AND i.undelivered = 1)`
 
 // listedRow is a row of listedCols as read.
 type listedRow struct {
@@ -145,11 +163,12 @@ type listedRow struct {
 	rank                      uint8
 	name, email               string
 	expires, joined, signedIn sql.NullInt64
+	undelivered               bool
 }
 
 func scanRow(r scanner) (listedRow, error) {
 	var l listedRow
-	err := r.Scan(&l.id, &l.rank, &l.name, &l.email, &l.expires, &l.joined, &l.signedIn)
+	err := r.Scan(&l.id, &l.rank, &l.name, &l.email, &l.expires, &l.joined, &l.signedIn, &l.undelivered)
 	return l, err
 }
 
@@ -166,6 +185,9 @@ func (x *listIndex) add(r listedRow) slot {
 	if r.signedIn.Valid {
 		l.has |= hasSignedIn
 	}
+	if r.undelivered {
+		l.has |= hasUndelivered
+	}
 	l.name, l.email = x.keep(r.name), x.keep(r.email)
 	var i slot
 	if n := len(x.free); n > 0 {
@@ -176,13 +198,19 @@ func (x *listIndex) add(r listedRow) slot {
 		x.entries = append(x.entries, l)
 	}
 	x.byID[l.id] = i
+	x.segs = append(x.segs, seg{off: l.name.off, slot: i})
+	if foldsToASCII(r.name) || foldsToASCII(r.email) {
+		x.odd++
+	}
 	return i
 }
 
+// keep adds s, and its NUL, to the text.
 func (x *listIndex) keep(s string) span {
 	sp := span{off: uint32(len(x.text)), n: uint32(len(s))}
 	x.text = append(x.text, s...)
-	x.live += len(s)
+	x.text = append(x.text, 0)
+	x.live += len(s) + 1
 	return sp
 }
 
@@ -327,7 +355,7 @@ func (x *listIndex) load(ctx context.Context, gen uint64) error {
 		return err
 	}
 	defer rows.Close()
-	n := &listIndex{byID: map[int64]slot{}}
+	n := &listIndex{byID: map[int64]slot{}, flagged: map[slot]struct{}{}}
 	for rows.Next() {
 		l, err := scanRow(rows)
 		if err != nil {
@@ -342,12 +370,16 @@ func (x *listIndex) load(ctx context.Context, gen uint64) error {
 	every := make([]slot, len(n.entries))
 	for i := range every {
 		every[i] = slot(i)
-		if l := &n.entries[i]; l.rank == 1 {
+		l := &n.entries[i]
+		if l.rank == 1 {
 			if l.has&hasExpires != 0 {
 				n.expiries = append(n.expiries, l.expires)
 			} else {
 				n.noExpiry++
 			}
+		}
+		if l.has&hasUndelivered != 0 {
+			n.flagged[slot(i)] = struct{}{}
 		}
 	}
 	slices.Sort(n.expiries)
@@ -367,7 +399,8 @@ func (x *listIndex) load(ctx context.Context, gen uint64) error {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.byID, x.entries, x.text, x.free, x.live = n.byID, n.entries, n.text, nil, n.live
+	x.byID, x.entries, x.text, x.segs, x.free, x.live = n.byID, n.entries, n.text, n.segs, nil, n.live
+	x.odd, x.flagged = n.odd, n.flagged
 	x.all, x.ranked, x.expiries, x.noExpiry = n.all, n.ranked, n.expiries, n.noExpiry
 	x.seq, x.gen, x.ready = seq, gen, true
 	return nil
@@ -379,7 +412,11 @@ func (x *listIndex) wait() { x.wg.Wait() }
 // insert puts the user in slot i in every order, under x.mu.
 func (x *listIndex) insert(i slot) {
 	x.inOrders(i, insertSorted)
-	if l := &x.entries[i]; l.rank == 1 {
+	l := &x.entries[i]
+	if l.has&hasUndelivered != 0 {
+		x.flagged[i] = struct{}{}
+	}
+	if l.rank == 1 {
 		if l.has&hasExpires != 0 {
 			at, _ := slices.BinarySearch(x.expiries, l.expires)
 			x.expiries = slices.Insert(x.expiries, at, l.expires)
@@ -407,7 +444,15 @@ func (x *listIndex) remove(id int64) {
 			x.noExpiry--
 		}
 	}
-	x.live -= int(l.name.n + l.email.n)
+	if foldsToASCII(string(x.str(l.name))) || foldsToASCII(string(x.str(l.email))) {
+		x.odd--
+	}
+	x.live -= int(l.name.n + l.email.n + 2)
+	// Cleared, the strings are found by no search (nor is their slot,
+	// which another user may take).
+	clear(x.text[l.name.off : l.name.off+l.name.n])
+	clear(x.text[l.email.off : l.email.off+l.email.n])
+	delete(x.flagged, i)
 	delete(x.byID, id)
 	x.free = append(x.free, i)
 }
@@ -432,15 +477,21 @@ func (x *listIndex) inOrders(i slot, op func(o []slot, i slot, by func(a, b slot
 // most of it belongs to users since moved or deleted.
 func (x *listIndex) compactText() {
 	text := make([]byte, 0, x.live)
-	for _, i := range x.byID {
+	segs := make([]seg, 0, len(x.byID))
+	for i := range x.entries {
 		l := &x.entries[i]
+		if at, ok := x.byID[l.id]; !ok || at != slot(i) {
+			continue // a free slot
+		}
+		segs = append(segs, seg{off: uint32(len(text)), slot: slot(i)})
 		for _, sp := range []*span{&l.name, &l.email} {
 			s := x.str(*sp)
 			*sp = span{off: uint32(len(text)), n: uint32(len(s))}
 			text = append(text, s...)
+			text = append(text, 0)
 		}
 	}
-	x.text = text
+	x.text, x.segs = text, segs
 }
 
 func insertSorted(o []slot, i slot, by func(a, b slot) int) []slot {
@@ -468,64 +519,104 @@ func (x *listIndex) counts(now int64) (active, invited, expired, deactivated int
 	return len(r[0]), invited, expired, len(r[2]), next
 }
 
-// page is the ids of one page of the unfiltered list f (a tab or All, in
-// f's sort and direction), under x.mu (read).
-func (x *listIndex) page(f users.ListFilter) []int64 {
+// page is the ids of one page of the list f (a tab or All, in f's sort
+// and direction) of the users in sel, n of them (nil: every user), under
+// x.mu (read).
+func (x *listIndex) page(f users.ListFilter, sel selection, n int) []int64 {
 	s := f.Sort
 	if s == "" {
 		s = users.ByName
 	}
-	var o []slot
-	var keep func(*listed) bool // nil: every entry of o
+	if f.Status != "" && s == users.ByStatus {
+		s = users.ByName // one tab is one rank
+	}
 	now := f.Now.Unix()
-	switch f.Status {
-	case "":
-		o = x.all[s]
-	default:
-		if s == users.ByStatus {
-			s = users.ByName // one tab is one rank
-		}
-		r := x.ranked[s]
-		switch f.Status {
-		case users.Active:
-			o = r[0]
-		case users.Deactivated:
-			o = r[2]
-		case users.Invited:
-			o = r[1]
-			keep = func(l *listed) bool { return l.has&hasExpires != 0 && l.expires > now }
-		case users.Expired:
-			o = r[1]
-			keep = func(l *listed) bool { return l.has&hasExpires != 0 && l.expires <= now }
-		}
-	}
-	at := func(i int) *listed {
-		if f.Desc {
-			return &x.entries[o[len(o)-1-i]]
-		}
-		return &x.entries[o[i]]
-	}
 	skip := (f.Page - 1) * f.PerPage
 	ids := make([]int64, 0, f.PerPage)
-	if keep == nil {
-		for i := skip; i < len(o) && len(ids) < f.PerPage; i++ {
-			ids = append(ids, at(i).id)
+	if sel != nil && n <= gatherAtMost {
+		// Few users: sorting them costs less than walking an order.
+		var o []slot
+		sel.each(func(i slot) {
+			if inTab(&x.entries[i], f.Status, now) {
+				o = append(o, i)
+			}
+		})
+		slices.SortFunc(o, func(a, b slot) int { return x.compare(s, a, b) })
+		if f.Desc {
+			slices.Reverse(o)
+		}
+		for _, i := range o[min(skip, len(o)):min(skip+f.PerPage, len(o))] {
+			ids = append(ids, x.entries[i].id)
 		}
 		return ids
 	}
-	// Invited and Invitation expired share the pending users' order: the
-	// page is found by walking it (a tab's worth at most).
-	for i := 0; i < len(o) && len(ids) < f.PerPage; i++ {
-		l := at(i)
+	o := x.all[s]
+	test := f.Status == users.Invited || f.Status == users.Expired
+	if f.Status != "" {
+		r := x.ranked[s]
+		o = r[rankOf(f.Status)]
+	}
+	if sel == nil && !test {
+		if f.Desc {
+			for i := len(o) - 1 - skip; i >= 0 && len(ids) < f.PerPage; i-- {
+				ids = append(ids, x.entries[o[i]].id)
+			}
+			return ids
+		}
+		for i := skip; i < len(o) && len(ids) < f.PerPage; i++ {
+			ids = append(ids, x.entries[o[i]].id)
+		}
+		return ids
+	}
+	// Walk the order, testing each user: the selection's bit, then for
+	// Invited and Invitation expired (which share the pending users'
+	// order) the expiry.
+	for k := 0; k < len(o) && len(ids) < f.PerPage; k++ {
+		i := o[k]
+		if f.Desc {
+			i = o[len(o)-1-k]
+		}
 		switch {
-		case !keep(l):
+		case !sel.has(i):
+		case test && !inTab(&x.entries[i], f.Status, now):
 		case skip > 0:
 			skip--
 		default:
-			ids = append(ids, l.id)
+			ids = append(ids, x.entries[i].id)
 		}
 	}
 	return ids
+}
+
+// gatherAtMost is how many users a page is sorted from, rather than
+// walked to along an order: sorting n costs about n·log₂n comparisons of
+// some 30 ns, walking past a user in an order a nanosecond or two.
+const gatherAtMost = 400
+
+// rankOf is the rank of a tab's users.
+func rankOf(st users.Status) int {
+	switch st {
+	case users.Active:
+		return 0
+	case users.Deactivated:
+		return 2
+	}
+	return 1
+}
+
+// inTab says whether l is in tab st at now, as statusWhere does.
+func inTab(l *listed, st users.Status, now int64) bool {
+	switch st {
+	case users.Active:
+		return l.rank == 0
+	case users.Deactivated:
+		return l.rank == 2
+	case users.Invited:
+		return l.rank == 1 && l.has&hasExpires != 0 && l.expires > now
+	case users.Expired:
+		return l.rank == 1 && l.has&hasExpires != 0 && l.expires <= now
+	}
+	return true
 }
 
 // keepChanges is how long the list's notes are kept: a process that has

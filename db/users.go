@@ -576,15 +576,17 @@ func holdsQuery(f users.ListFilter) (string, []any) {
 const nextExpiryQuery = `SELECT min(u.invite_expires_at) FROM users u WHERE ` + rankExpr + ` = 1 AND u.invite_expires_at > ?`
 
 func (s *UserStore) List(ctx context.Context, f users.ListFilter) (users.ListPage, error) {
-	if f.SpaceIDs == nil && !f.Undelivered && searchText(f.Query) == "" && !s.db.sqlListOnly {
-		// The whole account's list, a tab or all of it: its order is kept
-		// in memory (listindex.go) once loaded.
+	if f.SpaceIDs == nil && !s.db.sqlListOnly {
+		// The whole account's list, a tab or all of it, searched or not:
+		// its order is kept in memory (listindex.go) once loaded.
 		ok, err := s.db.list.current(ctx, s.db.Generation())
 		if err != nil {
 			return users.ListPage{}, err
 		}
 		if ok {
-			return s.listIndexed(ctx, f)
+			if page, ok, err := s.listIndexed(ctx, f); ok || err != nil {
+				return page, err
+			}
 		}
 	}
 	var page users.ListPage
@@ -677,41 +679,33 @@ func countPage(page *users.ListPage, f users.ListFilter, active, invited, expire
 	}
 }
 
-// listIndexed is List for the whole account's list, from the order kept
-// in memory: the counts and the page's ids from it, the rows by id.
-func (s *UserStore) listIndexed(ctx context.Context, f users.ListFilter) (users.ListPage, error) {
+// listIndexed is List from the order kept in memory (listindex.go,
+// listsearch.go): the counts and the page's ids from it, the rows by id.
+// It reports false when the order cannot answer f.
+func (s *UserStore) listIndexed(ctx context.Context, f users.ListFilter) (users.ListPage, bool, error) {
 	var page users.ListPage
 	x := s.db.list
 	x.mu.RLock()
-	active, invited, expired, deactivated, next := x.counts(f.Now.Unix())
-	countPage(&page, f, active, invited, expired, deactivated)
-	var ids []int64
-	if (f.Page-1)*f.PerPage < page.Total {
-		ids = x.page(f)
-	}
+	ids, ok := x.listMem(f, &page)
 	x.mu.RUnlock()
-	if next != 0 {
-		page.Until = time.Unix(next, 0).UTC()
+	if !ok {
+		return page, false, nil
 	}
+	page, err := s.rowsByID(ctx, page, ids)
+	return page, true, err
+}
 
+// rowsByID adds the rows of users ids to page, in that order, with their
+// details.
+func (s *UserStore) rowsByID(ctx context.Context, page users.ListPage, ids []int64) (users.ListPage, error) {
+	if len(ids) == 0 {
+		return page, nil
+	}
 	tx, err := s.db.beginRead(ctx)
 	if err != nil {
 		return page, errs.Wrap(err, "listing users")
 	}
 	defer tx.Rollback()
-	q, args := undeliveredCountQuery(f)
-	if err := tx.QueryRowContext(ctx, q, args...).Scan(&page.Undelivered); err != nil {
-		return page, errs.Wrap(err, "counting users")
-	}
-	if f.Holding != 0 {
-		q, args := holdsQuery(f)
-		if err := tx.QueryRowContext(ctx, q, args...).Scan(&page.Holds); err != nil {
-			return page, errs.Wrap(err, "listing users")
-		}
-	}
-	if len(ids) == 0 {
-		return page, nil
-	}
 	in, args := inList(ids)
 	rows, err := tx.QueryContext(ctx, `SELECT `+prefixed("u.", userCols)+` FROM users u WHERE u.id IN `+in, args...)
 	if err != nil {
