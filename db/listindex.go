@@ -48,8 +48,13 @@ type listed struct {
 	signedIn int64 // last_sign_in_at, when has&hasSignedIn
 	name     span  // sort_name, folded as COLLATE NOCASE folds it
 	email    span  // email, folded the same way
-	rank     uint8 // 0 active, 1 pending, 2 deactivated (rankExpr)
-	has      uint8
+	// inviter and invitedAt are who sent the newest invitation that is
+	// pending or was accepted, and when (invitedByQuery): inviter is a
+	// place in listIndex.inviters, 0 for none.
+	invitedAt int64
+	inviter   uint32
+	rank      uint8 // 0 active, 1 pending, 2 deactivated (rankExpr)
+	has       uint8
 }
 
 const (
@@ -126,16 +131,21 @@ type listIndex struct {
 	// followed by a NUL (which no search holds); free are the slots of
 	// entries of users since deleted or moved, whose strings are cleared
 	// to NULs. segs tell whose string each place in text is.
-	entries []listed
-	text    []byte
-	segs    []seg
-	free    []slot
-	live    int                      // bytes of text in use
-	slack   int                      // text is compacted when over twice live plus this
-	odd     int                      // users whose strings fold otherwise in a trigram search (foldsToASCII)
-	flagged map[slot]struct{}        // users with hasUndelivered
-	all     map[users.Sort][]slot    // every user, per order
-	ranked  map[users.Sort][3][]slot // per rank, per order
+	entries      []listed
+	text         []byte
+	segs         []seg
+	free         []slot
+	live         int               // bytes of text in use
+	slack        int               // text is compacted when over twice live plus this
+	odd          int               // users whose strings fold otherwise in a trigram search (foldsToASCII)
+	flagged      map[slot]struct{} // users with hasUndelivered
+	nUndelivered int               // of those, the ones not deactivated: the Not delivered filter's
+	// inviters are the names of those who invited (few: administrators),
+	// each once; inviterAt is the place of each in it.
+	inviters  []string
+	inviterAt map[string]uint32
+	all       map[users.Sort][]slot    // every user, per order
+	ranked    map[users.Sort][3][]slot // per rank, per order
 	// expiries are the pending users' expiries, ascending: what the
 	// Invited and Invitation expired tabs count, and the next expiry.
 	expiries []int64
@@ -155,7 +165,9 @@ func newListIndex(d *DB, stop context.Context) *listIndex {
 // folds A-Z only, as COLLATE NOCASE does: compared as bytes, the folded
 // strings sort as the indexes do.
 const listedCols = `u.id, ` + rankExpr + `, lower(u.sort_name), lower(u.email), u.invite_expires_at, u.activated_at, u.last_sign_in_at,
-	EXISTS (SELECT 1 FROM invitations i WHERE i.user_id = u.id AND i.state = 'pending' AND i.undelivered = 1)`
+	EXISTS (SELECT 1 FROM invitations i WHERE i.user_id = u.id AND i.state = 'pending' AND i.undelivered = 1),
+	(SELECT i.inviter_name FROM invitations i WHERE i.user_id = u.id AND i.state IN ('pending', 'accepted') ORDER BY i.id DESC LIMIT 1),
+	(SELECT i.created_at FROM invitations i WHERE i.user_id = u.id AND i.state IN ('pending', 'accepted') ORDER BY i.id DESC LIMIT 1)`
 
 // listedRow is a row of listedCols as read.
 type listedRow struct {
@@ -164,11 +176,13 @@ type listedRow struct {
 	name, email               string
 	expires, joined, signedIn sql.NullInt64
 	undelivered               bool
+	inviter                   sql.NullString
+	invitedAt                 sql.NullInt64
 }
 
 func scanRow(r scanner) (listedRow, error) {
 	var l listedRow
-	err := r.Scan(&l.id, &l.rank, &l.name, &l.email, &l.expires, &l.joined, &l.signedIn, &l.undelivered)
+	err := r.Scan(&l.id, &l.rank, &l.name, &l.email, &l.expires, &l.joined, &l.signedIn, &l.undelivered, &l.inviter, &l.invitedAt)
 	return l, err
 }
 
@@ -188,6 +202,9 @@ func (x *listIndex) add(r listedRow) slot {
 	if r.undelivered {
 		l.has |= hasUndelivered
 	}
+	if r.inviter.Valid {
+		l.inviter, l.invitedAt = x.inviterOf(r.inviter.String), r.invitedAt.Int64
+	}
 	l.name, l.email = x.keep(r.name), x.keep(r.email)
 	var i slot
 	if n := len(x.free); n > 0 {
@@ -203,6 +220,30 @@ func (x *listIndex) add(r listedRow) slot {
 		x.odd++
 	}
 	return i
+}
+
+// inviterOf is the place of an inviter's name in x.inviters.
+func (x *listIndex) inviterOf(name string) uint32 {
+	if x.inviterAt == nil {
+		x.inviters, x.inviterAt = []string{""}, map[string]uint32{"": 0}
+	}
+	at, ok := x.inviterAt[name]
+	if !ok {
+		at = uint32(len(x.inviters))
+		x.inviters = append(x.inviters, name)
+		x.inviterAt[name] = at
+	}
+	return at
+}
+
+// invitedBy is who invited the user in slot i, and when, as invitedBy
+// reads it.
+func (x *listIndex) invitedBy(i slot) inviter {
+	l := &x.entries[i]
+	if l.inviter == 0 {
+		return inviter{}
+	}
+	return inviter{name: x.inviters[l.inviter], at: time.Unix(l.invitedAt, 0).UTC()}
 }
 
 // keep adds s, and its NUL, to the text.
@@ -380,6 +421,9 @@ func (x *listIndex) load(ctx context.Context, gen uint64) error {
 		}
 		if l.has&hasUndelivered != 0 {
 			n.flagged[slot(i)] = struct{}{}
+			if l.rank != 2 {
+				n.nUndelivered++
+			}
 		}
 	}
 	slices.Sort(n.expiries)
@@ -400,7 +444,7 @@ func (x *listIndex) load(ctx context.Context, gen uint64) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.byID, x.entries, x.text, x.segs, x.free, x.live = n.byID, n.entries, n.text, n.segs, nil, n.live
-	x.odd, x.flagged = n.odd, n.flagged
+	x.odd, x.flagged, x.nUndelivered, x.inviters, x.inviterAt = n.odd, n.flagged, n.nUndelivered, n.inviters, n.inviterAt
 	x.all, x.ranked, x.expiries, x.noExpiry = n.all, n.ranked, n.expiries, n.noExpiry
 	x.seq, x.gen, x.ready = seq, gen, true
 	return nil
@@ -415,6 +459,9 @@ func (x *listIndex) insert(i slot) {
 	l := &x.entries[i]
 	if l.has&hasUndelivered != 0 {
 		x.flagged[i] = struct{}{}
+		if l.rank != 2 {
+			x.nUndelivered++
+		}
 	}
 	if l.rank == 1 {
 		if l.has&hasExpires != 0 {
@@ -452,6 +499,9 @@ func (x *listIndex) remove(id int64) {
 	// which another user may take).
 	clear(x.text[l.name.off : l.name.off+l.name.n])
 	clear(x.text[l.email.off : l.email.off+l.email.n])
+	if l.has&hasUndelivered != 0 && l.rank != 2 {
+		x.nUndelivered--
+	}
 	delete(x.flagged, i)
 	delete(x.byID, id)
 	x.free = append(x.free, i)
@@ -519,10 +569,10 @@ func (x *listIndex) counts(now int64) (active, invited, expired, deactivated int
 	return len(r[0]), invited, expired, len(r[2]), next
 }
 
-// page is the ids of one page of the list f (a tab or All, in f's sort
-// and direction) of the users in sel, n of them (nil: every user), under
-// x.mu (read).
-func (x *listIndex) page(f users.ListFilter, sel selection, n int) []int64 {
+// page is the slots of one page of the list f (a tab or All, in f's
+// sort and direction) of the users in sel, n of them (nil: every user),
+// under x.mu (read).
+func (x *listIndex) page(f users.ListFilter, sel selection, n int) []slot {
 	s := f.Sort
 	if s == "" {
 		s = users.ByName
@@ -532,7 +582,7 @@ func (x *listIndex) page(f users.ListFilter, sel selection, n int) []int64 {
 	}
 	now := f.Now.Unix()
 	skip := (f.Page - 1) * f.PerPage
-	ids := make([]int64, 0, f.PerPage)
+	ids := make([]slot, 0, f.PerPage)
 	if sel != nil && n <= gatherAtMost {
 		// Few users: sorting them costs less than walking an order.
 		var o []slot
@@ -545,10 +595,7 @@ func (x *listIndex) page(f users.ListFilter, sel selection, n int) []int64 {
 		if f.Desc {
 			slices.Reverse(o)
 		}
-		for _, i := range o[min(skip, len(o)):min(skip+f.PerPage, len(o))] {
-			ids = append(ids, x.entries[i].id)
-		}
-		return ids
+		return append(ids, o[min(skip, len(o)):min(skip+f.PerPage, len(o))]...)
 	}
 	o := x.all[s]
 	test := f.Status == users.Invited || f.Status == users.Expired
@@ -559,12 +606,12 @@ func (x *listIndex) page(f users.ListFilter, sel selection, n int) []int64 {
 	if sel == nil && !test {
 		if f.Desc {
 			for i := len(o) - 1 - skip; i >= 0 && len(ids) < f.PerPage; i-- {
-				ids = append(ids, x.entries[o[i]].id)
+				ids = append(ids, o[i])
 			}
 			return ids
 		}
 		for i := skip; i < len(o) && len(ids) < f.PerPage; i++ {
-			ids = append(ids, x.entries[o[i]].id)
+			ids = append(ids, o[i])
 		}
 		return ids
 	}
@@ -582,7 +629,7 @@ func (x *listIndex) page(f users.ListFilter, sel selection, n int) []int64 {
 		case skip > 0:
 			skip--
 		default:
-			ids = append(ids, x.entries[i].id)
+			ids = append(ids, i)
 		}
 	}
 	return ids

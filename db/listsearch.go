@@ -137,15 +137,24 @@ func (x *listIndex) tally(sel selection, now int64) (active, invited, expired, d
 	return
 }
 
-// undelivered gives the users of the Not delivered filter among sel, and
-// how many, under x.mu (read): a pending invitation's newest email failed,
-// and they are not deactivated (undeliveredWhere).
-func (x *listIndex) undelivered(sel selection) (selection, int) {
-	out := newSelection(len(x.entries))
+// undelivered gives how many users of sel the Not delivered filter holds,
+// and with pick set the selection of them, under x.mu (read): a pending
+// invitation's newest email failed, and they are not deactivated
+// (undeliveredWhere).
+func (x *listIndex) undelivered(sel selection, pick bool) (selection, int) {
+	if sel == nil && !pick {
+		return nil, x.nUndelivered
+	}
+	var out selection
+	if pick {
+		out = newSelection(len(x.entries))
+	}
 	n := 0
 	for i := range x.flagged {
 		if x.entries[i].rank != 2 && sel.has(i) {
-			out.add(i)
+			if pick {
+				out.add(i)
+			}
 			n++
 		}
 	}
@@ -153,13 +162,13 @@ func (x *listIndex) undelivered(sel selection) (selection, int) {
 }
 
 // listMem is List from the order kept in memory: the counts, whether it
-// holds f.Holding, and the ids of the page. It reports false when the
-// order cannot answer f (spaces, or a search it cannot make), under x.mu
-// (read).
-func (x *listIndex) listMem(f users.ListFilter, page *users.ListPage) ([]int64, bool) {
+// holds f.Holding, and the ids of the page with who invited each. It
+// reports false when the order cannot answer f (spaces, or a search it
+// cannot make), under x.mu (read).
+func (x *listIndex) listMem(f users.ListFilter, page *users.ListPage) ([]int64, []inviter, bool) {
 	q := searchText(f.Query)
 	if f.SpaceIDs != nil || q != "" && !x.searchable(q) {
-		return nil, false
+		return nil, nil, false
 	}
 	now := f.Now.Unix()
 	active, invited, expired, deactivated, next := x.counts(now)
@@ -169,7 +178,7 @@ func (x *listIndex) listMem(f users.ListFilter, page *users.ListPage) ([]int64, 
 		sel, n = x.match(q)
 		active, invited, expired, deactivated = x.tally(sel, now)
 	}
-	undelivered, nu := x.undelivered(sel)
+	undelivered, nu := x.undelivered(sel, f.Undelivered)
 	page.Undelivered = nu
 	countPage(page, f, active, invited, expired, deactivated)
 	if next != 0 {
@@ -184,7 +193,12 @@ func (x *listIndex) listMem(f users.ListFilter, page *users.ListPage) ([]int64, 
 		}
 	}
 	if (f.Page-1)*f.PerPage >= page.Total {
-		return nil, true // past the last page
+		return nil, nil, true // past the last page
 	}
-	return x.page(f, sel, n), true
+	slots := x.page(f, sel, n)
+	ids, by := make([]int64, len(slots)), make([]inviter, len(slots))
+	for k, i := range slots {
+		ids[k], by[k] = x.entries[i].id, x.invitedBy(i)
+	}
+	return ids, by, true
 }

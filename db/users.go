@@ -686,18 +686,18 @@ func (s *UserStore) listIndexed(ctx context.Context, f users.ListFilter) (users.
 	var page users.ListPage
 	x := s.db.list
 	x.mu.RLock()
-	ids, ok := x.listMem(f, &page)
+	ids, by, ok := x.listMem(f, &page)
 	x.mu.RUnlock()
 	if !ok {
 		return page, false, nil
 	}
-	page, err := s.rowsByID(ctx, page, ids)
+	page, err := s.rowsByID(ctx, page, ids, by)
 	return page, true, err
 }
 
 // rowsByID adds the rows of users ids to page, in that order, with their
-// details.
-func (s *UserStore) rowsByID(ctx context.Context, page users.ListPage, ids []int64) (users.ListPage, error) {
+// details; by is who invited each.
+func (s *UserStore) rowsByID(ctx context.Context, page users.ListPage, ids []int64, by []inviter) (users.ListPage, error) {
 	if len(ids) == 0 {
 		return page, nil
 	}
@@ -727,13 +727,13 @@ func (s *UserStore) rowsByID(ctx context.Context, page users.ListPage, ids []int
 	// In the order's order. A user deleted after the order was read (by a
 	// write newer than it, committed meanwhile) is left out.
 	shown := ids[:0]
-	for _, id := range ids {
+	for k, id := range ids {
 		if u, ok := found[id]; ok {
-			page.Rows = append(page.Rows, users.Listed{User: u})
+			page.Rows = append(page.Rows, users.Listed{User: u, InvitedBy: by[k].name, InvitedAt: by[k].at})
 			shown = append(shown, id)
 		}
 	}
-	return page, fillRows(ctx, tx, page.Rows, shown)
+	return page, fillDetails(ctx, tx, page.Rows, shown)
 }
 
 func (s *UserStore) Listed(ctx context.Context, id int64) (users.Listed, error) {
@@ -771,10 +771,28 @@ func rowRolesQuery(in string) string {
 	ORDER BY 1, 2, 7, 5 COLLATE NOCASE, 3`
 }
 
-// fillRows adds each row's grants and pending invitation (with the fate of
-// its newest email and the roles it offers), in two queries for the whole
-// page.
+// fillRows adds each row's grants, pending invitation (with the fate of
+// its newest email and the roles it offers) and who invited them, in
+// three queries for the whole page.
 func fillRows(ctx context.Context, q querier, rows []users.Listed, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	in, args := inList(ids)
+	inviters, err := invitedBy(ctx, q, in, args)
+	if err != nil {
+		return err
+	}
+	for i := range rows {
+		by := inviters[rows[i].ID]
+		rows[i].InvitedBy, rows[i].InvitedAt = by.name, by.at
+	}
+	return fillDetails(ctx, q, rows, ids)
+}
+
+// fillDetails is fillRows but for who invited: each row's grants and
+// pending invitation, in two queries.
+func fillDetails(ctx context.Context, q querier, rows []users.Listed, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -834,15 +852,9 @@ func fillRows(ctx context.Context, q querier, rows []users.Listed, ids []int64) 
 	if err := rs.Err(); err != nil {
 		return errs.Wrap(err, "reading roles")
 	}
-	inviters, err := invitedBy(ctx, q, in, args)
-	if err != nil {
-		return err
-	}
 	for i := range rows {
 		rows[i].Grants = grants[rows[i].ID]
 		rows[i].Invite = invites[rows[i].ID]
-		by := inviters[rows[i].ID]
-		rows[i].InvitedBy, rows[i].InvitedAt = by.name, by.at
 	}
 	return nil
 }

@@ -1,20 +1,22 @@
--- The users list's order (issue 19, migration 0017) also keeps who is
--- Not delivered: a pending invitation whose newest email failed
--- (invitations.undelivered, migration 0007). So a change to that is noted
--- too, for the invitation's user, whoever writes it.
+-- The users list's order (issue 19, migration 0017) also keeps, for each
+-- user, what their invitations show in the list: whether they are Not
+-- delivered (a pending invitation whose newest email failed,
+-- invitations.undelivered, migration 0007), and who invited them and when
+-- (their newest pending or accepted invitation). So a change to those is
+-- noted too, for the invitation's user, whoever writes it.
 
 -- +goose Up
 -- +goose StatementBegin
 CREATE TRIGGER list_changes_invitation_insert AFTER INSERT ON invitations
-WHEN NEW.user_id IS NOT NULL AND NEW.state = 'pending' AND NEW.undelivered = 1
+WHEN NEW.user_id IS NOT NULL
 BEGIN
 	INSERT INTO list_changes (user_id) VALUES (NEW.user_id);
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
-CREATE TRIGGER list_changes_invitation_update AFTER UPDATE OF state, undelivered, user_id ON invitations
-WHEN (OLD.state = 'pending' AND OLD.undelivered = 1) IS NOT (NEW.state = 'pending' AND NEW.undelivered = 1)
-  OR OLD.user_id IS NOT NEW.user_id
+CREATE TRIGGER list_changes_invitation_update AFTER UPDATE OF state, undelivered, user_id, inviter_name, created_at ON invitations
+WHEN OLD.state IS NOT NEW.state OR OLD.undelivered IS NOT NEW.undelivered OR OLD.user_id IS NOT NEW.user_id
+  OR OLD.inviter_name IS NOT NEW.inviter_name OR OLD.created_at IS NOT NEW.created_at
 BEGIN
 	INSERT INTO list_changes (user_id) SELECT OLD.user_id WHERE OLD.user_id IS NOT NULL;
 	INSERT INTO list_changes (user_id) SELECT NEW.user_id WHERE NEW.user_id IS NOT NULL AND NEW.user_id IS NOT OLD.user_id;
@@ -22,7 +24,7 @@ END;
 -- +goose StatementEnd
 -- +goose StatementBegin
 CREATE TRIGGER list_changes_invitation_delete AFTER DELETE ON invitations
-WHEN OLD.user_id IS NOT NULL AND OLD.state = 'pending' AND OLD.undelivered = 1
+WHEN OLD.user_id IS NOT NULL
 BEGIN
 	INSERT INTO list_changes (user_id) VALUES (OLD.user_id);
 END;
