@@ -169,6 +169,15 @@ const listedCols = `u.id, ` + rankExpr + `, lower(u.sort_name), lower(u.email), 
 	(SELECT i.inviter_name FROM invitations i WHERE i.user_id = u.id AND i.state IN ('pending', 'accepted') ORDER BY i.id DESC LIMIT 1),
 	(SELECT i.created_at FROM invitations i WHERE i.user_id = u.id AND i.state IN ('pending', 'accepted') ORDER BY i.id DESC LIMIT 1)`
 
+// The queries of the order (their plans: TestListIndexPlans): the notes
+// after a seq, the users they name (completed by an IN list of ids), and
+// the last note's seq. A load reads every user, on purpose.
+const (
+	notesQuery    = `SELECT seq, user_id FROM list_changes WHERE seq > ? ORDER BY seq LIMIT ?`
+	notedQuery    = `SELECT ` + listedCols + ` FROM users u WHERE u.id IN `
+	lastNoteQuery = `SELECT coalesce(max(seq), 0) FROM list_changes`
+)
+
 // listedRow is a row of listedCols as read.
 type listedRow struct {
 	id                        int64
@@ -295,7 +304,7 @@ func (x *listIndex) apply(ctx context.Context) (bool, error) {
 		return false, errs.Wrap(err, "reading the list's changes")
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT seq, user_id FROM list_changes WHERE seq > ? ORDER BY seq LIMIT ?`, x.seq, maxChanges+1)
+	rows, err := tx.QueryContext(ctx, notesQuery, x.seq, maxChanges+1)
 	if err != nil {
 		return false, errs.Wrap(err, "reading the list's changes")
 	}
@@ -329,7 +338,7 @@ func (x *listIndex) apply(ctx context.Context) (bool, error) {
 		ids = append(ids, id)
 	}
 	in, args := inList(ids)
-	rows, err = tx.QueryContext(ctx, `SELECT `+listedCols+` FROM users u WHERE u.id IN `+in, args...)
+	rows, err = tx.QueryContext(ctx, notedQuery+in, args...)
 	if err != nil {
 		return false, errs.Wrap(err, "reading the list's changes")
 	}
@@ -388,7 +397,7 @@ func (x *listIndex) load(ctx context.Context, gen uint64) error {
 	}
 	defer tx.Rollback()
 	var seq int64
-	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM list_changes`).Scan(&seq); err != nil {
+	if err := tx.QueryRowContext(ctx, lastNoteQuery).Scan(&seq); err != nil {
 		return err
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT `+listedCols+` FROM users u`)

@@ -695,6 +695,9 @@ func (s *UserStore) listIndexed(ctx context.Context, f users.ListFilter) (users.
 	return page, true, err
 }
 
+// rowsByIDQuery reads users by id, completed by an IN list of them.
+var rowsByIDQuery = `SELECT ` + prefixed("u.", userCols) + ` FROM users u WHERE u.id IN `
+
 // rowsByID adds the rows of users ids to page, in that order, with their
 // details; by is who invited each.
 func (s *UserStore) rowsByID(ctx context.Context, page users.ListPage, ids []int64, by []inviter) (users.ListPage, error) {
@@ -707,7 +710,7 @@ func (s *UserStore) rowsByID(ctx context.Context, page users.ListPage, ids []int
 	}
 	defer tx.Rollback()
 	in, args := inList(ids)
-	rows, err := tx.QueryContext(ctx, `SELECT `+prefixed("u.", userCols)+` FROM users u WHERE u.id IN `+in, args...)
+	rows, err := tx.QueryContext(ctx, rowsByIDQuery+in, args...)
 	if err != nil {
 		return page, errs.Wrap(err, "listing users")
 	}
