@@ -70,13 +70,6 @@ type span struct {
 	n   uint32
 }
 
-// seg is where a user's strings start in listIndex.text: segs, in the
-// order of off, tell whose string a place in the text is.
-type seg struct {
-	off  uint32
-	slot slot
-}
-
 // slot is a listed's place in listIndex.entries.
 type slot = int32
 
@@ -127,13 +120,12 @@ type listIndex struct {
 	gen   uint64 // the generation it is right for
 	seq   int64  // the last note of list_changes applied
 	byID  map[int64]slot
-	// entries are the users, text their folded names and emails, each
-	// followed by a NUL (which no search holds); free are the slots of
-	// entries of users since deleted or moved, whose strings are cleared
-	// to NULs. segs tell whose string each place in text is.
+	// entries are the users, text their folded names and emails, sigs
+	// what letters and pairs of letters those hold (listsearch.go); free
+	// are the slots of entries of users since deleted or moved.
 	entries      []listed
 	text         []byte
-	segs         []seg
+	sigs         []sig
 	free         []slot
 	live         int               // bytes of text in use
 	slack        int               // text is compacted when over twice live plus this
@@ -224,7 +216,12 @@ func (x *listIndex) add(r listedRow) slot {
 		x.entries = append(x.entries, l)
 	}
 	x.byID[l.id] = i
-	x.segs = append(x.segs, seg{off: l.name.off, slot: i})
+	sg := sigOf(r.name).or(sigOf(r.email))
+	if int(i) == len(x.sigs) {
+		x.sigs = append(x.sigs, sg)
+	} else {
+		x.sigs[i] = sg
+	}
 	if foldsToASCII(r.name) || foldsToASCII(r.email) {
 		x.odd++
 	}
@@ -255,12 +252,10 @@ func (x *listIndex) invitedBy(i slot) inviter {
 	return inviter{name: x.inviters[l.inviter], at: time.Unix(l.invitedAt, 0).UTC()}
 }
 
-// keep adds s, and its NUL, to the text.
 func (x *listIndex) keep(s string) span {
 	sp := span{off: uint32(len(x.text)), n: uint32(len(s))}
 	x.text = append(x.text, s...)
-	x.text = append(x.text, 0)
-	x.live += len(s) + 1
+	x.live += len(s)
 	return sp
 }
 
@@ -452,7 +447,7 @@ func (x *listIndex) load(ctx context.Context, gen uint64) error {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.byID, x.entries, x.text, x.segs, x.free, x.live = n.byID, n.entries, n.text, n.segs, nil, n.live
+	x.byID, x.entries, x.text, x.sigs, x.free, x.live = n.byID, n.entries, n.text, n.sigs, nil, n.live
 	x.odd, x.flagged, x.nUndelivered, x.inviters, x.inviterAt = n.odd, n.flagged, n.nUndelivered, n.inviters, n.inviterAt
 	x.all, x.ranked, x.expiries, x.noExpiry = n.all, n.ranked, n.expiries, n.noExpiry
 	x.seq, x.gen, x.ready = seq, gen, true
@@ -503,11 +498,8 @@ func (x *listIndex) remove(id int64) {
 	if foldsToASCII(string(x.str(l.name))) || foldsToASCII(string(x.str(l.email))) {
 		x.odd--
 	}
-	x.live -= int(l.name.n + l.email.n + 2)
-	// Cleared, the strings are found by no search (nor is their slot,
-	// which another user may take).
-	clear(x.text[l.name.off : l.name.off+l.name.n])
-	clear(x.text[l.email.off : l.email.off+l.email.n])
+	x.live -= int(l.name.n + l.email.n)
+	x.sigs[i] = sig{} // found by no search
 	if l.has&hasUndelivered != 0 && l.rank != 2 {
 		x.nUndelivered--
 	}
@@ -536,21 +528,18 @@ func (x *listIndex) inOrders(i slot, op func(o []slot, i slot, by func(a, b slot
 // most of it belongs to users since moved or deleted.
 func (x *listIndex) compactText() {
 	text := make([]byte, 0, x.live)
-	segs := make([]seg, 0, len(x.byID))
 	for i := range x.entries {
 		l := &x.entries[i]
 		if at, ok := x.byID[l.id]; !ok || at != slot(i) {
 			continue // a free slot
 		}
-		segs = append(segs, seg{off: uint32(len(text)), slot: slot(i)})
 		for _, sp := range []*span{&l.name, &l.email} {
 			s := x.str(*sp)
 			*sp = span{off: uint32(len(text)), n: uint32(len(s))}
 			text = append(text, s...)
-			text = append(text, 0)
 		}
 	}
-	x.text, x.segs = text, segs
+	x.text = text
 }
 
 func insertSorted(o []slot, i slot, by func(a, b slot) int) []slot {

@@ -685,14 +685,48 @@ func countPage(page *users.ListPage, f users.ListFilter, active, invited, expire
 func (s *UserStore) listIndexed(ctx context.Context, f users.ListFilter) (users.ListPage, bool, error) {
 	var page users.ListPage
 	x := s.db.list
+	var matches []int64
+	searched := false
+	if q := searchText(f.Query); q != "" && f.SpaceIDs == nil {
+		x.mu.RLock()
+		own := x.searchable(q)
+		x.mu.RUnlock()
+		if !own {
+			var err error
+			if matches, err = s.searchIDs(ctx, q); err != nil {
+				return page, true, err
+			}
+			searched = true
+		}
+	}
 	x.mu.RLock()
-	ids, by, ok := x.listMem(f, &page)
+	ids, by, ok := x.listMem(f, &page, matches, searched)
 	x.mu.RUnlock()
 	if !ok {
 		return page, false, nil
 	}
 	page, err := s.rowsByID(ctx, page, ids, by)
 	return page, true, err
+}
+
+// searchIDs is the ids of the users a search for q (as searchText gives
+// it) finds, from its index.
+func (s *UserStore) searchIDs(ctx context.Context, q string) ([]int64, error) {
+	table, match := searchIndex(q)
+	rows, err := s.db.R.QueryContext(ctx, `SELECT `+rowidToID+` FROM `+table+` WHERE `+table+` MATCH ?`, match)
+	if err != nil {
+		return nil, errs.Wrap(err, "searching users")
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, errs.Wrap(err, "searching users")
+		}
+		ids = append(ids, id)
+	}
+	return ids, errs.Wrap(rows.Err(), "searching users")
 }
 
 // rowsByIDQuery reads users by id, completed by an IN list of them.
