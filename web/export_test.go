@@ -68,3 +68,7 @@ func (s *Server) BreakSessionSaving() {
 // it kept; KeptUsersGiven, how many session checks.
 func (s *Server) KeptPagesGiven() uint64 { return s.pages.hitCount() }
 func (s *Server) KeptUsersGiven() uint64 { return s.who.hitCount() }
+
+// KeptPagesMade is how many users pages the server has made to keep
+// (claims won, memo.claim).
+func (s *Server) KeptPagesMade() uint64 { return s.pages.claimCount() }

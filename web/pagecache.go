@@ -52,11 +52,36 @@ func keptUntil(now, data time.Time) time.Time {
 // still right; it reports whether it did. A page waiting to show a banner
 // is made afresh: the banner is shown once, and not kept. So is one asked
 // for with Cache-Control: no-cache, as browsers do on a hard reload.
-func (s *Server) sendKept(c echo.Context, gen uint64, key pageKey) (bool, error) {
+//
+// When there is none, the first request for key at gen makes it and the
+// others wait for that one (memo.claim), then are given what it kept:
+// done is to be called once the page is made (nil when there is nothing
+// to call).
+func (s *Server) sendKept(c echo.Context, gen uint64, key pageKey) (sent bool, done func(), err error) {
 	r := c.Request()
 	if !acceptsGzip(r) || s.hasFlash(c) || strings.Contains(r.Header.Get("Cache-Control"), "no-cache") {
-		return false, nil
+		return false, nil, nil
 	}
+	if sent, err := s.sendKeptPage(c, gen, key); sent || err != nil {
+		return sent, nil, err
+	}
+	wait, done := s.pages.claim(gen, key)
+	if wait == nil {
+		return false, done, nil
+	}
+	select {
+	case <-wait:
+	case <-r.Context().Done():
+		return false, nil, r.Context().Err()
+	}
+	// Made by the one that claimed it; or not kept (the clock moved, the
+	// database did, the maker failed): made here then, without waiting
+	// again.
+	sent, err = s.sendKeptPage(c, gen, key)
+	return sent, nil, err
+}
+
+func (s *Server) sendKeptPage(c echo.Context, gen uint64, key pageKey) (bool, error) {
 	p, ok := s.pages.get(gen, key)
 	if !ok || !s.Clock.Now().Before(p.until) {
 		return false, nil
@@ -66,8 +91,9 @@ func (s *Server) sendKept(c echo.Context, gen uint64, key pageKey) (bool, error)
 
 // renderKept renders a page, answers with it and, when keep is set, keeps
 // it for sendKept: made from the database as it was at generation gen,
-// and right until until.
-func (s *Server) renderKept(c echo.Context, gen uint64, key pageKey, until time.Time, keep bool, comp templ.Component) error {
+// and right until until. done (from sendKept, or nil) is called once it
+// is kept, before it is sent.
+func (s *Server) renderKept(c echo.Context, gen uint64, key pageKey, until time.Time, keep bool, done func(), comp templ.Component) error {
 	html := buffers.Get().(*bytes.Buffer)
 	defer putBuffer(html)
 	if err := comp.Render(c.Request().Context(), html); err != nil {
@@ -87,6 +113,9 @@ func (s *Server) renderKept(c echo.Context, gen uint64, key pageKey, until time.
 	}
 	if keep {
 		s.pages.put(gen, key, page{gz: bytes.Clone(gz.Bytes()), until: until})
+	}
+	if done != nil {
+		done()
 	}
 	if acceptsGzip(c.Request()) {
 		return sendGzip(c, gz.Bytes())

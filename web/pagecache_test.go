@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -120,6 +121,54 @@ func TestKeptUsersList(t *testing.T) {
 	}
 	if !strings.Contains(text(body), "Invitation expired 1") {
 		t.Errorf("at the expiry the tab counts are the kept ones:\n%s", text(body))
+	}
+}
+
+// Administrators asking for the same page at once, after a write, have
+// it made once: the others wait for it and are given it (memo.claim;
+// TestMemoClaim shows the waiting itself).
+func TestKeptUsersListMadeOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, apptest.Options{})
+	id := f.invite(t, "bo@example.com", "member")
+	f.Get(t, f.admin, "/settings/users") // shows the invitation's banner, which is not kept
+	other := otherProcess(t, f)
+	if _, err := other.W.Exec(`UPDATE users SET name = 'Bo Renamed' WHERE id = ?`, id); err != nil {
+		t.Fatal(err)
+	}
+	made, given := f.App.Web.KeptPagesMade(), f.App.Web.KeptPagesGiven()
+	const n = 8
+	bodies := make([]string, n)
+	fails := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := f.admin.Get(f.URL + "/settings/users")
+			if err != nil {
+				fails[i] = err
+				return
+			}
+			defer res.Body.Close()
+			b, err := io.ReadAll(res.Body)
+			if res.StatusCode != http.StatusOK {
+				err = fmt.Errorf("status %d", res.StatusCode)
+			}
+			bodies[i], fails[i] = string(b), err
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		if fails[i] != nil {
+			t.Fatal(fails[i])
+		}
+		if !strings.Contains(bodies[i], "Bo Renamed") || bodies[i] != bodies[0] {
+			t.Fatalf("request %d was not given the page after the write", i)
+		}
+	}
+	if m, g := f.App.Web.KeptPagesMade()-made, f.App.Web.KeptPagesGiven()-given; m != 1 || g != n-1 {
+		t.Errorf("%d requests made the page %d times and were given it kept %d times; want 1 and %d", n, m, g, n-1)
 	}
 }
 

@@ -175,8 +175,12 @@ func (s *Server) usersList(c echo.Context) error {
 	fragment := isHTMX(c) && c.Request().Header.Get("HX-Target") == "users-results" && c.Request().Header.Get("HX-History-Restore-Request") == ""
 	key := pageKey{user: cur.User.ID, lang: locale(c).Code, uri: q.url(), fragment: fragment}
 	c.Response().Header().Set("Vary", "HX-Request, HX-Target, HX-History-Restore-Request, Accept-Encoding, Accept-Language")
-	if sent, err := s.sendKept(c, gen, key); sent || err != nil {
+	sent, done, err := s.sendKept(c, gen, key)
+	if sent || err != nil {
 		return err
+	}
+	if done != nil {
+		defer done()
 	}
 	res, err := s.Users.List(c.Request().Context(), cur.Access, q.filter())
 	if err != nil {
@@ -194,7 +198,7 @@ func (s *Server) usersList(c echo.Context) error {
 	if fragment {
 		comp = userviews.Results(v)
 	}
-	return s.renderKept(c, gen, key, keptUntil(now, res.Until), sh.Banner == (components.Banner{}), comp)
+	return s.renderKept(c, gen, key, keptUntil(now, res.Until), sh.Banner == (components.Banner{}), done, comp)
 }
 
 // listView is the users list at q, from the page res the service listed.
