@@ -203,7 +203,7 @@ func (s *BulkStore) Reasons(ctx context.Context, id int64) ([]bulk.Count, error)
 }
 
 func (s *BulkStore) Unseen(ctx context.Context, actorID int64) ([]bulk.Job, error) {
-	rows, err := s.db.R.QueryContext(ctx, `SELECT `+jobCols+` FROM bulk_jobs WHERE actor_id = ? AND seen_at IS NULL ORDER BY id`, actorID)
+	rows, err := s.db.query(ctx, `SELECT `+jobCols+` FROM bulk_jobs WHERE actor_id = ? AND seen_at IS NULL ORDER BY id`, actorID)
 	if err != nil {
 		return nil, errs.Wrap(err, "reading bulk jobs")
 	}

@@ -67,6 +67,15 @@ func (p *prepared) close() {
 	}
 }
 
+// query runs a read on the readers, outside a transaction, with its kept
+// statement when there is one: for the queries every page asks.
+func (d *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := d.prepared.stmt(query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return d.R.QueryContext(ctx, query, args...)
+}
+
 // readTx is a read transaction whose queries use the kept statements.
 type readTx struct {
 	*sql.Tx

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/hex"
+	"math/bits"
 	"strings"
 	"time"
 	"unicode"
@@ -172,12 +173,20 @@ type querier interface {
 }
 
 // inList returns "(?, ?, …)" and the arguments for ids.
+//
+// The list has as many placeholders as the next power of two, the last id
+// repeated (which changes nothing of what IN holds), so that the queries
+// made with it come in few shapes, each kept prepared (prepared.go).
 func inList(ids []int64) (string, []any) {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+	n := len(ids)
+	if n > 1 {
+		n = 1 << bits.Len(uint(n-1))
 	}
-	return "(" + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")", args
+	args := make([]any, n)
+	for i := range args {
+		args[i] = ids[min(i, len(ids)-1)]
+	}
+	return "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")", args
 }
 
 func (s *UserStore) Spaces(ctx context.Context) ([]spaces.Space, error) {
@@ -713,7 +722,7 @@ func (s *UserStore) listIndexed(ctx context.Context, f users.ListFilter) (users.
 // it) finds, from its index.
 func (s *UserStore) searchIDs(ctx context.Context, q string) ([]int64, error) {
 	table, match := searchIndex(q)
-	rows, err := s.db.R.QueryContext(ctx, `SELECT `+rowidToID+` FROM `+table+` WHERE `+table+` MATCH ?`, match)
+	rows, err := s.db.query(ctx, `SELECT `+rowidToID+` FROM `+table+` WHERE `+table+` MATCH ?`, match)
 	if err != nil {
 		return nil, errs.Wrap(err, "searching users")
 	}
