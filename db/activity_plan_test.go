@@ -146,7 +146,7 @@ func TestActivityPlansAfterAnalyze(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.R.SetMaxIdleConns(0)
-	d.R.SetMaxIdleConns(8)
+	d.R.SetMaxIdleConns(readers)
 	checkActivityPlans(t, d)
 }
 
@@ -207,7 +207,7 @@ func TestActivityPeoplePlans(t *testing.T) {
 				t.Fatal(err)
 			}
 			d.R.SetMaxIdleConns(0)
-			d.R.SetMaxIdleConns(8)
+			d.R.SetMaxIdleConns(readers)
 		}
 		for _, scope := range [][]int64{nil, {2, 3}} {
 			name := fmt.Sprintf("analyzed=%v scope=%v", analyzed, scope)

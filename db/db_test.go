@@ -83,7 +83,7 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 	ctx := context.Background()
 	d := newTestDB(t)
 
-	const n = 5
+	n := readers
 	var conns []*sql.Conn
 	for range n {
 		c, err := d.R.Conn(ctx) // held, so each is a distinct connection

@@ -148,6 +148,6 @@ func TestExportPlansAfterAnalyze(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.R.SetMaxIdleConns(0)
-	d.R.SetMaxIdleConns(8)
+	d.R.SetMaxIdleConns(readers)
 	checkExportPlans(t, d)
 }

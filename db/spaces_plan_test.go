@@ -56,6 +56,6 @@ func TestSpacePlansAfterAnalyze(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.R.SetMaxIdleConns(0)
-	d.R.SetMaxIdleConns(8)
+	d.R.SetMaxIdleConns(readers)
 	checkSpacePlans(t, d)
 }

@@ -262,7 +262,7 @@ func TestListPlansAfterAnalyze(t *testing.T) {
 	}
 	// The connections that read must see the statistics.
 	d.R.SetMaxIdleConns(0)
-	d.R.SetMaxIdleConns(8)
+	d.R.SetMaxIdleConns(readers)
 	checkListPlans(t, d)
 }
 
@@ -577,7 +577,7 @@ func TestListIndexPlans(t *testing.T) {
 				}
 				// The connections that read must see the statistics.
 				d.R.SetMaxIdleConns(0)
-				d.R.SetMaxIdleConns(8)
+				d.R.SetMaxIdleConns(readers)
 			}
 			checkListIndexPlans(t, d)
 		})
