@@ -49,8 +49,8 @@ type listed struct {
 	name     span  // sort_name, folded as COLLATE NOCASE folds it
 	email    span  // email, folded the same way
 	// inviter and invitedAt are who sent the newest invitation that is
-	// pending or was accepted, and when (invitedByQuery): inviter is a
-	// place in listIndex.inviters, 0 for none.
+	// pending or was accepted, and when (invitedByQuery), with
+	// hasInviter: inviter is a place in listIndex.inviters.
 	invitedAt int64
 	inviter   uint32
 	rank      uint8 // 0 active, 1 pending, 2 deactivated (rankExpr)
@@ -62,6 +62,7 @@ const (
 	hasJoined
 	hasSignedIn
 	hasUndelivered // a pending invitation whose newest email failed (invitations.undelivered)
+	hasInviter     // an invitation pending or accepted: inviter and invitedAt
 )
 
 // span is a string in listIndex.text.
@@ -168,16 +169,20 @@ const (
 	notesQuery    = `SELECT seq, user_id FROM list_changes WHERE seq > ? ORDER BY seq LIMIT ?`
 	notedQuery    = `SELECT ` + listedCols + ` FROM users u WHERE u.id IN `
 	lastNoteQuery = `SELECT coalesce(max(seq), 0) FROM list_changes`
+	// usersCountQuery reads the three rows of the counts that triggers
+	// keep (migration 0002).
+	usersCountQuery = `SELECT coalesce(sum(n), 0) FROM user_status_counts`
 )
 
-// listedRow is a row of listedCols as read.
+// listedRow is a row of listedCols as read. Its bytes are the driver's,
+// good until the next row (owned copies them): a load keeps 100,000 of
+// them in one text, and makes no string of each on the way.
 type listedRow struct {
 	id                        int64
 	rank                      uint8
-	name, email               string
+	name, email, inviter      sql.RawBytes
 	expires, joined, signedIn sql.NullInt64
 	undelivered               bool
-	inviter                   sql.NullString
 	invitedAt                 sql.NullInt64
 }
 
@@ -185,6 +190,12 @@ func scanRow(r scanner) (listedRow, error) {
 	var l listedRow
 	err := r.Scan(&l.id, &l.rank, &l.name, &l.email, &l.expires, &l.joined, &l.signedIn, &l.undelivered, &l.inviter, &l.invitedAt)
 	return l, err
+}
+
+// owned is r with bytes of its own, kept past the next row.
+func (r listedRow) owned() listedRow {
+	r.name, r.email, r.inviter = bytes.Clone(r.name), bytes.Clone(r.email), bytes.Clone(r.inviter)
+	return r
 }
 
 // add keeps r in a free slot, under x.mu, and gives the slot; it is in no
@@ -203,8 +214,9 @@ func (x *listIndex) add(r listedRow) slot {
 	if r.undelivered {
 		l.has |= hasUndelivered
 	}
-	if r.inviter.Valid {
-		l.inviter, l.invitedAt = x.inviterOf(r.inviter.String), r.invitedAt.Int64
+	if r.invitedAt.Valid {
+		l.has |= hasInviter
+		l.inviter, l.invitedAt = x.inviterOf(r.inviter), r.invitedAt.Int64
 	}
 	l.name, l.email = x.keep(r.name), x.keep(r.email)
 	var i slot
@@ -229,15 +241,15 @@ func (x *listIndex) add(r listedRow) slot {
 }
 
 // inviterOf is the place of an inviter's name in x.inviters.
-func (x *listIndex) inviterOf(name string) uint32 {
+func (x *listIndex) inviterOf(name []byte) uint32 {
 	if x.inviterAt == nil {
 		x.inviters, x.inviterAt = []string{""}, map[string]uint32{"": 0}
 	}
-	at, ok := x.inviterAt[name]
+	at, ok := x.inviterAt[string(name)]
 	if !ok {
 		at = uint32(len(x.inviters))
-		x.inviters = append(x.inviters, name)
-		x.inviterAt[name] = at
+		x.inviters = append(x.inviters, string(name))
+		x.inviterAt[string(name)] = at
 	}
 	return at
 }
@@ -246,13 +258,13 @@ func (x *listIndex) inviterOf(name string) uint32 {
 // reads it.
 func (x *listIndex) invitedBy(i slot) inviter {
 	l := &x.entries[i]
-	if l.inviter == 0 {
+	if l.has&hasInviter == 0 {
 		return inviter{}
 	}
 	return inviter{name: x.inviters[l.inviter], at: time.Unix(l.invitedAt, 0).UTC()}
 }
 
-func (x *listIndex) keep(s string) span {
+func (x *listIndex) keep(s []byte) span {
 	sp := span{off: uint32(len(x.text)), n: uint32(len(s))}
 	x.text = append(x.text, s...)
 	x.live += len(s)
@@ -344,7 +356,7 @@ func (x *listIndex) apply(ctx context.Context) (bool, error) {
 			rows.Close()
 			return false, errs.Wrap(err, "reading the list's changes")
 		}
-		now[l.id] = l
+		now[l.id] = l.owned()
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -395,12 +407,19 @@ func (x *listIndex) load(ctx context.Context, gen uint64) error {
 	if err := tx.QueryRowContext(ctx, lastNoteQuery).Scan(&seq); err != nil {
 		return err
 	}
+	// Made the size they will be: peak memory is what a load leaves
+	// behind while it runs, doublings included.
+	var count int
+	if err := tx.QueryRowContext(ctx, usersCountQuery).Scan(&count); err != nil {
+		return err
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT `+listedCols+` FROM users u`)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	n := &listIndex{byID: map[int64]slot{}, flagged: map[slot]struct{}{}}
+	n := &listIndex{byID: make(map[int64]slot, count), flagged: map[slot]struct{}{},
+		entries: make([]listed, 0, count), sigs: make([]sig, 0, count)}
 	for rows.Next() {
 		l, err := scanRow(rows)
 		if err != nil {
@@ -495,7 +514,7 @@ func (x *listIndex) remove(id int64) {
 			x.noExpiry--
 		}
 	}
-	if foldsToASCII(string(x.str(l.name))) || foldsToASCII(string(x.str(l.email))) {
+	if foldsToASCII(x.str(l.name)) || foldsToASCII(x.str(l.email)) {
 		x.odd--
 	}
 	x.live -= int(l.name.n + l.email.n)

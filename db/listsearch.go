@@ -63,7 +63,7 @@ func biBit(a, b byte) uint {
 }
 
 // sigOf is the sig of s, folded already.
-func sigOf(s string) sig {
+func sigOf(s []byte) sig {
 	var g sig
 	for i := 0; i < len(s); i++ {
 		g.uni |= 1 << uniBit(s[i])
@@ -108,11 +108,14 @@ func (s selection) each(fn func(slot)) {
 
 // foldsToASCII says whether s holds a letter other than A-Z that a
 // case-insensitive comparison may take for an ASCII one.
-func foldsToASCII(s string) bool {
-	for _, r := range s {
-		if r < utf8.RuneSelf {
+func foldsToASCII(s []byte) bool {
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			i++
 			continue
 		}
+		r, n := utf8.DecodeRune(s[i:])
+		i += n
 		if unicode.ToLower(r) < utf8.RuneSelf || unicode.ToUpper(r) < utf8.RuneSelf {
 			return true
 		}
@@ -134,7 +137,7 @@ func (x *listIndex) searchable(q string) bool { return x.odd == 0 && isASCII(q) 
 func (x *listIndex) match(q string) (selection, int) {
 	sel := newSelection(len(x.entries))
 	needle := []byte(lowerASCII(q))
-	want := sigOf(string(needle))
+	want := sigOf(needle)
 	exact := len(needle) == 1 && uniBit(needle[0]) < uniExact
 	n := 0
 	for i := range x.sigs {
