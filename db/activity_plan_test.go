@@ -142,11 +142,7 @@ func TestActivityPlansAfterAnalyze(t *testing.T) {
 	d := newTestDB(t)
 	seedForPlans(t, d, 3000)
 	seedActivityForPlans(t, d, 30_000)
-	if _, err := d.W.Exec(`ANALYZE`); err != nil {
-		t.Fatal(err)
-	}
-	d.R.SetMaxIdleConns(0)
-	d.R.SetMaxIdleConns(readers)
+	analyze(t, d)
 	checkActivityPlans(t, d)
 }
 
@@ -203,11 +199,7 @@ func TestActivityPeoplePlans(t *testing.T) {
 	seedActivityForPlans(t, d, 10_000)
 	for _, analyzed := range []bool{false, true} {
 		if analyzed {
-			if _, err := d.W.Exec(`ANALYZE`); err != nil {
-				t.Fatal(err)
-			}
-			d.R.SetMaxIdleConns(0)
-			d.R.SetMaxIdleConns(readers)
+			analyze(t, d)
 		}
 		for _, scope := range [][]int64{nil, {2, 3}} {
 			name := fmt.Sprintf("analyzed=%v scope=%v", analyzed, scope)

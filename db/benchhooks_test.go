@@ -5,12 +5,12 @@ import (
 	"testing"
 )
 
-// Hooks for the benchmarks of package db_test, which cannot reach the
-// list's order or sqlListOnly.
+// Hooks for the tests, and for the benchmarks of package db_test, which
+// cannot reach the list's order or sqlListOnly.
 
 // WaitListLoaded asks d's list for its order until it is loaded, so that
-// a benchmark times the order kept in memory and not SQLite's indexes,
-// which List reads meanwhile.
+// a test or benchmark reads the order kept in memory and not SQLite's
+// indexes, which List reads meanwhile.
 func (d *DB) WaitListLoaded(tb testing.TB) {
 	tb.Helper()
 	for range 100 {

@@ -144,10 +144,6 @@ func TestExportPlansAfterAnalyze(t *testing.T) {
 	t.Parallel()
 	d := newTestDB(t)
 	seedForExport(t, d, 3000)
-	if _, err := d.W.Exec(`ANALYZE`); err != nil {
-		t.Fatal(err)
-	}
-	d.R.SetMaxIdleConns(0)
-	d.R.SetMaxIdleConns(readers)
+	analyze(t, d)
 	checkExportPlans(t, d)
 }

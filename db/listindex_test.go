@@ -13,22 +13,6 @@ import (
 	"github.com/usherhq/usher/internal/users"
 )
 
-// waitIndexed asks d's list for its order until it is loaded.
-func waitIndexed(t *testing.T, d *DB) {
-	t.Helper()
-	for range 100 {
-		ok, err := d.list.current(context.Background(), d.Generation())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ok {
-			return
-		}
-		d.list.wait()
-	}
-	t.Fatal("the list's order never loaded")
-}
-
 // sameLists compares every tab, sort and direction, on the first, a
 // middle and the last pages and one past it, as the order kept in memory
 // (in d) lists them and as SQLite's indexes do (in sqlOnly, another
@@ -38,7 +22,7 @@ func waitIndexed(t *testing.T, d *DB) {
 // without a search, and whether a page holds a user.
 func sameLists(t *testing.T, d, sqlOnly *DB, now time.Time) {
 	t.Helper()
-	waitIndexed(t, d)
+	d.WaitListLoaded(t)
 	for _, st := range []users.Status{"", users.Active, users.Invited, users.Expired, users.Deactivated} {
 		for _, so := range sortsKept {
 			for _, desc := range []bool{false, true} {

@@ -52,10 +52,6 @@ func TestSpacePlansAfterAnalyze(t *testing.T) {
 	t.Parallel()
 	d := newTestDB(t)
 	seedForPlans(t, d, 3000)
-	if _, err := d.W.Exec(`ANALYZE`); err != nil {
-		t.Fatal(err)
-	}
-	d.R.SetMaxIdleConns(0)
-	d.R.SetMaxIdleConns(readers)
+	analyze(t, d)
 	checkSpacePlans(t, d)
 }

@@ -252,17 +252,23 @@ func TestListPlansWithoutStatistics(t *testing.T) {
 	checkListPlans(t, newTestDB(t))
 }
 
+// analyze gathers statistics (ANALYZE) for the plans of d's readers to
+// use: their connections are made anew, to read them.
+func analyze(t *testing.T, d *DB) {
+	t.Helper()
+	if _, err := d.W.Exec(`ANALYZE`); err != nil {
+		t.Fatal(err)
+	}
+	d.R.SetMaxIdleConns(0)
+	d.R.SetMaxIdleConns(readers)
+}
+
 // With statistics of a realistic mix, gathered by ANALYZE.
 func TestListPlansAfterAnalyze(t *testing.T) {
 	t.Parallel()
 	d := newTestDB(t)
 	seedForPlans(t, d, 3000)
-	if _, err := d.W.Exec(`ANALYZE`); err != nil {
-		t.Fatal(err)
-	}
-	// The connections that read must see the statistics.
-	d.R.SetMaxIdleConns(0)
-	d.R.SetMaxIdleConns(readers)
+	analyze(t, d)
 	checkListPlans(t, d)
 }
 
@@ -572,12 +578,7 @@ func TestListIndexPlans(t *testing.T) {
 			d := newTestDB(t)
 			if analyzed {
 				seedForPlans(t, d, 3000)
-				if _, err := d.W.Exec(`ANALYZE`); err != nil {
-					t.Fatal(err)
-				}
-				// The connections that read must see the statistics.
-				d.R.SetMaxIdleConns(0)
-				d.R.SetMaxIdleConns(readers)
+				analyze(t, d)
 			}
 			checkListIndexPlans(t, d)
 		})
