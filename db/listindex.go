@@ -126,7 +126,7 @@ type listIndex struct {
 	// are the slots of entries of users since deleted or moved.
 	entries      []listed
 	text         []byte
-	sigs         []sig
+	sigs         sigs
 	free         []slot
 	live         int               // bytes of text in use
 	slack        int               // text is compacted when over twice live plus this
@@ -137,6 +137,7 @@ type listIndex struct {
 	// each once; inviterAt is the place of each in it.
 	inviters  []string
 	inviterAt map[string]uint32
+	recent    recentSearches           // listsearch.go
 	all       map[users.Sort][]slot    // every user, per order
 	ranked    map[users.Sort][3][]slot // per rank, per order
 	// expiries are the pending users' expiries, ascending: what the
@@ -228,12 +229,7 @@ func (x *listIndex) add(r listedRow) slot {
 		x.entries = append(x.entries, l)
 	}
 	x.byID[l.id] = i
-	sg := sigOf(r.name).or(sigOf(r.email))
-	if int(i) == len(x.sigs) {
-		x.sigs = append(x.sigs, sg)
-	} else {
-		x.sigs[i] = sg
-	}
+	x.sigs.set(i, sigOf(r.name).or(sigOf(r.email)))
 	if foldsToASCII(r.name) || foldsToASCII(r.email) {
 		x.odd++
 	}
@@ -419,7 +415,7 @@ func (x *listIndex) load(ctx context.Context, gen uint64) error {
 	}
 	defer rows.Close()
 	n := &listIndex{byID: make(map[int64]slot, count), flagged: map[slot]struct{}{},
-		entries: make([]listed, 0, count), sigs: make([]sig, 0, count)}
+		entries: make([]listed, 0, count), sigs: makeSigs(count)}
 	for rows.Next() {
 		l, err := scanRow(rows)
 		if err != nil {
@@ -518,7 +514,7 @@ func (x *listIndex) remove(id int64) {
 		x.odd--
 	}
 	x.live -= int(l.name.n + l.email.n)
-	x.sigs[i] = sig{} // found by no search
+	x.sigs.set(i, sig{}) // found by no search
 	if l.has&hasUndelivered != 0 && l.rank != 2 {
 		x.nUndelivered--
 	}

@@ -92,6 +92,37 @@ func samePages(t *testing.T, d, sqlOnly *DB, f users.ListFilter) {
 	}
 }
 
+// A search narrows from an earlier one for a part of it ("ma" among the
+// matches of "a"), but only from one made since the last write: a user
+// named since is among no earlier matches.
+func TestSearchNarrowsAfterWritesOnly(t *testing.T) {
+	t.Parallel()
+	d := newTestDB(t)
+	seedForPlans(t, d, 200)
+	d.WaitListLoaded(t)
+	ctx := context.Background()
+	s := NewUserStore(d)
+	list := func(q string) []int64 {
+		t.Helper()
+		p, err := s.List(ctx, users.ListFilter{Query: q, Page: 1, PerPage: 500, Now: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rowIDs(p)
+	}
+	list("q")
+	var id int64
+	if err := d.W.QueryRowContext(ctx, `INSERT INTO users (email, name, created_at, activated_at) VALUES ('zed@example.com', 'Quentin Qa', unixepoch(), unixepoch()) RETURNING id`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(list("qa"), id) {
+		t.Error("the search for qa, after a write, narrowed from the matches of q before it")
+	}
+	if got := list("qa"); !slices.Contains(got, id) || len(list("q")) < len(got) {
+		t.Errorf("qa then q: %v", got)
+	}
+}
+
 // oddNames says whether a name in d's order folds to ASCII letters
 // otherwise (foldsToASCII).
 func oddNames(d *DB) bool {

@@ -3,7 +3,9 @@ package db
 import (
 	"bytes"
 	"math/bits"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -35,12 +37,29 @@ import (
 // as a search there does (searchIDs), and count and page them here.
 
 // sig is what characters, and pairs of characters, a user's name and
-// email hold: a bit per character in uni (exactly one per letter, digit and
-// the usual signs, shared for the others), and a bit per pair in bi, which
-// 128 bits share.
-type sig struct {
-	uni uint64
-	bi  [2]uint64
+// email hold: in its first word a bit per character (exactly one per
+// letter, digit and the usual signs, shared for the others), in the other
+// two a bit per pair, which their 128 bits share.
+type sig [3]uint64
+
+// sigs are the users' sigs, by slot, a column per word: a search reads
+// first the column where the query's sig has most bits, which leaves the
+// fewest users to test further.
+type sigs [3][]uint64
+
+func makeSigs(n int) sigs {
+	return sigs{make([]uint64, 0, n), make([]uint64, 0, n), make([]uint64, 0, n)}
+}
+
+// set makes g the sig of slot i, one past the last at most.
+func (s *sigs) set(i slot, g sig) {
+	for w := range s {
+		if int(i) == len(s[w]) {
+			s[w] = append(s[w], g[w])
+		} else {
+			s[w][i] = g[w]
+		}
+	}
 }
 
 // uniExact is how many characters have a bit of their own in sig.uni.
@@ -67,24 +86,16 @@ func biBit(a, b byte) uint {
 func sigOf(s []byte) sig {
 	var g sig
 	for i := 0; i < len(s); i++ {
-		g.uni |= 1 << uniBit(s[i])
+		g[0] |= 1 << uniBit(s[i])
 		if i > 0 {
 			b := biBit(s[i-1], s[i])
-			g.bi[b>>6] |= 1 << (b & 63)
+			g[1+b>>6] |= 1 << (b & 63)
 		}
 	}
 	return g
 }
 
-func (g sig) or(h sig) sig {
-	return sig{uni: g.uni | h.uni, bi: [2]uint64{g.bi[0] | h.bi[0], g.bi[1] | h.bi[1]}}
-}
-
-// holds says whether g may hold what q's sig is: it does when it has
-// every bit of it.
-func (g *sig) holds(q *sig) bool {
-	return g.uni&q.uni == q.uni && g.bi[0]&q.bi[0] == q.bi[0] && g.bi[1]&q.bi[1] == q.bi[1]
-}
+func (g sig) or(h sig) sig { return sig{g[0] | h[0], g[1] | h[1], g[2] | h[2]} }
 
 // selection is a set of users of the order, a bit per slot; nil is every
 // user.
@@ -136,13 +147,28 @@ func (x *listIndex) searchable(q string) bool { return x.odd == 0 && isASCII(q) 
 // match gives the users whose name or email holds q, and how many, under
 // x.mu (read).
 func (x *listIndex) match(q string) (selection, int) {
+	needle := lowerASCII(q)
+	if sel, n, ok := x.narrow(needle); ok {
+		return sel, n
+	}
+	sel, n := x.matchAll([]byte(needle))
+	x.recent.keep(x.gen, needle, sel, n)
+	return sel, n
+}
+
+// matchAll is match, testing every user.
+func (x *listIndex) matchAll(needle []byte) (selection, int) {
 	sel := newSelection(len(x.entries))
-	needle := []byte(lowerASCII(q))
 	want := sigOf(needle)
 	exact := len(needle) == 1 && uniBit(needle[0]) < uniExact
+	// The words in the order that tells most first.
+	order := [3]int{0, 1, 2}
+	slices.SortFunc(order[:], func(a, b int) int { return bits.OnesCount64(want[b]) - bits.OnesCount64(want[a]) })
+	first, second, third := x.sigs[order[0]], x.sigs[order[1]], x.sigs[order[2]]
+	m0, m1, m2 := want[order[0]], want[order[1]], want[order[2]]
 	n := 0
-	for i := range x.sigs {
-		if !x.sigs[i].holds(&want) {
+	for i, w := range first {
+		if w&m0 != m0 || second[i]&m1 != m1 || third[i]&m2 != m2 {
 			continue
 		}
 		if !exact {
@@ -155,6 +181,83 @@ func (x *listIndex) match(q string) (selection, int) {
 		n++
 	}
 	return sel, n
+}
+
+// narrow is match for needle (folded), from the matches of a search
+// made before at this generation for a part of it: who holds "maria" is
+// among those who hold "mari", and typing is a search for each keystroke.
+// It reports false when no such search is kept. The search for needle
+// itself is not taken as it is (it is made again, from a part of it or
+// from everyone): what is kept narrows, it does not answer an address
+// asked again.
+func (x *listIndex) narrow(needle string) (selection, int, bool) {
+	from, ok := x.recent.within(x.gen, needle)
+	if !ok {
+		return nil, 0, false
+	}
+	sel := newSelection(len(x.entries))
+	n := 0
+	b := []byte(needle)
+	from.each(func(i slot) {
+		l := &x.entries[i]
+		if bytes.Contains(x.str(l.name), b) || bytes.Contains(x.str(l.email), b) {
+			sel.add(i)
+			n++
+		}
+	})
+	x.recent.keep(x.gen, needle, sel, n)
+	return sel, n, true
+}
+
+// recentSearches are the matches of the last searches, each as of a
+// generation of the order. A search of a slot's text is right only at
+// the generation it was made: a slot may be another user's since.
+type recentSearches struct {
+	mu   sync.Mutex
+	next int
+	kept [64]keptSearch
+}
+
+type keptSearch struct {
+	gen    uint64
+	needle string // "": none
+	sel    selection
+	n      int
+}
+
+func (r *recentSearches) keep(gen uint64, needle string, sel selection, n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	k := keptSearch{gen: gen, needle: needle, sel: sel, n: n}
+	for i := range r.kept {
+		if r.kept[i].gen == gen && r.kept[i].needle == needle {
+			r.kept[i] = k // made again (a page after the first): kept once
+			return
+		}
+	}
+	r.kept[r.next] = k
+	r.next = (r.next + 1) % len(r.kept)
+}
+
+// within gives the fewest matches kept at gen of a search for a part of
+// needle (not needle itself).
+func (r *recentSearches) within(gen uint64, needle string) (selection, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	best := -1
+	for i := range r.kept {
+		k := &r.kept[i]
+		if k.gen != gen || k.needle == "" || len(k.needle) >= len(needle) || !strings.Contains(needle, k.needle) {
+			continue
+		}
+		if best < 0 || k.n < r.kept[best].n {
+			best = i
+		}
+	}
+	if best < 0 {
+		return nil, false
+	}
+	return r.kept[best].sel, true
 }
 
 // found is the selection of the users ids (matches SQLite found), and how
