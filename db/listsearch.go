@@ -186,13 +186,16 @@ func (x *listIndex) matchAll(needle []byte) (selection, int) {
 // narrow is match for needle (folded), from the matches of a search
 // made before at this generation for a part of it: who holds "maria" is
 // among those who hold "mari", and typing is a search for each keystroke.
-// It reports false when no such search is kept. The search for needle
+// It reports false when no such search is kept, or when it found so many
+// that testing them costs more than matchAll. The search for needle
 // itself is not taken as it is (it is made again, from a part of it or
 // from everyone): what is kept narrows, it does not answer an address
 // asked again.
 func (x *listIndex) narrow(needle string) (selection, int, bool) {
-	from, ok := x.recent.within(x.gen, needle)
-	if !ok {
+	from, had, ok := x.recent.within(x.gen, needle)
+	if !ok || had > len(x.entries)/16 {
+		// Testing each of many matches costs more than testing every
+		// user's signature first, which passes over most of them.
 		return nil, 0, false
 	}
 	sel := newSelection(len(x.entries))
@@ -240,8 +243,8 @@ func (r *recentSearches) keep(gen uint64, needle string, sel selection, n int) {
 }
 
 // within gives the fewest matches kept at gen of a search for a part of
-// needle (not needle itself).
-func (r *recentSearches) within(gen uint64, needle string) (selection, bool) {
+// needle (not needle itself), and how many they are.
+func (r *recentSearches) within(gen uint64, needle string) (selection, int, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	best := -1
@@ -255,9 +258,9 @@ func (r *recentSearches) within(gen uint64, needle string) (selection, bool) {
 		}
 	}
 	if best < 0 {
-		return nil, false
+		return nil, 0, false
 	}
-	return r.kept[best].sel, true
+	return r.kept[best].sel, r.kept[best].n, true
 }
 
 // found is the selection of the users ids (matches SQLite found), and how
