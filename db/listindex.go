@@ -63,6 +63,7 @@ const (
 	hasSignedIn
 	hasUndelivered // a pending invitation whose newest email failed (invitations.undelivered)
 	hasInviter     // an invitation pending or accepted: inviter and invitedAt
+	hasPending     // a pending invitation
 )
 
 // span is a string in listIndex.text.
@@ -160,6 +161,7 @@ func newListIndex(d *DB, stop context.Context) *listIndex {
 // strings sort as the indexes do.
 const listedCols = `u.id, ` + rankExpr + `, lower(u.sort_name), lower(u.email), u.invite_expires_at, u.activated_at, u.last_sign_in_at,
 	EXISTS (SELECT 1 FROM invitations i WHERE i.user_id = u.id AND i.state = 'pending' AND i.undelivered = 1),
+	EXISTS (SELECT 1 FROM invitations i WHERE i.user_id = u.id AND i.state = 'pending'),
 	(SELECT i.inviter_name FROM invitations i WHERE i.user_id = u.id AND i.state IN ('pending', 'accepted') ORDER BY i.id DESC LIMIT 1),
 	(SELECT i.created_at FROM invitations i WHERE i.user_id = u.id AND i.state IN ('pending', 'accepted') ORDER BY i.id DESC LIMIT 1)`
 
@@ -183,13 +185,13 @@ type listedRow struct {
 	rank                      uint8
 	name, email, inviter      sql.RawBytes
 	expires, joined, signedIn sql.NullInt64
-	undelivered               bool
+	undelivered, pending      bool
 	invitedAt                 sql.NullInt64
 }
 
 func scanRow(r scanner) (listedRow, error) {
 	var l listedRow
-	err := r.Scan(&l.id, &l.rank, &l.name, &l.email, &l.expires, &l.joined, &l.signedIn, &l.undelivered, &l.inviter, &l.invitedAt)
+	err := r.Scan(&l.id, &l.rank, &l.name, &l.email, &l.expires, &l.joined, &l.signedIn, &l.undelivered, &l.pending, &l.inviter, &l.invitedAt)
 	return l, err
 }
 
@@ -214,6 +216,9 @@ func (x *listIndex) add(r listedRow) slot {
 	}
 	if r.undelivered {
 		l.has |= hasUndelivered
+	}
+	if r.pending {
+		l.has |= hasPending
 	}
 	if r.invitedAt.Valid {
 		l.has |= hasInviter
@@ -251,13 +256,14 @@ func (x *listIndex) inviterOf(name []byte) uint32 {
 }
 
 // invitedBy is who invited the user in slot i, and when, as invitedBy
-// reads it.
+// reads it, and whether they have a pending invitation.
 func (x *listIndex) invitedBy(i slot) inviter {
 	l := &x.entries[i]
-	if l.has&hasInviter == 0 {
-		return inviter{}
+	by := inviter{pending: l.has&hasPending != 0}
+	if l.has&hasInviter != 0 {
+		by.name, by.at = x.inviters[l.inviter], time.Unix(l.invitedAt, 0).UTC()
 	}
-	return inviter{name: x.inviters[l.inviter], at: time.Unix(l.invitedAt, 0).UTC()}
+	return by
 }
 
 func (x *listIndex) keep(s []byte) span {

@@ -773,13 +773,17 @@ func (s *UserStore) rowsByID(ctx context.Context, page users.ListPage, ids []int
 	// In the order's order. A user deleted after the order was read (by a
 	// write newer than it, committed meanwhile) is left out.
 	shown := ids[:0]
+	var pending []int64
 	for k, id := range ids {
 		if u, ok := found[id]; ok {
 			page.Rows = append(page.Rows, users.Listed{User: u, InvitedBy: by[k].name, InvitedAt: by[k].at})
 			shown = append(shown, id)
+			if by[k].pending {
+				pending = append(pending, id)
+			}
 		}
 	}
-	return page, fillDetails(ctx, tx, page.Rows, shown)
+	return page, fillDetails(ctx, tx, page.Rows, shown, pending)
 }
 
 func (s *UserStore) Listed(ctx context.Context, id int64) (users.Listed, error) {
@@ -804,16 +808,21 @@ const rowInvitesQuery = `
 
 // rowRolesQuery reads the roles some users hold (0) and those their
 // pending invitation offers (1), the account first, then by space name;
-// in takes the IN list of user ids.
-func rowRolesQuery(in string) string {
-	return `
+// in takes the IN list of user ids, pendingIn that of those of them who
+// may have a pending invitation ("": none).
+func rowRolesQuery(in, pendingIn string) string {
+	q := `
 	SELECT 0, g.user_id, g.space_id, sp.kind, sp.name, g.role, sp.kind != 'account' AS later
 	FROM role_grants g JOIN spaces sp ON sp.id = g.space_id
-	WHERE g.user_id IN ` + in + `
+	WHERE g.user_id IN ` + in
+	if pendingIn != "" {
+		q += `
 	UNION ALL
 	SELECT 1, i.user_id, r.space_id, sp.kind, sp.name, r.role, sp.kind != 'account'
 	FROM invitations i JOIN invitation_roles r ON r.invitation_id = i.id JOIN spaces sp ON sp.id = r.space_id
-	WHERE i.state = 'pending' AND i.user_id IN ` + in + `
+	WHERE i.state = 'pending' AND i.user_id IN ` + pendingIn
+	}
+	return q + `
 	ORDER BY 1, 2, 7, 5 COLLATE NOCASE, 3`
 }
 
@@ -833,24 +842,31 @@ func fillRows(ctx context.Context, q querier, rows []users.Listed, ids []int64) 
 		by := inviters[rows[i].ID]
 		rows[i].InvitedBy, rows[i].InvitedAt = by.name, by.at
 	}
-	return fillDetails(ctx, q, rows, ids)
+	return fillDetails(ctx, q, rows, ids, ids)
 }
 
 // fillDetails is fillRows but for who invited: each row's grants and
-// pending invitation, in two queries.
-func fillDetails(ctx context.Context, q querier, rows []users.Listed, ids []int64) error {
+// pending invitation, in two queries. pending are those of ids who may
+// have a pending invitation: the others' are not looked for.
+func fillDetails(ctx context.Context, q querier, rows []users.Listed, ids, pending []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	in, args := inList(ids)
+	pendingIn, pendingArgs := "", []any(nil)
 	invites := map[int64]*users.Invite{}
 	newest := map[int64]int64{} // invitation id: id of its newest email
-	rs, err := q.QueryContext(ctx, rowInvitesQuery+in, args...)
-	if err != nil {
-		return errs.Wrap(err, "reading invitations")
+	var rs *sql.Rows
+	var err error
+	if len(pending) > 0 {
+		pendingIn, pendingArgs = inList(pending)
+		rs, err = q.QueryContext(ctx, rowInvitesQuery+pendingIn, pendingArgs...)
+		if err != nil {
+			return errs.Wrap(err, "reading invitations")
+		}
+		defer rs.Close()
 	}
-	defer rs.Close()
-	for rs.Next() {
+	for rs != nil && rs.Next() {
 		var inv users.Invite
 		var userID, created, sent, expires int64
 		var renewal, emailID sql.NullInt64
@@ -870,13 +886,15 @@ func fillDetails(ctx context.Context, q querier, rows []users.Listed, ids []int6
 			cur.Delivery = users.Delivery{State: state.String, Error: lastError.String}
 		}
 	}
-	if err := rs.Err(); err != nil {
-		return errs.Wrap(err, "reading invitations")
+	if rs != nil {
+		if err := rs.Err(); err != nil {
+			return errs.Wrap(err, "reading invitations")
+		}
+		rs.Close()
 	}
-	rs.Close()
 
 	grants := map[int64][]spaces.Grant{}
-	rs, err = q.QueryContext(ctx, rowRolesQuery(in), append(args, args...)...)
+	rs, err = q.QueryContext(ctx, rowRolesQuery(in, pendingIn), append(args, pendingArgs...)...)
 	if err != nil {
 		return errs.Wrap(err, "reading roles")
 	}
@@ -912,10 +930,13 @@ const invitedByQuery = `
 	SELECT i.user_id, i.inviter_name, i.created_at FROM invitations i
 	WHERE i.state IN ('pending', 'accepted') AND i.user_id IN `
 
-// inviter is who sent a user's invitation, and when it was first sent.
+// inviter is who sent a user's invitation, and when it was first sent;
+// for the order kept in memory, also whether the user has a pending
+// invitation.
 type inviter struct {
-	name string
-	at   time.Time
+	name    string
+	at      time.Time
+	pending bool
 }
 
 func invitedBy(ctx context.Context, q querier, in string, args []any) (map[int64]inviter, error) {
