@@ -17,11 +17,11 @@ import (
 // sameLists compares every tab, sort and direction, on the first, a
 // middle and the last pages and one past it, as the order kept in memory
 // (in d) lists them and as SQLite's indexes do (in sqlOnly, another
-// connection pool on the same file); then searches (one letter, two,
-// three and more, with a space, an @, none found, and one with an accent
-// that SQLite answers in both), the Not delivered filter, with and
-// without a search, and whether a page holds a user.
-func sameLists(t *testing.T, d, sqlOnly *DB, now time.Time) {
+// connection pool on the same file); the Not delivered filter; and, with
+// searches set, searches (one letter, two, three and more, with a space,
+// an @, none found, and one with an accent that SQLite answers in both),
+// with and without Not delivered; and whether a page holds a user.
+func sameLists(t *testing.T, d, sqlOnly *DB, now time.Time, searches bool) {
 	t.Helper()
 	d.WaitListLoaded(t)
 	for _, st := range []users.Status{"", users.Active, users.Invited, users.Expired, users.Deactivated} {
@@ -31,14 +31,17 @@ func sameLists(t *testing.T, d, sqlOnly *DB, now time.Time) {
 			}
 		}
 	}
-	for _, q := range []string{"a", "M", "ma", "oN", "son", "ann", "a s", "@example", "LEE", "kel", "zzq", "élo"} {
-		for _, undelivered := range []bool{false, true} {
-			for _, st := range []users.Status{"", users.Active, users.Invited, users.Expired, users.Deactivated} {
-				samePages(t, d, sqlOnly, users.ListFilter{Query: q, Undelivered: undelivered, Status: st, Sort: users.ByName, Now: now})
-			}
-			samePages(t, d, sqlOnly, users.ListFilter{Query: q, Undelivered: undelivered, Sort: users.ByStatus, Desc: true, Now: now})
-			samePages(t, d, sqlOnly, users.ListFilter{Query: q, Undelivered: undelivered, Status: users.Invited, Sort: users.ByEmail, Desc: true, Now: now})
+	for _, q := range []string{"a", "ma", "oN", "son", "a s", "@example", "kel", "zzq", "élo"} {
+		if !searches {
+			break
 		}
+		for _, st := range []users.Status{"", users.Active, users.Invited, users.Expired, users.Deactivated} {
+			samePages(t, d, sqlOnly, users.ListFilter{Query: q, Status: st, Sort: users.ByName, Now: now})
+		}
+		samePages(t, d, sqlOnly, users.ListFilter{Query: q, Sort: users.ByStatus, Desc: true, Now: now})
+		samePages(t, d, sqlOnly, users.ListFilter{Query: q, Status: users.Invited, Sort: users.ByEmail, Desc: true, Now: now})
+		samePages(t, d, sqlOnly, users.ListFilter{Query: q, Undelivered: true, Sort: users.ByName, Now: now})
+		samePages(t, d, sqlOnly, users.ListFilter{Query: q, Undelivered: true, Status: users.Invited, Sort: users.ByLastSignIn, Desc: true, Now: now})
 	}
 	for _, st := range []users.Status{"", users.Invited, users.Expired} {
 		samePages(t, d, sqlOnly, users.ListFilter{Undelivered: true, Status: st, Sort: users.ByLastSignIn, Now: now})
@@ -190,7 +193,7 @@ func TestListIndexMatchesSQL(t *testing.T) {
 	defer other.Close()
 	other.sqlListOnly = true
 	d.list.slack = 0 // its text is compacted after each change, which the comparisons check too
-	sameLists(t, d, other, now)
+	sameLists(t, d, other, now, true)
 
 	for i, stmt := range []string{
 		// Names that sort elsewhere, in mixed case, and one made empty
@@ -220,10 +223,13 @@ func TestListIndexMatchesSQL(t *testing.T) {
 		if _, err := other.W.ExecContext(ctx, stmt); err != nil {
 			t.Fatalf("%d: %s: %v", i, stmt, err)
 		}
-		sameLists(t, d, other, now)
+		// Searches after some of the users' changes, and after each of
+		// the invitations' and the Kelvin sign's (fewer than all: under
+		// -race the whole of them takes minutes).
+		sameLists(t, d, other, now, i == 3 || i == 7 || i >= 10)
 	}
 	// The clock moves past expiries the order holds: the tabs move with it.
-	sameLists(t, d, other, now.Add(2*time.Hour))
+	sameLists(t, d, other, now.Add(2*time.Hour), true)
 
 	// Notes deleted before this process read them (older than a day): the
 	// order is loaded afresh, and right.
@@ -241,5 +247,5 @@ func TestListIndexMatchesSQL(t *testing.T) {
 	if _, err := other.W.ExecContext(ctx, `UPDATE users SET name = 'and after that' WHERE id % 11 = 0`); err != nil {
 		t.Fatal(err)
 	}
-	sameLists(t, d, other, now)
+	sameLists(t, d, other, now, true)
 }
