@@ -24,8 +24,9 @@ import (
 // shows are then read by id, a primary-key probe each.
 //
 // It is right whoever writes: the triggers of migrations 0017 and 0018
-// note every change to those columns, and to who is Not delivered, in
-// list_changes, in the writer's transaction.
+// note every change to those columns, and to what it keeps of the users'
+// invitations (who is Not delivered, who has one pending, who invited
+// them), in list_changes, in the writer's transaction.
 // When the database has moved on (Generation), the first request reads
 // the notes after the last it applied and the users they name, and moves
 // those users; other requests wait for it, then read the new order. A gap
@@ -34,7 +35,7 @@ import (
 // SQLite's indexes as before. The first load is in the background too, so
 // that starting stays quick.
 //
-// Searches are answered from it too (search.go): the folded names and
+// Searches are answered from it too (listsearch.go): the folded names and
 // emails it sorts by are what a search looks through.
 
 // listed is what the order knows of a user: the columns of the sort

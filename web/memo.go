@@ -33,9 +33,9 @@ func newMemo[K comparable, V any](max int) *memo[K, V] {
 
 // claim makes one caller of all those that found no value for k at gen
 // the one to compute it: that one is given done, to call once it has put
-// the value (or failed to; once or more); the others are given wait, closed then, after
-// which they ask get again. So 16 administrators reloading the list after
-// a write make it once, not 16 times.
+// the value or failed to (once or more); the others are given wait,
+// closed then, after which they ask get again. So 16 administrators
+// reloading the list after a write make it once, not 16 times.
 func (m *memo[K, V]) claim(gen uint64, k K) (wait <-chan struct{}, done func()) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
