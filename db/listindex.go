@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/spaces"
 	"github.com/usherhq/usher/internal/users"
 )
 
@@ -54,7 +55,8 @@ type listed struct {
 	// hasInviter: inviter is a place in listIndex.inviters.
 	invitedAt int64
 	inviter   uint32
-	rank      uint8 // 0 active, 1 pending, 2 deactivated (rankExpr)
+	grants    grantSpan // the roles they hold (listgrants.go)
+	rank      uint8     // 0 active, 1 pending, 2 deactivated (rankExpr)
 	has       uint8
 }
 
@@ -139,9 +141,15 @@ type listIndex struct {
 	// each once; inviterAt is the place of each in it.
 	inviters  []string
 	inviterAt map[string]uint32
-	recent    recentSearches           // listsearch.go
-	all       map[users.Sort][]slot    // every user, per order
-	ranked    map[users.Sort][3][]slot // per rank, per order
+	recent    recentSearches // listsearch.go
+	// grants are the users' roles (listgrants.go), roles the roles' names,
+	// spaces every space, read again at every generation.
+	grants     []heldGrant
+	grantsLive int
+	roles      []spaces.Role
+	spaces     map[int64]spaces.Space
+	all        map[users.Sort][]slot    // every user, per order
+	ranked     map[users.Sort][3][]slot // per rank, per order
 	// expiries are the pending users' expiries, ascending: what the
 	// Invited and Invitation expired tabs count, and the next expiry.
 	expiries []int64
@@ -202,9 +210,9 @@ func (r listedRow) owned() listedRow {
 	return r
 }
 
-// add keeps r in a free slot, under x.mu, and gives the slot; it is in no
-// order yet.
-func (x *listIndex) add(r listedRow) slot {
+// add keeps r, with their grants gs, in a free slot, under x.mu, and
+// gives the slot; it is in no order yet.
+func (x *listIndex) add(r listedRow, gs []grantRow) slot {
 	l := listed{id: r.id, rank: r.rank, expires: r.expires.Int64, joined: r.joined.Int64, signedIn: r.signedIn.Int64}
 	if r.expires.Valid {
 		l.has |= hasExpires
@@ -226,6 +234,7 @@ func (x *listIndex) add(r listedRow) slot {
 		l.inviter, l.invitedAt = x.inviterOf(r.inviter), r.invitedAt.Int64
 	}
 	l.name, l.email = x.keep(r.name), x.keep(r.email)
+	l.grants = x.keepGrants(gs)
 	var i slot
 	if n := len(x.free); n > 0 {
 		i, x.free = x.free[n-1], x.free[:n-1]
@@ -257,10 +266,10 @@ func (x *listIndex) inviterOf(name []byte) uint32 {
 }
 
 // invitedBy is who invited the user in slot i, and when, as invitedBy
-// reads it, and whether they have a pending invitation.
+// reads it, whether they have a pending invitation, and their grants.
 func (x *listIndex) invitedBy(i slot) inviter {
 	l := &x.entries[i]
-	by := inviter{pending: l.has&hasPending != 0}
+	by := inviter{pending: l.has&hasPending != 0, grants: x.grantsOf(i)}
 	if l.has&hasInviter != 0 {
 		by.name, by.at = x.inviters[l.inviter], time.Unix(l.invitedAt, 0).UTC()
 	}
@@ -314,6 +323,9 @@ func (x *listIndex) apply(ctx context.Context) (bool, error) {
 		return false, errs.Wrap(err, "reading the list's changes")
 	}
 	defer tx.Rollback()
+	if err := x.readSpaces(ctx, tx); err != nil {
+		return false, errs.Wrap(err, "reading the list's changes")
+	}
 	rows, err := tx.QueryContext(ctx, notesQuery, x.seq, maxChanges+1)
 	if err != nil {
 		return false, errs.Wrap(err, "reading the list's changes")
@@ -365,14 +377,21 @@ func (x *listIndex) apply(ctx context.Context) (bool, error) {
 	if err := rows.Err(); err != nil {
 		return false, errs.Wrap(err, "reading the list's changes")
 	}
+	gs, err := readGrants(ctx, tx, grantsQuery+` WHERE user_id IN `+in, args...)
+	if err != nil {
+		return false, errs.Wrap(err, "reading the list's changes")
+	}
 	for _, id := range ids {
 		x.remove(id)
 		if l, ok := now[id]; ok {
-			x.insert(x.add(l))
+			x.insert(x.add(l, gs[id]))
 		}
 	}
 	if len(x.text) > 2*x.live+x.slack {
 		x.compactText()
+	}
+	if len(x.grants) > 2*x.grantsLive+x.slack/16 {
+		x.compactGrants()
 	}
 	x.seq = seq
 	return true, nil
@@ -428,9 +447,16 @@ func (x *listIndex) load(ctx context.Context, gen uint64) error {
 		if err != nil {
 			return err
 		}
-		n.add(l)
+		n.add(l, nil)
 	}
 	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows.Close()
+	if err := n.loadGrants(ctx, tx); err != nil {
+		return err
+	}
+	if err := n.readSpaces(ctx, tx); err != nil {
 		return err
 	}
 	n.all, n.ranked = map[users.Sort][]slot{}, map[users.Sort][3][]slot{}
@@ -471,6 +497,7 @@ func (x *listIndex) load(ctx context.Context, gen uint64) error {
 	defer x.mu.Unlock()
 	x.byID, x.entries, x.text, x.sigs, x.free, x.live = n.byID, n.entries, n.text, n.sigs, nil, n.live
 	x.odd, x.flagged, x.nUndelivered, x.inviters, x.inviterAt = n.odd, n.flagged, n.nUndelivered, n.inviters, n.inviterAt
+	x.grants, x.grantsLive, x.roles, x.spaces = n.grants, n.grantsLive, n.roles, n.spaces
 	x.all, x.ranked, x.expiries, x.noExpiry = n.all, n.ranked, n.expiries, n.noExpiry
 	x.seq, x.gen, x.ready = seq, gen, true
 	return nil
@@ -521,6 +548,7 @@ func (x *listIndex) remove(id int64) {
 		x.odd--
 	}
 	x.live -= int(l.name.n + l.email.n)
+	x.grantsLive -= int(l.grants.n)
 	x.sigs.set(i, sig{}) // found by no search
 	if l.has&hasUndelivered != 0 && l.rank != 2 {
 		x.nUndelivered--

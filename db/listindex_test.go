@@ -219,6 +219,14 @@ func TestListIndexMatchesSQL(t *testing.T) {
 		// there, and come back when it is gone.
 		`UPDATE users SET name = 'Lord ` + "\u212a" + `elvin' WHERE id = 2`,
 		`UPDATE users SET name = 'Lord Kelvin' WHERE id = 2`,
+		// Roles taken away, given, changed, and spaces renamed and one
+		// deleted (its roles go with it).
+		`DELETE FROM role_grants WHERE user_id % 7 = 0`,
+		`INSERT OR IGNORE INTO role_grants (user_id, space_id, role, granted_at)
+		 SELECT u.id, s.id, 'admin', unixepoch() FROM users u, spaces s WHERE u.id % 11 = 0 AND s.id % 5 = 1`,
+		`UPDATE role_grants SET role = 'admin' WHERE user_id % 13 = 1`,
+		`UPDATE spaces SET name = 'aa renamed ' || id WHERE id % 3 = 0`,
+		`DELETE FROM spaces WHERE id = (SELECT max(id) FROM spaces WHERE id NOT IN (SELECT parent_id FROM spaces WHERE parent_id IS NOT NULL))`,
 	} {
 		if _, err := other.W.ExecContext(ctx, stmt); err != nil {
 			t.Fatalf("%d: %s: %v", i, stmt, err)

@@ -776,14 +776,14 @@ func (s *UserStore) rowsByID(ctx context.Context, page users.ListPage, ids []int
 	var pending []int64
 	for k, id := range ids {
 		if u, ok := found[id]; ok {
-			page.Rows = append(page.Rows, users.Listed{User: u, InvitedBy: by[k].name, InvitedAt: by[k].at})
+			page.Rows = append(page.Rows, users.Listed{User: u, InvitedBy: by[k].name, InvitedAt: by[k].at, Grants: by[k].grants})
 			shown = append(shown, id)
 			if by[k].pending {
 				pending = append(pending, id)
 			}
 		}
 	}
-	return page, fillDetails(ctx, tx, page.Rows, shown, pending)
+	return page, fillDetails(ctx, tx, page.Rows, shown, pending, false)
 }
 
 func (s *UserStore) Listed(ctx context.Context, id int64) (users.Listed, error) {
@@ -809,20 +809,23 @@ const rowInvitesQuery = `
 // rowRolesQuery reads the roles some users hold (0) and those their
 // pending invitation offers (1), the account first, then by space name;
 // in takes the IN list of user ids, pendingIn that of those of them who
-// may have a pending invitation ("": none).
+// may have a pending invitation (either "": none; not both).
 func rowRolesQuery(in, pendingIn string) string {
-	q := `
+	var parts []string
+	if in != "" {
+		parts = append(parts, `
 	SELECT 0, g.user_id, g.space_id, sp.kind, sp.name, g.role, sp.kind != 'account' AS later
 	FROM role_grants g JOIN spaces sp ON sp.id = g.space_id
-	WHERE g.user_id IN ` + in
-	if pendingIn != "" {
-		q += `
-	UNION ALL
-	SELECT 1, i.user_id, r.space_id, sp.kind, sp.name, r.role, sp.kind != 'account'
-	FROM invitations i JOIN invitation_roles r ON r.invitation_id = i.id JOIN spaces sp ON sp.id = r.space_id
-	WHERE i.state = 'pending' AND i.user_id IN ` + pendingIn
+	WHERE g.user_id IN `+in)
 	}
-	return q + `
+	if pendingIn != "" {
+		parts = append(parts, `
+	SELECT 1, i.user_id, r.space_id, sp.kind, sp.name, r.role, sp.kind != 'account' AS later
+	FROM invitations i JOIN invitation_roles r ON r.invitation_id = i.id JOIN spaces sp ON sp.id = r.space_id
+	WHERE i.state = 'pending' AND i.user_id IN `+pendingIn)
+	}
+	return strings.Join(parts, `
+	UNION ALL`) + `
 	ORDER BY 1, 2, 7, 5 COLLATE NOCASE, 3`
 }
 
@@ -842,13 +845,14 @@ func fillRows(ctx context.Context, q querier, rows []users.Listed, ids []int64) 
 		by := inviters[rows[i].ID]
 		rows[i].InvitedBy, rows[i].InvitedAt = by.name, by.at
 	}
-	return fillDetails(ctx, q, rows, ids, ids)
+	return fillDetails(ctx, q, rows, ids, ids, true)
 }
 
-// fillDetails is fillRows but for who invited: each row's grants and
-// pending invitation, in two queries. pending are those of ids who may
-// have a pending invitation: the others' are not looked for.
-func fillDetails(ctx context.Context, q querier, rows []users.Listed, ids, pending []int64) error {
+// fillDetails is fillRows but for who invited: each row's pending
+// invitation and, withGrants, its grants, in two queries at most. pending
+// are those of ids who may have a pending invitation: the others' are not
+// looked for.
+func fillDetails(ctx context.Context, q querier, rows []users.Listed, ids, pending []int64, withGrants bool) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -893,6 +897,15 @@ func fillDetails(ctx context.Context, q querier, rows []users.Listed, ids, pendi
 		rs.Close()
 	}
 
+	if !withGrants {
+		in, args = "", nil
+		if pendingIn == "" {
+			for i := range rows {
+				rows[i].Invite = invites[rows[i].ID]
+			}
+			return nil
+		}
+	}
 	grants := map[int64][]spaces.Grant{}
 	rs, err = q.QueryContext(ctx, rowRolesQuery(in, pendingIn), append(args, pendingArgs...)...)
 	if err != nil {
@@ -917,7 +930,9 @@ func fillDetails(ctx context.Context, q querier, rows []users.Listed, ids, pendi
 		return errs.Wrap(err, "reading roles")
 	}
 	for i := range rows {
-		rows[i].Grants = grants[rows[i].ID]
+		if withGrants {
+			rows[i].Grants = grants[rows[i].ID]
+		}
 		rows[i].Invite = invites[rows[i].ID]
 	}
 	return nil
@@ -932,11 +947,12 @@ const invitedByQuery = `
 
 // inviter is who sent a user's invitation, and when it was first sent;
 // for the order kept in memory, also whether the user has a pending
-// invitation.
+// invitation, and the roles they hold.
 type inviter struct {
 	name    string
 	at      time.Time
 	pending bool
+	grants  []spaces.Grant
 }
 
 func invitedBy(ctx context.Context, q querier, in string, args []any) (map[int64]inviter, error) {

@@ -224,6 +224,7 @@ func checkListPlans(t *testing.T, d *DB) {
 		"row invitations": {rowInvitesQuery + in, args},
 		"row roles":       {rowRolesQuery(in, in), append(args, args...)},
 		"row grants":      {rowRolesQuery(in, ""), args},
+		"row offers":      {rowRolesQuery("", in), args},
 		"next expiry":     {nextExpiryQuery, []any{now.Unix()}},
 		// The account-wide delivery notice, on every page (issue 14).
 		"last accepted": {lastAcceptedQuery, nil},

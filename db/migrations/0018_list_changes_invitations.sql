@@ -2,8 +2,9 @@
 -- user, what their invitations show in the list: whether they are Not
 -- delivered (a pending invitation whose newest email failed,
 -- invitations.undelivered, migration 0007), and who invited them and when
--- (their newest pending or accepted invitation). So a change to those is
--- noted too, for the invitation's user, whoever writes it.
+-- (their newest pending or accepted invitation); and the roles they hold.
+-- So a change to those is noted too, for the invitation's or the grant's
+-- user, whoever writes it.
 
 -- +goose Up
 -- +goose StatementBegin
@@ -30,7 +31,27 @@ BEGIN
 END;
 -- +goose StatementEnd
 
+-- +goose StatementBegin
+CREATE TRIGGER list_changes_grant_insert AFTER INSERT ON role_grants BEGIN
+	INSERT INTO list_changes (user_id) VALUES (NEW.user_id);
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER list_changes_grant_update AFTER UPDATE ON role_grants BEGIN
+	INSERT INTO list_changes (user_id) VALUES (OLD.user_id);
+	INSERT INTO list_changes (user_id) SELECT NEW.user_id WHERE NEW.user_id IS NOT OLD.user_id;
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER list_changes_grant_delete AFTER DELETE ON role_grants BEGIN
+	INSERT INTO list_changes (user_id) VALUES (OLD.user_id);
+END;
+-- +goose StatementEnd
+
 -- +goose Down
+DROP TRIGGER list_changes_grant_delete;
+DROP TRIGGER list_changes_grant_update;
+DROP TRIGGER list_changes_grant_insert;
 DROP TRIGGER list_changes_invitation_delete;
 DROP TRIGGER list_changes_invitation_update;
 DROP TRIGGER list_changes_invitation_insert;
