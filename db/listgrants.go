@@ -172,14 +172,10 @@ func (n *listIndex) loadGrants(ctx context.Context, q querier) error {
 // of it belongs to users since moved or deleted, under x.mu.
 func (x *listIndex) compactGrants() {
 	gs := make([]heldGrant, 0, x.grantsLive)
-	for i := range x.entries {
-		l := &x.entries[i]
-		if at, ok := x.byID[l.id]; !ok || at != slot(i) {
-			continue // a free slot
-		}
+	x.eachLive(func(l *listed) {
 		off := uint32(len(gs))
 		gs = append(gs, x.grants[l.grants.off:l.grants.off+l.grants.n]...)
 		l.grants.off = off
-	}
+	})
 	x.grants = gs
 }

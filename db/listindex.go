@@ -578,18 +578,24 @@ func (x *listIndex) inOrders(i slot, op func(o []slot, i slot, by func(a, b slot
 // most of it belongs to users since moved or deleted.
 func (x *listIndex) compactText() {
 	text := make([]byte, 0, x.live)
-	for i := range x.entries {
-		l := &x.entries[i]
-		if at, ok := x.byID[l.id]; !ok || at != slot(i) {
-			continue // a free slot
-		}
+	x.eachLive(func(l *listed) {
 		for _, sp := range []*span{&l.name, &l.email} {
 			s := x.str(*sp)
 			*sp = span{off: uint32(len(text)), n: uint32(len(s))}
 			text = append(text, s...)
 		}
-	}
+	})
 	x.text = text
+}
+
+// eachLive calls fn with every entry in use (not a free slot), under x.mu.
+func (x *listIndex) eachLive(fn func(*listed)) {
+	for i := range x.entries {
+		l := &x.entries[i]
+		if at, ok := x.byID[l.id]; ok && at == slot(i) {
+			fn(l)
+		}
+	}
 }
 
 func insertSorted(o []slot, i slot, by func(a, b slot) int) []slot {

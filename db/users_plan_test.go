@@ -567,7 +567,8 @@ func TestWalkAndIndexAgree(t *testing.T) {
 // number (one probe at the end of the rowid b-tree), and then, on
 // purpose, every user: SELECT listedCols FROM users u is a SCAN of users,
 // made at start and after a gap in the notes, in the background, and so
-// is not checked here.
+// is not checked here; so are its grants (loadGrants), and the spaces
+// (spacesQuery, a few rows read at each generation).
 func TestListIndexPlans(t *testing.T) {
 	t.Parallel()
 	for _, analyzed := range []bool{false, true} {
@@ -603,6 +604,8 @@ func checkListIndexPlans(t *testing.T, d *DB) {
 			"SEARCH list_changes USING INTEGER PRIMARY KEY (rowid>?)"},
 		{"noted users", notedQuery + in, args,
 			"SEARCH u USING INTEGER PRIMARY KEY (rowid=?)"},
+		{"noted grants", grantsQuery + ` WHERE user_id IN ` + in, args,
+			"SEARCH role_grants USING PRIMARY KEY (user_id=?)"},
 		{"page rows", rowsByIDQuery + in, args,
 			"SEARCH u USING INTEGER PRIMARY KEY (rowid=?)"},
 	} {
