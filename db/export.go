@@ -63,7 +63,7 @@ func (s *UserStore) Export(ctx context.Context, f users.ListFilter, fn func(user
 		return nil
 	}
 	for rows.Next() {
-		u, err := scanUser(rows)
+		u, err := scanShown(rows)
 		if err != nil {
 			return errs.Wrap(err, "exporting users")
 		}

@@ -56,8 +56,14 @@ type listed struct {
 	invitedAt int64
 	inviter   uint32
 	grants    grantSpan // the roles they hold (listgrants.go)
-	rank      uint8     // 0 active, 1 pending, 2 deactivated (rankExpr)
-	has       uint8
+	// shownName and shownEmail are the name and email as the list shows
+	// them: the folded span itself when they are the same (most emails).
+	// created and deactivated are when the user was created and, with
+	// rank 2, deactivated.
+	shownName, shownEmail span
+	created, deactivated  int64
+	rank                  uint8 // 0 active, 1 pending, 2 deactivated (rankExpr)
+	has                   uint8
 }
 
 const (
@@ -169,6 +175,7 @@ func newListIndex(d *DB, stop context.Context) *listIndex {
 // folds A-Z only, as COLLATE NOCASE does: compared as bytes, the folded
 // strings sort as the indexes do.
 const listedCols = `u.id, ` + rankExpr + `, lower(u.sort_name), lower(u.email), u.invite_expires_at, u.activated_at, u.last_sign_in_at,
+	u.name, u.email, u.created_at, u.deactivated_at,
 	EXISTS (SELECT 1 FROM invitations i WHERE i.user_id = u.id AND i.state = 'pending' AND i.undelivered = 1),
 	EXISTS (SELECT 1 FROM invitations i WHERE i.user_id = u.id AND i.state = 'pending'),
 	(SELECT i.inviter_name FROM invitations i WHERE i.user_id = u.id AND i.state IN ('pending', 'accepted') ORDER BY i.id DESC LIMIT 1),
@@ -194,26 +201,32 @@ type listedRow struct {
 	rank                      uint8
 	name, email, inviter      sql.RawBytes
 	expires, joined, signedIn sql.NullInt64
+	shownName, shownEmail     sql.RawBytes
+	created                   int64
+	deactivated               sql.NullInt64
 	undelivered, pending      bool
 	invitedAt                 sql.NullInt64
 }
 
 func scanRow(r scanner) (listedRow, error) {
 	var l listedRow
-	err := r.Scan(&l.id, &l.rank, &l.name, &l.email, &l.expires, &l.joined, &l.signedIn, &l.undelivered, &l.pending, &l.inviter, &l.invitedAt)
+	err := r.Scan(&l.id, &l.rank, &l.name, &l.email, &l.expires, &l.joined, &l.signedIn,
+		&l.shownName, &l.shownEmail, &l.created, &l.deactivated, &l.undelivered, &l.pending, &l.inviter, &l.invitedAt)
 	return l, err
 }
 
 // owned is r with bytes of its own, kept past the next row.
 func (r listedRow) owned() listedRow {
 	r.name, r.email, r.inviter = bytes.Clone(r.name), bytes.Clone(r.email), bytes.Clone(r.inviter)
+	r.shownName, r.shownEmail = bytes.Clone(r.shownName), bytes.Clone(r.shownEmail)
 	return r
 }
 
 // add keeps r, with their grants gs, in a free slot, under x.mu, and
 // gives the slot; it is in no order yet.
 func (x *listIndex) add(r listedRow, gs []grantRow) slot {
-	l := listed{id: r.id, rank: r.rank, expires: r.expires.Int64, joined: r.joined.Int64, signedIn: r.signedIn.Int64}
+	l := listed{id: r.id, rank: r.rank, expires: r.expires.Int64, joined: r.joined.Int64, signedIn: r.signedIn.Int64,
+		created: r.created, deactivated: r.deactivated.Int64}
 	if r.expires.Valid {
 		l.has |= hasExpires
 	}
@@ -234,6 +247,7 @@ func (x *listIndex) add(r listedRow, gs []grantRow) slot {
 		l.inviter, l.invitedAt = x.inviterOf(r.inviter), r.invitedAt.Int64
 	}
 	l.name, l.email = x.keep(r.name), x.keep(r.email)
+	l.shownName, l.shownEmail = x.keepShown(r.shownName, l.name), x.keepShown(r.shownEmail, l.email)
 	l.grants = x.keepGrants(gs)
 	var i slot
 	if n := len(x.free); n > 0 {
@@ -265,15 +279,26 @@ func (x *listIndex) inviterOf(name []byte) uint32 {
 	return at
 }
 
-// invitedBy is who invited the user in slot i, and when, as invitedBy
-// reads it, whether they have a pending invitation, and their grants.
-func (x *listIndex) invitedBy(i slot) inviter {
+// row is the user in slot i as the list shows them (users.Listed), with
+// who invited them and when, and their grants.
+func (x *listIndex) row(i slot) users.Listed {
 	l := &x.entries[i]
-	by := inviter{pending: l.has&hasPending != 0, grants: x.grantsOf(i)}
-	if l.has&hasInviter != 0 {
-		by.name, by.at = x.inviters[l.inviter], time.Unix(l.invitedAt, 0).UTC()
+	r := users.Listed{User: users.User{ID: l.id, Email: string(x.str(l.shownEmail)), Name: string(x.str(l.shownName)), CreatedAt: time.Unix(l.created, 0).UTC()},
+		Grants: x.grantsOf(i)}
+	at := func(has uint8, n int64) time.Time {
+		if l.has&has == 0 {
+			return time.Time{}
+		}
+		return time.Unix(n, 0).UTC()
 	}
-	return by
+	r.InviteExpiresAt, r.ActivatedAt, r.LastSignInAt = at(hasExpires, l.expires), at(hasJoined, l.joined), at(hasSignedIn, l.signedIn)
+	if l.rank == 2 {
+		r.DeactivatedAt = time.Unix(l.deactivated, 0).UTC()
+	}
+	if l.has&hasInviter != 0 {
+		r.InvitedBy, r.InvitedAt = x.inviters[l.inviter], time.Unix(l.invitedAt, 0).UTC()
+	}
+	return r
 }
 
 func (x *listIndex) keep(s []byte) span {
@@ -281,6 +306,28 @@ func (x *listIndex) keep(s []byte) span {
 	x.text = append(x.text, s...)
 	x.live += len(s)
 	return sp
+}
+
+// keepShown keeps s, a string as shown, whose folded form is kept in
+// folded: as that span when they are the same.
+func (x *listIndex) keepShown(s []byte, folded span) span {
+	if bytes.Equal(s, x.str(folded)) {
+		return folded
+	}
+	return x.keep(s)
+}
+
+// texts are the spans of text l holds, each once: its shown strings when
+// they are not its folded ones.
+func (l *listed) texts() []*span {
+	ts := []*span{&l.name, &l.email}
+	if l.shownName != l.name {
+		ts = append(ts, &l.shownName)
+	}
+	if l.shownEmail != l.email {
+		ts = append(ts, &l.shownEmail)
+	}
+	return ts
 }
 
 // current brings the order up to the database's generation gen and
@@ -547,7 +594,9 @@ func (x *listIndex) remove(id int64) {
 	if foldsToASCII(x.str(l.name)) || foldsToASCII(x.str(l.email)) {
 		x.odd--
 	}
-	x.live -= int(l.name.n + l.email.n)
+	for _, sp := range l.texts() {
+		x.live -= int(sp.n)
+	}
 	x.grantsLive -= int(l.grants.n)
 	x.sigs.set(i, sig{}) // found by no search
 	if l.has&hasUndelivered != 0 && l.rank != 2 {
@@ -579,10 +628,17 @@ func (x *listIndex) inOrders(i slot, op func(o []slot, i slot, by func(a, b slot
 func (x *listIndex) compactText() {
 	text := make([]byte, 0, x.live)
 	x.eachLive(func(l *listed) {
-		for _, sp := range []*span{&l.name, &l.email} {
+		sameName, sameEmail := l.shownName == l.name, l.shownEmail == l.email
+		for _, sp := range l.texts() {
 			s := x.str(*sp)
 			*sp = span{off: uint32(len(text)), n: uint32(len(s))}
 			text = append(text, s...)
+		}
+		if sameName {
+			l.shownName = l.name
+		}
+		if sameEmail {
+			l.shownEmail = l.email
 		}
 	})
 	x.text = text

@@ -325,15 +325,16 @@ func (x *listIndex) undelivered(sel selection, pick bool) (selection, int) {
 }
 
 // listMem is List from the order kept in memory: the counts, whether it
-// holds f.Holding, and the ids of the page with who invited each. A
+// holds f.Holding, and the page's rows but for their pending invitations,
+// with the ids of those who have one (pending). A
 // search's matches are found here, or given (matches, from searchIDs,
 // with searched set). It reports false when the order cannot answer f
 // (spaces, or a search it cannot make and was not given), under x.mu
 // (read).
-func (x *listIndex) listMem(f users.ListFilter, page *users.ListPage, matches []int64, searched bool) ([]int64, []inviter, bool) {
+func (x *listIndex) listMem(f users.ListFilter, page *users.ListPage, matches []int64, searched bool) (pending []int64, ok bool) {
 	q := searchText(f.Query)
 	if f.SpaceIDs != nil || q != "" && !searched && !x.searchable(q) {
-		return nil, nil, false
+		return nil, false
 	}
 	now := f.Now.Unix()
 	active, invited, expired, deactivated, next := x.counts(now)
@@ -362,12 +363,17 @@ func (x *listIndex) listMem(f users.ListFilter, page *users.ListPage, matches []
 		}
 	}
 	if (f.Page-1)*f.PerPage >= page.Total {
-		return nil, nil, true // past the last page
+		return nil, true // past the last page
 	}
 	slots := x.page(f, sel, n)
-	ids, by := make([]int64, len(slots)), make([]inviter, len(slots))
-	for k, i := range slots {
-		ids[k], by[k] = x.entries[i].id, x.invitedBy(i)
+	if len(slots) > 0 {
+		page.Rows = make([]users.Listed, 0, len(slots))
 	}
-	return ids, by, true
+	for _, i := range slots {
+		page.Rows = append(page.Rows, x.row(i))
+		if x.entries[i].has&hasPending != 0 {
+			pending = append(pending, x.entries[i].id)
+		}
+	}
+	return pending, true
 }

@@ -28,6 +28,14 @@ const userCols = `id, email, name, password_hash, created_at, activated_at, deac
 
 type scanner interface{ Scan(...any) error }
 
+// scanShown is scanUser for the list and its export: what they show of a
+// user (users.ListPage.Rows), as the order in memory keeps it.
+func scanShown(r scanner) (users.User, error) {
+	u, err := scanUser(r)
+	u.PasswordHash, u.SessionVersion, u.Language = "", 0, ""
+	return u, err
+}
+
 func scanUser(r scanner) (users.User, error) {
 	var u users.User
 	var hash sql.NullString
@@ -656,7 +664,7 @@ func (s *UserStore) List(ctx context.Context, f users.ListFilter) (users.ListPag
 	}
 	var ids []int64
 	for rows.Next() {
-		u, err := scanUser(rows)
+		u, err := scanShown(rows)
 		if err != nil {
 			rows.Close()
 			return page, errs.Wrap(err, "listing users")
@@ -709,13 +717,12 @@ func (s *UserStore) listIndexed(ctx context.Context, f users.ListFilter) (users.
 		}
 	}
 	x.mu.RLock()
-	ids, by, ok := x.listMem(f, &page, matches, searched)
+	pending, ok := x.listMem(f, &page, matches, searched)
 	x.mu.RUnlock()
 	if !ok {
 		return page, false, nil
 	}
-	page, err := s.rowsByID(ctx, page, ids, by)
-	return page, true, err
+	return page, true, s.fillPending(ctx, page.Rows, pending)
 }
 
 // searchIDs is the ids of the users a search for q (as searchText gives
@@ -738,52 +745,21 @@ func (s *UserStore) searchIDs(ctx context.Context, q string) ([]int64, error) {
 	return ids, errs.Wrap(rows.Err(), "searching users")
 }
 
-// rowsByIDQuery reads users by id, completed by an IN list of them.
-var rowsByIDQuery = `SELECT ` + prefixed("u.", userCols) + ` FROM users u WHERE u.id IN `
-
-// rowsByID adds the rows of users ids to page, in that order, with their
-// details; by is who invited each.
-func (s *UserStore) rowsByID(ctx context.Context, page users.ListPage, ids []int64, by []inviter) (users.ListPage, error) {
-	if len(ids) == 0 {
-		return page, nil
+// fillPending adds to rows, made from the order in memory, the pending
+// invitations of those of them listed in pending. The invitations are
+// read from SQLite, as newer than the order as may be: one cancelled or
+// accepted meanwhile is left out, as the row will be moved when the order
+// reads the note.
+func (s *UserStore) fillPending(ctx context.Context, rows []users.Listed, pending []int64) error {
+	if len(pending) == 0 {
+		return nil
 	}
 	tx, err := s.db.beginRead(ctx)
 	if err != nil {
-		return page, errs.Wrap(err, "listing users")
+		return errs.Wrap(err, "listing users")
 	}
 	defer tx.Rollback()
-	in, args := inList(ids)
-	rows, err := tx.QueryContext(ctx, rowsByIDQuery+in, args...)
-	if err != nil {
-		return page, errs.Wrap(err, "listing users")
-	}
-	found := make(map[int64]users.User, len(ids))
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			rows.Close()
-			return page, errs.Wrap(err, "listing users")
-		}
-		found[u.ID] = u
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return page, errs.Wrap(err, "listing users")
-	}
-	// In the order's order. A user deleted after the order was read (by a
-	// write newer than it, committed meanwhile) is left out.
-	shown := ids[:0]
-	var pending []int64
-	for k, id := range ids {
-		if u, ok := found[id]; ok {
-			page.Rows = append(page.Rows, users.Listed{User: u, InvitedBy: by[k].name, InvitedAt: by[k].at, Grants: by[k].grants})
-			shown = append(shown, id)
-			if by[k].pending {
-				pending = append(pending, id)
-			}
-		}
-	}
-	return page, fillDetails(ctx, tx, page.Rows, shown, pending, false)
+	return fillDetails(ctx, tx, rows, pending, pending, false)
 }
 
 func (s *UserStore) Listed(ctx context.Context, id int64) (users.Listed, error) {
@@ -945,14 +921,10 @@ const invitedByQuery = `
 	SELECT i.user_id, i.inviter_name, i.created_at FROM invitations i
 	WHERE i.state IN ('pending', 'accepted') AND i.user_id IN `
 
-// inviter is who sent a user's invitation, and when it was first sent;
-// for the order kept in memory, also whether the user has a pending
-// invitation, and the roles they hold.
+// inviter is who sent a user's invitation, and when it was first sent.
 type inviter struct {
-	name    string
-	at      time.Time
-	pending bool
-	grants  []spaces.Grant
+	name string
+	at   time.Time
 }
 
 func invitedBy(ctx context.Context, q querier, in string, args []any) (map[int64]inviter, error) {

@@ -606,8 +606,6 @@ func checkListIndexPlans(t *testing.T, d *DB) {
 			"SEARCH u USING INTEGER PRIMARY KEY (rowid=?)"},
 		{"noted grants", grantsQuery + ` WHERE user_id IN ` + in, args,
 			"SEARCH role_grants USING PRIMARY KEY (user_id=?)"},
-		{"page rows", rowsByIDQuery + in, args,
-			"SEARCH u USING INTEGER PRIMARY KEY (rowid=?)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			plan := explain(t, d, c.q, c.args)

@@ -143,6 +143,8 @@ type ListFilter struct {
 
 // ListPage is one page of users and the counts behind the tabs.
 type ListPage struct {
+	// Rows hold what the list shows of each user: no password hash,
+	// session version or language (ByID has them).
 	Rows   []Listed
 	Total  int // rows matching the filter, all pages
 	Counts map[Status]int
