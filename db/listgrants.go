@@ -107,8 +107,10 @@ func (x *listIndex) roleOf(role string) uint32 {
 // them: the account first, then by space name (as COLLATE NOCASE
 // compares), then by id; grants of a space no longer there are left out,
 // as the query's join leaves them. Under x.mu (read).
-func (x *listIndex) grantsOf(i slot) []spaces.Grant {
-	sp := x.entries[i].grants
+func (x *listIndex) grantsOf(i slot) []spaces.Grant { return x.grantsIn(x.entries[i].grants) }
+
+// grantsIn is grantsOf for the grants in sp.
+func (x *listIndex) grantsIn(sp grantSpan) []spaces.Grant {
 	if sp.n == 0 {
 		return nil
 	}
@@ -172,10 +174,16 @@ func (n *listIndex) loadGrants(ctx context.Context, q querier) error {
 // of it belongs to users since moved or deleted, under x.mu.
 func (x *listIndex) compactGrants() {
 	gs := make([]heldGrant, 0, x.grantsLive)
-	x.eachLive(func(l *listed) {
+	move := func(sp *grantSpan) {
 		off := uint32(len(gs))
-		gs = append(gs, x.grants[l.grants.off:l.grants.off+l.grants.n]...)
-		l.grants.off = off
+		gs = append(gs, x.grants[sp.off:sp.off+sp.n]...)
+		sp.off = off
+	}
+	x.eachLive(func(l *listed) {
+		move(&l.grants)
+		if l.invite != 0 {
+			move(&x.invites[l.invite-1].offered)
+		}
 	})
 	x.grants = gs
 }

@@ -325,16 +325,15 @@ func (x *listIndex) undelivered(sel selection, pick bool) (selection, int) {
 }
 
 // listMem is List from the order kept in memory: the counts, whether it
-// holds f.Holding, and the page's rows but for their pending invitations,
-// with the ids of those who have one (pending). A
+// holds f.Holding, and the page's rows. A
 // search's matches are found here, or given (matches, from searchIDs,
 // with searched set). It reports false when the order cannot answer f
 // (spaces, or a search it cannot make and was not given), under x.mu
 // (read).
-func (x *listIndex) listMem(f users.ListFilter, page *users.ListPage, matches []int64, searched bool) (pending []int64, ok bool) {
+func (x *listIndex) listMem(f users.ListFilter, page *users.ListPage, matches []int64, searched bool) bool {
 	q := searchText(f.Query)
 	if f.SpaceIDs != nil || q != "" && !searched && !x.searchable(q) {
-		return nil, false
+		return false
 	}
 	now := f.Now.Unix()
 	active, invited, expired, deactivated, next := x.counts(now)
@@ -363,7 +362,7 @@ func (x *listIndex) listMem(f users.ListFilter, page *users.ListPage, matches []
 		}
 	}
 	if (f.Page-1)*f.PerPage >= page.Total {
-		return nil, true // past the last page
+		return true // past the last page
 	}
 	slots := x.page(f, sel, n)
 	if len(slots) > 0 {
@@ -371,9 +370,6 @@ func (x *listIndex) listMem(f users.ListFilter, page *users.ListPage, matches []
 	}
 	for _, i := range slots {
 		page.Rows = append(page.Rows, x.row(i))
-		if x.entries[i].has&hasPending != 0 {
-			pending = append(pending, x.entries[i].id)
-		}
 	}
-	return pending, true
+	return true
 }

@@ -717,12 +717,9 @@ func (s *UserStore) listIndexed(ctx context.Context, f users.ListFilter) (users.
 		}
 	}
 	x.mu.RLock()
-	pending, ok := x.listMem(f, &page, matches, searched)
+	ok := x.listMem(f, &page, matches, searched)
 	x.mu.RUnlock()
-	if !ok {
-		return page, false, nil
-	}
-	return page, true, s.fillPending(ctx, page.Rows, pending)
+	return page, ok, nil
 }
 
 // searchIDs is the ids of the users a search for q (as searchText gives
@@ -743,23 +740,6 @@ func (s *UserStore) searchIDs(ctx context.Context, q string) ([]int64, error) {
 		ids = append(ids, id)
 	}
 	return ids, errs.Wrap(rows.Err(), "searching users")
-}
-
-// fillPending adds to rows, made from the order in memory, the pending
-// invitations of those of them listed in pending. The invitations are
-// read from SQLite, as newer than the order as may be: one cancelled or
-// accepted meanwhile is left out, as the row will be moved when the order
-// reads the note.
-func (s *UserStore) fillPending(ctx context.Context, rows []users.Listed, pending []int64) error {
-	if len(pending) == 0 {
-		return nil
-	}
-	tx, err := s.db.beginRead(ctx)
-	if err != nil {
-		return errs.Wrap(err, "listing users")
-	}
-	defer tx.Rollback()
-	return fillDetails(ctx, tx, rows, pending, pending, false)
 }
 
 func (s *UserStore) Listed(ctx context.Context, id int64) (users.Listed, error) {
