@@ -67,7 +67,7 @@ type listed struct {
 	shownName, shownEmail span
 	created, deactivated  int64
 	invite                uint32 // 1 + the place of their pending invitation in listIndex.invites; 0: none kept
-	rank                  uint8 // 0 active, 1 pending, 2 deactivated (rankExpr)
+	rank                  uint8  // 0 active, 1 pending, 2 deactivated (rankExpr)
 	has                   uint8
 }
 
@@ -161,10 +161,10 @@ type listIndex struct {
 	// the places of those since ended or moved.
 	invites     []keptInvite
 	freeInvites []uint32
-	roles      []spaces.Role
-	spaces     map[int64]spaces.Space
-	all        map[users.Sort][]slot    // every user, per order
-	ranked     map[users.Sort][3][]slot // per rank, per order
+	roles       []spaces.Role
+	spaces      map[int64]spaces.Space
+	all         map[users.Sort][]slot    // every user, per order
+	ranked      map[users.Sort][3][]slot // per rank, per order
 	// expiries are the pending users' expiries, ascending: what the
 	// Invited and Invitation expired tabs count, and the next expiry.
 	expiries []int64
