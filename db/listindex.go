@@ -157,12 +157,12 @@ type listIndex struct {
 	// spaces every space, read again at every generation.
 	grants     []heldGrant
 	grantsLive int
+	roles      []spaces.Role
+	spaces     map[int64]spaces.Space
 	// invites are the pending invitations (listinvites.go), freeInvites
 	// the places of those since ended or moved.
 	invites     []keptInvite
 	freeInvites []uint32
-	roles       []spaces.Role
-	spaces      map[int64]spaces.Space
 	all         map[users.Sort][]slot    // every user, per order
 	ranked      map[users.Sort][3][]slot // per rank, per order
 	// expiries are the pending users' expiries, ascending: what the
