@@ -233,6 +233,7 @@ func (s *Server) listView(loc *i18n.Locale, access *spaces.Access, q listQuery, 
 	for _, o := range sortChoices {
 		v.SortChoices = append(v.SortChoices, userviews.Choice{Value: string(o.sort), LabelID: o.label, Selected: o.sort == q.Sort})
 	}
+	v.Rows = make([]userviews.Row, 0, len(res.Rows))
 	for _, r := range res.Rows {
 		v.Rows = append(v.Rows, s.listRow(loc, access, r, now))
 	}

@@ -83,7 +83,7 @@ type Locale struct {
 // compiled is a message cut into its literal text and placeholders, once
 // per plural form, so that giving it is a few appends.
 type compiled struct {
-	forms map[plural.Form][]piece
+	forms [plural.Many + 1][]piece // by plural.Form; nil where the message has no such form
 }
 
 type piece struct {
@@ -174,7 +174,7 @@ func Load(fsys fs.FS) (*Catalogue, error) {
 func compileAll(mf *goi18n.MessageFile) (map[string]*compiled, error) {
 	out := map[string]*compiled{}
 	for _, m := range mf.Messages {
-		cm := &compiled{forms: map[plural.Form][]piece{}}
+		cm := &compiled{}
 		for form, src := range map[plural.Form]string{
 			plural.Zero: m.Zero, plural.One: m.One, plural.Two: m.Two,
 			plural.Few: m.Few, plural.Many: m.Many, plural.Other: m.Other,
@@ -295,6 +295,9 @@ func (l *Locale) Texts() map[string][]string {
 	out := map[string][]string{}
 	for id := range l.own {
 		for _, ps := range l.msgs[id].forms {
+			if ps == nil {
+				continue
+			}
 			var b strings.Builder
 			for _, p := range ps {
 				if p.arg == "" {
@@ -307,6 +310,13 @@ func (l *Locale) Texts() map[string][]string {
 		}
 	}
 	return out
+}
+
+// Around is the package's Around, in this language.
+func (l *Locale) Around(id, slot string, kv ...any) [2]string {
+	const mark = "\x00"
+	before, after, _ := strings.Cut(l.T(id, append([]any{slot, mark}, kv...)...), mark)
+	return [2]string{before, after}
 }
 
 // Tag is the language's BCP 47 tag, for lang attributes and headers.
@@ -343,7 +353,10 @@ func (l *Locale) fill(id string, form plural.Form, value func(arg string) string
 	if !ok {
 		return id
 	}
-	ps := m.forms[form]
+	var ps []piece
+	if int(form) < len(m.forms) {
+		ps = m.forms[form]
+	}
 	if ps == nil {
 		ps = m.forms[plural.Other]
 	}
@@ -402,6 +415,9 @@ func (l *Locale) PluralForms(id string, kv ...any) map[string]string {
 	kv = append([]any{"Count", "{n}"}, kv...)
 	out := map[string]string{}
 	for form, ps := range m.forms {
+		if ps == nil {
+			continue
+		}
 		var b strings.Builder
 		for _, p := range ps {
 			if p.arg == "" {
@@ -410,7 +426,7 @@ func (l *Locale) PluralForms(id string, kv ...any) map[string]string {
 				b.WriteString(l.value(p.arg, kv))
 			}
 		}
-		out[pluralNames[form]] = b.String()
+		out[pluralNames[plural.Form(form)]] = b.String()
 	}
 	return out
 }
@@ -449,9 +465,7 @@ func T(ctx context.Context, id string, kv ...any) string { return From(ctx).T(id
 // template that renders that part itself (in bold, as a link, a <time>)
 // where the language puts it: [before, after].
 func Around(ctx context.Context, id, slot string, kv ...any) [2]string {
-	const mark = "\x00"
-	before, after, _ := strings.Cut(T(ctx, id, append([]any{slot, mark}, kv...)...), mark)
-	return [2]string{before, after}
+	return From(ctx).Around(id, slot, kv...)
 }
 
 // N is From(ctx).N.

@@ -14,17 +14,9 @@ import (
 // parts.
 func Email(addr string) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
-		for i, part := range emailParts(addr) {
-			if i > 0 {
-				if _, err := io.WriteString(w, "<wbr>"); err != nil {
-					return err
-				}
-			}
-			if _, err := io.WriteString(w, templ.EscapeString(part)); err != nil {
-				return err
-			}
-		}
-		return nil
+		h := NewWriter(w)
+		h.Email(addr)
+		return h.Err()
 	})
 }
 
