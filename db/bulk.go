@@ -3,7 +3,9 @@ package db
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/usherhq/usher/internal/activity"
@@ -14,7 +16,16 @@ import (
 )
 
 // BulkStore keeps bulk jobs (bulk.Store).
-type BulkStore struct{ db *DB }
+type BulkStore struct {
+	db *DB
+
+	// unseen keeps each administrator's Unseen as of generation
+	// unseenGen: every page of the users list asks, and the answer moves
+	// only with the database.
+	mu        sync.Mutex
+	unseenGen uint64
+	unseen    map[int64][]bulk.Job
+}
 
 func NewBulkStore(d *DB) *BulkStore { return &BulkStore{db: d} }
 
@@ -203,6 +214,29 @@ func (s *BulkStore) Reasons(ctx context.Context, id int64) ([]bulk.Count, error)
 }
 
 func (s *BulkStore) Unseen(ctx context.Context, actorID int64) ([]bulk.Job, error) {
+	// The generation before the read: what is kept is no older than it.
+	gen := s.db.Seen()
+	s.mu.Lock()
+	jobs, ok := s.unseen[actorID]
+	ok = ok && s.unseenGen == gen
+	s.mu.Unlock()
+	if ok {
+		return slices.Clone(jobs), nil
+	}
+	jobs, err := s.readUnseen(ctx, actorID)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if s.unseenGen != gen {
+		s.unseenGen, s.unseen = gen, map[int64][]bulk.Job{}
+	}
+	s.unseen[actorID] = jobs
+	s.mu.Unlock()
+	return slices.Clone(jobs), nil
+}
+
+func (s *BulkStore) readUnseen(ctx context.Context, actorID int64) ([]bulk.Job, error) {
 	rows, err := s.db.query(ctx, `SELECT `+jobCols+` FROM bulk_jobs WHERE actor_id = ? AND seen_at IS NULL ORDER BY id`, actorID)
 	if err != nil {
 		return nil, errs.Wrap(err, "reading bulk jobs")

@@ -78,6 +78,10 @@ type Locale struct {
 	msgs    map[string]*compiled // with the source's where this one has none
 	own     map[string]bool      // ids this catalogue has itself
 	printer *message.Printer
+	// The names of months and weekdays, long and short, looked up once:
+	// a page of the users list writes some hundred dates.
+	months, shortMonths     [12]string
+	weekdays, shortWeekdays [7]string
 }
 
 // compiled is a message cut into its literal text and placeholders, once
@@ -163,6 +167,12 @@ func Load(fsys fs.FS) (*Catalogue, error) {
 			l.own[id] = true
 		}
 		l.Name = l.T(NameKey)
+		for i := range monthIDs {
+			l.months[i], l.shortMonths[i] = l.T(monthIDs[i]), l.T(shortMonthIDs[i])
+		}
+		for i := range weekdayIDs {
+			l.weekdays[i], l.shortWeekdays[i] = l.T(weekdayIDs[i]), l.T(shortWeekdayIDs[i])
+		}
 		c.locales[code] = l
 		c.order = append(c.order, l)
 		tags = append(tags, tag)

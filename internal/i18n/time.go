@@ -144,19 +144,19 @@ func (l *Locale) Full(t time.Time) string {
 // ("Dec", "Sat"). The names come from the catalogue; the numbers are
 // written with as few allocations as can be (a page writes hundreds).
 func (l *Locale) datePart(t time.Time, arg string, long bool) string {
-	months, weekdays := &shortMonthIDs, &shortWeekdayIDs
+	months, weekdays := &l.shortMonths, &l.shortWeekdays
 	if long {
-		months, weekdays = &monthIDs, &weekdayIDs
+		months, weekdays = &l.months, &l.weekdays
 	}
 	switch arg {
 	case "Day":
 		return strconv.Itoa(t.Day()) // below 100: no allocation
 	case "Month":
-		return l.T(months[t.Month()-1])
+		return months[t.Month()-1]
 	case "Year":
 		return strconv.Itoa(t.Year())
 	case "Weekday":
-		return l.T(weekdays[t.Weekday()])
+		return weekdays[t.Weekday()]
 	case "Date":
 		if long {
 			return l.Date(t)
