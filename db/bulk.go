@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/usherhq/usher/internal/activity"
@@ -19,12 +18,9 @@ import (
 type BulkStore struct {
 	db *DB
 
-	// unseen keeps each administrator's Unseen as of generation
-	// unseenGen: every page of the users list asks, and the answer moves
-	// only with the database.
-	mu        sync.Mutex
-	unseenGen uint64
-	unseen    map[int64][]bulk.Job
+	// unseen is each administrator's Unseen: every page of the users list
+	// asks.
+	unseen kept[int64, []bulk.Job]
 }
 
 func NewBulkStore(d *DB) *BulkStore { return &BulkStore{db: d} }
@@ -214,26 +210,8 @@ func (s *BulkStore) Reasons(ctx context.Context, id int64) ([]bulk.Count, error)
 }
 
 func (s *BulkStore) Unseen(ctx context.Context, actorID int64) ([]bulk.Job, error) {
-	// The generation before the read: what is kept is no older than it.
-	gen := s.db.Seen()
-	s.mu.Lock()
-	jobs, ok := s.unseen[actorID]
-	ok = ok && s.unseenGen == gen
-	s.mu.Unlock()
-	if ok {
-		return slices.Clone(jobs), nil
-	}
-	jobs, err := s.readUnseen(ctx, actorID)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	if s.unseenGen != gen {
-		s.unseenGen, s.unseen = gen, map[int64][]bulk.Job{}
-	}
-	s.unseen[actorID] = jobs
-	s.mu.Unlock()
-	return slices.Clone(jobs), nil
+	jobs, err := s.unseen.get(s.db, actorID, func() ([]bulk.Job, error) { return s.readUnseen(ctx, actorID) })
+	return slices.Clone(jobs), err
 }
 
 func (s *BulkStore) readUnseen(ctx context.Context, actorID int64) ([]bulk.Job, error) {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"math/bits"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -17,7 +18,10 @@ import (
 )
 
 // UserStore implements users.Store.
-type UserStore struct{ db *DB }
+type UserStore struct {
+	db     *DB
+	spaces kept[struct{}, []spaces.Space] // Spaces, which every session's access asks for
+}
 
 // NewUserStore returns the users store.
 func NewUserStore(d *DB) *UserStore { return &UserStore{db: d} }
@@ -198,7 +202,8 @@ func inList(ids []int64) (string, []any) {
 }
 
 func (s *UserStore) Spaces(ctx context.Context) ([]spaces.Space, error) {
-	return allSpaces(ctx, s.db.R)
+	all, err := s.spaces.get(s.db, struct{}{}, func() ([]spaces.Space, error) { return allSpaces(ctx, s.db.R) })
+	return slices.Clone(all), err
 }
 
 func allSpaces(ctx context.Context, q querier) ([]spaces.Space, error) {

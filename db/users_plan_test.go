@@ -608,6 +608,8 @@ func checkListIndexPlans(t *testing.T, d *DB) {
 			"SEARCH role_grants USING PRIMARY KEY (user_id=?)"},
 		{"noted invitations", invitesQuery + ` AND i.user_id IN ` + in, args,
 			"SEARCH i USING INDEX invitations_one_pending (user_id=?) | SEARCH i USING INDEX invitations_user (user_id=?)"},
+		{"old notes", pruneQuery, []any{5},
+			"SEARCH list_changes USING INDEX list_changes_at (at<?)"},
 		{"noted offers", offersQuery + ` AND i.user_id IN ` + in, args,
 			"SEARCH i USING COVERING INDEX invitations_one_pending (user_id=?)"},
 	} {

@@ -6,6 +6,10 @@
 -- user it shows on.
 
 -- +goose Up
+-- The notes older than a day are deleted at every pass of the sender: by
+-- this index, not through the whole table.
+CREATE INDEX list_changes_at ON list_changes (at);
+
 DROP TRIGGER list_changes_update;
 -- +goose StatementBegin
 CREATE TRIGGER list_changes_update AFTER UPDATE OF sort_name, name, email, created_at, activated_at, deactivated_at, last_sign_in_at, invite_expires_at ON users
@@ -70,6 +74,7 @@ END;
 -- +goose StatementEnd
 
 -- +goose Down
+DROP INDEX list_changes_at;
 DROP TRIGGER list_changes_offer_delete;
 DROP TRIGGER list_changes_offer_update;
 DROP TRIGGER list_changes_offer_insert;

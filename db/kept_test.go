@@ -6,10 +6,11 @@ import (
 	"time"
 )
 
-// Unseen is kept per generation: a job another process (or an operator's
-// SQL) writes shows at the next request, which asks Generation first, and
-// one dismissed there is gone at the next.
-func TestUnseenFollowsOtherWriters(t *testing.T) {
+// What is kept per generation (kept.go), a bulk job's unseen reports and
+// the spaces: a job or space another process (or an operator's SQL)
+// writes shows at the next call, and one dismissed or deleted there is
+// gone at the next.
+func TestKeptFollowsOtherWriters(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -29,7 +30,6 @@ func TestUnseenFollowsOtherWriters(t *testing.T) {
 	s := NewBulkStore(d)
 	unseen := func() int {
 		t.Helper()
-		d.Generation() // what each request does first (web.watchChanges)
 		jobs, err := s.Unseen(ctx, 7)
 		if err != nil {
 			t.Fatal(err)
@@ -54,5 +54,31 @@ func TestUnseenFollowsOtherWriters(t *testing.T) {
 	}
 	if n := unseen(); n != 0 {
 		t.Fatalf("%d jobs after another process dismissed it, want 0", n)
+	}
+
+	us := NewUserStore(d)
+	count := func() int {
+		t.Helper()
+		all, err := us.Spaces(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(all)
+	}
+	before := count()
+	if n := count(); n != before {
+		t.Fatalf("%d spaces asked again, %d before", n, before)
+	}
+	if _, err := other.W.ExecContext(ctx, `INSERT INTO spaces (kind, name, created_at) VALUES ('account', 'Elsewhere', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != before+1 {
+		t.Fatalf("%d spaces after another process made one, want %d", n, before+1)
+	}
+	if _, err := other.W.ExecContext(ctx, `DELETE FROM spaces WHERE name = 'Elsewhere'`); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != before {
+		t.Fatalf("%d spaces after another process deleted one, want %d", n, before)
 	}
 }
