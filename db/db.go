@@ -38,6 +38,7 @@ type DB struct {
 	watch    *watcher      // other connections' commits, for Generation
 	prepared prepared      // the readers' kept statements
 	list     *listIndex    // the users list's order
+	spaces   keptSpaces    // every space, while they do not change
 	stop     func()        // ends the list's background load
 	// sqlListOnly reads the users list from SQLite's indexes alone, not
 	// the order kept in memory (tests compare the two).

@@ -1,12 +1,18 @@
 package db
 
-import "sync"
+import (
+	"context"
+	"sync"
+
+	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/spaces"
+)
 
 // kept holds values read from the database, by key, while its generation
 // (Generation: moved by any commit, in any process) stands still: for what
-// nearly every request asks and only a write changes, such as the spaces
-// behind each session's access. A value is read at or after the
-// generation it is kept under, so it is never older than that generation.
+// nearly every request asks and only a write changes. A value is read at
+// or after the generation it is kept under, so it is never older than
+// that generation.
 type kept[K comparable, V any] struct {
 	mu   sync.Mutex
 	gen  uint64
@@ -34,4 +40,46 @@ func (k *kept[K, V]) get(d *DB, key K, read func() (V, error)) (V, error) {
 	k.vals[key] = v
 	k.mu.Unlock()
 	return v, nil
+}
+
+// keptSpaces are every space, as of a number that moves with any change
+// to them (spaces_version, migration 0020), not with every commit: what
+// every session's access and the users list's roles are made from, while
+// other things are written all the time.
+type keptSpaces struct {
+	mu      sync.Mutex
+	version int64
+	all     []spaces.Space // nil: none kept
+}
+
+// spacesVersionQuery reads the number spaces are at: one row, by its key.
+const spacesVersionQuery = `SELECT n FROM spaces_version WHERE id = 1`
+
+// spaces is every space, by id, and the number they are as of, read
+// through q (a transaction, or the readers: the spaces are then read
+// after the number, so never older than it). What it gives is shared: not
+// to be changed.
+func (k *keptSpaces) spaces(ctx context.Context, q querier) ([]spaces.Space, int64, error) {
+	var v int64
+	if err := q.QueryRowContext(ctx, spacesVersionQuery).Scan(&v); err != nil {
+		return nil, 0, errs.Wrap(err, "reading spaces")
+	}
+	k.mu.Lock()
+	all := k.all
+	ok := all != nil && k.version == v
+	k.mu.Unlock()
+	if ok {
+		return all, v, nil
+	}
+	all, err := allSpaces(ctx, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	if all == nil {
+		all = []spaces.Space{}
+	}
+	k.mu.Lock()
+	k.version, k.all = v, all
+	k.mu.Unlock()
+	return all, v, nil
 }

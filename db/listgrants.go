@@ -57,28 +57,21 @@ type grantRow struct {
 	role  string
 }
 
-// spacesQuery reads every space, for the names of the grants.
-const spacesQuery = `SELECT id, kind, name FROM spaces`
-
-// readSpaces reads every space into x.spaces, under x.mu.
+// readSpaces reads every space into x.spaces, under x.mu, unless they did
+// not change since (keptSpaces).
 func (x *listIndex) readSpaces(ctx context.Context, q querier) error {
-	rows, err := q.QueryContext(ctx, spacesQuery)
+	all, v, err := x.d.spaces.spaces(ctx, q)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	m := map[int64]spaces.Space{}
-	for rows.Next() {
-		var sp spaces.Space
-		if err := rows.Scan(&sp.ID, &sp.Kind, &sp.Name); err != nil {
-			return err
-		}
+	if x.spaces != nil && x.spacesVersion == v {
+		return nil
+	}
+	m := make(map[int64]spaces.Space, len(all))
+	for _, sp := range all {
 		m[sp.ID] = sp
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	x.spaces = m
+	x.spaces, x.spacesVersion = m, v
 	return nil
 }
 

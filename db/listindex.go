@@ -154,11 +154,12 @@ type listIndex struct {
 	inviterAt map[string]uint32
 	recent    recentSearches // listsearch.go
 	// grants are the users' roles (listgrants.go), roles the roles' names,
-	// spaces every space, read again at every generation.
-	grants     []heldGrant
-	grantsLive int
-	roles      []spaces.Role
-	spaces     map[int64]spaces.Space
+	// spaces every space, read again when spaces_version moves.
+	grants        []heldGrant
+	grantsLive    int
+	roles         []spaces.Role
+	spaces        map[int64]spaces.Space
+	spacesVersion int64
 	// invites are the pending invitations (listinvites.go), freeInvites
 	// the places of those since ended or moved.
 	invites     []keptInvite
@@ -508,7 +509,7 @@ func (x *listIndex) load(ctx context.Context, gen uint64) error {
 		return err
 	}
 	defer rows.Close()
-	n := &listIndex{byID: make(map[int64]slot, count), flagged: map[slot]struct{}{},
+	n := &listIndex{d: x.d, byID: make(map[int64]slot, count), flagged: map[slot]struct{}{},
 		entries: make([]listed, 0, count), sigs: makeSigs(count)}
 	for rows.Next() {
 		l, err := scanRow(rows)
@@ -568,7 +569,7 @@ func (x *listIndex) load(ctx context.Context, gen uint64) error {
 	defer x.mu.Unlock()
 	x.byID, x.entries, x.text, x.sigs, x.free, x.live = n.byID, n.entries, n.text, n.sigs, nil, n.live
 	x.odd, x.flagged, x.nUndelivered, x.inviters, x.inviterAt = n.odd, n.flagged, n.nUndelivered, n.inviters, n.inviterAt
-	x.grants, x.grantsLive, x.roles, x.spaces = n.grants, n.grantsLive, n.roles, n.spaces
+	x.grants, x.grantsLive, x.roles, x.spaces, x.spacesVersion = n.grants, n.grantsLive, n.roles, n.spaces, n.spacesVersion
 	x.invites, x.freeInvites = n.invites, nil
 	x.all, x.ranked, x.expiries, x.noExpiry = n.all, n.ranked, n.expiries, n.noExpiry
 	x.seq, x.gen, x.ready = seq, gen, true

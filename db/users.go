@@ -18,10 +18,7 @@ import (
 )
 
 // UserStore implements users.Store.
-type UserStore struct {
-	db     *DB
-	spaces kept[struct{}, []spaces.Space] // Spaces, which every session's access asks for
-}
+type UserStore struct{ db *DB }
 
 // NewUserStore returns the users store.
 func NewUserStore(d *DB) *UserStore { return &UserStore{db: d} }
@@ -202,7 +199,7 @@ func inList(ids []int64) (string, []any) {
 }
 
 func (s *UserStore) Spaces(ctx context.Context) ([]spaces.Space, error) {
-	all, err := s.spaces.get(s.db, struct{}{}, func() ([]spaces.Space, error) { return allSpaces(ctx, s.db.R) })
+	all, _, err := s.db.spaces.spaces(ctx, s.db.R)
 	return slices.Clone(all), err
 }
 

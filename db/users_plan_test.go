@@ -568,7 +568,7 @@ func TestWalkAndIndexAgree(t *testing.T) {
 // purpose, every user: SELECT listedCols FROM users u is a SCAN of users,
 // made at start and after a gap in the notes, in the background, and so
 // is not checked here; so are its grants (loadGrants), and the spaces
-// (spacesQuery, a few rows read at each generation).
+// (allSpaces: a few rows, read again when spaces_version moves).
 func TestListIndexPlans(t *testing.T) {
 	t.Parallel()
 	for _, analyzed := range []bool{false, true} {
@@ -608,6 +608,8 @@ func checkListIndexPlans(t *testing.T, d *DB) {
 			"SEARCH role_grants USING PRIMARY KEY (user_id=?)"},
 		{"noted invitations", invitesQuery + ` AND i.user_id IN ` + in, args,
 			"SEARCH i USING INDEX invitations_one_pending (user_id=?) | SEARCH i USING INDEX invitations_user (user_id=?)"},
+		{"spaces' number", spacesVersionQuery, nil,
+			"SEARCH spaces_version USING INTEGER PRIMARY KEY (rowid=?)"},
 		{"old notes", pruneQuery, []any{5},
 			"SEARCH list_changes USING INDEX list_changes_at (at<?)"},
 		{"noted offers", offersQuery + ` AND i.user_id IN ` + in, args,
