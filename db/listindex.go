@@ -624,6 +624,7 @@ func (x *listIndex) remove(id int64) {
 		x.live -= int(sp.n)
 	}
 	x.grantsLive -= int(l.grants.n)
+	l.grants = grantSpan{} // in no space's list (inSpaces)
 	x.dropInvite(i)
 	x.sigs.set(i, sig{}) // found by no search
 	if l.has&hasUndelivered != 0 && l.rank != 2 {

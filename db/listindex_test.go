@@ -31,6 +31,31 @@ func sameLists(t *testing.T, d, sqlOnly *DB, now time.Time, searches bool) {
 			}
 		}
 	}
+	// A unit administrator's list: their spaces' people, held or offered
+	// a role there, in every tab, searched or not.
+	var units []int64
+	rows, err := sqlOnly.R.Query(`SELECT id FROM spaces WHERE kind != 'account' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		units = append(units, id)
+	}
+	rows.Close()
+	for _, in := range [][]int64{units[:1], units[1:3], {}} {
+		for _, st := range []users.Status{"", users.Active, users.Invited, users.Expired, users.Deactivated} {
+			samePages(t, d, sqlOnly, users.ListFilter{Status: st, Sort: users.ByEmail, SpaceIDs: in, Now: now})
+		}
+		samePages(t, d, sqlOnly, users.ListFilter{Undelivered: true, Sort: users.ByName, SpaceIDs: in, Now: now})
+		if searches {
+			samePages(t, d, sqlOnly, users.ListFilter{Query: "ma", Sort: users.ByName, SpaceIDs: in, Now: now})
+			samePages(t, d, sqlOnly, users.ListFilter{Query: "élo", Status: users.Invited, Sort: users.ByJoined, Desc: true, SpaceIDs: in, Now: now})
+		}
+	}
 	for _, q := range []string{"a", "ma", "oN", "son", "a s", "@example", "kel", "zzq", "élo"} {
 		if !searches {
 			break

@@ -280,6 +280,31 @@ func (x *listIndex) found(ids []int64) (selection, int) {
 	return sel, n
 }
 
+// inSpaces gives those of within (nil: every user) who hold a role in
+// one of the spaces ids, or are offered one by a pending invitation, as
+// spaceWhere selects them, and how many; under x.mu (read). A free slot
+// holds neither (remove).
+func (x *listIndex) inSpaces(ids []int64, within selection) (selection, int) {
+	sel := newSelection(len(x.entries))
+	n := 0
+	in := func(sp grantSpan) bool {
+		for _, g := range x.grants[sp.off : sp.off+sp.n] {
+			if slices.Contains(ids, g.space) {
+				return true
+			}
+		}
+		return false
+	}
+	for i := range x.entries {
+		l := &x.entries[i]
+		if (in(l.grants) || l.invite != 0 && in(x.invites[l.invite-1].offered)) && within.has(slot(i)) {
+			sel.add(slot(i))
+			n++
+		}
+	}
+	return sel, n
+}
+
 // tally counts the users of sel in each tab at now, as countQuery does for
 // a search, under x.mu (read).
 func (x *listIndex) tally(sel selection, now int64) (active, invited, expired, deactivated int) {
@@ -328,11 +353,10 @@ func (x *listIndex) undelivered(sel selection, pick bool) (selection, int) {
 // holds f.Holding, and the page's rows. A
 // search's matches are found here, or given (matches, from searchIDs,
 // with searched set). It reports false when the order cannot answer f
-// (spaces, or a search it cannot make and was not given), under x.mu
-// (read).
+// (a search it cannot make and was not given), under x.mu (read).
 func (x *listIndex) listMem(f users.ListFilter, page *users.ListPage, matches []int64, searched bool) bool {
 	q := searchText(f.Query)
-	if f.SpaceIDs != nil || q != "" && !searched && !x.searchable(q) {
+	if q != "" && !searched && !x.searchable(q) {
 		return false
 	}
 	now := f.Now.Unix()
@@ -345,6 +369,11 @@ func (x *listIndex) listMem(f users.ListFilter, page *users.ListPage, matches []
 		} else {
 			sel, n = x.match(q)
 		}
+	}
+	if f.SpaceIDs != nil {
+		sel, n = x.inSpaces(f.SpaceIDs, sel)
+	}
+	if sel != nil {
 		active, invited, expired, deactivated = x.tally(sel, now)
 	}
 	undelivered, nu := x.undelivered(sel, f.Undelivered)

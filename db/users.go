@@ -553,7 +553,9 @@ func countQuery(f users.ListFilter) (string, []any) {
 			FROM ` + table + ` s JOIN users u INDEXED BY users_id_status ON u.id = s.rowid - ` + pendingRowid + `
 			WHERE ` + table + ` MATCH ?` + rankRowids("s.rowid", users.Invited), []any{match, now, now, match, match}
 	}
-	if conds, args := filterWhere(f, false); len(conds) > 0 {
+	every := f
+	every.Status = "" // the other tabs are counted too: a search's matches of every rank
+	if conds, args := filterWhere(every, false); len(conds) > 0 {
 		// One probe of users_id_status per match: it holds the rank and the
 		// expiry, so no table row is read.
 		return `SELECT count(*) FILTER (WHERE ` + rankExpr + ` = 0),
@@ -595,9 +597,10 @@ func holdsQuery(f users.ListFilter) (string, []any) {
 const nextExpiryQuery = `SELECT min(u.invite_expires_at) FROM users u WHERE ` + rankExpr + ` = 1 AND u.invite_expires_at > ?`
 
 func (s *UserStore) List(ctx context.Context, f users.ListFilter) (users.ListPage, error) {
-	if f.SpaceIDs == nil && !s.db.sqlListOnly {
-		// The whole account's list, a tab or all of it, searched or not:
-		// its order is kept in memory (listindex.go) once loaded.
+	if !s.db.sqlListOnly {
+		// The list, a tab or all of it, searched or not, of the whole
+		// account or of some spaces: its order is kept in memory
+		// (listindex.go) once loaded.
 		ok, err := s.db.list.current(ctx, s.db.Generation())
 		if err != nil {
 			return users.ListPage{}, err
@@ -706,7 +709,7 @@ func (s *UserStore) listIndexed(ctx context.Context, f users.ListFilter) (users.
 	x := s.db.list
 	var matches []int64
 	searched := false
-	if q := searchText(f.Query); q != "" && f.SpaceIDs == nil {
+	if q := searchText(f.Query); q != "" {
 		x.mu.RLock()
 		own := x.searchable(q)
 		x.mu.RUnlock()
