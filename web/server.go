@@ -74,6 +74,7 @@ type Server struct {
 	accountLang accountLang                       // the account's language, kept (defaultLanguage)
 	items       map[users.Action]userviews.Action // each row action's menu item (rowItems)
 	allItems    []userviews.Action                // every row action's item, in order (menuItems)
+	menus       menus                             // the rows' menus made so far (menu)
 }
 
 // New builds the server and its routes.

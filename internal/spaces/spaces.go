@@ -123,10 +123,14 @@ func (a *Access) DescribeIn(l *i18n.Locale, grants []Grant) string {
 
 // Split parts grants into those in spaces a administers, which a may read
 // by name, and the number of the others. Account administrators
-// administer every space, so they see every name.
+// administer every space, so they see every name: for them named is
+// grants itself (not to be changed), as the users list asks for each row.
 func (a *Access) Split(grants []Grant) (named []Grant, elsewhere int) {
+	if a.AccountAdmin {
+		return grants, 0
+	}
 	for _, g := range grants {
-		if a.AccountAdmin || a.Administers(g.SpaceID) {
+		if a.Administers(g.SpaceID) {
 			named = append(named, g)
 		} else {
 			elsewhere++
