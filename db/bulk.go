@@ -210,7 +210,8 @@ func (s *BulkStore) Reasons(ctx context.Context, id int64) ([]bulk.Count, error)
 }
 
 func (s *BulkStore) Unseen(ctx context.Context, actorID int64) ([]bulk.Job, error) {
-	jobs, err := s.unseen.get(s.db, actorID, func() ([]bulk.Job, error) { return s.readUnseen(ctx, actorID) })
+	// Asked for by pages only, after their request saw the generation.
+	jobs, err := s.unseen.get(s.db.Seen(), actorID, func() ([]bulk.Job, error) { return s.readUnseen(ctx, actorID) })
 	return slices.Clone(jobs), err
 }
 

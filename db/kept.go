@@ -19,9 +19,10 @@ type kept[K comparable, V any] struct {
 	vals map[K]V
 }
 
-// get is the value kept under key, or what read gives, kept.
-func (k *kept[K, V]) get(d *DB, key K, read func() (V, error)) (V, error) {
-	gen := d.Generation()
+// get is the value kept under key at generation gen, or what read gives,
+// kept. gen is what the caller saw: a request's, asked at its start
+// (Seen after that), so that it does not ask the database again.
+func (k *kept[K, V]) get(gen uint64, key K, read func() (V, error)) (V, error) {
 	k.mu.Lock()
 	v, ok := k.vals[key]
 	ok = ok && k.gen == gen

@@ -30,6 +30,7 @@ func TestKeptFollowsOtherWriters(t *testing.T) {
 	s := NewBulkStore(d)
 	unseen := func() int {
 		t.Helper()
+		d.Generation() // what each request does first (web.watchChanges)
 		jobs, err := s.Unseen(ctx, 7)
 		if err != nil {
 			t.Fatal(err)
