@@ -82,6 +82,7 @@ type Locale struct {
 	// a page of the users list writes some hundred dates.
 	months, shortMonths     [12]string
 	weekdays, shortWeekdays [7]string
+	group                   string // between groups of digits (groupOf); "": the printer writes numbers
 }
 
 // compiled is a message cut into its literal text and placeholders, once
@@ -173,6 +174,7 @@ func Load(fsys fs.FS) (*Catalogue, error) {
 		for i := range weekdayIDs {
 			l.weekdays[i], l.shortWeekdays[i] = l.T(weekdayIDs[i]), l.T(shortWeekdayIDs[i])
 		}
+		l.group = groupOf(l)
 		c.locales[code] = l
 		c.order = append(c.order, l)
 		tags = append(tags, tag)
@@ -450,7 +452,49 @@ func (l *Locale) Number(n int) string {
 	if n > -1000 && n < 1000 {
 		return strconv.Itoa(n)
 	}
-	return l.printer.Sprintf("%d", n)
+	if l.group == "" {
+		return l.printer.Sprintf("%d", n)
+	}
+	return grouped(n, l.group)
+}
+
+// grouped writes n with sep between groups of three digits.
+func grouped(n int, sep string) string {
+	digits := strconv.Itoa(n)
+	sign := ""
+	if n < 0 {
+		sign, digits = "-", digits[1:]
+	}
+	var b strings.Builder
+	b.WriteString(sign)
+	first := len(digits) % 3
+	if first == 0 {
+		first = 3
+	}
+	b.WriteString(digits[:first])
+	for i := first; i < len(digits); i += 3 {
+		b.WriteString(sep)
+		b.WriteString(digits[i : i+3])
+	}
+	return b.String()
+}
+
+// groupOf is the separator l's printer puts between groups of three
+// digits, when that is how it writes numbers (as English and German do):
+// then Number writes them itself, without the printer (a list page writes
+// a dozen counts). "" otherwise.
+func groupOf(l *Locale) string {
+	s := l.printer.Sprintf("%d", 1000)
+	if len(s) < 5 || s[0] != '1' || s[len(s)-3:] != "000" {
+		return ""
+	}
+	sep := s[1 : len(s)-3]
+	for _, n := range []int{1234567, -9876543210, 100000, 999999} {
+		if grouped(n, sep) != l.printer.Sprintf("%d", n) {
+			return ""
+		}
+	}
+	return sep
 }
 
 type ctxKey struct{}
