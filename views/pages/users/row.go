@@ -52,25 +52,13 @@ func writeRow(h *components.Writer, loc *i18n.Locale, r Row) {
 		h.Text(invited[1])
 		h.Raw(` `)
 		if inv.Reminded {
-			resent := loc.Around("users.list.resent", "When")
-			h.Text(resent[0])
-			h.TimeAgo(loc, r.Now, inv.SentAt)
-			h.Raw(` `)
-			h.Text(resent[1])
+			writeAround(h, loc, "users.list.resent", func() { h.TimeAgo(loc, r.Now, inv.SentAt) })
 		}
 		h.Raw(`</div><div class="invite-line">`)
 		if inv.Expired {
-			expired := loc.Around("users.list.expired", "When")
-			h.Text(expired[0])
-			h.TimeAgo(loc, r.Now, inv.ExpiresAt)
-			h.Raw(` `)
-			h.Text(expired[1])
+			writeAround(h, loc, "users.list.expired", func() { h.TimeAgo(loc, r.Now, inv.ExpiresAt) })
 		} else {
-			expires := loc.Around("users.list.expires", "When")
-			h.Text(expires[0])
-			h.TimeIn(loc, r.Now, inv.ExpiresAt)
-			h.Raw(` `)
-			h.Text(expires[1])
+			writeAround(h, loc, "users.list.expires", func() { h.TimeIn(loc, r.Now, inv.ExpiresAt) })
 		}
 		h.Raw(`</div>`)
 		if inv.RenewalRequested {
@@ -141,6 +129,16 @@ func writeRow(h *components.Writer, loc *i18n.Locale, r Row) {
 	h.Raw(`<td class="col-actions">`)
 	writeMenu(h, loc, r, id)
 	h.Raw(`</td></tr>`)
+}
+
+// writeAround writes message id with its When written by when, where the
+// language puts it, and a space after it (as the templ row did).
+func writeAround(h *components.Writer, loc *i18n.Locale, id string, when func()) {
+	parts := loc.Around(id, "When")
+	h.Text(parts[0])
+	when()
+	h.Raw(` `)
+	h.Text(parts[1])
 }
 
 // writeSelectCell is a row's checkbox, in the selection's form.
