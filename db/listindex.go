@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"slices"
+	"sort"
 	"sync"
 	"time"
 
@@ -736,6 +737,9 @@ func (x *listIndex) page(f users.ListFilter, sel selection, n int) []slot {
 			}
 		})
 		slices.SortFunc(o, func(a, b slot) int { return x.compare(s, a, b) })
+		if f.After != nil {
+			o, skip = x.beyond(o, s, f.After, f.Desc), 0
+		}
 		if f.Desc {
 			slices.Reverse(o)
 		}
@@ -746,6 +750,9 @@ func (x *listIndex) page(f users.ListFilter, sel selection, n int) []slot {
 	if f.Status != "" {
 		r := x.ranked[s]
 		o = r[rankOf(f.Status)]
+	}
+	if f.After != nil {
+		o, skip = x.beyond(o, s, f.After, f.Desc), 0
 	}
 	if sel == nil && !test {
 		if f.Desc {
@@ -777,6 +784,25 @@ func (x *listIndex) page(f users.ListFilter, sel selection, n int) []slot {
 		}
 	}
 	return ids
+}
+
+// beyond is the part of o, ascending in order s (ByName or ByEmail), past
+// the cursor c: after it, or before it for a descending page. Found by
+// its key, so it holds when c's user is gone.
+func (x *listIndex) beyond(o []slot, s users.Sort, c *users.Cursor, desc bool) []slot {
+	key := []byte(lowerASCII(c.Key))
+	past := func(i slot) int {
+		a := &x.entries[i]
+		k := a.name
+		if s == users.ByEmail {
+			k = a.email
+		}
+		return cmp.Or(bytes.Compare(x.str(k), key), cmp.Compare(a.id, c.ID))
+	}
+	if desc {
+		return o[:sort.Search(len(o), func(k int) bool { return past(o[k]) >= 0 })]
+	}
+	return o[sort.Search(len(o), func(k int) bool { return past(o[k]) > 0 }):]
 }
 
 // gatherAtMost is how many users a page is sorted from, rather than

@@ -505,6 +505,18 @@ func listFrom(f users.ListFilter, walk bool) (string, []any) {
 	}
 	fc, fa := filterWhere(f, walk)
 	conds, args = append(conds, fc...), append(args, fa...)
+	if c := f.After; c != nil {
+		// Past the cursor, along the order's own index.
+		op := " > "
+		if f.Desc {
+			op = " < "
+		}
+		if f.Sort == users.ByEmail {
+			conds, args = append(conds, "u.email"+op+"?"), append(args, c.Key)
+		} else {
+			conds, args = append(conds, "("+sortName+" COLLATE NOCASE, u.id)"+op+"(?, ?)"), append(args, c.Key, c.ID)
+		}
+	}
 	where := ""
 	if len(conds) > 0 {
 		where = " WHERE " + strings.Join(conds, " AND ")

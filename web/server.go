@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/usherhq/usher/internal/activity"
+	"github.com/usherhq/usher/internal/apitokens"
 	"github.com/usherhq/usher/internal/bulk"
 	"github.com/usherhq/usher/internal/clock"
 	"github.com/usherhq/usher/internal/config"
@@ -43,6 +44,7 @@ type Deps struct {
 	Sessions    *sessions.Service
 	Resets      *resets.Service
 	TwoFactor   *twofactor.Service
+	APITokens   *apitokens.Service
 	Activity    *activity.Service
 	Bulk        *bulk.Service
 	Mailbox     Mailbox          // nil when SMTP is configured
@@ -204,6 +206,9 @@ func (s *Server) routes() {
 	// The activity log (issue 17): the page and its export.
 	admin.GET("/activity", s.activityPage)
 	admin.GET("/activity.csv", s.activityCSV)
+	admin.GET("/api-tokens", s.apiTokensPage)
+	admin.POST("/api-tokens", s.createAPIToken)
+	admin.POST("/api-tokens/:tid/revoke", s.revokeAPIToken)
 
 	dev := e.Group("/dev", s.signedInOnly, s.accountAdminOnly, s.mailboxOn)
 	dev.GET("/mailbox", s.mailbox)

@@ -59,6 +59,11 @@ const (
 	AccountCreated         Kind = "account.created"
 	AccountLanguageChanged Kind = "account.language_changed"
 
+	// API tokens (Settings > API tokens): made and revoked; the subject is
+	// the administrator the token acts for.
+	APITokenCreated Kind = "api_token.created"
+	APITokenRevoked Kind = "api_token.revoked"
+
 	// A bulk action (the users list's selection, a CSV import) finished;
 	// each person it changed has their own row.
 	BulkFinished Kind = "bulk.finished"
@@ -74,6 +79,7 @@ var Kinds = []Kind{
 	SpaceCreated, SpaceRenamed, SpaceDeleted,
 	SignIn, SignInFailed,
 	AccountCreated, AccountLanguageChanged,
+	APITokenCreated, APITokenRevoked,
 	BulkFinished,
 }
 
@@ -137,6 +143,9 @@ type Details struct {
 	// and Skipped how many of the selected it skipped.
 	Action  string `json:"action,omitempty"`
 	Skipped int    `json:"skipped,omitempty"`
+	// Token is the name of an API token, Scopes what it may do.
+	Token  string   `json:"token,omitempty"`
+	Scopes []string `json:"scopes,omitempty"`
 }
 
 // Role is a role on a space as the log keeps it: with the space's name at

@@ -124,6 +124,11 @@ func Sentence(l *i18n.Locale, e Entry, viewer *spaces.Access) string {
 			return l.T(id, append(kv, "Account", d.Space.Name)...)
 		}
 		return l.T(id+"_bare", kv...)
+	case APITokenCreated, APITokenRevoked:
+		if self {
+			return l.T(id+"_own", append(kv, "Token", d.Token)...)
+		}
+		return l.T(id, append(kv, "Token", d.Token)...)
 	case BulkFinished:
 		// "Ana Admin's bulk action Send new invitation finished: 298 done, 14 skipped"
 		return l.T(id, append(kv, "Action", l.T("bulk.action."+d.Action), "Done", d.Count, "Skipped", d.Skipped)...)

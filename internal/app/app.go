@@ -15,6 +15,7 @@ import (
 
 	"github.com/usherhq/usher/db"
 	"github.com/usherhq/usher/internal/activity"
+	"github.com/usherhq/usher/internal/apitokens"
 	"github.com/usherhq/usher/internal/auth"
 	"github.com/usherhq/usher/internal/bulk"
 	"github.com/usherhq/usher/internal/clock"
@@ -245,7 +246,7 @@ func wire(ctx context.Context, data *Data, cfg *config.Config, clk clock.Clock, 
 		a.SetupToken = randomToken()
 	}
 	a.Web = web.New(web.Deps{
-		Config: cfg, Users: us, Invitations: invs, Spaces: sp, Sessions: sess, Resets: rs, TwoFactor: tf, Activity: &activity.Service{Store: db.NewActivityStore(d)}, Bulk: bk, Mailbox: mailbox, Renderer: renderer,
+		Config: cfg, Users: us, Invitations: invs, Spaces: sp, Sessions: sess, Resets: rs, TwoFactor: tf, APITokens: apitokens.New(db.NewAPITokenStore(d), clk), Activity: &activity.Service{Store: db.NewActivityStore(d)}, Bulk: bk, Mailbox: mailbox, Renderer: renderer,
 		Deliveries: mail.NewDeliveries(outbox, cfg.SMTPURL != nil),
 		Notify:     sender.Notify, SessionKey: sessionKey, SetupToken: a.SetupToken, Clock: clk, Log: log,
 		Changes: a.DB.Generation,

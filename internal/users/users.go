@@ -135,10 +135,32 @@ type ListFilter struct {
 	// ""): users whose pending invitation's newest email failed, or failed
 	// once and waits to be retried. Deactivated users are not in it.
 	Undelivered bool
+	// After, when set, asks for the PerPage users that come after it in
+	// the order (before it, descending), whatever Page says: keyset
+	// pagination, for the API. Only ByName and ByEmail take it.
+	After *Cursor
 	// Holding, a user id, asks whether the filter (tab, search, spaces)
 	// matches that user: ListPage.Holds, from the same snapshot as the
 	// counts. A row action asks it to know whether its row leaves the view.
 	Holding int64
+}
+
+// Cursor is where a page of the list ended: its last user and their key
+// in the order, as kept (the name shown, or the email, when sorted by
+// name; the email by email). The page after it starts after that place,
+// so what was added or removed before it shifts nothing, and a cursor
+// still works when its user is gone.
+type Cursor struct {
+	ID  int64
+	Key string
+}
+
+// CursorOf is where a page of order s ending with l ends.
+func CursorOf(s Sort, l Listed) *Cursor {
+	if s == ByEmail || l.Name == "" {
+		return &Cursor{ID: l.ID, Key: l.Email}
+	}
+	return &Cursor{ID: l.ID, Key: l.Name}
 }
 
 // ListPage is one page of users and the counts behind the tabs.
@@ -406,6 +428,30 @@ func (s *Service) List(ctx context.Context, access *spaces.Access, f ListFilter)
 		f.PerPage = PerPage
 	}
 	return s.store.List(ctx, f)
+}
+
+// ListAfter is up to f.PerPage users of the list after the cursor after
+// (nil: from the start), as access sees it, with the cursor of the page
+// after them (nil: none follows). The order is f.Sort, ByName or ByEmail.
+func (s *Service) ListAfter(ctx context.Context, access *spaces.Access, f ListFilter, after *Cursor) (ListPage, *Cursor, error) {
+	if f.Sort == "" {
+		f.Sort = ByName
+	}
+	if f.Sort != ByName && f.Sort != ByEmail {
+		return ListPage{}, nil, errs.T(errs.Invalid, "api.err.sort", "Sort", string(f.Sort))
+	}
+	n := f.PerPage
+	f.Page, f.PerPage, f.After = 1, n+1, after // no cursor: the first page
+	page, err := s.List(ctx, access, f)
+	if err != nil {
+		return page, nil, err
+	}
+	var next *Cursor
+	if len(page.Rows) > n {
+		page.Rows = page.Rows[:n]
+		next = CursorOf(f.Sort, page.Rows[n-1])
+	}
+	return page, next, nil
 }
 
 // listFilter is f as access may read it, at the clock's now: a space
