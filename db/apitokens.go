@@ -128,3 +128,40 @@ func (s *APITokenStore) Used(ctx context.Context, id int64, at time.Time) error 
 	_, err := s.db.W.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, at.Unix(), id)
 	return errs.Wrap(err, "noting a token's use")
 }
+
+var _ apitokens.IdempotencyStore = (*APITokenStore)(nil)
+
+func (s *APITokenStore) Claim(ctx context.Context, tokenID int64, key string, request []byte, at, before time.Time) (apitokens.Kept, bool, error) {
+	var kept apitokens.Kept
+	claimed := false
+	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM api_idempotency WHERE created_at < ?`, before.Unix()); err != nil {
+			return errs.Wrap(err, "dropping old idempotency keys")
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO api_idempotency (token_id, key, request, created_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT DO NOTHING`, tokenID, key, request, at.Unix())
+		if err != nil {
+			return errs.Wrap(err, "keeping an idempotency key")
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			claimed = true
+			return nil
+		}
+		var status sql.NullInt64
+		err = tx.QueryRowContext(ctx, `SELECT request, status, coalesce(body, x'') FROM api_idempotency WHERE token_id = ? AND key = ?`, tokenID, key).
+			Scan(&kept.Request, &status, &kept.Body)
+		kept.Status = int(status.Int64)
+		return errs.Wrap(err, "reading an idempotency key")
+	})
+	return kept, claimed, err
+}
+
+func (s *APITokenStore) Finish(ctx context.Context, tokenID int64, key string, a apitokens.Answer) error {
+	_, err := s.db.W.ExecContext(ctx, `UPDATE api_idempotency SET status = ?, body = ? WHERE token_id = ? AND key = ?`, a.Status, a.Body, tokenID, key)
+	return errs.Wrap(err, "keeping an idempotent answer")
+}
+
+func (s *APITokenStore) Forget(ctx context.Context, tokenID int64, key string) error {
+	_, err := s.db.W.ExecContext(ctx, `DELETE FROM api_idempotency WHERE token_id = ? AND key = ?`, tokenID, key)
+	return errs.Wrap(err, "forgetting an idempotency key")
+}

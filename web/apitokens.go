@@ -99,6 +99,10 @@ func (s *Server) revokeAPIToken(c echo.Context) error {
 		return errs.T(errs.NotFound, "apitokens.err.no_such")
 	}
 	t, err := s.APITokens.Revoke(c.Request().Context(), cur.User, cur.Access, id)
+	if errs.Is(err, errs.Conflict) {
+		// Revoked meanwhile (another tab, another administrator).
+		return s.flashTo(c, "/settings/api-tokens", components.Banner{Kind: "error", Message: errs.Say(c.Request().Context(), err)})
+	}
 	if err != nil {
 		return err
 	}

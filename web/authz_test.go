@@ -36,6 +36,7 @@ type clinic struct {
 	southWA                            int64
 	names                              map[int64]string
 	seq                                int
+	tokens                             map[*http.Client]string // an administrator's API token, by their client
 	allQuery, cellQuery                string // see dump
 }
 
@@ -347,7 +348,10 @@ type authzAction struct {
 	// that has expired (Send new invitation).
 	target, expired bool
 	get             bool
-	do              func(w *clinic, c *http.Client, tg authzTarget, t *testing.T) apptest.Response
+	// api: through /api/v1 with the actor's token (clinic.tokens), which
+	// only administrators have.
+	api bool
+	do  func(w *clinic, c *http.Client, tg authzTarget, t *testing.T) apptest.Response
 	// ok checks an allowed cell; it may follow redirects.
 	ok     func(w *clinic, c *http.Client, tg authzTarget, res apptest.Response, t *testing.T)
 	emails int // sent by an allowed cell
@@ -482,6 +486,62 @@ var authzActions = []authzAction{
 	},
 }
 
+// authzAPI calls the API as the actor of c, with its token (none for
+// those who have none), at path ({id}: the target's id) with body.
+func authzAPI(method, path string, body func(w *clinic, tg authzTarget) any) func(w *clinic, c *http.Client, tg authzTarget, t *testing.T) apptest.Response {
+	return func(w *clinic, c *http.Client, tg authzTarget, t *testing.T) apptest.Response {
+		t.Helper()
+		var b any
+		if body != nil {
+			b = body(w, tg)
+		}
+		path := strings.NewReplacer("{id}", cid(tg.user.ID), "{email}", url.QueryEscape(tg.user.Email)).Replace(path)
+		r := api(t, w.e, w.tokens[c], method, path, b)
+		return apptest.Response{Response: &http.Response{StatusCode: r.status, Header: r.header}, Body: r.body}
+	}
+}
+
+// authzAPIAnswers checks an allowed API cell: status, and the target's
+// email in the answer (unless none is given back).
+func authzAPIAnswers(status int, showsTarget bool) func(w *clinic, c *http.Client, tg authzTarget, res apptest.Response, t *testing.T) {
+	return func(w *clinic, c *http.Client, tg authzTarget, res apptest.Response, t *testing.T) {
+		t.Helper()
+		email := tg.user.Email
+		if email == "" {
+			email = tg.email
+		}
+		if res.StatusCode != status || showsTarget && !strings.Contains(res.Body, `"`+email+`"`) {
+			t.Fatalf("status %d, want %d with %s\n%s", res.StatusCode, status, email, res.Body)
+		}
+	}
+}
+
+// authzAPIActions are the API's operations in the matrix: the same
+// cells as the pages', with tokens.
+var authzAPIActions = []authzAction{
+	{name: "api list", target: true, get: true, api: true,
+		do: authzAPI(http.MethodGet, "/api/v1/users?q={email}", nil), ok: authzAPIAnswers(http.StatusOK, true)},
+	{name: "api get", target: true, get: true, api: true, do: authzAPI(http.MethodGet, "/api/v1/users/{id}", nil), ok: authzAPIAnswers(http.StatusOK, true)},
+	{name: "api resend", target: true, api: true, do: authzAPI(http.MethodPost, "/api/v1/users/{id}/resend", nil), ok: authzAPIAnswers(http.StatusOK, true), emails: 1},
+	{name: "api renew", target: true, expired: true, api: true, do: authzAPI(http.MethodPost, "/api/v1/users/{id}/renew", nil), ok: authzAPIAnswers(http.StatusOK, true), emails: 1},
+	{name: "api cancel", target: true, api: true, do: authzAPI(http.MethodPost, "/api/v1/users/{id}/cancel", nil), ok: authzAPIAnswers(http.StatusOK, false)},
+	{name: "api remove roles", target: true, api: true,
+		do: authzAPI(http.MethodPost, "/api/v1/users/{id}/invitation/remove-roles", func(_ *clinic, tg authzTarget) any {
+			return map[string]any{"space_ids": []int64{tg.space}}
+		}), ok: authzAPIAnswers(http.StatusOK, false)},
+	{name: "api edit", target: true, api: true,
+		do: authzAPI(http.MethodPatch, "/api/v1/users/{id}", func(*clinic, authzTarget) any { return map[string]any{"name": "Renamed Person"} }),
+		ok: authzAPIAnswers(http.StatusOK, true)},
+	{name: "api deactivate", target: true, api: true, do: authzAPI(http.MethodPost, "/api/v1/users/{id}/deactivate", nil), ok: authzAPIAnswers(http.StatusOK, true)},
+	{name: "api delete", target: true, api: true, do: authzAPI(http.MethodDelete, "/api/v1/users/{id}", nil), ok: authzAPIAnswers(http.StatusNoContent, false)},
+	{name: "api invite", api: true,
+		do: authzAPI(http.MethodPost, "/api/v1/invitations", func(_ *clinic, tg authzTarget) any {
+			return map[string]any{"emails": []string{tg.email}, "roles": []map[string]any{{"space_id": tg.space, "role": "member"}}}
+		}), ok: authzAPIAnswers(http.StatusCreated, true), emails: 1},
+}
+
+func init() { authzActions = append(authzActions, authzAPIActions...) }
+
 func authzRelations(m func(w *clinic) map[int64]string) func(w *clinic, space int64) string {
 	return func(w *clinic, space int64) string { return m(w)[space] }
 }
@@ -563,11 +623,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 	w.mails(t)
 
 	clients := map[string]*http.Client{}
+	w.tokens = map[*http.Client]string{}
+	people := map[string]users.User{apptest.AdminEmail: w.admin, unaEmail: w.una, waltEmail: w.walt}
 	for _, ac := range authzActors {
 		if ac.email == "" {
 			clients[ac.name] = w.e.Client(t)
 		} else {
 			clients[ac.name] = w.signIn(t, ac.email)
+		}
+		if u, ok := people[ac.email]; ok {
+			w.tokens[clients[ac.name]] = w.token(t, u)
 		}
 	}
 
@@ -605,6 +670,14 @@ func checkAuthzCell(t *testing.T, w *clinic, c *http.Client, ac authzActor, act 
 
 	var want int
 	switch {
+	case act.api && len(ac.admin(w)) == 0:
+		want = http.StatusUnauthorized // no token: only administrators make them
+	case act.api && act.name == "api list":
+		want = http.StatusOK // the list itself, without the row
+	case act.api && act.name == "api invite":
+		want = http.StatusForbidden // as the page: a space not theirs
+	case act.api:
+		want = http.StatusNotFound
 	case ac.email == "" && act.get:
 		want = http.StatusSeeOther
 	case ac.email == "":

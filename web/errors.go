@@ -88,6 +88,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		c.Response().WriteHeader(statusClientGone)
 		return
 	}
+	if isAPI(c) {
+		s.apiError(err, c)
+		return
+	}
 	loc := locale(c)
 	status, msg := http.StatusInternalServerError, errs.Say(c.Request().Context(), err)
 	var he *echo.HTTPError

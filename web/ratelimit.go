@@ -104,6 +104,9 @@ func (w *window) reset(key string) {
 	delete(w.hits, key)
 }
 
+// apiPerMinute is how many requests a token may make a minute.
+const apiPerMinute = 1200
+
 // limiters are the rate limits of SPEC §5, keyed by client network (see
 // clientKey) and, for sign-in, by email too.
 type limiters struct {
@@ -124,10 +127,16 @@ type limiters struct {
 	// address as typed, whether anyone has it or not, so that reaching
 	// the limit says nothing about which addresses exist.
 	forgotIP, forgotEmail *window
+
+	// api counts the API's requests per token (issue 20): a program in a
+	// loop, not a person; what it may send is also capped by the
+	// invitation budget like anyone's.
+	api *window
 }
 
 func newLimiters(clk clock.Clock) *limiters {
 	return &limiters{
+		api:           newWindow(apiPerMinute, time.Minute, clk),
 		loginIP:       newWindow(300, 15*time.Minute, clk),
 		loginIPFailed: newWindow(60, 15*time.Minute, clk),
 		loginPair:     newWindow(10, 15*time.Minute, clk),

@@ -210,8 +210,14 @@ func (s *Server) routes() {
 	admin.POST("/api-tokens", s.createAPIToken)
 	admin.POST("/api-tokens/:tid/revoke", s.revokeAPIToken)
 
+	s.routeAPI()
+
 	dev := e.Group("/dev", s.signedInOnly, s.accountAdminOnly, s.mailboxOn)
 	dev.GET("/mailbox", s.mailbox)
 	dev.GET("/mailbox/:id", s.mailboxMessage, noReferrer)
 	dev.GET("/mailbox/:id/html", s.mailboxHTML, noReferrer)
 }
+
+// Routes lists what the server serves (for tests that compare it with
+// what the API's document says).
+func (s *Server) Routes() []*echo.Route { return s.echo.Routes() }

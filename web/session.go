@@ -125,6 +125,11 @@ const tokenKey = "tok"
 // kept page costs no database read.
 func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if isAPI(c) {
+			// The API takes tokens only: a browser's cookie is nobody
+			// there, so no other site can act with it.
+			return next(c)
+		}
 		sess := s.session(c)
 		token, _ := sess.Values[tokenKey].(string)
 		if token == "" {

@@ -143,6 +143,8 @@ type Details struct {
 	// and Skipped how many of the selected it skipped.
 	Action  string `json:"action,omitempty"`
 	Skipped int    `json:"skipped,omitempty"`
+	// Via is the API token the actor acted through, by its name.
+	Via string `json:"via,omitempty"`
 	// Token is the name of an API token, Scopes what it may do.
 	Token  string   `json:"token,omitempty"`
 	Scopes []string `json:"scopes,omitempty"`
@@ -238,6 +240,9 @@ type Source struct {
 	ActorName  string
 	ActorEmail string
 	IP         string
+	// Via names the API token the actor acted through ("": the pages or
+	// the command line).
+	Via string
 }
 
 type sourceKey struct{}
@@ -262,5 +267,8 @@ func (e *Entry) Fill(ctx context.Context) {
 	}
 	if e.IP == "" {
 		e.IP = s.IP
+	}
+	if e.Details.Via == "" {
+		e.Details.Via = s.Via
 	}
 }

@@ -79,10 +79,13 @@ type Store interface {
 // Service makes, lists, revokes and checks tokens.
 type Service struct {
 	store Store
+	keys  IdempotencyStore
 	clock clock.Clock
 }
 
-func New(store Store, c clock.Clock) *Service { return &Service{store: store, clock: c} }
+func New(store Store, keys IdempotencyStore, c clock.Clock) *Service {
+	return &Service{store: store, keys: keys, clock: c}
+}
 
 // Lifetimes are the expiries the page offers, in days; 0 is never.
 var Lifetimes = []int{30, 90, 365, 0}

@@ -40,6 +40,7 @@ type App struct {
 	Spaces      *spaces.Service
 	Sessions    *sessions.Service
 	Bulk        *bulk.Service
+	APITokens   *apitokens.Service
 	Outbox      *db.OutboxStore
 	Sender      *mail.Sender
 	Web         *web.Server
@@ -245,8 +246,10 @@ func wire(ctx context.Context, data *Data, cfg *config.Config, clk clock.Clock, 
 	if need {
 		a.SetupToken = randomToken()
 	}
+	tokens := db.NewAPITokenStore(d)
+	a.APITokens = apitokens.New(tokens, tokens, clk)
 	a.Web = web.New(web.Deps{
-		Config: cfg, Users: us, Invitations: invs, Spaces: sp, Sessions: sess, Resets: rs, TwoFactor: tf, APITokens: apitokens.New(db.NewAPITokenStore(d), clk), Activity: &activity.Service{Store: db.NewActivityStore(d)}, Bulk: bk, Mailbox: mailbox, Renderer: renderer,
+		Config: cfg, Users: us, Invitations: invs, Spaces: sp, Sessions: sess, Resets: rs, TwoFactor: tf, APITokens: a.APITokens, Activity: &activity.Service{Store: db.NewActivityStore(d)}, Bulk: bk, Mailbox: mailbox, Renderer: renderer,
 		Deliveries: mail.NewDeliveries(outbox, cfg.SMTPURL != nil),
 		Notify:     sender.Notify, SessionKey: sessionKey, SetupToken: a.SetupToken, Clock: clk, Log: log,
 		Changes: a.DB.Generation,

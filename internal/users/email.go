@@ -50,6 +50,12 @@ func ParseEmails(field, s string) ([]string, error) {
 	parts := strings.FieldsFunc(s, func(r rune) bool {
 		return r == ',' || r == ';' || r == ' ' || r == '\t' || r == '\n' || r == '\r'
 	})
+	return ParseEmailList(field, parts)
+}
+
+// ParseEmailList reads addresses given one by one (the API's list), as
+// ParseEmails reads those of the form.
+func ParseEmailList(field string, parts []string) ([]string, error) {
 	if len(parts) <= 1 {
 		addr, err := ParseEmail(field, strings.Join(parts, ""))
 		if err != nil {
