@@ -66,7 +66,8 @@ func record(ctx context.Context, tx querier, e activity.Entry) error {
 			return errs.Wrap(err, "recording activity")
 		}
 	}
-	return nil
+	// Its webhook, in the same transaction.
+	return queueWebhooks(ctx, tx, e, id)
 }
 
 // recordEach records several entries within tx.

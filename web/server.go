@@ -25,6 +25,7 @@ import (
 	"github.com/usherhq/usher/internal/spaces"
 	"github.com/usherhq/usher/internal/twofactor"
 	"github.com/usherhq/usher/internal/users"
+	"github.com/usherhq/usher/internal/webhooks"
 	"github.com/usherhq/usher/static"
 	userviews "github.com/usherhq/usher/views/pages/users"
 )
@@ -45,6 +46,7 @@ type Deps struct {
 	Resets      *resets.Service
 	TwoFactor   *twofactor.Service
 	APITokens   *apitokens.Service
+	Webhooks    *webhooks.Service
 	Activity    *activity.Service
 	Bulk        *bulk.Service
 	Mailbox     Mailbox          // nil when SMTP is configured
@@ -209,6 +211,13 @@ func (s *Server) routes() {
 	admin.GET("/api-tokens", s.apiTokensPage)
 	admin.POST("/api-tokens", s.createAPIToken)
 	admin.POST("/api-tokens/:tid/revoke", s.revokeAPIToken)
+	hooks := e.Group("/settings/webhooks", s.signedInOnly, s.accountAdminOnly)
+	hooks.GET("", s.webhooksPage)
+	hooks.POST("", s.createWebhook)
+	hooks.GET("/:wid", s.webhookPage)
+	hooks.POST("/:wid/delete", s.deleteWebhook)
+	hooks.POST("/:wid/resume", s.resumeWebhook)
+	hooks.POST("/:wid/deliveries/:did/again", s.sendWebhookAgain)
 
 	s.routeAPI()
 

@@ -28,6 +28,7 @@ import (
 	"github.com/usherhq/usher/internal/spaces"
 	"github.com/usherhq/usher/internal/twofactor"
 	"github.com/usherhq/usher/internal/users"
+	"github.com/usherhq/usher/internal/webhooks"
 	"github.com/usherhq/usher/views/emails"
 	"github.com/usherhq/usher/web"
 )
@@ -41,6 +42,7 @@ type App struct {
 	Sessions    *sessions.Service
 	Bulk        *bulk.Service
 	APITokens   *apitokens.Service
+	Webhooks    *webhooks.Service
 	Outbox      *db.OutboxStore
 	Sender      *mail.Sender
 	Web         *web.Server
@@ -238,6 +240,15 @@ func wire(ctx context.Context, data *Data, cfg *config.Config, clk clock.Clock, 
 	sender.AddProducer(bk)
 	a.Bulk = bk
 
+	// Webhooks go out between the sender's rounds too, woken by the same
+	// Notify: queued in each change's transaction, retried for a day.
+	hookKeys := webhooks.NewKeys(sessionKey)
+	hookStore := db.NewWebhookStore(d)
+	a.Webhooks = webhooks.New(hookStore, hookKeys, clk)
+	a.Webhooks.AllowPrivate = cfg.WebhookAllowPrivate
+	sender.AddProducer(&webhooks.Deliverer{Store: hookStore, Keys: hookKeys, Clock: clk, Log: log,
+		Client: webhooks.NewClient(cfg.WebhookAllowPrivate), Batch: 50, Parallel: 8})
+
 	a.Outbox, a.Sender = outbox, sender
 	need, err := us.NeedsSetup(ctx)
 	if err != nil {
@@ -249,7 +260,7 @@ func wire(ctx context.Context, data *Data, cfg *config.Config, clk clock.Clock, 
 	tokens := db.NewAPITokenStore(d)
 	a.APITokens = apitokens.New(tokens, tokens, clk)
 	a.Web = web.New(web.Deps{
-		Config: cfg, Users: us, Invitations: invs, Spaces: sp, Sessions: sess, Resets: rs, TwoFactor: tf, APITokens: a.APITokens, Activity: &activity.Service{Store: db.NewActivityStore(d)}, Bulk: bk, Mailbox: mailbox, Renderer: renderer,
+		Config: cfg, Users: us, Invitations: invs, Spaces: sp, Sessions: sess, Resets: rs, TwoFactor: tf, APITokens: a.APITokens, Webhooks: a.Webhooks, Activity: &activity.Service{Store: db.NewActivityStore(d)}, Bulk: bk, Mailbox: mailbox, Renderer: renderer,
 		Deliveries: mail.NewDeliveries(outbox, cfg.SMTPURL != nil),
 		Notify:     sender.Notify, SessionKey: sessionKey, SetupToken: a.SetupToken, Clock: clk, Log: log,
 		Changes: a.DB.Generation,

@@ -48,6 +48,9 @@ type Config struct {
 	// yet (no choice of theirs, no browser language it speaks), until an
 	// account administrator sets the account's own.
 	DefaultLanguage string
+	// WebhookAllowPrivate lets webhooks reach loopback, private and
+	// link-local addresses (refused otherwise, against SSRF).
+	WebhookAllowPrivate bool
 	// PprofAddr is a loopback address where Go's profiler answers
 	// (net/http/pprof); empty: nowhere.
 	PprofAddr string
@@ -87,6 +90,7 @@ var settings = []setting{
 	{"session-idle", "USHER_SESSION_IDLE", "168h", "a session not used this long ends (Go duration)"},
 	{"session-max", "USHER_SESSION_MAX", "720h", "a session ends this long after sign-in, used or not (Go duration; at least USHER_SESSION_IDLE)"},
 	{"activity-retention", "USHER_ACTIVITY_RETENTION", "400", "days the activity log keeps an entry before it is deleted (0 keeps every entry forever)"},
+	{"webhook-allow-private", "USHER_WEBHOOK_ALLOW_PRIVATE", "off", "let webhooks reach loopback, private and link-local addresses: on or off (off refuses them when connecting, against server-side request forgery)"},
 	{"send-limit", "USHER_SEND_LIMIT", "200", "emails one administrator's actions may send per hour: invitations, resends and new invitations together"},
 	{"trusted-proxies", "USHER_TRUSTED_PROXIES", "", "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is trusted (default none)"},
 	{"default-language", "USHER_DEFAULT_LANGUAGE", "en", "language for people who have not chosen one and whose browser asks for none Usher speaks: " + strings.Join(languageCodes(), ", ")},
@@ -233,6 +237,14 @@ func parse(raw map[string]string) (*Config, error) {
 		bad("USHER_ACTIVITY_RETENTION", "%q is not a whole number of days from 0 (keep forever) to %d", raw["USHER_ACTIVITY_RETENTION"], maxRetentionDays)
 	} else {
 		c.ActivityRetention = n
+	}
+
+	switch strings.ToLower(raw["USHER_WEBHOOK_ALLOW_PRIVATE"]) {
+	case "off", "false", "0", "no", "":
+	case "on", "true", "1", "yes":
+		c.WebhookAllowPrivate = true
+	default:
+		bad("USHER_WEBHOOK_ALLOW_PRIVATE", "%q is neither on nor off", raw["USHER_WEBHOOK_ALLOW_PRIVATE"])
 	}
 
 	if n, err := strconv.Atoi(raw["USHER_SEND_LIMIT"]); err != nil || n < 1 {
