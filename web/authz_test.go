@@ -37,7 +37,7 @@ type clinic struct {
 	names                              map[int64]string
 	seq                                int
 	tokens                             map[*http.Client]string // an administrator's API token, by their client
-	allQuery, cellQuery                string // see dump
+	allQuery, cellQuery                string                  // see dump
 }
 
 const (

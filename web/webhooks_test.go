@@ -38,8 +38,11 @@ type hook struct {
 		Timestamp time.Time
 		Data      struct {
 			EventID string `json:"event_id"`
-			User    struct{ ID int64; Email string }
-			Actor   *struct{ Email string }
+			User    struct {
+				ID    int64
+				Email string
+			}
+			Actor *struct{ Email string }
 		}
 	}
 }

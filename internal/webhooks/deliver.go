@@ -42,16 +42,16 @@ type Payload struct {
 
 // Data is what happened, to whom, by whom.
 type Data struct {
-	EventID      string          `json:"event_id"`
-	User         *Person         `json:"user,omitempty"`
-	Actor        *Person         `json:"actor"` // null: Usher itself (expiry, reminders)
-	InvitationID int64           `json:"invitation_id,omitempty"`
-	Roles        []activity.Role `json:"roles,omitempty"`
-	Granted      []activity.Role `json:"granted,omitempty"`
-	Revoked      []activity.Role `json:"revoked,omitempty"`
+	EventID      string            `json:"event_id"`
+	User         *Person           `json:"user,omitempty"`
+	Actor        *Person           `json:"actor"` // null: Usher itself (expiry, reminders)
+	InvitationID int64             `json:"invitation_id,omitempty"`
+	Roles        []activity.Role   `json:"roles,omitempty"`
+	Granted      []activity.Role   `json:"granted,omitempty"`
+	Revoked      []activity.Role   `json:"revoked,omitempty"`
 	Changes      []activity.Change `json:"changes,omitempty"`
-	Expires      *time.Time      `json:"expires_at,omitempty"`
-	Via          string          `json:"via_api_token,omitempty"`
+	Expires      *time.Time        `json:"expires_at,omitempty"`
+	Via          string            `json:"via_api_token,omitempty"`
 }
 
 // Person is someone an event names.
