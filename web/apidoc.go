@@ -12,6 +12,7 @@ import (
 
 	"github.com/usherhq/usher/internal/apitokens"
 	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/webhooks"
 	apidocs "github.com/usherhq/usher/views/pages/apidocs"
 )
 
@@ -239,6 +240,9 @@ func (s *Server) apiDocs(c echo.Context) error {
 		Base: strings.TrimSuffix(s.Config.BaseURL.String(), "/") + apiPrefix}
 	for _, sc := range apitokens.Scopes {
 		v.Scopes = append(v.Scopes, apidocs.Scope{Name: string(sc), Label: locale(c).T("apitokens.scope." + scopeKey(sc) + "_hint")})
+	}
+	for _, ev := range webhooks.Events {
+		v.Events = append(v.Events, apidocs.Scope{Name: string(ev), Label: locale(c).T("webhooks.event." + string(ev))})
 	}
 	for _, o := range apiOps {
 		op := apidocs.Op{ID: o.id, Method: o.method, Path: apiPrefix + openAPIPath(o.path), Summary: o.summary, Doc: o.doc, Scope: string(o.scope), Status: o.status}

@@ -266,6 +266,9 @@ func TestPickerWithoutJavaScript(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#add_space"), room),
 		chromedp.SetValue(chromedp.CSS("#add_role"), "admin"))
 	p.navigateBy("Add role", chromedp.Click(button("Add role")))
+	// Autofocus lands once the new page has loaded, which a loaded
+	// machine may report a moment after the navigation: wait for it.
+	p.waitFor("focus on the new role", `document.activeElement && document.activeElement.id === "role_`+room+`"`)
 	if got := p.focusID(); got != "role_"+room {
 		t.Errorf("after Add the focus should be on the new role; it is on #%s", got)
 	}
