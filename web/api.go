@@ -101,8 +101,12 @@ func apiHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 // problem+json.
 func isAPI(c echo.Context) bool {
 	p := c.Request().URL.Path
-	return p == apiPrefix || strings.HasPrefix(p, apiPrefix+"/")
+	// The documentation is a page for people: their session and language,
+	// its errors as pages.
+	return p != apiDocsPath && (p == apiPrefix || strings.HasPrefix(p, apiPrefix+"/"))
 }
+
+const apiDocsPath = apiPrefix + "/docs"
 
 // apiHandler is o's route: the token, its scope and limit, the input
 // decoded, the Idempotency-Key kept, the handler, its answer.

@@ -236,7 +236,11 @@ func (s *Server) openAPIDocument(c echo.Context) error {
 
 // apiDocs is the API's documentation page, made from the same table.
 func (s *Server) apiDocs(c echo.Context) error {
-	v := apidocs.Page{Shell: s.bareShell(c, "Usher API", ""), PerMinute: apiPerMinute,
+	sh, err := s.shell(c, locale(c).T("apidocs.heading"), "")
+	if err != nil {
+		return err
+	}
+	v := apidocs.Page{Shell: sh, PerMinute: apiPerMinute,
 		Base: strings.TrimSuffix(s.Config.BaseURL.String(), "/") + apiPrefix}
 	for _, sc := range apitokens.Scopes {
 		v.Scopes = append(v.Scopes, apidocs.Scope{Name: string(sc), Label: locale(c).T("apitokens.scope." + scopeKey(sc) + "_hint")})
@@ -265,6 +269,5 @@ func (s *Server) apiDocs(c echo.Context) error {
 	for _, code := range []errs.Code{errs.Invalid, errs.NotFound, errs.Conflict, errs.Forbidden, errs.Unauthorized, errs.TooMany, errs.Internal} {
 		v.Problems = append(v.Problems, apidocs.Problem{Code: string(code), Status: statusOf[code]})
 	}
-	c.Response().Header().Set("Cache-Control", "public, max-age=300")
 	return s.render(c, http.StatusOK, apidocs.DocsPage(v))
 }

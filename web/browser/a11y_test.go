@@ -195,6 +195,10 @@ func (s *checkSite) adminPages(t *testing.T) []checkPage {
 		{"activity, a person and a kind", "/settings/activity?person=ivy&kind=invitation.sent"},
 		{"activity, nobody matches", "/settings/activity?person=nobody-here"},
 		{"activity, nothing matches", "/settings/activity?kind=signin.failed&from=2020-01-01&to=2020-01-02"},
+		{"API tokens", "/settings/api-tokens"},
+		{"webhooks", "/settings/webhooks"},
+		{"webhook endpoint and its log", "/settings/webhooks/" + strconv.FormatInt(s.webhook, 10)},
+		{"API documentation", "/api/v1/docs"},
 	}
 }
 
@@ -257,6 +261,10 @@ func collectEveryPage(t *testing.T, h *htmlCollector, lang string) {
 	h.get("404, signed in", admin, "/settings/nothing-here", http.StatusNotFound)
 	h.get("activity, a bad date", admin, "/settings/activity?from=2026-13-45", http.StatusUnprocessableEntity)
 	h.post("invite with errors", admin, "/settings/users/invite", url.Values{"email": {"not an address"}}, http.StatusUnprocessableEntity)
+	h.post("API tokens, a form with errors", admin, "/settings/api-tokens", url.Values{"name": {""}, "days": {"30"}}, http.StatusUnprocessableEntity)
+	h.post("API tokens, a new token shown once", admin, "/settings/api-tokens", url.Values{"name": {"CRM"}, "days": {"30"}, "scope": {"users:read"}}, http.StatusCreated)
+	h.post("webhooks, a form with errors", admin, "/settings/webhooks", url.Values{"url": {"http://localhost/x"}}, http.StatusUnprocessableEntity)
+	h.post("webhooks, a new endpoint's secret", admin, "/settings/webhooks", url.Values{"url": {"https://hooks.invalid/usher"}, "event": {"user.deleted"}}, http.StatusCreated)
 	sales, room := strconv.FormatInt(s.sales, 10), strconv.FormatInt(s.room, 10)
 	h.post("invite, role added (no JavaScript)", admin, "/settings/users/invite", url.Values{"email": {"pat@example.com"}, "add": {"1"}, "add_space": {room}, "add_role": {"admin"}}, http.StatusOK)
 	h.post("invite, Add without a space (no JavaScript)", admin, "/settings/users/invite", url.Values{"email": {"pat@example.com"}, "add": {"1"}, "add_space": {""}, "add_role": {"member"}}, http.StatusUnprocessableEntity)

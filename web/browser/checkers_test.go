@@ -21,9 +21,11 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/usherhq/usher/internal/apitokens"
 	"github.com/usherhq/usher/internal/apptest"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/spaces"
+	"github.com/usherhq/usher/internal/webhooks"
 )
 
 // checkersInstall is the command that installs the pinned checkers. The
@@ -71,6 +73,7 @@ type checkSite struct {
 	cancelledLink                string
 	member                       string // an active non-administrator's email
 	joiner                       string // the valid link's invitee
+	webhook                      int64  // an endpoint, whose deliveries failed
 }
 
 // newCheckSite starts Usher with nothing set up; seed fills it.
@@ -112,6 +115,19 @@ func (s *checkSite) seed(t *testing.T) {
 		}
 		return sp
 	}
+	// A token, and an endpoint every event goes to: at a loopback
+	// address, which the deliveries refuse when connecting, so its log
+	// shows attempts and their error.
+	if _, _, err := e.App.APITokens.Create(ctx, admin, access(), apitokens.CreateInput{Name: "HR system", Days: 90, Scopes: apitokens.Scopes}); err != nil {
+		t.Fatal(err)
+	}
+	e.App.Webhooks.AllowPrivate = true
+	ep, _, err := e.App.Webhooks.Create(ctx, access(), admin.ID, webhooks.CreateInput{URL: "http://127.0.0.1:9/usher", Events: webhooks.Events})
+	e.App.Webhooks.AllowPrivate = false
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.webhook = ep.ID
 	sales := space(spaces.Unit, account.ID, "Sales")
 	space(spaces.WaitingArea, sales.ID, "Sales lobby")
 	room := space(spaces.MeetingRoom, sales.ID, "Room 4")
