@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -212,6 +213,16 @@ func TestAPITokensPage(t *testing.T) {
 	}
 	if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("the page with the secret: Cache-Control %q, want no-store", cc)
+	}
+	// The database keeps its SHA-256 only: a copy of it holds no token.
+	var stored []byte
+	var n int
+	if err := w.e.App.DB.R.QueryRow(`SELECT hash, (SELECT count(*) FROM api_tokens WHERE instr(CAST(hash AS TEXT), ?) > 0 OR instr(name, ?) > 0 OR instr(prefix, ?) > 0) FROM api_tokens`,
+		secret[1], secret[1], secret[1]).Scan(&stored, &n); err != nil {
+		t.Fatal(err)
+	}
+	if sum := sha256.Sum256([]byte(secret[1])); n != 0 || !bytes.Equal(stored, sum[:]) {
+		t.Fatalf("the database keeps %x for the token (and it shows in %d rows)", stored, n)
 	}
 	res = w.e.Get(t, c, "/settings/api-tokens")
 	if strings.Contains(res.Body, secret[1]) || !strings.Contains(res.Body, secret[1][:12]+"…") || !strings.Contains(res.Body, "Not yet") {

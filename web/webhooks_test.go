@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -142,6 +143,16 @@ func TestWebhooks(t *testing.T) {
 	r := newReceiver(t)
 	c := w.signIn(t, apptest.AdminEmail)
 	secret, page := w.addEndpoint(t, c, r.srv.URL+"/hooks", "invitation.sent", "invitation.accepted", "user.deactivated")
+	// The database keeps the secret sealed: neither it nor its bytes are
+	// in the row.
+	var sealed []byte
+	if err := w.e.App.DB.R.QueryRow(`SELECT secret FROM webhook_endpoints`).Scan(&sealed); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
+	if len(raw) != 32 || bytes.Contains(sealed, raw) || bytes.Contains(sealed, []byte(secret)) {
+		t.Fatalf("the secret is stored as it is: %x", sealed)
+	}
 
 	// Invited through the page: queued with the invitation, sent at the
 	// sender's next round.
