@@ -325,6 +325,9 @@ func activityRow(loc *i18n.Locale, access *spaces.Access, e activity.Entry) acti
 	}
 	add("activity.details.device", d.Device)
 	add("activity.details.second_factor", d.SecondFactor)
+	add("activity.details.via", d.Via)
+	add("activity.details.token", d.Token)
+	add("activity.details.scopes", strings.Join(d.Scopes, ", "))
 	if d.Expires != nil {
 		add("activity.details.expires", loc.Exact(*d.Expires))
 	}

@@ -310,6 +310,10 @@ func TestAPIEndpoints(t *testing.T) {
 	if m := e.SMTP.Messages(); !strings.Contains(m[len(m)-1].Text, "Einladung") && !strings.Contains(m[len(m)-2].Text, "Einladung") {
 		t.Errorf("the invitation is not in German:\n%s", m[len(m)-1].Text)
 	}
+	// The log says who did it, and through which token.
+	if log := e.Get(t, w.signIn(t, apptest.AdminEmail), "/settings/activity?person=zoe%40example.com"); !strings.Contains(log.Body, "test "+apptest.AdminEmail) {
+		t.Errorf("the activity log does not name the token the invitation came through:\n%s", log.Body)
+	}
 	zoe := int64(inv.Sent[0]["id"].(float64))
 	if inv.Sent[0]["email"] != "zoe@example.com" {
 		zoe = int64(inv.Sent[1]["id"].(float64))
