@@ -327,7 +327,10 @@ func activityRow(loc *i18n.Locale, access *spaces.Access, e activity.Entry) acti
 	add("activity.details.second_factor", d.SecondFactor)
 	add("activity.details.via", d.Via)
 	add("activity.details.token", d.Token)
-	add("activity.details.scopes", strings.Join(d.Scopes, ", "))
+	if len(d.Scopes) > 0 {
+		// Names in the API, the same in every language.
+		r.Facts = append(r.Facts, activityviews.Fact{Label: loc.T("activity.details.scopes"), Value: strings.Join(d.Scopes, ", "), Lang: "en"})
+	}
 	if d.Expires != nil {
 		add("activity.details.expires", loc.Exact(*d.Expires))
 	}

@@ -34,18 +34,20 @@ const apiPrefix = "/api/v1"
 // apiOp is one operation of the API.
 type apiOp struct {
 	method, path string // path as Echo writes it (":id")
-	id, summary  string
-	doc          string
-	scope        apitokens.Scope // "" needs no token
-	status       int             // of a success
-	in, out      reflect.Type    // in: path, query and body fields (apiIn); out: the body (nil: none)
-	errors       []int           // the statuses of problems it may answer, besides 401, 403, 429
-	call         func(s *Server, c echo.Context, in any) (any, error)
+	// id names it in the document; its summary and description are the
+	// catalogue's api.op.<id> and api.op.<id>.doc, its parameters'
+	// api.param.<name>.
+	id      string
+	scope   apitokens.Scope // "" needs no token
+	status  int             // of a success
+	in, out reflect.Type    // in: path, query and body fields (apiIn); out: the body (nil: none)
+	errors  []int           // the statuses of problems it may answer, besides 401, 403, 429
+	call    func(s *Server, c echo.Context, in any) (any, error)
 }
 
 // op declares an operation whose handler h takes *I and gives O.
-func op[I, O any](method, path, id, summary string, scope apitokens.Scope, status int, h func(s *Server, c echo.Context, in *I) (O, error)) apiOp {
-	o := apiOp{method: method, path: path, id: id, summary: summary, scope: scope, status: status,
+func op[I, O any](method, path, id string, scope apitokens.Scope, status int, h func(s *Server, c echo.Context, in *I) (O, error)) apiOp {
+	o := apiOp{method: method, path: path, id: id, scope: scope, status: status,
 		in: reflect.TypeFor[I](), out: reflect.TypeFor[O]()}
 	if o.out == reflect.TypeFor[noContent]() {
 		o.out = nil
@@ -59,11 +61,25 @@ func op[I, O any](method, path, id, summary string, scope apitokens.Scope, statu
 // noContent is what an operation that answers 204 gives.
 type noContent struct{}
 
-// described adds the longer description d and the problems' statuses.
-func (o apiOp) described(d string, statuses ...int) apiOp {
-	o.doc, o.errors = d, statuses
+// problems are the statuses of the problems o may answer, besides 401,
+// 403 and 429.
+func (o apiOp) problems(statuses ...int) apiOp {
+	o.errors = statuses
 	return o
 }
+
+// texts are o's summary and description in l ("": none).
+func (o apiOp) texts(l *i18n.Locale) (summary, doc string) {
+	id := "api.op." + o.id
+	doc = l.T(id + ".doc")
+	if doc == id+".doc" {
+		doc = ""
+	}
+	return l.T(id), doc
+}
+
+// paramDoc is what a parameter is, in l.
+func paramDoc(l *i18n.Locale, name string) string { return l.T("api.param." + name) }
 
 // Problem is an error as RFC 9457 has it (application/problem+json), with
 // the page's sentence as its detail and, for a form's field, which.

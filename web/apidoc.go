@@ -12,6 +12,7 @@ import (
 
 	"github.com/usherhq/usher/internal/apitokens"
 	"github.com/usherhq/usher/internal/errs"
+	"github.com/usherhq/usher/internal/i18n"
 	"github.com/usherhq/usher/internal/webhooks"
 	apidocs "github.com/usherhq/usher/views/pages/apidocs"
 )
@@ -126,7 +127,9 @@ func openAPI() map[string]any {
 	d := &schemaDoc{schemas: map[string]any{}}
 	problem := d.schema(reflect.TypeFor[Problem]())
 	paths := map[string]any{}
+	en := i18n.Default().Locale("en") // the document's language
 	for _, o := range apiOps {
+		summary, doc := o.texts(en)
 		item, _ := paths[openAPIPath(o.path)].(map[string]any)
 		if item == nil {
 			item = map[string]any{}
@@ -134,11 +137,11 @@ func openAPI() map[string]any {
 		}
 		opDoc := map[string]any{
 			"operationId": o.id,
-			"summary":     o.summary,
+			"summary":     summary,
 			"security":    []any{map[string]any{"bearer": []string{string(o.scope)}}},
 			"x-scope":     string(o.scope),
 		}
-		desc := o.doc
+		desc := doc
 		if desc != "" {
 			desc += "\n\n"
 		}
@@ -147,10 +150,10 @@ func openAPI() map[string]any {
 		for i := range o.in.NumField() {
 			f := o.in.Field(i)
 			if name := f.Tag.Get("path"); name != "" {
-				params = append(params, map[string]any{"name": name, "in": "path", "required": true, "schema": d.field(f), "description": f.Tag.Get("doc")})
+				params = append(params, map[string]any{"name": name, "in": "path", "required": true, "schema": d.field(f), "description": paramDoc(en, name)})
 			}
 			if name := f.Tag.Get("query"); name != "" {
-				p := map[string]any{"name": name, "in": "query", "schema": d.field(f), "description": f.Tag.Get("doc")}
+				p := map[string]any{"name": name, "in": "query", "schema": d.field(f), "description": paramDoc(en, name)}
 				if f.Type.Kind() == reflect.Slice {
 					p["style"], p["explode"] = "form", false
 				}
@@ -249,12 +252,13 @@ func (s *Server) apiDocs(c echo.Context) error {
 		v.Events = append(v.Events, apidocs.Scope{Name: string(ev), Label: locale(c).T("webhooks.event." + string(ev))})
 	}
 	for _, o := range apiOps {
-		op := apidocs.Op{ID: o.id, Method: o.method, Path: apiPrefix + openAPIPath(o.path), Summary: o.summary, Doc: o.doc, Scope: string(o.scope), Status: o.status}
+		summary, doc := o.texts(locale(c))
+		op := apidocs.Op{ID: o.id, Method: o.method, Path: apiPrefix + openAPIPath(o.path), Summary: summary, Doc: doc, Scope: string(o.scope), Status: o.status}
 		for i := range o.in.NumField() {
 			f := o.in.Field(i)
 			for _, where := range []string{"path", "query"} {
 				if name := f.Tag.Get(where); name != "" {
-					op.Params = append(op.Params, apidocs.Param{Name: name, In: where, Doc: f.Tag.Get("doc"), Enum: f.Tag.Get("enum")})
+					op.Params = append(op.Params, apidocs.Param{Name: name, In: where, Doc: paramDoc(locale(c), name), Enum: f.Tag.Get("enum")})
 				}
 			}
 			if _, ok := f.Tag.Lookup("body"); ok {

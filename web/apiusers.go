@@ -21,30 +21,30 @@ import (
 // apiOps is every operation of /api/v1, in the order the document lists
 // them.
 var apiOps = []apiOp{
-	op(http.MethodGet, "/users", "listUsers", "List users", apitokens.UsersRead, http.StatusOK, (*Server).apiListUsers).
-		described("The users the token's administrator may see (a space administrator: those with a role or an invitation in their spaces), a page at a time. Follow `next` for the page after; a cursor holds its place whatever is added or removed before it.", 422),
-	op(http.MethodGet, "/users/:id", "getUser", "Get a user", apitokens.UsersRead, http.StatusOK, (*Server).apiGetUser).
-		described("One user, with the roles they hold per space and their pending invitation.", 404),
-	op(http.MethodPost, "/invitations", "invite", "Invite people", apitokens.InvitationsWrite, http.StatusCreated, (*Server).apiInvite).
-		described("Sends the same invitation to each address: the roles it offers per space, and the language of its email and accept page. Addresses that belong to someone already are not sent to: they are in `known` (people you may see) or `hidden` (people outside your spaces). The administrator's hourly email budget applies, as on the page.", 403, 409, 422),
-	op(http.MethodPost, "/users/:id/resend", "resendInvitation", "Resend the invitation", apitokens.InvitationsWrite, http.StatusOK, (*Server).apiResend).
-		described("Emails the same link again, and starts its lifetime again.", 404, 409, 422),
-	op(http.MethodPost, "/users/:id/renew", "renewInvitation", "Send a new invitation", apitokens.InvitationsWrite, http.StatusOK, (*Server).apiRenew).
-		described("For an expired invitation: a new link, the old one dead.", 404, 409, 422),
-	op(http.MethodPost, "/users/:id/invitation/remove-roles", "removeInvitationRoles", "Remove roles from an invitation", apitokens.InvitationsWrite, http.StatusOK, (*Server).apiRemoveRoles).
-		described("Takes roles, by space, out of what a pending invitation offers; its link stays the same. Removing every role it offers is cancelling it.", 404, 409, 422),
-	op(http.MethodPost, "/users/:id/cancel", "cancelInvitation", "Cancel the invitation", apitokens.InvitationsWrite, http.StatusOK, (*Server).apiCancel).
-		described("The link stops working at once.", 404, 409),
-	op(http.MethodPatch, "/users/:id", "editUser", "Edit a user", apitokens.UsersWrite, http.StatusOK, (*Server).apiEdit).
-		described("Changes the name, and the roles in the spaces you administer: name a space with an empty role to take its role away; spaces you do not name keep theirs. No one gives a role above their own, and an account keeps at least one administrator.", 403, 404, 409, 422),
-	op(http.MethodPost, "/users/:id/deactivate", "deactivateUser", "Deactivate a user", apitokens.UsersWrite, http.StatusOK, (*Server).apiDeactivate).
-		described("They can no longer sign in, their sessions end at once, and their tokens stop working.", 404, 409),
-	op(http.MethodPost, "/users/:id/activate", "activateUser", "Activate a user", apitokens.UsersWrite, http.StatusOK, (*Server).apiActivate).
-		described("", 404, 409),
-	op(http.MethodDelete, "/users/:id", "deleteUser", "Delete a user", apitokens.UsersWrite, http.StatusNoContent, (*Server).apiDelete).
-		described("Deletes the user, their roles and their invitation. The activity log keeps what they did.", 404, 409),
-	op(http.MethodGet, "/spaces", "listSpaces", "List spaces", apitokens.UsersRead, http.StatusOK, (*Server).apiSpaces).
-		described("The spaces the administrator sees on Settings > Spaces, depth first: those they administer, and around them the units they are in."),
+	op(http.MethodGet, "/users", "listUsers", apitokens.UsersRead, http.StatusOK, (*Server).apiListUsers).
+		problems(422),
+	op(http.MethodGet, "/users/:id", "getUser", apitokens.UsersRead, http.StatusOK, (*Server).apiGetUser).
+		problems(404),
+	op(http.MethodPost, "/invitations", "invite", apitokens.InvitationsWrite, http.StatusCreated, (*Server).apiInvite).
+		problems(403, 409, 422),
+	op(http.MethodPost, "/users/:id/resend", "resendInvitation", apitokens.InvitationsWrite, http.StatusOK, (*Server).apiResend).
+		problems(404, 409, 422),
+	op(http.MethodPost, "/users/:id/renew", "renewInvitation", apitokens.InvitationsWrite, http.StatusOK, (*Server).apiRenew).
+		problems(404, 409, 422),
+	op(http.MethodPost, "/users/:id/invitation/remove-roles", "removeInvitationRoles", apitokens.InvitationsWrite, http.StatusOK, (*Server).apiRemoveRoles).
+		problems(404, 409, 422),
+	op(http.MethodPost, "/users/:id/cancel", "cancelInvitation", apitokens.InvitationsWrite, http.StatusOK, (*Server).apiCancel).
+		problems(404, 409),
+	op(http.MethodPatch, "/users/:id", "editUser", apitokens.UsersWrite, http.StatusOK, (*Server).apiEdit).
+		problems(403, 404, 409, 422),
+	op(http.MethodPost, "/users/:id/deactivate", "deactivateUser", apitokens.UsersWrite, http.StatusOK, (*Server).apiDeactivate).
+		problems(404, 409),
+	op(http.MethodPost, "/users/:id/activate", "activateUser", apitokens.UsersWrite, http.StatusOK, (*Server).apiActivate).
+		problems(404, 409),
+	op(http.MethodDelete, "/users/:id", "deleteUser", apitokens.UsersWrite, http.StatusNoContent, (*Server).apiDelete).
+		problems(404, 409),
+	op(http.MethodGet, "/spaces", "listSpaces", apitokens.UsersRead, http.StatusOK, (*Server).apiSpaces).
+		problems(),
 }
 
 // APIRole is a role on a space.
@@ -125,13 +125,13 @@ func visibleGrants(gs []spaces.Grant, access *spaces.Access) []spaces.Grant {
 }
 
 type listUsersIn struct {
-	Status string  `query:"status" enum:"active,invited,expired,deactivated,undelivered" doc:"Only users of this status; undelivered: pending invitations whose email failed."`
-	Q      string  `query:"q" doc:"Only users whose name or email contains this."`
-	Space  []int64 `query:"space" doc:"Only users with a role or an invitation in these spaces (ids, comma-separated)."`
-	Sort   string  `query:"sort" enum:"name,email" doc:"The order: by name (the email when none), or by email. Default name."`
-	Desc   bool    `query:"desc" doc:"Descending."`
-	Limit  int     `query:"limit" doc:"Users per page, 1 to 200. Default 50."`
-	Cursor string  `query:"cursor" doc:"The next field of the page before."`
+	Status string  `query:"status" enum:"active,invited,expired,deactivated,undelivered"`
+	Q      string  `query:"q"`
+	Space  []int64 `query:"space"`
+	Sort   string  `query:"sort" enum:"name,email"`
+	Desc   bool    `query:"desc"`
+	Limit  int     `query:"limit"`
+	Cursor string  `query:"cursor"`
 }
 
 // UsersPage is one page of the users list.
@@ -200,7 +200,7 @@ func (s *Server) apiListUsers(c echo.Context, in *listUsersIn) (UsersPage, error
 }
 
 type userIn struct {
-	ID int64 `path:"id" doc:"The user's id."`
+	ID int64 `path:"id"`
 }
 
 func (s *Server) apiGetUser(c echo.Context, in *userIn) (APIUser, error) {
@@ -328,7 +328,7 @@ type RemoveRolesBody struct {
 }
 
 type removeRolesIn struct {
-	ID   int64           `path:"id" doc:"The user's id."`
+	ID   int64           `path:"id"`
 	Body RemoveRolesBody `body:""`
 }
 
@@ -344,7 +344,7 @@ type EditBody struct {
 }
 
 type editIn struct {
-	ID   int64    `path:"id" doc:"The user's id."`
+	ID   int64    `path:"id"`
 	Body EditBody `body:""`
 }
 

@@ -160,3 +160,18 @@ func (s *Server) mailboxOn(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
+
+// wakeSender wakes the email sender after any change that went through: a
+// change may have queued an email or a webhook (with its activity row),
+// whichever page or operation made it; accepting an invitation queues a
+// webhook and no email. Waking it costs a channel send, and it finds
+// nothing due when nothing was queued.
+func (s *Server) wakeSender(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		if m := c.Request().Method; m != http.MethodGet && m != http.MethodHead && err == nil && c.Response().Status < 400 {
+			s.Notify()
+		}
+		return err
+	}
+}

@@ -109,7 +109,7 @@ func New(d Deps) *Server {
 	e.Use(s.recoverPanics, s.watchChanges, s.securityHeaders, s.logRequests, middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "64K", Skipper: func(c echo.Context) bool {
 		// The CSV import takes files; its routes have a limit of their own.
 		return strings.HasPrefix(c.Request().URL.Path, importPath)
-	}}), s.loadSession, s.activitySource, s.language)
+	}}), s.loadSession, s.activitySource, s.language, s.wakeSender)
 	s.routes()
 	return s
 }

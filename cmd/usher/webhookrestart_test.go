@@ -38,7 +38,7 @@ func TestWebhookSurvivesKill(t *testing.T) {
 
 	// The receiver's address, where nothing listens yet.
 	hookAddr := freeAddr(t)
-	page := post(t, ana, a.url, "/settings/webhooks", url.Values{"url": {"http://" + hookAddr + "/usher"}, "event": {"invitation.sent"}})
+	page := post(t, ana, a.url, "/settings/webhooks", url.Values{"url": {"http://" + hookAddr + "/usher"}, "event": {"invitation.sent", "invitation.accepted"}})
 	secret := regexp.MustCompile(`value="(whsec_[A-Za-z0-9+/=]+)"`).FindStringSubmatch(page)
 	page = post(t, ana, a.url, "/settings/api-tokens", url.Values{"name": {"HR"}, "days": {"30"}, "scope": {"invitations:write"}})
 	token := regexp.MustCompile(`value="(usher_[A-Za-z0-9_-]+)"`).FindStringSubmatch(page)
@@ -107,14 +107,43 @@ func TestWebhookSurvivesKill(t *testing.T) {
 	if want := "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil)); r.Header.Get("webhook-signature") != want {
 		t.Fatalf("signature %q, want %q", r.Header.Get("webhook-signature"), want)
 	}
-	// Once: it is recorded as delivered, and not sent again.
+	// Accepting sends no email, yet its webhook goes at once: the change
+	// wakes the sender (its idle poll is a minute).
+	link := regexp.MustCompile(`http://[^\s"]+/invite/[A-Za-z0-9_-]+`).FindString(a.output() + b.output())
+	if link == "" {
+		t.Fatalf("no invitation link in the logs")
+	}
+	accept := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if body := post(t, accept, b.url, strings.TrimPrefix(link, b.url), url.Values{"name": {"Zoë Zed"}, "password": {"a long enough passphrase"}}); strings.Contains(body, "error") {
+		t.Fatalf("accepting: %s", body)
+	}
+	deadline = time.Now().Add(45 * time.Second)
+	for {
+		mu.Lock()
+		n := len(got)
+		mu.Unlock()
+		if n >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no invitation.accepted webhook after accepting\n%s", b.output())
+		}
+		time.Sleep(100 * time.Millisecond) // waiting for the delivery, not timing it
+	}
+	mu.Lock()
+	if !strings.Contains(string(bodies[1]), `"type":"invitation.accepted"`) {
+		t.Errorf("the second webhook: %s", bodies[1])
+	}
+	mu.Unlock()
+
+	// Once each: recorded as delivered, and not sent again.
 	code, log := fetch(t, signInAs(t, b.url, "ana@example.com", pass), b.url, "/settings/webhooks")
 	if code != http.StatusOK || strings.Contains(log, "waiting") {
 		t.Errorf("the endpoint still has webhooks waiting:\n%s", log)
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(got) != 1 {
-		t.Errorf("%d webhooks, want 1", len(got))
+	if len(got) != 2 {
+		t.Errorf("%d webhooks, want 2", len(got))
 	}
 }

@@ -75,7 +75,7 @@ func PayloadOf(ev Event, e activity.Entry, id int64) ([]byte, error) {
 	if !e.System() {
 		d.Actor = &Person{ID: e.ActorID, Email: e.ActorEmail, Name: e.ActorName}
 	}
-	return json.Marshal(Payload{Type: ev, Timestamp: e.At.UTC(), Data: d})
+	return json.Marshal(Payload{Type: ev, Timestamp: e.At.UTC().Truncate(time.Second), Data: d})
 }
 
 // Sign is the webhook-signature of body sent as id at timestamp ts with

@@ -86,7 +86,7 @@ var (
 	addressRE     = regexp.MustCompile(`[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?://\S+`)
 	// dataRE is what the seeded account calls its people and spaces: names
 	// are data, not Usher's words.
-	dataRE = regexp.MustCompile(`\b(?:Ivy Invited|Cy Active|Eli Expired|Dan Deactivated|Gus Gone|Jo Joining|Tom|Sales lobby|Sales|Room 4|Acme Clinics|Ana Admin)\b`)
+	dataRE = regexp.MustCompile(`\b(?:Ivy Invited|Cy Active|Eli Expired|Dan Deactivated|Gus Gone|Jo Joining|Tom|Sales lobby|Sales|Room 4|Acme Clinics|Ana Admin|HR system|CRM)\b`)
 )
 
 // readable is what a person reads of a page: its text and the texts of
