@@ -11,6 +11,34 @@ import (
 	"github.com/usherhq/usher/internal/users"
 )
 
+// seededLists is a data folder of n demo users (seed picks them), opened
+// twice: d, whose list is kept in memory, and sqlOnly, a second process
+// that reads the list from SQLite alone; now is the seed's clock.
+func seededLists(t *testing.T, n int, seed uint64) (d, sqlOnly *DB, now time.Time) {
+	t.Helper()
+	dir := t.TempDir()
+	d, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	ctx := context.Background()
+	if _, err := d.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now = time.Now().Truncate(time.Second)
+	seeder := demo.NewSeeder(NewDemoStore(d), auth.NewLinks(make([]byte, 32)), auth.NewCheapHasher(1), 7*24*time.Hour)
+	if _, err := seeder.Seed(ctx, demo.Options{Users: n, Password: "nobody signs in here", Now: now, Seed: seed}); err != nil {
+		t.Fatal(err)
+	}
+	if sqlOnly, err = Open(dir); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sqlOnly.Close() })
+	sqlOnly.sqlListOnly = true
+	return d, sqlOnly, now
+}
+
 // walkCursor reads every page of f after the cursor, n at a time, as
 // users.Service.ListAfter does, and gives the ids in order.
 func walkCursor(t *testing.T, s *UserStore, f users.ListFilter, n int) []int64 {
@@ -41,21 +69,8 @@ func walkCursor(t *testing.T, s *UserStore, f users.ListFilter, n int) []int64 {
 // cursor whose user is gone goes on from where that user was.
 func TestListCursorWalksTheOrder(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	d, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d, sqlOnly, now := seededLists(t, 300, 5)
 	ctx := context.Background()
-	if _, err := d.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().Truncate(time.Second)
-	seeder := demo.NewSeeder(NewDemoStore(d), auth.NewLinks(make([]byte, 32)), auth.NewCheapHasher(1), 7*24*time.Hour)
-	if _, err := seeder.Seed(ctx, demo.Options{Users: 300, Password: "nobody signs in here", Now: now, Seed: 5}); err != nil {
-		t.Fatal(err)
-	}
 	for _, stmt := range []string{
 		// Names that tie, in mixed case, and none (sorted by the email).
 		`UPDATE users SET name = 'Same Name' WHERE id % 7 = 0`,
@@ -67,12 +82,6 @@ func TestListCursorWalksTheOrder(t *testing.T) {
 			t.Fatal(stmt, err)
 		}
 	}
-	sqlOnly, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sqlOnly.Close()
-	sqlOnly.sqlListOnly = true
 	d.WaitListLoaded(t)
 	mem, sq := NewUserStore(d), NewUserStore(sqlOnly)
 	for _, st := range []users.Status{"", users.Active, users.Invited, users.Deactivated} {

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/usherhq/usher/internal/auth"
-	"github.com/usherhq/usher/internal/demo"
 	"github.com/usherhq/usher/internal/users"
 )
 
@@ -202,27 +200,8 @@ func rowIDs(p users.ListPage) []int64 {
 // invitations expiring as the clock moves.
 func TestListIndexMatchesSQL(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	d, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d, other, now := seededLists(t, 400, 3) // other: the other process, and the SQL-only reader
 	ctx := context.Background()
-	if _, err := d.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().Truncate(time.Second)
-	seeder := demo.NewSeeder(NewDemoStore(d), auth.NewLinks(make([]byte, 32)), auth.NewCheapHasher(1), 7*24*time.Hour)
-	if _, err := seeder.Seed(ctx, demo.Options{Users: 400, Password: "nobody signs in here", Now: now, Seed: 3}); err != nil {
-		t.Fatal(err)
-	}
-	other, err := Open(dir) // the other process, and the SQL-only reader
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	other.sqlListOnly = true
 	d.list.slack = 0 // its text is compacted after each change, which the comparisons check too
 	sameLists(t, d, other, now, true)
 

@@ -11,11 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/usherhq/usher/db"
 	"github.com/usherhq/usher/internal/apitokens"
 	"github.com/usherhq/usher/internal/apptest"
-	"github.com/usherhq/usher/internal/auth"
-	"github.com/usherhq/usher/internal/demo"
 )
 
 // BenchmarkAPIUsers asks GET /api/v1/users with a token, in the process
@@ -32,16 +29,7 @@ func BenchmarkAPIUsers(b *testing.B) {
 	if testing.Short() {
 		b.Skip("seeds 100,000 users; not with -short")
 	}
-	e := apptest.New(b, apptest.Options{})
-	seeder := demo.NewSeeder(db.NewDemoStore(e.App.DB), auth.NewLinks(make([]byte, 32)), auth.NewCheapHasher(1), e.App.Config.InviteTTL)
-	if _, err := seeder.Seed(b.Context(), demo.Options{
-		Users: 100_000, AdminEmail: apptest.AdminEmail, Password: apptest.AdminPassword, Now: e.Clock.Now(), Seed: 1,
-	}); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := e.App.DB.W.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-		b.Fatal(err)
-	}
+	e := seededEnv(b, 100_000)
 	admin, err := e.App.Users.GetByEmail(b.Context(), apptest.AdminEmail)
 	if err != nil {
 		b.Fatal(err)

@@ -25,14 +25,13 @@ import (
 // cache); "afresh" sends Cache-Control: no-cache, as a hard refresh does,
 // so the page is made from the database each time; "search" is a new
 // search as one types it, made afresh each time. 10,000 demo users; -short skips it.
-func BenchmarkUsersPage(b *testing.B) {
-	if testing.Short() {
-		b.Skip("seeds 10,000 users; not with -short")
-	}
+// seededEnv is Usher with n demo users, their administrator
+// apptest.AdminEmail.
+func seededEnv(b *testing.B, n int) *apptest.Env {
 	e := apptest.New(b, apptest.Options{})
 	seeder := demo.NewSeeder(db.NewDemoStore(e.App.DB), auth.NewLinks(make([]byte, 32)), auth.NewCheapHasher(1), e.App.Config.InviteTTL)
 	if _, err := seeder.Seed(b.Context(), demo.Options{
-		Users: 10_000, AdminEmail: apptest.AdminEmail, Password: apptest.AdminPassword, Now: e.Clock.Now(), Seed: 1,
+		Users: n, AdminEmail: apptest.AdminEmail, Password: apptest.AdminPassword, Now: e.Clock.Now(), Seed: 1,
 	}); err != nil {
 		b.Fatal(err)
 	}
@@ -41,6 +40,14 @@ func BenchmarkUsersPage(b *testing.B) {
 	if _, err := e.App.DB.W.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 		b.Fatal(err)
 	}
+	return e
+}
+
+func BenchmarkUsersPage(b *testing.B) {
+	if testing.Short() {
+		b.Skip("seeds 10,000 users; not with -short")
+	}
+	e := seededEnv(b, 10_000)
 	client := e.SignIn(b, apptest.AdminEmail, apptest.AdminPassword)
 	site, _ := url.Parse(e.URL)
 	cookies := client.Jar.Cookies(site)
