@@ -326,6 +326,10 @@ func activityRow(loc *i18n.Locale, access *spaces.Access, e activity.Entry) acti
 	add("activity.details.device", d.Device)
 	add("activity.details.second_factor", d.SecondFactor)
 	add("activity.details.via", d.Via)
+	add("activity.details.app", d.App)
+	if d.ClientID != "" {
+		r.Facts = append(r.Facts, activityviews.Fact{Label: loc.T("activity.details.client_id"), Value: d.ClientID, Lang: "en"})
+	}
 	add("activity.details.token", d.Token)
 	if len(d.Scopes) > 0 {
 		// Names in the API, the same in every language.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/usherhq/usher/internal/activity"
 	"github.com/usherhq/usher/internal/apitokens"
+	"github.com/usherhq/usher/internal/apps"
 	"github.com/usherhq/usher/internal/bulk"
 	"github.com/usherhq/usher/internal/clock"
 	"github.com/usherhq/usher/internal/config"
@@ -47,6 +48,7 @@ type Deps struct {
 	TwoFactor   *twofactor.Service
 	APITokens   *apitokens.Service
 	Webhooks    *webhooks.Service
+	Apps        *apps.Service
 	Activity    *activity.Service
 	Bulk        *bulk.Service
 	Mailbox     Mailbox          // nil when SMTP is configured
@@ -211,6 +213,13 @@ func (s *Server) routes() {
 	admin.GET("/api-tokens", s.apiTokensPage)
 	admin.POST("/api-tokens", s.createAPIToken)
 	admin.POST("/api-tokens/:tid/revoke", s.revokeAPIToken)
+	ap := e.Group("/settings/apps", s.signedInOnly, s.accountAdminOnly)
+	ap.GET("", s.appsPage)
+	ap.POST("", s.registerApp)
+	ap.GET("/:aid", s.appPage)
+	ap.POST("/:aid/secret", s.rotateAppSecret)
+	ap.POST("/:aid/secret/revoke", s.revokeAppSecret)
+	ap.POST("/:aid/delete", s.deleteApp)
 	hooks := e.Group("/settings/webhooks", s.signedInOnly, s.accountAdminOnly)
 	hooks.GET("", s.webhooksPage)
 	hooks.POST("", s.createWebhook)

@@ -64,6 +64,12 @@ const (
 	APITokenCreated Kind = "api_token.created"
 	APITokenRevoked Kind = "api_token.revoked"
 
+	// Apps that sign people in with Usher (Settings > Apps).
+	AppRegistered    Kind = "app.registered"
+	AppSecretRotated Kind = "app.secret_rotated"
+	AppSecretRevoked Kind = "app.secret_revoked"
+	AppDeleted       Kind = "app.deleted"
+
 	// A bulk action (the users list's selection, a CSV import) finished;
 	// each person it changed has their own row.
 	BulkFinished Kind = "bulk.finished"
@@ -80,6 +86,7 @@ var Kinds = []Kind{
 	SignIn, SignInFailed,
 	AccountCreated, AccountLanguageChanged,
 	APITokenCreated, APITokenRevoked,
+	AppRegistered, AppSecretRotated, AppSecretRevoked, AppDeleted,
 	BulkFinished,
 }
 
@@ -145,6 +152,9 @@ type Details struct {
 	Skipped int    `json:"skipped,omitempty"`
 	// Via is the API token the actor acted through, by its name.
 	Via string `json:"via,omitempty"`
+	// App and ClientID name an app (Settings > Apps).
+	App      string `json:"app,omitempty"`
+	ClientID string `json:"client_id,omitempty"`
 	// Token is the name of an API token, Scopes what it may do.
 	Token  string   `json:"token,omitempty"`
 	Scopes []string `json:"scopes,omitempty"`

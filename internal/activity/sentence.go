@@ -129,6 +129,11 @@ func Sentence(l *i18n.Locale, e Entry, viewer *spaces.Access) string {
 			return l.T(id+"_own", append(kv, "Token", d.Token)...)
 		}
 		return l.T(id, append(kv, "Token", d.Token)...)
+	case AppRegistered, AppSecretRotated, AppSecretRevoked, AppDeleted:
+		if d.App == "" {
+			return l.T(id+"_bare", kv...)
+		}
+		return l.T(id, append(kv, "App", d.App)...)
 	case BulkFinished:
 		// "Ana Admin's bulk action Send new invitation finished: 298 done, 14 skipped"
 		return l.T(id, append(kv, "Action", l.T("bulk.action."+d.Action), "Done", d.Count, "Skipped", d.Skipped)...)

@@ -16,6 +16,7 @@ import (
 	"github.com/usherhq/usher/db"
 	"github.com/usherhq/usher/internal/activity"
 	"github.com/usherhq/usher/internal/apitokens"
+	"github.com/usherhq/usher/internal/apps"
 	"github.com/usherhq/usher/internal/auth"
 	"github.com/usherhq/usher/internal/bulk"
 	"github.com/usherhq/usher/internal/clock"
@@ -43,6 +44,7 @@ type App struct {
 	Bulk        *bulk.Service
 	APITokens   *apitokens.Service
 	Webhooks    *webhooks.Service
+	Apps        *apps.Service
 	Outbox      *db.OutboxStore
 	Sender      *mail.Sender
 	Web         *web.Server
@@ -246,6 +248,7 @@ func wire(ctx context.Context, data *Data, cfg *config.Config, clk clock.Clock, 
 	hookStore := db.NewWebhookStore(d)
 	a.Webhooks = webhooks.New(hookStore, hookKeys, clk)
 	a.Webhooks.AllowPrivate = cfg.WebhookAllowPrivate
+	a.Apps = apps.New(db.NewAppStore(d), clk)
 	sender.AddProducer(&webhooks.Deliverer{Store: hookStore, Keys: hookKeys, Clock: clk, Log: log,
 		Client: webhooks.NewClient(cfg.WebhookAllowPrivate), Batch: 50, Parallel: 8})
 
@@ -260,7 +263,7 @@ func wire(ctx context.Context, data *Data, cfg *config.Config, clk clock.Clock, 
 	tokens := db.NewAPITokenStore(d)
 	a.APITokens = apitokens.New(tokens, tokens, clk)
 	a.Web = web.New(web.Deps{
-		Config: cfg, Users: us, Invitations: invs, Spaces: sp, Sessions: sess, Resets: rs, TwoFactor: tf, APITokens: a.APITokens, Webhooks: a.Webhooks, Activity: &activity.Service{Store: db.NewActivityStore(d)}, Bulk: bk, Mailbox: mailbox, Renderer: renderer,
+		Config: cfg, Users: us, Invitations: invs, Spaces: sp, Sessions: sess, Resets: rs, TwoFactor: tf, APITokens: a.APITokens, Webhooks: a.Webhooks, Apps: a.Apps, Activity: &activity.Service{Store: db.NewActivityStore(d)}, Bulk: bk, Mailbox: mailbox, Renderer: renderer,
 		Deliveries: mail.NewDeliveries(outbox, cfg.SMTPURL != nil),
 		Notify:     sender.Notify, SessionKey: sessionKey, SetupToken: a.SetupToken, Clock: clk, Log: log,
 		Changes: a.DB.Generation,

@@ -199,6 +199,8 @@ func (s *checkSite) adminPages(t *testing.T) []checkPage {
 		{"webhooks", "/settings/webhooks"},
 		{"webhook endpoint and its log", "/settings/webhooks/" + strconv.FormatInt(s.webhook, 10)},
 		{"API documentation", "/api/v1/docs"},
+		{"apps", "/settings/apps"},
+		{"app page", "/settings/apps/" + strconv.FormatInt(s.app, 10)},
 	}
 }
 
@@ -263,6 +265,8 @@ func collectEveryPage(t *testing.T, h *htmlCollector, lang string) {
 	h.post("invite with errors", admin, "/settings/users/invite", url.Values{"email": {"not an address"}}, http.StatusUnprocessableEntity)
 	h.post("API tokens, a form with errors", admin, "/settings/api-tokens", url.Values{"name": {""}, "days": {"30"}}, http.StatusUnprocessableEntity)
 	h.post("API tokens, a new token shown once", admin, "/settings/api-tokens", url.Values{"name": {"CRM"}, "days": {"30"}, "scope": {"users:read"}}, http.StatusCreated)
+	h.post("apps, a form with errors", admin, "/settings/apps", url.Values{"name": {""}, "kind": {"server"}, "redirect_uris": {"http://rota.example.com/"}}, http.StatusUnprocessableEntity)
+	h.post("apps, a new app's secret", admin, "/settings/apps", url.Values{"name": {"Payroll"}, "kind": {"server"}, "redirect_uris": {"https://payroll.example.com/cb"}}, http.StatusCreated)
 	h.post("webhooks, a form with errors", admin, "/settings/webhooks", url.Values{"url": {"http://localhost/x"}}, http.StatusUnprocessableEntity)
 	h.post("webhooks, a new endpoint's secret", admin, "/settings/webhooks", url.Values{"url": {"https://hooks.invalid/usher"}, "event": {"user.deleted"}}, http.StatusCreated)
 	sales, room := strconv.FormatInt(s.sales, 10), strconv.FormatInt(s.room, 10)

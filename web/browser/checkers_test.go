@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/usherhq/usher/internal/apitokens"
+	"github.com/usherhq/usher/internal/apps"
 	"github.com/usherhq/usher/internal/apptest"
 	"github.com/usherhq/usher/internal/invitations"
 	"github.com/usherhq/usher/internal/spaces"
@@ -74,6 +75,7 @@ type checkSite struct {
 	member                       string // an active non-administrator's email
 	joiner                       string // the valid link's invitee
 	webhook                      int64  // an endpoint, whose deliveries failed
+	app                          int64  // a registered server app
 }
 
 // newCheckSite starts Usher with nothing set up; seed fills it.
@@ -129,6 +131,12 @@ func (s *checkSite) seed(t *testing.T) {
 	}
 	s.webhook = ep.ID
 	sales := space(spaces.Unit, account.ID, "Sales")
+	app, _, err := e.App.Apps.Register(ctx, access(), apps.Input{Name: "Rota", Kind: apps.Server,
+		RedirectURIs: "https://rota.example.com/callback\nhttp://localhost:3000/callback", Visible: []int64{sales.ID}, Required: []int64{sales.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.app = app.ID
 	space(spaces.WaitingArea, sales.ID, "Sales lobby")
 	room := space(spaces.MeetingRoom, sales.ID, "Room 4")
 	s.sales, s.room = sales.ID, room.ID
