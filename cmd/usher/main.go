@@ -24,6 +24,7 @@ import (
 	"github.com/usherhq/usher/internal/auth"
 	"github.com/usherhq/usher/internal/clock"
 	"github.com/usherhq/usher/internal/config"
+	"github.com/usherhq/usher/internal/signing"
 	"github.com/usherhq/usher/internal/errs"
 	"github.com/usherhq/usher/internal/i18n"
 	"github.com/usherhq/usher/internal/mail"
@@ -47,6 +48,7 @@ Usage:
   usher [serve] [flags]                          run the web app (the default)
   usher admin create --email E --name N [flags]  add an account administrator
   usher admin reset-2fa --email E [flags]        remove a locked-out person's two-factor sign-in
+  usher keys rotate [flags]                      make a new key to sign ID tokens with
   usher migrate [flags]                          bring the database up to date
   usher demo --users N [--force] [flags]         fill a data folder with demo data
   usher version                                  print the version
@@ -77,6 +79,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return adminReset2FA(ctx, args[1:], getenv, stdout, stderr)
 		}
 		return errors.New(`unknown admin command: use "usher admin create --email E --name N" or "usher admin reset-2fa --email E"`)
+	case "keys":
+		if len(args) > 0 && args[0] == "rotate" {
+			return keysRotate(args[1:], getenv, stdout, stderr)
+		}
+		return errors.New(`unknown keys command: use "usher keys rotate"`)
 	case "migrate":
 		return migrate(ctx, args, getenv, stdout, stderr)
 	case "demo":
@@ -99,6 +106,32 @@ func newLogger(w io.Writer) *slog.Logger {
 func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	return fs.Parse(args)
+}
+
+// keysRotate makes a new signing key in the data folder; the one it
+// replaces stays published (for verifying the tokens it signed) for
+// signing.KeepRetired. A running server takes the new key at its next
+// signature.
+func keysRotate(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("usher keys rotate", flag.ContinueOnError)
+	dataDir := config.DataDir(fs, getenv)
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
+		return err
+	}
+	now := time.Now()
+	k, kept, err := signing.Rotate(*dataDir, signing.KeepRetired, now)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "new signing key %s\n", k.ID)
+	for _, old := range kept {
+		fmt.Fprintf(stdout, "still published for verification: %s (retired %s, until %s)\n", old.ID,
+			old.Retired.Format(time.RFC3339), old.Retired.Add(signing.KeepRetired).Format(time.RFC3339))
+	}
+	return nil
 }
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
