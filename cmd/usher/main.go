@@ -24,10 +24,10 @@ import (
 	"github.com/usherhq/usher/internal/auth"
 	"github.com/usherhq/usher/internal/clock"
 	"github.com/usherhq/usher/internal/config"
-	"github.com/usherhq/usher/internal/signing"
 	"github.com/usherhq/usher/internal/errs"
 	"github.com/usherhq/usher/internal/i18n"
 	"github.com/usherhq/usher/internal/mail"
+	"github.com/usherhq/usher/internal/signing"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
