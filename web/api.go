@@ -132,11 +132,12 @@ func (s *Server) apiHandler(o apiOp) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if !tok.Has(o.scope) {
-			return errs.T(errs.Forbidden, "api.err.scope", "Scope", string(o.scope))
-		}
+		// Counted before anything else it asks: refusals too.
 		if ok, wait := s.limits.api.take(strconv.FormatInt(tok.ID, 10)); !ok {
 			return errs.WaitT(wait, "api.err.too_many", "Wait", locale(c).Span(wait))
+		}
+		if !tok.Has(o.scope) {
+			return errs.T(errs.Forbidden, "api.err.scope", "Scope", string(o.scope))
 		}
 		body, err := io.ReadAll(c.Request().Body)
 		if err != nil {
