@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/usherhq/usher/internal/apptest"
 	"github.com/usherhq/usher/internal/spaces"
+	"github.com/usherhq/usher/internal/users"
 )
 
 // receiver is a webhook endpoint in the test: it keeps what it gets, and
@@ -298,4 +300,69 @@ func TestWebhookPrivateAddressRefused(t *testing.T) {
 	if log := w.e.Get(t, c, page); !strings.Contains(log.Body, "is a private, loopback or link-local address: refused unless USHER_WEBHOOK_ALLOW_PRIVATE is on") {
 		t.Fatalf("the log does not say why:\n%s", log.Body)
 	}
+}
+
+// TestWebhookEvents: each event an endpoint picks arrives when it
+// happens, and only those: a resend, a change of roles, a cancellation,
+// an expiry (Usher's own doing: no actor), a deletion.
+func TestWebhookEvents(t *testing.T) {
+	t.Parallel()
+	w := newClinicWith(t, apptest.Options{Env: map[string]string{"USHER_WEBHOOK_ALLOW_PRIVATE": "on"}})
+	r := newReceiver(t)
+	c := w.signIn(t, apptest.AdminEmail)
+	w.addEndpoint(t, c, r.srv.URL, "invitation.resent", "invitation.cancelled", "invitation.expired", "user.updated", "user.deleted")
+	ctx := context.Background()
+	admin := w.actor(t, w.admin)
+	north := spaces.Grant{SpaceID: w.north, Role: spaces.Member}
+
+	resent := w.invite(t, w.admin, "resent@example.com", north)
+	cancelled := w.invite(t, w.admin, "cancelled@example.com", north)
+	w.e.Clock.Advance(2 * time.Minute)
+	if _, err := w.e.App.Invitations.Resend(ctx, admin, resent.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.e.App.Invitations.Cancel(ctx, admin, cancelled.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.e.App.Users.Edit(ctx, admin.Access, w.mo.ID, users.EditInput{Name: "Mo Moved", ChangeRole: true, Roles: map[int64]spaces.Role{w.north: spaces.Member, w.wa1: spaces.Member}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.e.App.Users.Delete(ctx, admin.Access, w.admin, w.walt.ID); err != nil {
+		t.Fatal(err)
+	}
+	w.e.Clock.Advance(w.e.App.Invitations.TTL() + time.Hour) // the resent invitation expires
+	w.mails(t)
+	w.mails(t) // the expiry is written at the sender's round, and sent at the next
+
+	var got []string
+	var expiredActor bool
+	for _, h := range r.hooks() {
+		got = append(got, h.payload.Type+" "+h.payload.Data.User.Email)
+		if h.payload.Type == "invitation.expired" {
+			expiredActor = h.payload.Data.Actor != nil
+		}
+	}
+	want := []string{"invitation.resent resent@example.com", "invitation.cancelled cancelled@example.com",
+		"user.updated " + moEmail, "user.deleted " + waltEmail, "invitation.expired resent@example.com"}
+	for _, x := range want {
+		if !slices.Contains(got, x) {
+			t.Errorf("no %q among %q", x, got)
+		}
+	}
+	if len(got) != len(want)+countOf(got, "user.updated "+moEmail)-1 {
+		t.Errorf("webhooks %q, want only %q (user.updated once per change)", got, want)
+	}
+	if expiredActor {
+		t.Error("an expiry names an actor; Usher itself did it")
+	}
+}
+
+func countOf(list []string, x string) int {
+	n := 0
+	for _, y := range list {
+		if y == x {
+			n++
+		}
+	}
+	return n
 }
