@@ -155,7 +155,7 @@ func (s *Server) apiHandler(o apiOp) echo.HandlerFunc {
 			if err != nil {
 				return 0, nil, err
 			}
-			s.Notify()
+			// What it queued goes at once: wakeSender wakes the sender.
 			if o.out == nil {
 				return o.status, nil, nil
 			}

@@ -110,18 +110,10 @@ func apiUser(l users.Listed, access *spaces.Access, now time.Time) APIUser {
 }
 
 // visibleGrants are the grants on spaces access administers (all, for an
-// account administrator).
+// account administrator), as the list names them (spaces.Access.Split).
 func visibleGrants(gs []spaces.Grant, access *spaces.Access) []spaces.Grant {
-	if access.AccountAdmin {
-		return gs
-	}
-	var out []spaces.Grant
-	for _, g := range gs {
-		if access.Administers(g.SpaceID) {
-			out = append(out, g)
-		}
-	}
-	return out
+	named, _ := access.Split(gs)
+	return named
 }
 
 type listUsersIn struct {

@@ -123,7 +123,6 @@ func (s *Server) resumeWebhook(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.Notify()
 	return s.flashTo(c, "/settings/webhooks/"+strconv.FormatInt(id, 10), components.Banner{Kind: "success", Message: locale(c).T("webhooks.flash.resumed", "URL", e.URL)})
 }
 
@@ -139,6 +138,5 @@ func (s *Server) sendWebhookAgain(c echo.Context) error {
 	if err := s.Webhooks.SendAgain(c.Request().Context(), currentOf(c).Access, id, did); err != nil {
 		return err
 	}
-	s.Notify()
 	return s.flashTo(c, "/settings/webhooks/"+strconv.FormatInt(id, 10), components.Banner{Kind: "success", Message: locale(c).T("webhooks.flash.again")})
 }

@@ -7,14 +7,12 @@ package apitokens
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/usherhq/usher/internal/auth"
 	"github.com/usherhq/usher/internal/clock"
 	"github.com/usherhq/usher/internal/errs"
 	"github.com/usherhq/usher/internal/spaces"
@@ -133,18 +131,14 @@ func (s *Service) Create(ctx context.Context, owner users.User, access *spaces.A
 	if len(scopes) == 0 || len(scopes) != len(uniq(in.Scopes)) {
 		return Token{}, "", errs.FieldT("scopes", "apitokens.err.scopes")
 	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return Token{}, "", errs.Wrap(err, "making a token")
-	}
-	secret := SecretPrefix + base64.RawURLEncoding.EncodeToString(raw)
+	secret, hash := auth.NewSecret(SecretPrefix)
 	now := s.clock.Now()
 	t := Token{UserID: owner.ID, OwnerName: owner.Name, OwnerEmail: owner.Email, Name: name,
 		Prefix: secret[:len(SecretPrefix)+6], Scopes: scopes, CreatedAt: now}
 	if in.Days > 0 {
 		t.ExpiresAt = now.AddDate(0, 0, in.Days)
 	}
-	t, err := s.store.Create(ctx, t, Hash(secret))
+	t, err := s.store.Create(ctx, t, hash)
 	return t, secret, err
 }
 
@@ -152,13 +146,6 @@ func uniq(in []Scope) []Scope {
 	out := slices.Clone(in)
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-// Hash is what is kept of a secret. The secret has 256 random bits, so a
-// plain SHA-256 cannot be reversed by guessing (unlike a password's).
-func Hash(secret string) []byte {
-	h := sha256.Sum256([]byte(secret))
-	return h[:]
 }
 
 // List is the tokens viewer may see: an account administrator every
@@ -197,7 +184,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Token, error
 	if !strings.HasPrefix(secret, SecretPrefix) || len(secret) > 100 {
 		return Token{}, refused
 	}
-	t, err := s.store.ByHash(ctx, Hash(secret))
+	t, err := s.store.ByHash(ctx, auth.SecretHash(secret))
 	if errs.Is(err, errs.NotFound) {
 		return Token{}, refused
 	}

@@ -9,9 +9,7 @@ package apps
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
 	"encoding/hex"
 	"net"
 	"net/url"
@@ -20,6 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/usherhq/usher/internal/auth"
 	"github.com/usherhq/usher/internal/clock"
 	"github.com/usherhq/usher/internal/errs"
 	"github.com/usherhq/usher/internal/spaces"
@@ -138,7 +137,7 @@ func (s *Service) Register(ctx context.Context, access *spaces.Access, in Input)
 	var secret string
 	var hash []byte
 	if a.Kind == Server {
-		secret, hash = newSecret()
+		secret, hash = auth.NewSecret(SecretPrefix)
 		a.SecretPrefix, a.SecretAt = secret[:len(SecretPrefix)+6], now
 	}
 	a, err = s.store.Create(ctx, a, hash)
@@ -149,14 +148,6 @@ func uniqIDs(ids []int64) []int64 {
 	out := slices.Clone(ids)
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-func newSecret() (string, []byte) {
-	raw := make([]byte, 32)
-	_, _ = rand.Read(raw)
-	secret := SecretPrefix + base64.RawURLEncoding.EncodeToString(raw)
-	h := sha256.Sum256([]byte(secret))
-	return secret, h[:]
 }
 
 // redirects reads the redirect URIs, one per line, as OAuth 2.0's
@@ -229,7 +220,7 @@ func (s *Service) RotateSecret(ctx context.Context, access *spaces.Access, id in
 	if a.Kind != Server {
 		return a, "", errs.T(errs.Conflict, "apps.err.public_secret", "Name", a.Name)
 	}
-	secret, hash := newSecret()
+	secret, hash := auth.NewSecret(SecretPrefix)
 	a, err = s.store.SetSecret(ctx, id, hash, secret[:len(SecretPrefix)+6], s.clock.Now())
 	return a, secret, err
 }
@@ -269,8 +260,7 @@ func (s *Service) Authenticate(ctx context.Context, clientID, secret string) (Ap
 	if a.Kind == Public {
 		return a, nil
 	}
-	h := sha256.Sum256([]byte(secret))
-	if hash == nil || subtle.ConstantTimeCompare(h[:], hash) != 1 {
+	if hash == nil || subtle.ConstantTimeCompare(auth.SecretHash(secret), hash) != 1 {
 		return App{}, refused
 	}
 	return a, nil

@@ -60,3 +60,22 @@ func WellFormed(token string) bool {
 	b, err := base64.RawURLEncoding.Strict().DecodeString(token)
 	return err == nil && len(b) == sha256.Size
 }
+
+// NewSecret is a credential another program keeps (an API token, an app's
+// client secret): prefix and 256 random bits, base64url, with the hash the
+// database keeps instead of it (SecretHash).
+func NewSecret(prefix string) (secret string, hash []byte) {
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		panic("crypto/rand failed: " + err.Error()) // never happens on supported platforms
+	}
+	secret = prefix + base64.RawURLEncoding.EncodeToString(raw)
+	return secret, SecretHash(secret)
+}
+
+// SecretHash is what the database keeps of a NewSecret. Its 256 random
+// bits make a plain SHA-256 safe: unlike a password, it cannot be guessed.
+func SecretHash(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}
