@@ -44,7 +44,7 @@ func (s *Server) renderTokens(c echo.Context, status int, v tokenviews.Page, in 
 	}
 	v.Name = in.Name
 	for _, d := range apitokens.Lifetimes {
-		label := l.T("apitokens.days", "Count", d)
+		label := l.N("apitokens.days", d)
 		if d == 0 {
 			label = l.T("apitokens.never")
 		}

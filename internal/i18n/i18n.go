@@ -336,9 +336,20 @@ func (l *Locale) Tag() string { return l.tag.String() }
 
 // T is the message id in this language, its placeholders filled from
 // name/value pairs. An int is written as a number of this language
-// ("20.000"). An id no catalogue has comes back as itself.
+// ("20.000"). An id no catalogue has comes back as itself. A message with
+// plural forms takes the form its int Count calls for, as N does (the
+// "other" form without one).
 func (l *Locale) T(id string, kv ...any) string {
-	return l.give(id, plural.Other, kv)
+	form := plural.Other
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i] == "Count" {
+			if n, ok := kv[i+1].(int); ok {
+				form = plural.Cardinal.MatchPlural(l.tag, abs(n), 0, 0, 0, 0)
+			}
+			break
+		}
+	}
+	return l.give(id, form, kv)
 }
 
 // N is the message id in the plural form n takes in this language, with n

@@ -46,6 +46,11 @@ func TestPluralsInBothLanguages(t *testing.T) {
 		{de, de.List([]string{"a", "b", "c"}), "a, b und c"},
 		{de, de.List([]string{"a", "b", "c", "d", "e", "f"}), "a, b, c und 3 weitere"},
 		{en, en.List([]string{"a", "b", "c", "d", "e", "f"}), "a, b, c and 3 others"},
+		// T takes the plural form its Count calls for, as N does.
+		{en, en.T("twofactor.remaining", "Count", 1), "You have 1 unused recovery code."},
+		{en, en.T("twofactor.remaining", "Count", 3), "You have 3 unused recovery codes."},
+		{de, de.T("time.in_days", "Count", 1), "in 1 Tag"},
+		{en, en.T("time.in_days", "Count", "{n}"), "in {n} days"},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s: got %q, want %q", c.l.Code, c.got, c.want)
