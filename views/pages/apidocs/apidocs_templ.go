@@ -814,9 +814,19 @@ func DocsPage(v Page) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var52 string
-			templ_7745c5c3_Var52, templ_7745c5c3_Err = templ.JoinStringErrs(`{"type":"invitation.accepted","timestamp":"2026-12-04T09:00:00Z","data":{"event_id":"evt_812","user":{"id":42,"email":"zoe@example.com","name":"Zoë"},"actor":{"id":42,"email":"zoe@example.com","name":"Zoë"},"invitation_id":17,"roles":[{"space_id":2,"kind":"unit","name":"North Clinic","role":"member"}]}}`)
+			templ_7745c5c3_Var52, templ_7745c5c3_Err = templ.JoinStringErrs(`{
+  "type": "invitation.accepted",
+  "timestamp": "2026-12-04T09:00:00Z",
+  "data": {
+    "event_id": "evt_812",
+    "user": {"id": 42, "email": "zoe@example.com", "name": "Zoë"},
+    "actor": {"id": 42, "email": "zoe@example.com", "name": "Zoë"},
+    "invitation_id": 17,
+    "roles": [{"space_id": 2, "kind": "unit", "name": "North Clinic", "role": "member"}]
+  }
+}`)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/apidocs/apidocs.templ`, Line: 124, Col: 334}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/apidocs/apidocs.templ`, Line: 134, Col: 2}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var52))
 			if templ_7745c5c3_Err != nil {
@@ -829,7 +839,7 @@ func DocsPage(v Page) templ.Component {
 			var templ_7745c5c3_Var53 string
 			templ_7745c5c3_Var53, templ_7745c5c3_Err = templ.JoinStringErrs(i18n.T(ctx, "apidocs.webhooks.verify"))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/apidocs/apidocs.templ`, Line: 125, Col: 47}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/apidocs/apidocs.templ`, Line: 135, Col: 47}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var53))
 			if templ_7745c5c3_Err != nil {
@@ -842,7 +852,7 @@ func DocsPage(v Page) templ.Component {
 			var templ_7745c5c3_Var54 string
 			templ_7745c5c3_Var54, templ_7745c5c3_Err = templ.JoinStringErrs(i18n.T(ctx, "apidocs.webhooks.verify_text"))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/apidocs/apidocs.templ`, Line: 126, Col: 51}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/apidocs/apidocs.templ`, Line: 136, Col: 51}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var54))
 			if templ_7745c5c3_Err != nil {
@@ -857,7 +867,7 @@ func DocsPage(v Page) templ.Component {
 key       = base64-decode(secret without "whsec_")
 signature = "v1," + base64(HMAC-SHA256(key, signed))`)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/apidocs/apidocs.templ`, Line: 129, Col: 53}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/apidocs/apidocs.templ`, Line: 139, Col: 53}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var55))
 			if templ_7745c5c3_Err != nil {
